@@ -1,0 +1,120 @@
+// Who is asking. Tokens are verified by every service (the router at the edge, each subgraph again):
+// our identity service's JWTs against its JWKS, and Azure AD access tokens against the tenant's JWKS.
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthConfig } from './config.ts';
+import { unauthenticated } from './errors.ts';
+
+export type Viewer =
+  | { kind: 'anonymous' }
+  | {
+      kind: 'user';
+      userId: string;
+      roles: string[];
+      permissions: string[];
+      sessionId: string | null;
+      /** Where the token came from: our identity service, or Azure AD directly. */
+      issuer: 'local' | 'azure';
+      /** Azure AD tenant and object id, when the token came from Azure AD. */
+      azure?: { tenantId: string; objectId: string };
+      expiresAt: number;
+    }
+  | { kind: 'partner'; clientId: string; scopes: string[]; expiresAt: number };
+
+export const ANONYMOUS: Viewer = Object.freeze({ kind: 'anonymous' });
+
+export type AzureUserResolver = (
+  tenantId: string,
+  objectId: string,
+) => Promise<{ userId: string; roles: string[]; permissions: string[] } | null>;
+
+export interface TokenVerifier {
+  /** Resolves the viewer for a raw `Authorization` header value; throws UNAUTHENTICATED on a bad token. */
+  verify(authorization: string | undefined | null): Promise<Viewer>;
+}
+
+function bearer(authorization: string): string {
+  const match = /^Bearer\s+([A-Za-z0-9\-_.]+)$/i.exec(authorization.trim());
+  if (!match?.[1]) throw unauthenticated('Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+function stringList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  if (typeof value === 'string') return value.split(' ').filter(Boolean);
+  return [];
+}
+
+function peekIssuer(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as JWTPayload;
+    return typeof payload.iss === 'string' ? payload.iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function viewerFromLocal(payload: JWTPayload): Viewer {
+  const expiresAt = (payload.exp ?? 0) * 1000;
+  if (payload.token_use === 'partner') {
+    return { kind: 'partner', clientId: String(payload.sub), scopes: stringList(payload.scope), expiresAt };
+  }
+  if (payload.token_use !== 'access' || typeof payload.sub !== 'string') throw unauthenticated('Not an access token');
+  return {
+    kind: 'user',
+    userId: payload.sub,
+    roles: stringList(payload.roles),
+    permissions: stringList(payload.permissions),
+    sessionId: typeof payload.sid === 'string' ? payload.sid : null,
+    issuer: 'local',
+    expiresAt,
+  };
+}
+
+/**
+ * Builds a verifier. `resolveAzureUser` maps an Azure AD (tid, oid) to our local user and roles;
+ * services that cannot look users up themselves get it from identity (see identity's linkage).
+ */
+export function createTokenVerifier(
+  config: AuthConfig,
+  opts: { resolveAzureUser?: AzureUserResolver } = {},
+): TokenVerifier {
+  let localKeys: JWTVerifyGetKey | null = null;
+  if (config.jwksJson) localKeys = createLocalJWKSet(JSON.parse(config.jwksJson));
+  else if (config.jwksUrl) localKeys = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 5_000 });
+  const azure = config.azure;
+  const azureKeys = azure ? createRemoteJWKSet(new URL(azure.jwksUrl)) : null;
+
+  return {
+    async verify(authorization) {
+      if (!authorization) return ANONYMOUS;
+      const token = bearer(authorization);
+      const iss = peekIssuer(token);
+      try {
+        if (azure && azureKeys && iss === azure.issuer) {
+          const { payload } = await jwtVerify(token, azureKeys, { issuer: azure.issuer, audience: azure.audience });
+          const tid = String(payload.tid ?? '');
+          const oid = String(payload.oid ?? '');
+          if (tid !== azure.tenantId || !oid) throw unauthenticated('Azure AD token is for another tenant');
+          const local = opts.resolveAzureUser ? await opts.resolveAzureUser(tid, oid) : null;
+          if (!local) throw unauthenticated('This Microsoft account is not linked to a user');
+          return {
+            kind: 'user',
+            ...local,
+            sessionId: null,
+            issuer: 'azure',
+            azure: { tenantId: tid, objectId: oid },
+            expiresAt: (payload.exp ?? 0) * 1000,
+          };
+        }
+        if (!localKeys) throw unauthenticated('Token verification is not configured');
+        const { payload } = await jwtVerify(token, localKeys, { issuer: config.issuer, audience: config.audience, algorithms: ['ES256', 'RS256', 'EdDSA'] });
+        return viewerFromLocal(payload);
+      } catch (error) {
+        if (error instanceof Error && error.name === 'DomainError') throw error;
+        if ((error as { extensions?: { code?: string } }).extensions?.code) throw error;
+        const reason = (error as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'Token has expired' : 'Token is invalid';
+        throw unauthenticated(reason);
+      }
+    },
+  };
+}

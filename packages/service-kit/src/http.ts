@@ -1,0 +1,92 @@
+// A small Node HTTP integration for Apollo Server (router and subgraphs share it): body size cap,
+// request ids, and Apollo's own CSRF prevention, landing page and error handling.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+export class BodyTooLargeError extends Error {}
+
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  // Accept only a sane id from upstream; otherwise mint one so logs always correlate.
+  if (typeof given === 'string' && /^[A-Za-z0-9\-_.:]{1,128}$/.test(given)) return given;
+  return randomUUID();
+}
+
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw new BodyTooLargeError();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new BodyTooLargeError();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
+}
+
+export interface GraphQLHttpOptions<TContext extends BaseContext> {
+  maxBodyBytes: number;
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
+}
+
+/** Serves one GraphQL HTTP request through Apollo Server. Errors from `context` reach the client as Apollo formats them. */
+export async function serveGraphQL<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: GraphQLHttpOptions<TContext>,
+): Promise<void> {
+  const requestId = requestIdOf(req);
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  let raw = '';
+  try {
+    raw = await readBody(req, opts.maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${opts.maxBodyBytes} bytes`, { connection: 'close' });
+      req.resume();
+      return;
+    }
+    throw error;
+  }
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  let body: unknown = raw;
+  if (raw && (headers.get('content-type') ?? '').includes('application/json')) {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      sendGraphQLError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
+      return;
+    }
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const result = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+    context: () => opts.context(req, requestId),
+  });
+  for (const [key, value] of result.headers) res.setHeader(key, value);
+  res.statusCode = result.status ?? 200;
+  if (result.body.kind === 'complete') {
+    res.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
+}

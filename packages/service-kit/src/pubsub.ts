@@ -1,0 +1,31 @@
+// Real-time events: Redis pub/sub so any replica's event reaches any subscriber; an in-process
+// fallback only for the embedded single-process start, and it says so loudly.
+import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.ts';
+
+export interface EventBus {
+  pubsub: PubSubEngine;
+  close(): Promise<void>;
+}
+
+export function createRedis(url: string, name: string): Redis {
+  return new Redis(url, { connectionName: name, maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+}
+
+export function createEventBus(redisUrl: string | null, logger: Logger, service: string): EventBus {
+  if (!redisUrl) {
+    logger.warn('REDIS_URL is not set: using an in-process pub/sub; events will not reach other processes or replicas');
+    return { pubsub: new PubSub(), close: async () => {} };
+  }
+  const publisher = createRedis(redisUrl, `${service}-pub`);
+  const subscriber = createRedis(redisUrl, `${service}-sub`);
+  const pubsub = new RedisPubSub({ publisher, subscriber });
+  return {
+    pubsub,
+    async close() {
+      await pubsub.close();
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// Boots one subgraph: ORM + migrations, Apollo Server with buildSubgraphSchema, graphql-ws on the same
+// path, /health and /ready, router-secret check, request ids, and a graceful stop that drains requests.
+import http, { type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DocumentNode } from 'graphql';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { PubSubEngine } from 'graphql-subscriptions';
+import type { EntityManager, EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import type { ServiceConfig } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createOrm, type MigrationObject } from './orm.ts';
+import { createErrorFormatter } from './errors.ts';
+import { createTokenVerifier, type AzureUserResolver, type TokenVerifier, type Viewer } from './auth.ts';
+import { createEventBus, type EventBus } from './pubsub.ts';
+import { requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
+import { hasRouterSecret } from './router-secret.ts';
+import { checkReadiness } from './health.ts';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** What every request of every subgraph knows; a subgraph extends it with its own loaders and services. */
+export interface RequestContext {
+  viewer: Viewer;
+  requestId: string;
+  logger: Logger;
+  /** A fresh identity map per request. */
+  em: EntityManager;
+  pubsub: PubSubEngine;
+}
+
+export interface SubgraphDeps {
+  config: ServiceConfig;
+  orm: MikroORM;
+  pubsub: PubSubEngine;
+  logger: Logger;
+  verifier: TokenVerifier;
+}
+
+export interface SubgraphDefinition<TContext extends RequestContext = RequestContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  resolvers: GraphQLResolverMap<any>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  entities: EntitySchema<any>[];
+  migrations: MigrationObject[];
+  /** Adds the subgraph's own per-request parts (DataLoaders, domain services) to the base context. */
+  context?: (base: RequestContext, deps: SubgraphDeps) => TContext | Promise<TContext>;
+  /** Background work owned by the subgraph (outbox relay, workers); returns its stop function. */
+  background?: (deps: SubgraphDeps) => Promise<() => Promise<void>>;
+  /** Maps an Azure AD user to ours; identity answers from its tables, others ask identity. */
+  resolveAzureUser?: AzureUserResolver;
+}
+
+export interface RunningSubgraph extends SubgraphDeps {
+  name: string;
+  url: string;
+  port: number;
+  httpServer: http.Server;
+  stop(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1_000_000;
+
+export async function startSubgraph<TContext extends RequestContext>(
+  def: SubgraphDefinition<TContext>,
+  config: ServiceConfig,
+): Promise<RunningSubgraph> {
+  const logger = createLogger(def.name, config.logLevel);
+  const orm = await createOrm({ config, entities: def.entities, migrations: def.migrations, logger });
+  const bus: EventBus = createEventBus(config.redisUrl, logger, def.name);
+  const verifier = createTokenVerifier(config.auth, { resolveAzureUser: def.resolveAzureUser });
+  const deps: SubgraphDeps = { config, orm, pubsub: bus.pubsub, logger, verifier };
+  const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);
+
+  const buildContext = async (authorization: string | undefined, requestId: string): Promise<TContext> => {
+    const viewer = await verifier.verify(authorization);
+    const base: RequestContext = {
+      viewer,
+      requestId,
+      logger: logger.child({ requestId }),
+      em: orm.em.fork(),
+      pubsub: bus.pubsub,
+    };
+    return def.context ? def.context(base, deps) : (base as TContext);
+  };
+
+  const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
+  const wsServer = new WebSocketServer({ noServer: true });
+  const wsCleanup = useServer(
+    {
+      schema,
+      context: async (ctx) => {
+        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+        const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
+        const requestId = typeof params.requestId === 'string' ? params.requestId : 'ws';
+        return buildContext(authorization, requestId);
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<TContext>({
+    schema,
+    introspection: true,
+    formatError: createErrorFormatter(logger),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+
+  httpServer.on('request', (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/health') return sendJson(res, 200, { status: 'ok', service: def.name });
+    if (path === '/ready') {
+      void checkReadiness(orm, config.redisUrl).then((r) => sendJson(res, r.ok ? 200 : 503, { service: def.name, ...r }));
+      return;
+    }
+    if (path !== GRAPHQL_PATH) return sendJson(res, 404, { error: 'not found' });
+    if (!hasRouterSecret(req, config.routerSecret)) {
+      return sendGraphQLError(res, 403, 'FORBIDDEN', 'Subgraphs accept requests only from the router');
+    }
+    serveGraphQL(apollo, req, res, {
+      maxBodyBytes: MAX_BODY_BYTES,
+      context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId),
+    }).catch((error: unknown) => {
+      logger.error({ err: error, requestId: requestIdOf(req) }, 'request failed');
+      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.end();
+    });
+  });
+  httpServer.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== GRAPHQL_PATH || !hasRouterSecret(req, config.routerSecret)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const stopBackground = def.background ? await def.background(deps) : async () => {};
+  const url = `http://127.0.0.1:${port}${GRAPHQL_PATH}`;
+  logger.info({ url }, 'subgraph ready');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await stopBackground();
+      await wsCleanup.dispose();
+      wsServer.close();
+      // Drains in-flight HTTP requests, then closes the server.
+      await apollo.stop();
+      await bus.close();
+      await orm.close(true);
+      logger.info('subgraph stopped');
+    })();
+    return stopping;
+  };
+  return { ...deps, name: def.name, url, port, httpServer, stop };
+}

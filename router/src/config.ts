@@ -1,0 +1,90 @@
+// Router configuration from the environment, validated up front.
+import path from 'node:path';
+import { ConfigError, loadAuthConfig, type AuthConfig } from '@clinic/service-kit';
+
+export interface RouterConfig {
+  port: number;
+  nodeEnv: 'development' | 'production' | 'test';
+  /** `file`: serve the committed supergraph; `compose`: introspect running subgraphs (development). */
+  supergraphMode: 'file' | 'compose';
+  supergraphPath: string;
+  /** Subgraph name → URL, overriding the URLs written in the supergraph (`<NAME>_URL`). */
+  subgraphUrls: Record<string, string>;
+  routerSecret: string;
+  redisUrl: string | null;
+  auth: AuthConfig;
+  /** Where identity answers "which local user is this Azure AD account" for the edge check. */
+  identityUrl: string | null;
+  limits: EdgeLimits;
+  logLevel: string;
+}
+
+export interface EdgeLimits {
+  maxBodyBytes: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+  /** Requests a client may make per window, and the window in seconds. */
+  rateLimitPoints: number;
+  rateLimitWindowSeconds: number;
+  upstreamTimeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min} (got "${raw}")`);
+  return value;
+}
+
+export const DEFAULT_SUPERGRAPH_PATH = path.join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
+
+export function loadRouterConfig(env: Env = process.env): RouterConfig {
+  const nodeEnv = (env.NODE_ENV ?? 'development') as RouterConfig['nodeEnv'];
+  if (!['development', 'production', 'test'].includes(nodeEnv)) throw new ConfigError(`NODE_ENV must be development, production or test (got "${nodeEnv}")`);
+  const mode = env.SUPERGRAPH_MODE ?? 'file';
+  if (mode !== 'file' && mode !== 'compose') throw new ConfigError(`SUPERGRAPH_MODE must be file or compose (got "${mode}")`);
+  const routerSecret = env.ROUTER_SECRET ?? (nodeEnv === 'production' ? '' : 'dev-router-secret');
+  if (!routerSecret) throw new ConfigError('ROUTER_SECRET is required in production');
+  const subgraphUrls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const match = /^SUBGRAPH_([A-Z0-9_]+)_URL$/.exec(key);
+    if (match?.[1] && value) {
+      try {
+        new URL(value);
+      } catch {
+        throw new ConfigError(`${key} is not a valid URL`);
+      }
+      subgraphUrls[match[1].toLowerCase()] = value;
+    }
+  }
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  return {
+    port: int(env, 'PORT', 4000),
+    nodeEnv,
+    supergraphMode: mode,
+    supergraphPath: env.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH,
+    subgraphUrls,
+    routerSecret,
+    redisUrl: env.REDIS_URL || null,
+    auth: loadAuthConfig(env),
+    identityUrl: subgraphUrls.identity ?? env.IDENTITY_URL ?? null,
+    logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
+    limits: {
+      maxBodyBytes: int(env, 'MAX_BODY_BYTES', 100_000, 1),
+      maxDepth: int(env, 'MAX_DEPTH', 12, 1),
+      maxAliases: int(env, 'MAX_ALIASES', 15, 0),
+      maxTokens: int(env, 'MAX_TOKENS', 3_000, 1),
+      maxDirectives: int(env, 'MAX_DIRECTIVES', 50, 0),
+      maxCost: int(env, 'MAX_COST', 5_000, 1),
+      rateLimitPoints: int(env, 'RATE_LIMIT_POINTS', 600, 1),
+      rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1),
+      upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1),
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// The Apollo Gateway: loads the committed supergraph (or composes from running subgraphs in development)
+// and calls subgraphs over keep-alive connections, forwarding the caller's token and the request id.
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import nodeFetch, { type RequestInit } from 'node-fetch';
+import { GraphQLError } from 'graphql';
+import { REQUEST_ID_HEADER, ROUTER_SECRET_HEADER } from '@clinic/service-kit';
+import type { RouterConfig } from './config.ts';
+import type { RouterContext } from './context.ts';
+import { withRouterEnforcedSecurity } from './access-directives.ts';
+
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
+
+/** fetch with pooled keep-alive sockets and a hard upstream timeout. */
+export function createSubgraphFetcher(timeoutMs: number) {
+  return async (url: string, init?: RequestInit) => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      return await nodeFetch(url, { ...init, signal, agent: url.startsWith('https:') ? httpsAgent : httpAgent } as RequestInit);
+    } catch (error) {
+      if ((error as { name?: string }).name === 'AbortError' || (error as { type?: string }).type === 'aborted') {
+        throw new GraphQLError('A service took too long to answer', { extensions: { code: 'UPSTREAM_TIMEOUT' } });
+      }
+      throw new GraphQLError('A service is unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    }
+  };
+}
+
+class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
+  constructor(url: string, private readonly routerSecret: string, timeoutMs: number) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    super({ url, fetcher: createSubgraphFetcher(timeoutMs) as any });
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
+    const headers = request.http?.headers;
+    if (!headers) return;
+    headers.set(ROUTER_SECRET_HEADER, this.routerSecret);
+    // Introspection during composition has no request context.
+    if (context && 'requestId' in context) {
+      headers.set(REQUEST_ID_HEADER, context.requestId);
+      if (context.authorization) headers.set('authorization', context.authorization);
+    }
+  }
+}
+
+export function subgraphUrl(config: RouterConfig, name: string, url: string | undefined): string {
+  const resolved = config.subgraphUrls[name] ?? url;
+  if (!resolved) throw new Error(`No URL for subgraph ${name}: set SUBGRAPH_${name.toUpperCase()}_URL`);
+  return resolved;
+}
+
+export function createGateway(config: RouterConfig, supergraphSdl?: string): ApolloGateway {
+  const buildService = ({ name, url }: { name: string; url?: string }) =>
+    new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs);
+  if (config.supergraphMode === 'compose') {
+    const subgraphs = Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url }));
+    const compose = new IntrospectAndCompose({ subgraphs, pollIntervalInMs: 10_000 });
+    return new ApolloGateway({
+      buildService,
+      supergraphSdl: async (options) => {
+        const result = await compose.initialize({ ...options, update: (sdl) => options.update(withRouterEnforcedSecurity(sdl)) });
+        return { ...result, supergraphSdl: withRouterEnforcedSecurity(result.supergraphSdl) };
+      },
+    });
+  }
+  const sdl = supergraphSdl ?? readFileSync(config.supergraphPath, 'utf8');
+  return new ApolloGateway({ supergraphSdl: withRouterEnforcedSecurity(sdl), buildService });
+}

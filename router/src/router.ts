@@ -1,0 +1,155 @@
+// The single endpoint: HTTP for queries and mutations on /graphql, edge token check, rate limiting,
+// armor limits, body cap, health, and a graceful stop. Subgraph traffic goes through the gateway.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { ApolloGateway } from '@apollo/gateway';
+import {
+  createErrorFormatter,
+  createLogger,
+  createRedis,
+  createTokenVerifier,
+  pingRedis,
+  requestIdOf,
+  sendGraphQLError,
+  sendJson,
+  serveGraphQL,
+  DomainError,
+  type AzureUserResolver,
+  type Logger,
+  type Viewer,
+} from '@clinic/service-kit';
+import type { Redis } from 'ioredis';
+import type { RouterConfig } from './config.ts';
+import type { RouterContext } from './context.ts';
+import { createGateway } from './gateway.ts';
+import { edgeProtection } from './edge-limits.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { accessDirectivesPlugin } from './access-directives.ts';
+
+export const ROUTER_PATH = '/graphql';
+
+export interface RunningRouter {
+  url: string;
+  port: number;
+  httpServer: http.Server;
+  gateway: ApolloGateway;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export interface RouterOptions {
+  /** Supergraph SDL to serve instead of reading `config.supergraphPath` (tests). */
+  supergraphSdl?: string;
+  resolveAzureUser?: AzureUserResolver;
+}
+
+function clientKey(viewer: Viewer, req: IncomingMessage): string {
+  if (viewer.kind === 'user') return `user:${viewer.userId}`;
+  if (viewer.kind === 'partner') return `partner:${viewer.clientId}`;
+  return `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+}
+
+export async function startRouter(config: RouterConfig, opts: RouterOptions = {}): Promise<RunningRouter> {
+  const production = config.nodeEnv === 'production';
+  const logger = createLogger('router', config.logLevel);
+  const verifier = createTokenVerifier(config.auth, { resolveAzureUser: opts.resolveAzureUser });
+  const redis: Redis | null = config.redisUrl ? createRedis(config.redisUrl, 'router-ratelimit') : null;
+  if (!redis) logger.warn('REDIS_URL is not set: rate limits are per router process');
+  const rateLimiter = createRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
+  const gateway = createGateway(config, opts.supergraphSdl);
+  const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
+  const armor = edgeProtection(config.limits, production);
+
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    introspection: !production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    validationRules: armor.validationRules,
+    formatError: createErrorFormatter(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      ...armor.plugins,
+      accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
+    ],
+  });
+  await apollo.start();
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdOf(req);
+    const authorization = req.headers.authorization;
+    let viewer: Viewer;
+    try {
+      viewer = await verifier.verify(authorization);
+    } catch (error) {
+      const message = error instanceof DomainError ? error.message : 'Token is invalid';
+      return sendGraphQLError(res, 401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Bearer', 'x-request-id': requestId });
+    }
+    const decision = await rateLimiter.consume(clientKey(viewer, req));
+    if (!decision.allowed) {
+      return sendGraphQLError(res, 429, 'RATE_LIMITED', 'Too many requests; slow down and retry later', {
+        'retry-after': String(decision.retryAfterSeconds),
+        'x-request-id': requestId,
+      });
+    }
+    req.headers['x-request-id'] = requestId;
+    await serveGraphQL(apollo, req, res, {
+      maxBodyBytes: config.limits.maxBodyBytes,
+      context: async () => ({ viewer, authorization, requestId }),
+    });
+  };
+
+  httpServer.on('request', (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'router' });
+    if (path === '/ready') {
+      const check = redis && config.redisUrl ? pingRedis(config.redisUrl).then(() => 'ok' as const) : Promise.resolve('ok' as const);
+      void check.then(
+        (redisCheck) => sendJson(res, 200, { service: 'router', ok: true, checks: { supergraph: 'ok', redis: redisCheck } }),
+        (error: Error) => sendJson(res, 503, { service: 'router', ok: false, checks: { supergraph: 'ok', redis: error.message } }),
+      );
+      return;
+    }
+    if (path === '/' && req.method === 'GET') {
+      res.writeHead(302, { location: ROUTER_PATH });
+      return res.end();
+    }
+    if (path !== ROUTER_PATH) return sendJson(res, 404, { error: 'not found' });
+    handleGraphQL(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://localhost:${port}${ROUTER_PATH}`;
+  logger.info({ url }, 'router ready');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    httpServer,
+    gateway,
+    logger,
+    stop: () => {
+      stopping ??= (async () => {
+        await apollo.stop();
+        redis?.disconnect();
+        logger.info('router stopped');
+      })();
+      return stopping;
+    },
+  };
+}

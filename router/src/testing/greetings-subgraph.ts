@@ -1,0 +1,29 @@
+// A test-only subgraph that references identity's User, so tests can prove the router's federated
+// entity fetches (and count them) without depending on a later domain subgraph.
+import gqlTag from 'graphql-tag';
+import type { SubgraphDefinition } from '@clinic/service-kit';
+
+export const greetingsSubgraph: SubgraphDefinition = {
+  name: 'greetings',
+  typeDefs: gqlTag`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+    type Query {
+      greetings(userIds: [ID!]!): [Greeting!]!
+    }
+    type Greeting {
+      text: String!
+      user: User!
+    }
+    type User @key(fields: "id", resolvable: false) {
+      id: ID!
+    }
+  `,
+  resolvers: {
+    Query: {
+      greetings: (_: unknown, args: { userIds: string[] }) =>
+        args.userIds.map((id) => ({ text: `Hello ${id.slice(0, 8)}`, user: { __typename: 'User', id } })),
+    },
+  },
+  entities: [],
+  migrations: [],
+};

@@ -1,0 +1,18 @@
+// The subgraphs that make up the supergraph: name, SDL file and the URL written into the supergraph
+// (the URL a default local run uses; the router can override each with SUBGRAPH_<NAME>_URL).
+import path from 'node:path';
+
+export interface SubgraphEntry {
+  name: string;
+  sdlPath: string;
+  url: string;
+}
+
+const root = path.join(__dirname, '..', '..');
+
+export const SUBGRAPHS: SubgraphEntry[] = [
+  { name: 'identity', sdlPath: path.join(root, 'subgraphs/identity/schema.graphql'), url: 'http://localhost:4001/graphql' },
+];
+
+export const SUPERGRAPH_PATH = path.join(root, 'schema/supergraph.graphql');
+export const ACKNOWLEDGED_PATH = path.join(root, 'schema/acknowledged-breaking-changes.json');

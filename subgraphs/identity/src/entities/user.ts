@@ -1,0 +1,20 @@
+// A user account. Profiles, roles and sessions hang off it.
+import { EntitySchema } from '@mikro-orm/postgresql';
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  createdAt: Date;
+}
+
+export const UserSchema = new EntitySchema<User>({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: { type: 'uuid', primary: true, defaultRaw: 'gen_random_uuid()' },
+    email: { type: 'string', length: 254, unique: true },
+    displayName: { type: 'string', length: 200, fieldName: 'display_name' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at', defaultRaw: 'now()' },
+  },
+});

@@ -1,0 +1,5 @@
+// Every migration of the identity schema, in order. Add new ones at the end; never edit an applied one.
+import type { MigrationObject } from '@clinic/service-kit';
+import { Migration20261124Users } from './m20261124-users.ts';
+
+export const migrations: MigrationObject[] = [{ name: 'm20261124-users', class: Migration20261124Users }];
