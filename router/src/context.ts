@@ -5,4 +5,5 @@ export interface RouterContext {
   viewer: Viewer;
   authorization: string | undefined;
   requestId: string;
+  clientIp: string | null;
 }

@@ -43,6 +43,7 @@ class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
     if (context && 'requestId' in context) {
       headers.set(REQUEST_ID_HEADER, context.requestId);
       if (context.authorization) headers.set('authorization', context.authorization);
+      if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
     }
   }
 }

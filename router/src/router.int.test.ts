@@ -14,7 +14,7 @@ beforeAll(async () => {
   stack = await startStack(keys, [identitySubgraph, greetingsSubgraph]);
   const em = stack.subgraphs.identity!.orm.em.fork();
   for (let i = 0; i < 3; i++) {
-    const user = em.create(UserSchema, { email: `person${i}@example.test`, displayName: `Person ${i}` });
+    const user = em.create(UserSchema, { email: `person${i}@example.test`, displayName: `Person ${i}`, createdAt: new Date() });
     users.push(user);
   }
   await em.flush();

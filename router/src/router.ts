@@ -25,10 +25,11 @@ import {
 import type { Redis } from 'ioredis';
 import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
-import { createGateway } from './gateway.ts';
+import { createGateway, subgraphUrl } from './gateway.ts';
 import { edgeProtection } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { accessDirectivesPlugin } from './access-directives.ts';
+import { proxyToSubgraph, publicRouteFor } from './public-routes.ts';
 
 export const ROUTER_PATH = '/graphql';
 
@@ -61,6 +62,13 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   if (!redis) logger.warn('REDIS_URL is not set: rate limits are per router process');
   const rateLimiter = createRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
   const gateway = createGateway(config, opts.supergraphSdl);
+  // Subgraph name → URL as the loaded supergraph (with overrides) says, for the public-route proxy.
+  const subgraphUrls = new Map<string, string>();
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    for (const match of coreSupergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)) {
+      subgraphUrls.set(match[1]!, subgraphUrl(config, match[1]!, match[2]));
+    }
+  });
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const armor = edgeProtection(config.limits, production);
 
@@ -101,7 +109,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     req.headers['x-request-id'] = requestId;
     await serveGraphQL(apollo, req, res, {
       maxBodyBytes: config.limits.maxBodyBytes,
-      context: async () => ({ viewer, authorization, requestId }),
+      context: async () => ({ viewer, authorization, requestId, clientIp: req.socket.remoteAddress ?? null }),
     });
   };
 
@@ -119,6 +127,11 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     if (path === '/' && req.method === 'GET') {
       res.writeHead(302, { location: ROUTER_PATH });
       return res.end();
+    }
+    const publicSubgraph = publicRouteFor(path);
+    if (publicSubgraph) {
+      const target = subgraphUrls.get(publicSubgraph);
+      if (target) return proxyToSubgraph(req, res, target);
     }
     if (path !== ROUTER_PATH) return sendJson(res, 404, { error: 'not found' });
     handleGraphQL(req, res).catch((error: unknown) => {

@@ -11,3 +11,5 @@ export * from './health.ts';
 export * from './router-secret.ts';
 export * from './server.ts';
 export * from './shutdown.ts';
+export * from './outbox.ts';
+export * from './audit.ts';

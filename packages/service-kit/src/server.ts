@@ -1,6 +1,6 @@
 // Boots one subgraph: ORM + migrations, Apollo Server with buildSubgraphSchema, graphql-ws on the same
 // path, /health and /ready, router-secret check, request ids, and a graceful stop that drains requests.
-import http, { type IncomingMessage } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DocumentNode } from 'graphql';
 import { ApolloServer } from '@apollo/server';
@@ -28,6 +28,8 @@ export const GRAPHQL_PATH = '/graphql';
 export interface RequestContext {
   viewer: Viewer;
   requestId: string;
+  /** The end client's address as the router saw it (for audit and security monitoring). */
+  ip: string | null;
   logger: Logger;
   /** A fresh identity map per request. */
   em: EntityManager;
@@ -54,6 +56,11 @@ export interface SubgraphDefinition<TContext extends RequestContext = RequestCon
   context?: (base: RequestContext, deps: SubgraphDeps) => TContext | Promise<TContext>;
   /** Background work owned by the subgraph (outbox relay, workers); returns its stop function. */
   background?: (deps: SubgraphDeps) => Promise<() => Promise<void>>;
+  /**
+   * Extra HTTP routes beside /graphql (e.g. identity's JWKS and sign-in callbacks), keyed by exact path.
+   * They are public: the router proxies the ones clients need; check the router secret yourself if not.
+   */
+  httpRoutes?: (deps: SubgraphDeps) => Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   /** Maps an Azure AD user to ours; identity answers from its tables, others ask identity. */
   resolveAzureUser?: AzureUserResolver;
 }
@@ -68,6 +75,13 @@ export interface RunningSubgraph extends SubgraphDeps {
 
 const MAX_BODY_BYTES = 1_000_000;
 
+/** Requests reach subgraphs only from the router, which sets x-forwarded-for to the end client. */
+function clientIpOf(req: IncomingMessage): string | null {
+  const forwarded = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || null;
+}
+
 export async function startSubgraph<TContext extends RequestContext>(
   def: SubgraphDefinition<TContext>,
   config: ServiceConfig,
@@ -79,11 +93,12 @@ export async function startSubgraph<TContext extends RequestContext>(
   const deps: SubgraphDeps = { config, orm, pubsub: bus.pubsub, logger, verifier };
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);
 
-  const buildContext = async (authorization: string | undefined, requestId: string): Promise<TContext> => {
+  const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null): Promise<TContext> => {
     const viewer = await verifier.verify(authorization);
     const base: RequestContext = {
       viewer,
       requestId,
+      ip,
       logger: logger.child({ requestId }),
       em: orm.em.fork(),
       pubsub: bus.pubsub,
@@ -91,6 +106,7 @@ export async function startSubgraph<TContext extends RequestContext>(
     return def.context ? def.context(base, deps) : (base as TContext);
   };
 
+  const routes = def.httpRoutes?.(deps) ?? {};
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const wsServer = new WebSocketServer({ noServer: true });
   const wsCleanup = useServer(
@@ -100,7 +116,8 @@ export async function startSubgraph<TContext extends RequestContext>(
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
         const requestId = typeof params.requestId === 'string' ? params.requestId : 'ws';
-        return buildContext(authorization, requestId);
+        const ip = typeof params.clientIp === 'string' ? params.clientIp : null;
+        return buildContext(authorization, requestId, ip);
       },
     },
     wsServer,
@@ -121,13 +138,22 @@ export async function startSubgraph<TContext extends RequestContext>(
       void checkReadiness(orm, config.redisUrl).then((r) => sendJson(res, r.ok ? 200 : 503, { service: def.name, ...r }));
       return;
     }
+    const route = routes[path];
+    if (route) {
+      Promise.resolve(route(req, res)).catch((error: unknown) => {
+        logger.error({ err: error, path }, 'route failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.end();
+      });
+      return;
+    }
     if (path !== GRAPHQL_PATH) return sendJson(res, 404, { error: 'not found' });
     if (!hasRouterSecret(req, config.routerSecret)) {
       return sendGraphQLError(res, 403, 'FORBIDDEN', 'Subgraphs accept requests only from the router');
     }
     serveGraphQL(apollo, req, res, {
       maxBodyBytes: MAX_BODY_BYTES,
-      context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId),
+      context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
     }).catch((error: unknown) => {
       logger.error({ err: error, requestId: requestIdOf(req) }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');

@@ -5,3 +5,4 @@ import type { User } from './entities/user.ts';
 export interface IdentityContext extends RequestContext {
   users: DataLoader<string, User | null>;
 }
+export type Context = IdentityContext;

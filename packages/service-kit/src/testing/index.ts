@@ -1,7 +1,7 @@
 // Test helpers shared by every workspace: real Postgres and Redis from the environment (defaulting to
 // localhost), a fresh schema per test file, and a key pair whose tokens every service under test trusts.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { Client } from 'pg';
 import { loadServiceConfig, type ServiceConfig } from '../config.ts';
 
@@ -10,7 +10,7 @@ export const TEST_REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 export interface TestKeys {
   kid: string;
-  privateKey: CryptoKey;
+  privateKey: KeyLike;
   jwksJson: string;
 }
 

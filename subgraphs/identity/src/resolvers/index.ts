@@ -1,9 +1,8 @@
 // Thin resolvers: check who is asking, call the domain, map the result.
 import { GraphQLScalarType, Kind } from 'graphql';
 import { badUserInput, requireUser, hasRole } from '@clinic/service-kit';
-import type { IdentityContext } from '../context.ts';
 import { isUuid } from '../users.ts';
-import type { User } from '../entities/user.ts';
+import type { Resolvers } from '../generated/resolvers-types.ts';
 
 const STAFF = ['ADMIN', 'OPERATOR', 'DOCTOR'];
 
@@ -20,14 +19,14 @@ function parseDate(value: unknown): Date {
   return date;
 }
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    me: async (_: unknown, __: unknown, ctx: IdentityContext) => {
+    me: async (_parent, _args, ctx) => {
       const viewer = requireUser(ctx.viewer);
       return ctx.users.load(viewer.userId);
     },
-    user: async (_: unknown, args: { id: string }, ctx: IdentityContext) => {
+    user: async (_parent, args, ctx) => {
       const viewer = requireUser(ctx.viewer);
       if (!isUuid(args.id)) throw badUserInput('id must be a UUID');
       if (viewer.userId !== args.id && !hasRole(viewer, ...STAFF)) return null;
@@ -35,6 +34,6 @@ export const resolvers = {
     },
   },
   User: {
-    __resolveReference: (ref: { id: string }, ctx: IdentityContext): Promise<User | null> => ctx.users.load(ref.id),
+    __resolveReference: (ref, ctx) => ctx.users.load(ref.id),
   },
 };
