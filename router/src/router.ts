@@ -26,7 +26,7 @@ import type { Redis } from 'ioredis';
 import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
 import { createGateway, subgraphUrl } from './gateway.ts';
-import { edgeProtection } from './edge-limits.ts';
+import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { accessDirectivesPlugin } from './access-directives.ts';
 import { proxyToSubgraph, publicRouteFor } from './public-routes.ts';
@@ -71,6 +71,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   });
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const armor = edgeProtection(config.limits, production);
+  const formatError = createErrorFormatter(logger);
 
   const apollo = new ApolloServer<RouterContext>({
     gateway,
@@ -79,7 +80,8 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     validationRules: armor.validationRules,
-    formatError: createErrorFormatter(logger),
+    parseOptions: parseOptions(config.limits),
+    formatError: (formatted, error) => hideLimits(formatError(formatted, error), production),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),

@@ -35,7 +35,8 @@ export function composeSupergraph(subgraphs: SubgraphSdl[]): CompositionOutcome 
 
 /** The schema clients see: the supergraph without federation's join machinery. */
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  // The check reads the schema; it does not execute it, so any feature the router enforces is fine here.
+  return Supergraph.build(supergraphSdl, { supportedFeatures: null }).apiSchema().toGraphQLJSSchema();
 }
 
 export interface Acknowledgement {

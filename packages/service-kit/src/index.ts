@@ -11,5 +11,6 @@ export * from './health.ts';
 export * from './router-secret.ts';
 export * from './server.ts';
 export * from './shutdown.ts';
+export * from './queue.ts';
 export * from './outbox.ts';
 export * from './audit.ts';

@@ -3,11 +3,12 @@
 // for live updates). Nothing is lost while Redis or a consumer is down: rows stay until delivered.
 import { randomUUID } from 'node:crypto';
 import { EntitySchema, LockMode, type EntityManager, type MikroORM } from '@mikro-orm/postgresql';
-import { Queue } from 'bullmq';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { Migration } from '@mikro-orm/migrations';
 import type { Logger } from './logger.ts';
-import { createRedis } from './pubsub.ts';
+import { createQueueProducer, type OutboxJob } from './queue.ts';
+
+export type { OutboxJob };
 
 export interface OutboxEvent {
   id: string;
@@ -80,36 +81,15 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-/** The job every consumer receives: the event id makes consumers idempotent. */
-export interface OutboxJob {
-  eventId: string;
-  topic: string;
-  payload: Record<string, unknown>;
-  createdAt: string;
-}
-
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
-  const connection = opts.redisUrl ? createRedis(opts.redisUrl, 'outbox-relay') : null;
-  const queues = new Map<string, Queue>();
-  const queue = (name: string) => {
-    let q = queues.get(name);
-    if (!q && connection) {
-      q = new Queue(name, { connection });
-      queues.set(name, q);
-    }
-    return q;
-  };
+  const producer = createQueueProducer(opts.redisUrl, opts.logger);
   const batchSize = opts.batchSize ?? 100;
 
   const deliver = async (event: OutboxEvent) => {
     for (const route of opts.routes) {
       if (!event.topic.startsWith(route.prefix)) continue;
       const job: OutboxJob = { eventId: event.id, topic: event.topic, payload: event.payload, createdAt: event.createdAt.toISOString() };
-      for (const name of route.queues ?? []) {
-        const q = queue(name);
-        // jobId = event id: a redelivery after a crash is deduplicated by BullMQ.
-        if (q) await q.add(event.topic, job, { jobId: event.id, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: false });
-      }
+      for (const name of route.queues ?? []) await producer.add(name, job);
       const trigger = route.pubsubTrigger?.(event);
       if (trigger && opts.pubsub) await opts.pubsub.publish(trigger, event.payload);
     }
@@ -162,8 +142,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       running = false;
       clearTimeout(timer);
       await inFlight;
-      for (const q of queues.values()) await q.close();
-      connection?.disconnect();
+      await producer.close();
     },
   };
 }

@@ -13,12 +13,17 @@ export const greetingsSubgraph: SubgraphDefinition = {
     type Greeting {
       text: String!
       user: User!
+      "A reply to this greeting: a recursive field so depth limits can be tested."
+      reply: Greeting
     }
     type User @key(fields: "id", resolvable: false) {
       id: ID!
     }
   `,
   resolvers: {
+    Greeting: {
+      reply: (greeting: { text: string; user: unknown }) => ({ text: `Re: ${greeting.text}`, user: greeting.user }),
+    },
     Query: {
       greetings: (_: unknown, args: { userIds: string[] }) =>
         args.userIds.map((id) => ({ text: `Hello ${id.slice(0, 8)}`, user: { __typename: 'User', id } })),

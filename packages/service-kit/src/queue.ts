@@ -1,0 +1,93 @@
+// Work queues between services: BullMQ on Redis (retries with exponential backoff, dead jobs kept for
+// inspection), or — only in the embedded single-process start without Redis — an in-process queue.
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Logger } from './logger.ts';
+import { createRedis } from './pubsub.ts';
+
+/** The job every consumer receives: the event id makes consumers idempotent. */
+export interface OutboxJob {
+  eventId: string;
+  topic: string;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface QueueProducer {
+  add(queue: string, job: OutboxJob): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface QueueConsumer {
+  close(): Promise<void>;
+}
+
+type Handler = (job: OutboxJob) => Promise<void>;
+const localHandlers = new Map<string, Handler[]>();
+
+export function createQueueProducer(redisUrl: string | null, logger: Logger): QueueProducer {
+  if (!redisUrl) {
+    logger.warn('REDIS_URL is not set: queued work is handled in this process only');
+    return {
+      async add(queue, job) {
+        for (const handler of localHandlers.get(queue) ?? []) {
+          setImmediate(() => {
+            handler(job).catch((error: unknown) => logger.error({ err: error, queue, eventId: job.eventId }, 'in-process job failed'));
+          });
+        }
+      },
+      async close() {},
+    };
+  }
+  const connection = createRedis(redisUrl, 'queue-producer');
+  const queues = new Map<string, Queue>();
+  return {
+    async add(name, job) {
+      let queue = queues.get(name);
+      if (!queue) {
+        queue = new Queue(name, { connection });
+        queues.set(name, queue);
+      }
+      // jobId = event id: a redelivery after a crash is deduplicated by BullMQ.
+      await queue.add(job.topic, job, {
+        jobId: job.eventId,
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1_000 },
+        removeOnComplete: 1_000,
+        removeOnFail: false,
+      });
+    },
+    async close() {
+      for (const q of queues.values()) await q.close();
+      connection.disconnect();
+    },
+  };
+}
+
+export function consumeQueue(
+  queue: string,
+  redisUrl: string | null,
+  handler: Handler,
+  logger: Logger,
+  opts: { concurrency?: number } = {},
+): QueueConsumer {
+  if (!redisUrl) {
+    const list = localHandlers.get(queue) ?? [];
+    list.push(handler);
+    localHandlers.set(queue, list);
+    return {
+      async close() {
+        localHandlers.set(queue, (localHandlers.get(queue) ?? []).filter((h) => h !== handler));
+      },
+    };
+  }
+  const worker = new Worker<OutboxJob>(queue, (job: Job<OutboxJob>) => handler(job.data), {
+    connection: createRedis(redisUrl, `${queue}-worker`),
+    concurrency: opts.concurrency ?? 4,
+  });
+  worker.on('failed', (job, error) => logger.warn({ err: error, queue, eventId: job?.data.eventId, attempt: job?.attemptsMade }, 'job failed'));
+  return {
+    async close() {
+      await worker.close();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// Starts every subgraph listed in schema/src/subgraphs.ts and the router, in this process, on embedded
+// defaults where no DATABASE_URL / REDIS_URL is given. Used by `npm start` and by its own test.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import {
+  loadServiceConfig,
+  startSubgraph,
+  type Logger,
+  type RunningSubgraph,
+  type SubgraphDefinition,
+} from '@clinic/service-kit';
+import { SUBGRAPHS } from '@clinic/schema/subgraphs';
+import { loadRouterConfig } from '../../router/src/config.ts';
+import { startRouter, type RunningRouter } from '../../router/src/router.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+import { findOrStartRedis } from './local-redis.ts';
+
+type Env = Record<string, string | undefined>;
+
+export interface LaunchOptions {
+  env: Env;
+  logger: Logger;
+  /** 0 = random ports for every service (tests); otherwise the ports written in schema/src/subgraphs.ts. */
+  randomPorts?: boolean;
+}
+
+export interface Launched {
+  routerUrl: string;
+  router: RunningRouter;
+  subgraphs: RunningSubgraph[];
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function definitionOf(name: string): Promise<SubgraphDefinition<any>> {
+  const mod = (await import(`@clinic/${name}`)) as Record<string, unknown>;
+  const def = Object.values(mod).find(
+    (v): v is SubgraphDefinition => typeof v === 'object' && v !== null && (v as SubgraphDefinition).name === name && 'typeDefs' in v,
+  );
+  if (!def) throw new Error(`@clinic/${name} exports no subgraph definition named "${name}"`);
+  return def;
+}
+
+export async function launch({ env, logger, randomPorts = false }: LaunchOptions): Promise<Launched> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => logger.error({ err: error }, 'stop failed'));
+  };
+  try {
+    const dataDir = path.resolve(env.DATA_DIR ?? '.data');
+    const embedded = !env.DATABASE_URL;
+    if (embedded) logger.info({ dataDir }, 'DATABASE_URL is not set: using embedded PostgreSQL (PGlite) per service');
+    let redisUrl = env.REDIS_URL || null;
+    if (!redisUrl) {
+      const redis = await findOrStartRedis(logger);
+      stops.push(redis.stop);
+      redisUrl = redis.url;
+    }
+    const routerSecret = env.ROUTER_SECRET ?? randomBytes(24).toString('base64url');
+    const shared: Env = { ...env, REDIS_URL: redisUrl ?? undefined, ROUTER_SECRET: routerSecret, DATA_DIR: dataDir };
+
+    const subgraphs: RunningSubgraph[] = [];
+    const urls: Env = {};
+    for (const entry of SUBGRAPHS) {
+      let databaseUrl = env.DATABASE_URL;
+      if (embedded) {
+        const pg: EmbeddedPostgres = await startEmbeddedPostgres(dataDir, entry.name);
+        stops.push(pg.stop);
+        databaseUrl = pg.databaseUrl;
+      }
+      const port = randomPorts ? 0 : Number(new URL(entry.url).port);
+      const config = loadServiceConfig(entry.name, port, {
+        ...shared,
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        DB_POOL_MAX: embedded ? '1' : env.DB_POOL_MAX,
+      });
+      const running = await startSubgraph(await definitionOf(entry.name), config);
+      stops.push(running.stop);
+      subgraphs.push(running);
+      urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = running.url;
+      // Everyone trusts the keys identity publishes, unless keys were configured explicitly.
+      if (entry.name === 'identity' && !shared.JWKS_URL && !shared.JWKS_JSON) {
+        shared.JWKS_URL = `http://127.0.0.1:${running.port}/.well-known/jwks.json`;
+      }
+    }
+    const router = await startRouter(loadRouterConfig({ ...shared, ...urls, PORT: randomPorts ? '0' : (env.PORT ?? '4000') }));
+    stops.push(router.stop);
+    return { routerUrl: router.url, router, subgraphs, embedded, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
