@@ -10,8 +10,18 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-export function createRedis(url: string, name: string): Redis {
-  return new Redis(url, { connectionName: name, maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+/**
+ * `failFast`: commands fail at once while Redis is away instead of queueing (producers that hold a
+ * database transaction must not wait on Redis). Subscribers and BullMQ workers keep retrying.
+ */
+export function createRedis(url: string, name: string, opts: { failFast?: boolean } = {}): Redis {
+  return new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: opts.failFast ? 1 : null,
+    enableOfflineQueue: !opts.failFast,
+    enableReadyCheck: true,
+    lazyConnect: false,
+  });
 }
 
 export function createEventBus(redisUrl: string | null, logger: Logger, service: string): EventBus {

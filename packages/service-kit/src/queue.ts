@@ -22,6 +22,17 @@ export interface QueueConsumer {
 }
 
 type Handler = (job: OutboxJob) => Promise<void>;
+
+const ADD_TIMEOUT_MS = 3_000;
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const localHandlers = new Map<string, Handler[]>();
 
 export function createQueueProducer(redisUrl: string | null, logger: Logger): QueueProducer {
@@ -38,7 +49,9 @@ export function createQueueProducer(redisUrl: string | null, logger: Logger): Qu
       async close() {},
     };
   }
-  const connection = createRedis(redisUrl, 'queue-producer');
+  const connection = createRedis(redisUrl, 'queue-producer', { failFast: true });
+  // An unhandled 'error' event would crash the process while Redis is away; failures surface per add().
+  connection.on('error', () => {});
   const queues = new Map<string, Queue>();
   return {
     async add(name, job) {
@@ -48,13 +61,14 @@ export function createQueueProducer(redisUrl: string | null, logger: Logger): Qu
         queues.set(name, queue);
       }
       // jobId = event id: a redelivery after a crash is deduplicated by BullMQ.
-      await queue.add(job.topic, job, {
+      const added = queue.add(job.topic, job, {
         jobId: job.eventId,
         attempts: 8,
         backoff: { type: 'exponential', delay: 1_000 },
         removeOnComplete: 1_000,
         removeOnFail: false,
       });
+      await withTimeout(added, ADD_TIMEOUT_MS, `queue ${name} did not accept the job in time`);
     },
     async close() {
       for (const q of queues.values()) await q.close();

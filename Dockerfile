@@ -1,0 +1,22 @@
+# One image for every service of the workspace; SERVICE picks the entry point
+# (identity, appointments, ... or router). Built from the repository root:
+#   docker build --build-arg SERVICE=identity -t clinic/identity .
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY packages/service-kit/package.json packages/service-kit/
+COPY subgraphs/identity/package.json subgraphs/identity/
+COPY subgraphs/appointments/package.json subgraphs/appointments/
+COPY router/package.json router/
+COPY schema/package.json schema/
+COPY scripts/package.json scripts/
+RUN npm ci --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ARG SERVICE=router
+ENV NODE_ENV=production SERVICE=${SERVICE}
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+USER node
+CMD ["sh", "-c", "if [ \"$SERVICE\" = router ]; then exec node --import tsx router/src/main.ts; else exec node --import tsx subgraphs/$SERVICE/src/main.ts; fi"]

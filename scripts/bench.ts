@@ -1,0 +1,19 @@
+// `npm run bench`: runs every benchmark in scripts/bench/ (or the ones named) one after another,
+// each in its own process so one's memory and sockets do not skew the next. Loopback only.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const dir = path.join(__dirname, 'bench');
+const wanted = process.argv.slice(2);
+const benches = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+  .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)));
+
+let failed = 0;
+for (const file of benches) {
+  process.stdout.write(`\n### ${file}\n`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, file)], { stdio: 'inherit', env: process.env });
+  if (result.status !== 0) failed += 1;
+}
+process.exit(failed ? 1 : 0);
