@@ -115,6 +115,24 @@ test('subgraph calls reuse keep-alive connections', async () => {
   expect(subgraphConnections - before).toBeLessThanOrEqual(4);
 });
 
+describe('upstream timeout', () => {
+  let impatient: Stack;
+  beforeAll(async () => {
+    impatient = await startStack(keys, [identitySubgraph, greetingsSubgraph], { UPSTREAM_TIMEOUT_MS: '200' });
+  });
+  afterAll(async () => {
+    await impatient?.stop();
+  });
+
+  test('a subgraph slower than the timeout yields UPSTREAM_TIMEOUT, and the router keeps serving', async () => {
+    const slow = await gql(impatient.router.url, '{ slowGreeting(ms: 1000) }');
+    expect(slow.status).toBe(200);
+    expect(slow.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_TIMEOUT');
+    const quick = await gql(impatient.router.url, '{ slowGreeting(ms: 10) }');
+    expect(quick.body.data).toEqual({ slowGreeting: 'late hello' });
+  });
+});
+
 describe('rate limiting (shared through Redis)', () => {
   let limited: Stack;
   beforeAll(async () => {

@@ -9,6 +9,8 @@ export const greetingsSubgraph: SubgraphDefinition = {
     extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
     type Query {
       greetings(userIds: [ID!]!): [Greeting!]!
+      "Answers after the given delay: for upstream-timeout tests."
+      slowGreeting(ms: Int!): String!
     }
     type Greeting {
       text: String!
@@ -25,6 +27,7 @@ export const greetingsSubgraph: SubgraphDefinition = {
       reply: (greeting: { text: string; user: unknown }) => ({ text: `Re: ${greeting.text}`, user: greeting.user }),
     },
     Query: {
+      slowGreeting: (_: unknown, args: { ms: number }) => new Promise((resolve) => setTimeout(() => resolve('late hello'), args.ms)),
       greetings: (_: unknown, args: { userIds: string[] }) =>
         args.userIds.map((id) => ({ text: `Hello ${id.slice(0, 8)}`, user: { __typename: 'User', id } })),
     },

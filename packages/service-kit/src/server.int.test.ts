@@ -1,0 +1,62 @@
+// The subgraph bootstrap on the real Postgres and Redis: health, readiness, the router secret, and a
+// graceful stop that lets in-flight requests finish while refusing new ones.
+import gqlTag from 'graphql-tag';
+import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from './server.ts';
+import { ROUTER_SECRET_HEADER } from './router-secret.ts';
+import { createTestKeys, dropSchema, testServiceConfig } from './testing/index.ts';
+
+let release: () => void = () => {};
+const slowSubgraph: SubgraphDefinition = {
+  name: 'slow',
+  typeDefs: gqlTag`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+    type Query { slow: String! fast: String! }
+  `,
+  resolvers: {
+    Query: {
+      slow: () => new Promise<string>((resolve) => (release = () => resolve('finished'))),
+      fast: () => 'fast',
+    },
+  },
+  entities: [],
+  migrations: [],
+};
+
+let running: RunningSubgraph;
+
+beforeAll(async () => {
+  running = await startSubgraph(slowSubgraph, testServiceConfig('slow', await createTestKeys()));
+});
+
+afterAll(async () => {
+  await running.stop();
+  await dropSchema(running.config.dbSchema);
+});
+
+const post = (query: string, headers: Record<string, string> = { [ROUTER_SECRET_HEADER]: 'test-router-secret' }) =>
+  fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+
+test('/health answers, /ready checks Postgres and Redis', async () => {
+  const base = running.url.replace('/graphql', '');
+  expect((await fetch(`${base}/health`)).status).toBe(200);
+  const ready = await fetch(`${base}/ready`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toMatchObject({ ok: true, checks: { database: 'ok', redis: 'ok' } });
+});
+
+test('a wrong router secret is refused', async () => {
+  const res = await post('{ fast }', { [ROUTER_SECRET_HEADER]: 'guess' });
+  expect(res.status).toBe(403);
+});
+
+test('stop() drains the in-flight request, then refuses new connections', async () => {
+  const inFlight = post('{ slow }');
+  await new Promise((r) => setTimeout(r, 100));
+  const stopped = running.stop();
+  await new Promise((r) => setTimeout(r, 100));
+  release();
+  const res = await inFlight;
+  expect(await res.json()).toEqual({ data: { slow: 'finished' } });
+  await stopped;
+  await expect(post('{ fast }')).rejects.toThrow();
+});
