@@ -94,14 +94,17 @@ export function consumeQueue(
       },
     };
   }
+  const connection = createRedis(redisUrl, `${queue}-worker`);
   const worker = new Worker<OutboxJob>(queue, (job: Job<OutboxJob>) => handler(job.data), {
-    connection: createRedis(redisUrl, `${queue}-worker`),
+    connection,
     concurrency: opts.concurrency ?? 4,
   });
   worker.on('failed', (job, error) => logger.warn({ err: error, queue, eventId: job?.data.eventId, attempt: job?.attemptsMade }, 'job failed'));
   return {
     async close() {
       await worker.close();
+      // BullMQ leaves a connection it was given open.
+      connection.disconnect();
     },
   };
 }
