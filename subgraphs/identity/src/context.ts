@@ -1,8 +1,16 @@
+// Per-request context of identity: the kit's base plus batched loaders and the identity domain's deps.
 import type DataLoader from 'dataloader';
 import type { RequestContext } from '@clinic/service-kit';
-import type { User } from './entities/user.ts';
+import type { UserRecord } from './users.ts';
+import type { DoctorProfileRecord } from './domain/profiles.ts';
+import type { IdentityDeps } from './domain/deps.ts';
 
 export interface IdentityContext extends RequestContext {
-  users: DataLoader<string, User | null>;
+  users: DataLoader<string, UserRecord | null>;
+  roles: DataLoader<string, string[]>;
+  doctorProfiles: DataLoader<string, DoctorProfileRecord | null>;
+  /** Loaded on first use (the signing key is read or generated once per process). */
+  identity(): Promise<IdentityDeps>;
 }
+
 export type Context = IdentityContext;

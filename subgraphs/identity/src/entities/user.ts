@@ -1,4 +1,5 @@
-// A user account. Profiles, roles and sessions hang off it.
+// A user account (the columns the ORM maps; identity reads and writes the rest with plain SQL, see ../users.ts
+// and ../domain/*). Profiles, roles and sessions hang off it.
 import { EntitySchema } from '@mikro-orm/postgresql';
 
 export interface User {

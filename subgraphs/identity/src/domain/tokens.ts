@@ -1,0 +1,60 @@
+// Tokens identity issues, per the token contract: ES256 access JWTs with `kid` (users and partners),
+// and a short-lived MFA challenge (a different audience, so it is never accepted as an access token).
+import { SignJWT, jwtVerify } from 'jose';
+import { unauthenticated } from '@clinic/service-kit';
+import type { SigningKey } from './keys.ts';
+
+export const ACCESS_TOKEN_SECONDS = 10 * 60;
+export const PARTNER_TOKEN_SECONDS = 30 * 60;
+const MFA_CHALLENGE_SECONDS = 5 * 60;
+
+export interface TokenIssuer {
+  key: SigningKey;
+  issuer: string;
+  audience: string;
+}
+
+export interface IssuedToken {
+  token: string;
+  expiresAt: Date;
+}
+
+function signer(t: TokenIssuer, claims: Record<string, unknown>, subject: string, seconds: number, audience = t.audience) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', kid: t.key.kid, typ: 'JWT' })
+    .setSubject(subject)
+    .setIssuer(t.issuer)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
+    .sign(t.key.privateKey);
+}
+
+export async function issueAccessToken(
+  t: TokenIssuer,
+  user: { userId: string; roles: string[]; permissions: string[]; sessionId: string },
+): Promise<IssuedToken> {
+  const token = await signer(t, { token_use: 'access', roles: user.roles, permissions: user.permissions, sid: user.sessionId }, user.userId, ACCESS_TOKEN_SECONDS);
+  return { token, expiresAt: new Date(Date.now() + ACCESS_TOKEN_SECONDS * 1000) };
+}
+
+export async function issuePartnerToken(t: TokenIssuer, clientId: string, scopes: string[]): Promise<IssuedToken> {
+  const token = await signer(t, { token_use: 'partner', scope: scopes.join(' '), roles: [], permissions: [] }, clientId, PARTNER_TOKEN_SECONDS);
+  return { token, expiresAt: new Date(Date.now() + PARTNER_TOKEN_SECONDS * 1000) };
+}
+
+const mfaAudience = (t: TokenIssuer) => `${t.audience}:mfa`;
+
+export function issueMfaChallenge(t: TokenIssuer, userId: string): Promise<string> {
+  return signer(t, { token_use: 'mfa' }, userId, MFA_CHALLENGE_SECONDS, mfaAudience(t));
+}
+
+export async function verifyMfaChallenge(t: TokenIssuer, challenge: string): Promise<string> {
+  try {
+    const { payload } = await jwtVerify(challenge, t.key.publicKey, { issuer: t.issuer, audience: mfaAudience(t) });
+    if (payload.token_use !== 'mfa' || typeof payload.sub !== 'string') throw new Error('not a challenge');
+    return payload.sub;
+  } catch {
+    throw unauthenticated('The sign-in challenge is invalid or has expired; sign in again');
+  }
+}

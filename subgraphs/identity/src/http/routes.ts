@@ -1,0 +1,67 @@
+// identity's HTTP routes beside /graphql: the JWKS (public, proxied by the router at /.well-known/*),
+// the developer inbox (non-production only, at /auth/dev/inbox through the router), and the internal
+// Azure-user lookup other services use (router secret required; never proxied).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { AZURE_USER_PATH, hasRouterSecret, sendJson, type SubgraphDeps } from '@clinic/service-kit';
+import type { IdentityDeps } from '../domain/deps.ts';
+import type { SigningKey } from '../domain/keys.ts';
+import { resolveAzureUserFromTables } from '../domain/azure.ts';
+import { microsoftRoutes } from './microsoft.ts';
+import { partnerToken } from '../domain/partners.ts';
+import { readBody } from '@clinic/service-kit';
+
+export const JWKS_PATH = '/.well-known/jwks.json';
+export { AZURE_USER_PATH };
+export const DEV_INBOX_PATH = '/auth/dev/inbox';
+export const TOKEN_PATH = '/auth/token';
+
+type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<IdentityDeps & { key: SigningKey }>, orm: () => MikroORM, env: Record<string, string | undefined>): Record<string, Route> {
+  const routes: Record<string, Route> = {
+    [JWKS_PATH]: async (_req, res) => {
+      const { key } = await identity();
+      sendJson(res, 200, { keys: [key.publicJwk] }, { 'cache-control': 'public, max-age=300' });
+    },
+    [AZURE_USER_PATH]: async (req, res) => {
+      if (!hasRouterSecret(req, deps.config.routerSecret)) return sendJson(res, 403, { error: 'forbidden' });
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const tid = url.searchParams.get('tid') ?? '';
+      const oid = url.searchParams.get('oid') ?? '';
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(tid) || !/^[A-Za-z0-9-]{1,64}$/.test(oid)) return sendJson(res, 400, { error: 'tid and oid are required' });
+      const user = await resolveAzureUserFromTables(orm().em.fork(), tid, oid);
+      sendJson(res, user ? 200 : 404, user ?? { error: 'not linked' }, { 'cache-control': 'no-store' });
+    },
+    // OAuth 2.0 client credentials for partners (RFC 6749 §4.4): Basic auth or form fields.
+    [TOKEN_PATH]: async (req, res) => {
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'invalid_request' });
+      let form: URLSearchParams;
+      try {
+        form = new URLSearchParams(await readBody(req, 4_096));
+      } catch {
+        return sendJson(res, 413, { error: 'invalid_request' });
+      }
+      if (form.get('grant_type') !== 'client_credentials') return sendJson(res, 400, { error: 'unsupported_grant_type' });
+      let clientId = form.get('client_id') ?? '';
+      let secret = form.get('client_secret') ?? '';
+      const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+      if (basic?.[1]) [clientId = '', secret = ''] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
+      try {
+        const issued = await partnerToken(orm().em.fork(), (await identity()).tokens, decodeURIComponent(clientId), decodeURIComponent(secret));
+        const expiresIn = Math.round((issued.expiresAt.getTime() - Date.now()) / 1000);
+        sendJson(res, 200, { access_token: issued.token, token_type: 'Bearer', expires_in: expiresIn, scope: issued.scopes.join(' ') }, { 'cache-control': 'no-store' });
+      } catch {
+        sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic' });
+      }
+    },
+    ...microsoftRoutes(deps, identity, orm, env),
+  };
+  if (deps.config.nodeEnv !== 'production') {
+    routes[DEV_INBOX_PATH] = async (_req, res) => {
+      const { devInbox } = await identity();
+      sendJson(res, 200, { messages: devInbox ?? [] }, { 'cache-control': 'no-store' });
+    };
+  }
+  return routes;
+}

@@ -1,0 +1,92 @@
+// Sign-in, sessions, passwords and MFA: thin resolvers over domain/auth, domain/sessions and domain/mfa.
+import { requireUser, recordAudit, actorOf, badUserInput } from '@clinic/service-kit';
+import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts';
+import * as auth from '../domain/auth.ts';
+import * as mfa from '../domain/mfa.ts';
+import { listSessions, revokeSession } from '../domain/sessions.ts';
+import { partnerToken } from '../domain/partners.ts';
+import { inTransaction, queryOne } from '../db.ts';
+import * as v from '../domain/validation.ts';
+
+const meta = (ctx: { ip: string | null; requestId: string }) => ({ ip: ctx.ip, requestId: ctx.requestId });
+
+export const authQueries: QueryResolvers = {
+  mySessions: async (_p, _a, ctx) => {
+    const viewer = requireUser(ctx.viewer);
+    return listSessions(ctx.em, viewer.userId);
+  },
+};
+
+export const authMutations: MutationResolvers = {
+  registerPatient: async (_p, { input }, ctx) => auth.registerPatient(ctx.em, await ctx.identity(), input, meta(ctx)),
+  signIn: async (_p, args, ctx) => {
+    const outcome = await auth.signIn(ctx.em, await ctx.identity(), args, meta(ctx));
+    return outcome.kind === 'signedIn'
+      ? { status: 'SIGNED_IN', auth: outcome.tokens, mfaChallenge: null }
+      : { status: 'MFA_REQUIRED', auth: null, mfaChallenge: outcome.challenge };
+  },
+  completeMfaSignIn: async (_p, { challenge, code }, ctx) => {
+    if (challenge.length > 2000) throw badUserInput('challenge is malformed', { field: 'challenge' });
+    return auth.completeMfaSignIn(ctx.em, await ctx.identity(), challenge, code, meta(ctx));
+  },
+  refreshSession: async (_p, { refreshToken }, ctx) => auth.refresh(ctx.em, await ctx.identity(), refreshToken, meta(ctx)),
+  signOut: async (_p, _a, ctx) => {
+    const viewer = requireUser(ctx.viewer);
+    if (!viewer.sessionId) return true;
+    await inTransaction(ctx.em, async (tx) => {
+      await revokeSession(tx, viewer.userId, viewer.sessionId!, 'SIGNED_OUT');
+      recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.sign_out', resourceType: 'Session', resourceId: viewer.sessionId, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
+    });
+    return true;
+  },
+  revokeSession: async (_p, { id }, ctx) => {
+    const viewer = requireUser(ctx.viewer);
+    v.uuid(id);
+    await inTransaction(ctx.em, async (tx) => {
+      await revokeSession(tx, viewer.userId, id, 'REVOKED_BY_USER');
+      recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.revoke_session', resourceType: 'Session', resourceId: id, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
+    });
+    return true;
+  },
+  changePassword: async (_p, { currentPassword, newPassword }, ctx) => {
+    const viewer = requireUser(ctx.viewer);
+    await auth.changePassword(ctx.em, viewer.userId, viewer.sessionId, currentPassword, newPassword, meta(ctx));
+    return true;
+  },
+  requestPasswordReset: async (_p, { email }, ctx) => {
+    await auth.requestPasswordReset(ctx.em, await ctx.identity(), email, meta(ctx));
+    return true;
+  },
+  resetPassword: async (_p, { token, newPassword }, ctx) => {
+    await auth.resetPassword(ctx.em, token, newPassword, meta(ctx));
+    return true;
+  },
+  beginMfaEnrolment: async (_p, _a, ctx) => {
+    const viewer = requireUser(ctx.viewer);
+    return inTransaction(ctx.em, async (tx) => {
+      const user = await queryOne<{ email: string }>(tx, `select email from users where id = ?`, [viewer.userId]);
+      return mfa.beginEnrolment(tx, viewer.userId, user?.email ?? viewer.userId);
+    });
+  },
+  confirmMfaEnrolment: async (_p, { code }, ctx) => {
+    const viewer = requireUser(ctx.viewer);
+    return inTransaction(ctx.em, async (tx) => {
+      const codes = await mfa.confirmEnrolment(tx, viewer.userId, code);
+      recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.mfa_enabled', resourceType: 'User', resourceId: viewer.userId, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
+      return codes;
+    });
+  },
+  disableMfa: async (_p, { code }, ctx) => {
+    const viewer = requireUser(ctx.viewer);
+    return inTransaction(ctx.em, async (tx) => {
+      if (!(await mfa.verifySecondFactor(tx, viewer.userId, code))) throw badUserInput('The code is wrong', { field: 'code' });
+      await mfa.disable(tx, viewer.userId);
+      recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.mfa_disabled', resourceType: 'User', resourceId: viewer.userId, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
+      return true;
+    });
+  },
+  partnerToken: async (_p, { clientId, clientSecret }, ctx) => {
+    const issued = await partnerToken(ctx.em, (await ctx.identity()).tokens, clientId, clientSecret);
+    return { accessToken: issued.token, expiresAt: issued.expiresAt, scope: issued.scopes.join(' ') };
+  },
+};
