@@ -1,0 +1,117 @@
+// Slot-search benchmark: 200 doctors with realistic weekly schedules (three time zones, lunch breaks,
+// some Saturday mornings, some days off), 30% of the next 30 days booked; searches one specialisation
+// over 30 days THROUGH THE ROUTER and reports p50/p95 latency and SQL queries per request (counted at
+// the pg driver). Queries per request must not grow with the number of doctors, so the same search is
+// also run across all 200 doctors. Real Postgres (a throwaway schema) and Redis from DATABASE_URL/REDIS_URL.
+//   npx tsx scripts/bench/slot-search.ts [requests=300]
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { DateTime } from 'luxon';
+import { createTestKeys, signTestToken } from '@clinic/service-kit/testing';
+import { gql, startStack } from '@clinic/router/src/testing/harness.ts';
+import { createAppointmentsSubgraph } from '@clinic/appointments';
+import { DEFAULT_POLICY } from '@clinic/appointments/src/policy.ts';
+import { applyDoctorProfileJob } from '@clinic/appointments/src/directory/doctor-directory.ts';
+import { ScheduleExceptionSchema, ScheduleRuleSchema } from '@clinic/appointments/src/entities/schedule.ts';
+import { searchFreeSlots } from '@clinic/appointments/src/schedules/slot-search.ts';
+
+const DOCTORS = 200;
+const REQUESTS = Number(process.argv[2] ?? 300);
+const SPECIALISATIONS = ['CARDIOLOGY', 'DERMATOLOGY', 'PAEDIATRICS', 'NEUROLOGY', 'FAMILY_MEDICINE'];
+const ZONES = ['Europe/Bucharest', 'Europe/London', 'America/New_York'];
+
+// Count every query the pg driver sends (MikroORM → knex → pg).
+let queries = 0;
+const originalQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
+  queries += 1;
+  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+let seed = 42;
+const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function main() {
+  const keys = await createTestKeys();
+  const clinic = { policy: DEFAULT_POLICY, now: () => new Date() };
+  const definition = createAppointmentsSubgraph({ clinic, relayPollMs: 3_600_000, sweepIntervalMs: 3_600_000 });
+  const stack = await startStack(keys, [definition], { RATE_LIMIT_POINTS: '100000000', LOG_LEVEL: 'warn' });
+  try {
+    const orm = stack.subgraphs.appointments!.orm;
+    const seedStart = performance.now();
+    const em = orm.em.fork();
+    for (let i = 0; i < DOCTORS; i++) {
+      const doctorId = randomUUID();
+      const timeZone = ZONES[i % ZONES.length]!;
+      await applyDoctorProfileJob(orm.em.fork(), {
+        eventId: randomUUID(),
+        topic: 'doctor.profile_updated',
+        createdAt: new Date().toISOString(),
+        payload: { doctorId, specialisations: [SPECIALISATIONS[i % SPECIALISATIONS.length]!], languages: i % 2 ? ['en'] : ['ro', 'en'], timeZone, consultationTypes: ['IN_PERSON', 'VIDEO'], active: true },
+      });
+      const slotMinutes = [20, 30, 30, 45][i % 4]!;
+      const base = { doctorId, kind: 'WEEKLY' as const, rrule: null, validFrom: DateTime.now().minus({ days: 1 }).toISODate()!, validUntil: null, slotMinutes, bufferMinutes: i % 3 === 0 ? 5 : 0, createdBy: doctorId, createdAt: new Date() };
+      em.create(ScheduleRuleSchema, { ...base, id: randomUUID(), weekdays: [1, 2, 3, 4, 5], startTime: '09:00', endTime: '13:00', consultationType: 'IN_PERSON' });
+      em.create(ScheduleRuleSchema, { ...base, id: randomUUID(), weekdays: [1, 2, 3, 4], startTime: '14:00', endTime: '17:00', consultationType: i % 2 ? 'VIDEO' : 'IN_PERSON' });
+      if (i % 4 === 0) em.create(ScheduleRuleSchema, { ...base, id: randomUUID(), weekdays: [6], startTime: '09:00', endTime: '12:00', consultationType: 'IN_PERSON' });
+      if (i % 5 === 0) {
+        const day = DateTime.now().setZone(timeZone).plus({ days: 3 + (i % 20) }).startOf('day');
+        em.create(ScheduleExceptionSchema, { id: randomUUID(), doctorId, kind: 'DAY_OFF', startsAt: day.toJSDate(), endsAt: day.plus({ days: 1 }).toJSDate(), slotMinutes: null, consultationType: null, label: null, createdBy: doctorId, createdAt: new Date() });
+      }
+    }
+    await em.flush();
+
+    // Book 30% of every free slot in the next 30 days.
+    const from = new Date();
+    const to = new Date(from.getTime() + 30 * 86_400_000);
+    const { slots } = await searchFreeSlots(orm.em.fork(), clinic, { from, to, includeEmergency: false });
+    const booked = slots.filter(() => random() < 0.3);
+    for (let i = 0; i < booked.length; i += 1000) {
+      const chunk = booked.slice(i, i + 1000);
+      const values = chunk.map(() => `(?, ?, ?, ?, ?, 'APPROVED', ?, 'ROUTINE', 0, false, now(), now())`).join(',');
+      const params = chunk.flatMap((s) => [randomUUID(), s.doctorId, randomUUID(), new Date(s.start).toISOString(), new Date(s.end).toISOString(), s.consultationType]);
+      await orm.em.fork().execute(
+        `insert into appointments (id, doctor_id, patient_id, starts_at, ends_at, status, consultation_type, category, priority, emergency, requested_at, updated_at) values ${values}`,
+        params,
+      );
+    }
+    await orm.em.fork().execute('analyze');
+    process.stdout.write(`seeded ${DOCTORS} doctors, ${slots.length} slots in 30 days, ${booked.length} booked (${((100 * booked.length) / slots.length).toFixed(1)}%) in ${((performance.now() - seedStart) / 1000).toFixed(1)} s\n`);
+
+    const token = await signTestToken(keys, { sub: randomUUID(), roles: ['PATIENT'] });
+    const query = `query($s: SlotSearchInput!) { availableSlots(search: $s) { slots { startsAt localStartsAt consultationType doctor { id } } endCursor hasNextPage } }`;
+    const run = async (label: string, search: Record<string, unknown>) => {
+      const variables = { s: { from: from.toISOString(), to: to.toISOString(), timeZone: 'Europe/Bucharest', first: 50, ...search } };
+      for (let i = 0; i < 20; i++) await gql(stack.router.url, query, { token, variables }); // warm-up
+      const times: number[] = [];
+      queries = 0;
+      let returned = 0;
+      for (let i = 0; i < REQUESTS; i++) {
+        const t0 = performance.now();
+        const res = await gql<{ availableSlots: { slots: unknown[] } }>(stack.router.url, query, { token, variables });
+        times.push(performance.now() - t0);
+        if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+        returned = res.body.data!.availableSlots.slots.length;
+      }
+      times.sort((a, b) => a - b);
+      process.stdout.write(
+        `${label.padEnd(44)} p50 ${percentile(times, 50).toFixed(1)} ms  p95 ${percentile(times, 95).toFixed(1)} ms  ` +
+          `max ${times.at(-1)!.toFixed(1)} ms  SQL queries/request ${(queries / REQUESTS).toFixed(2)}  (${returned} slots/page, ${REQUESTS} requests)\n`,
+      );
+      return percentile(times, 95);
+    };
+    const p95 = await run('one specialisation (40 doctors), 30 days', { specialisation: 'CARDIOLOGY' });
+    await run('one specialisation + language, 30 days', { specialisation: 'CARDIOLOGY', language: 'ro' });
+    await run('all 200 doctors, 30 days', {});
+    process.stdout.write(`target p95 < 50 ms: ${p95 < 50 ? 'met' : 'NOT met'}\n`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+// Who is acting, as the domain modules see it: the verified viewer plus what the audit log needs.
+import { actorOf, hasRole, type AuditActor, type Viewer } from '@clinic/service-kit';
+
+export interface Actor {
+  viewer: Viewer;
+  requestId: string;
+  ip: string | null;
+}
+
+export const STAFF_ROLES = ['ADMIN', 'OPERATOR'];
+
+/** ADMIN and OPERATOR act for any doctor or patient. */
+export const isStaff = (viewer: Viewer) => hasRole(viewer, ...STAFF_ROLES);
+
+export const auditActor = (actor: Actor): AuditActor => actorOf(actor.viewer, actor.requestId, actor.ip);
+
+export const userIdOf = (viewer: Viewer): string | null => (viewer.kind === 'user' ? viewer.userId : null);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string) => UUID.test(value);

@@ -1,0 +1,13 @@
+// What every resolver of the appointments subgraph receives: the kit's request context plus the
+// clinic policy/clock, the acting viewer for audit, and per-request DataLoaders (no N+1).
+import type { RequestContext } from '@clinic/service-kit';
+import type { Clinic } from './policy.ts';
+import type { Actor } from './actor.ts';
+import type { Loaders } from './resolvers/loaders.ts';
+
+export interface AppointmentsContext extends RequestContext {
+  clinic: Clinic;
+  actor: Actor;
+  loaders: Loaders;
+}
+export type Context = AppointmentsContext;

@@ -1,0 +1,74 @@
+// A doctor's availability: recurring rules in the doctor's local time, and dated exceptions in UTC.
+import { EntitySchema } from '@mikro-orm/postgresql';
+import type { RuleKind } from '../schedules/weekly-rule.ts';
+import type { ExceptionKind } from '../schedules/free-slots.ts';
+
+export interface ScheduleRule {
+  id: string;
+  doctorId: string;
+  kind: RuleKind;
+  weekdays: number[];
+  rrule: string | null;
+  startTime: string;
+  endTime: string;
+  validFrom: string;
+  validUntil: string | null;
+  slotMinutes: number;
+  bufferMinutes: number;
+  consultationType: string;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export const ScheduleRuleSchema = new EntitySchema<ScheduleRule>({
+  name: 'ScheduleRule',
+  tableName: 'schedule_rules',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    doctorId: { type: 'uuid', fieldName: 'doctor_id' },
+    kind: { type: 'string' },
+    weekdays: { type: 'number[]', columnType: 'int[]' },
+    rrule: { type: 'string', nullable: true },
+    startTime: { type: 'string', fieldName: 'start_time' },
+    endTime: { type: 'string', fieldName: 'end_time' },
+    validFrom: { type: 'string', fieldName: 'valid_from' },
+    validUntil: { type: 'string', fieldName: 'valid_until', nullable: true },
+    slotMinutes: { type: 'integer', fieldName: 'slot_minutes' },
+    bufferMinutes: { type: 'integer', fieldName: 'buffer_minutes' },
+    consultationType: { type: 'string', fieldName: 'consultation_type' },
+    createdBy: { type: 'uuid', fieldName: 'created_by' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+  },
+});
+
+export interface ScheduleException {
+  id: string;
+  /** null: a clinic-wide holiday. */
+  doctorId: string | null;
+  kind: ExceptionKind;
+  startsAt: Date;
+  endsAt: Date;
+  slotMinutes: number | null;
+  consultationType: string | null;
+  /** Staff-facing label ("conference", "public holiday"); not PHI. */
+  label: string | null;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export const ScheduleExceptionSchema = new EntitySchema<ScheduleException>({
+  name: 'ScheduleException',
+  tableName: 'schedule_exceptions',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    doctorId: { type: 'uuid', fieldName: 'doctor_id', nullable: true },
+    kind: { type: 'string' },
+    startsAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'starts_at' },
+    endsAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'ends_at' },
+    slotMinutes: { type: 'integer', fieldName: 'slot_minutes', nullable: true },
+    consultationType: { type: 'string', fieldName: 'consultation_type', nullable: true },
+    label: { type: 'string', nullable: true },
+    createdBy: { type: 'uuid', fieldName: 'created_by' },
+    createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
+  },
+});

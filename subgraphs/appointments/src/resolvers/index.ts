@@ -1,0 +1,229 @@
+// Thin resolvers: check who is asking, call the domain, map the result. Access is declared in the SDL
+// (the router enforces it) and checked again here with the kit's helpers.
+import { GraphQLScalarType, Kind } from 'graphql';
+import {
+  badUserInput,
+  forbidden,
+  hasRole,
+  recordAuditNow,
+  requireUser,
+  requireUserOrScope,
+  type Viewer,
+} from '@clinic/service-kit';
+import type { Resolvers } from '../generated/resolvers-types.ts';
+import type { AppointmentsContext } from '../context.ts';
+import { auditActor, isStaff, isUuid } from '../actor.ts';
+import { canSee } from '../booking/access.ts';
+import { requestAppointment } from '../booking/request-appointment.ts';
+import { cancelAppointment, closeAppointment, rescheduleAppointment } from '../booking/change-appointment.ts';
+import { decideRequest, decideRequests, decisionHistory, pendingRequests } from '../approval/approve-requests.ts';
+import {
+  addScheduleException,
+  addScheduleRule,
+  affectedAppointments,
+  authorizeDoctor,
+  removeScheduleRule,
+  setAutoApproval,
+} from '../schedules/manage-schedule.ts';
+import { searchFreeSlots } from '../schedules/slot-search.ts';
+import type { Slot } from '../schedules/free-slots.ts';
+import { ScheduleExceptionSchema, ScheduleRuleSchema } from '../entities/schedule.ts';
+import { WaitlistEntrySchema } from '../entities/waitlist.ts';
+import { AppointmentSchema, type Appointment } from '../entities/appointment.ts';
+import { acceptWaitlistOffer, joinWaitlist, leaveWaitlist } from '../waitlist/waitlist.ts';
+import { afterCursor, checkedZone, localIso, parseCursor, slotCursor } from './views.ts';
+import { subscriptionResolvers } from './subscriptions.ts';
+
+export const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  parseValue: (value) => parseDate(value),
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? parseDate(ast.value) : null),
+});
+
+function parseDate(value: unknown): Date {
+  const date = new Date(String(value));
+  if (typeof value !== 'string' || value.length > 40 || Number.isNaN(date.getTime())) throw badUserInput('DateTime must be an ISO-8601 string');
+  return date;
+}
+
+const short = (value: string | null | undefined, name: string, max = 80) => {
+  if (value != null && value.length > max) throw badUserInput(`${name} has at most ${max} characters`);
+  return value ?? null;
+};
+
+/** Reads of appointments are audited: one event per read, with the patient whose data it is. */
+async function auditRead(ctx: AppointmentsContext, appointments: Appointment[], subjectUserId: string | null): Promise<void> {
+  if (!appointments.length) return;
+  await recordAuditNow(ctx.em, auditActor(ctx.actor), {
+    action: 'appointment.read',
+    resourceType: 'Appointment',
+    resourceId: appointments.length === 1 ? appointments[0]!.id : null,
+    subjectUserId: appointments.length === 1 ? appointments[0]!.patientId : subjectUserId,
+    outcome: 'SUCCESS',
+    detail: { count: appointments.length },
+  });
+}
+
+/** What a viewer may see of another user's appointments: all (self, staff), or only those with them (a doctor). */
+function visibleOf(viewer: Viewer, userId: string, rows: Appointment[]): Appointment[] {
+  const user = requireUser(viewer);
+  if (user.userId === userId || isStaff(user)) return rows;
+  return rows.filter((a) => a.doctorId === user.userId || a.patientId === user.userId);
+}
+
+export const resolvers: Resolvers = {
+  DateTime,
+  Query: {
+    availableSlots: async (_p, { search }, ctx) => {
+      requireUserOrScope(ctx.viewer, 'availability:read');
+      const zone = checkedZone(search.timeZone);
+      const first = search.first ?? 50;
+      if (!Number.isInteger(first) || first < 1 || first > 200) throw badUserInput('first must be 1–200');
+      if (search.doctorIds && (search.doctorIds.length > 200 || !search.doctorIds.every(isUuid))) throw badUserInput('doctorIds must be at most 200 UUIDs');
+      const cursor = search.after ? parseCursor(search.after) : null;
+      const page = { limit: first, after: cursor ? (s: Slot) => afterCursor(s, cursor) : undefined, afterStart: cursor?.[0] };
+      const { slots } = await searchFreeSlots(ctx.em, ctx.clinic, {
+        doctorIds: search.doctorIds ?? null,
+        specialisation: short(search.specialisation, 'specialisation'),
+        language: short(search.language, 'language'),
+        consultationType: short(search.consultationType, 'consultationType'),
+        from: search.from,
+        to: search.to,
+        includeEmergency: isStaff(ctx.viewer) || hasRole(ctx.viewer, 'DOCTOR'),
+      }, page);
+      const shown = slots.slice(0, first);
+      const last = shown[shown.length - 1];
+      return { slots: shown.map((s) => ({ ...s, timeZone: zone })), endCursor: last ? slotCursor(last) : null, hasNextPage: slots.length > first };
+    },
+    appointment: async (_p, { id }, ctx) => {
+      requireUser(ctx.viewer);
+      const appointment = await ctx.loaders.appointment.load(id);
+      if (!appointment || !canSee(ctx.viewer, appointment)) return null;
+      await auditRead(ctx, [appointment], appointment.patientId);
+      return appointment;
+    },
+    myAppointments: async (_p, args, ctx) => {
+      const user = requireUser(ctx.viewer);
+      const rows = await ctx.loaders.userAppointments.load({ userId: user.userId, status: args.status ?? null, from: args.from ?? null, to: args.to ?? null });
+      const page = rows.slice(0, Math.min(Math.max(args.first ?? 100, 1), 500));
+      await auditRead(ctx, page, user.userId);
+      return page;
+    },
+    pendingRequests: async (_p, args, ctx) => {
+      const rows = await pendingRequests(ctx.em, ctx.viewer, args);
+      await auditRead(ctx, rows, null);
+      return rows;
+    },
+    decisionHistory: (_p, args, ctx) => decisionHistory(ctx.em, ctx.viewer, args),
+    scheduleRules: async (_p, { doctorId }, ctx) => {
+      await authorizeDoctor(ctx.em, ctx.viewer, doctorId);
+      return ctx.em.find(ScheduleRuleSchema, { doctorId }, { orderBy: { createdAt: 'asc' } });
+    },
+    scheduleExceptions: async (_p, { doctorId, from, to }, ctx) => {
+      await authorizeDoctor(ctx.em, ctx.viewer, doctorId);
+      return ctx.em.find(
+        ScheduleExceptionSchema,
+        { $or: [{ doctorId }, { doctorId: null }], startsAt: { $lt: to }, endsAt: { $gt: from } },
+        { orderBy: { startsAt: 'asc' }, limit: 500 },
+      );
+    },
+    previewScheduleException: (_p, { input }, ctx) => affectedAppointments(ctx.em, ctx.actor, { ...input, doctorId: input.doctorId ?? null }),
+    myWaitlistEntries: (_p, _a, ctx) => {
+      const user = requireUser(ctx.viewer);
+      return ctx.em.find(WaitlistEntrySchema, { patientId: user.userId }, { orderBy: { createdAt: 'desc' }, limit: 100 });
+    },
+  },
+  Mutation: {
+    requestAppointment: (_p, { input }, ctx) =>
+      requestAppointment(ctx.em, ctx.actor, ctx.clinic, { ...input, category: input.category ?? 'ROUTINE' }),
+    approveAppointment: (_p, { id, reason }, ctx) => decideRequest(ctx.em, ctx.actor, ctx.clinic, { id, decision: 'APPROVED', reason }),
+    declineAppointment: (_p, { id, reason }, ctx) => decideRequest(ctx.em, ctx.actor, ctx.clinic, { id, decision: 'DECLINED', reason }),
+    decideAppointments: (_p, { decisions }, ctx) =>
+      decideRequests(
+        ctx.em,
+        ctx.actor,
+        ctx.clinic,
+        decisions.map((d) => ({ id: d.id, decision: d.decision === 'APPROVE' ? 'APPROVED' : 'DECLINED', reason: d.reason })),
+      ),
+    cancelAppointment: (_p, args, ctx) => cancelAppointment(ctx.em, ctx.actor, ctx.clinic, args),
+    rescheduleAppointment: (_p, args, ctx) => rescheduleAppointment(ctx.em, ctx.actor, ctx.clinic, args),
+    completeAppointment: (_p, { id }, ctx) => closeAppointment(ctx.em, ctx.actor, ctx.clinic, { id, outcome: 'COMPLETED' }),
+    markNoShow: (_p, { id, reason }, ctx) => closeAppointment(ctx.em, ctx.actor, ctx.clinic, { id, outcome: 'NO_SHOW', reason }),
+    addScheduleRule: (_p, { input }, ctx) =>
+      addScheduleRule(ctx.em, ctx.actor, ctx.clinic, {
+        ...input,
+        weekdays: input.weekdays ?? [],
+        rrule: input.rrule ?? null,
+        validUntil: input.validUntil ?? null,
+        bufferMinutes: input.bufferMinutes ?? 0,
+      }),
+    removeScheduleRule: (_p, { id }, ctx) => removeScheduleRule(ctx.em, ctx.actor, id),
+    addScheduleException: (_p, { input, affected }, ctx) =>
+      addScheduleException(ctx.em, ctx.actor, ctx.clinic, { ...input, doctorId: input.doctorId ?? null, label: short(input.label, 'label', 200) }, affected ?? 'REFUSE'),
+    setAutoApproval: (_p, args, ctx) => setAutoApproval(ctx.em, ctx.actor, ctx.clinic, { doctorId: args.doctorId, all: args.all, consultationTypes: args.consultationTypes }),
+    joinWaitlist: (_p, { input }, ctx) => joinWaitlist(ctx.em, ctx.actor, ctx.clinic, input),
+    leaveWaitlist: (_p, { id }, ctx) => leaveWaitlist(ctx.em, ctx.actor, ctx.clinic, id),
+    acceptWaitlistOffer: (_p, { id, category, reason }, ctx) =>
+      acceptWaitlistOffer(ctx.em, ctx.actor, ctx.clinic, { entryId: id, category: category ?? 'ROUTINE', reason }),
+  },
+  Subscription: subscriptionResolvers,
+  Slot: {
+    doctor: (slot) => ({ id: slot.doctorId }),
+    startsAt: (slot) => new Date(slot.start),
+    endsAt: (slot) => new Date(slot.end),
+    localStartsAt: (slot) => localIso(slot.start, slot.timeZone),
+    localEndsAt: (slot) => localIso(slot.end, slot.timeZone),
+  },
+  Appointment: {
+    __resolveReference: async (ref, ctx) => {
+      const appointment = await ctx.loaders.appointment.load(ref.id);
+      return appointment && canSee(ctx.viewer, appointment) ? appointment : null;
+    },
+    patient: (a) => ({ id: a.patientId }),
+    doctor: (a) => ({ id: a.doctorId }),
+    localStartsAt: (a, { timeZone }) => localIso(a.startsAt.getTime(), checkedZone(timeZone)),
+    history: (a, _args, ctx) => ctx.loaders.history.load(a.id),
+  },
+  AppointmentEvent: {
+    actor: (e) => (e.actorId ? { id: e.actorId } : null),
+  },
+  AppointmentStatusChange: {
+    // A subscription's context lives as long as its connection: read fresh, not from its loaders.
+    appointment: async (change, _args, ctx) => {
+      const appointment = await ctx.em.fork().findOne(AppointmentSchema, { id: change.appointmentId });
+      return appointment && canSee(ctx.viewer, appointment) ? appointment : null;
+    },
+  },
+  WaitlistEntry: {
+    from: (e) => e.windowStart,
+    to: (e) => e.windowEnd,
+  },
+  AutoApproval: {
+    all: (s) => s.autoApproveAll,
+    consultationTypes: (s) => s.autoApproveTypes,
+  },
+  ScheduleExceptionResult: {
+    cancelledAppointments: (r) => r.cancelled,
+  },
+  DecisionResult: {
+    errorCode: (r) => r.error?.code ?? null,
+    errorMessage: (r) => r.error?.message ?? null,
+  },
+  User: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    appointments: async (user, args, ctx) => {
+      const viewer = requireUser(ctx.viewer);
+      const rows = await ctx.loaders.userAppointments.load({ userId: user.id, status: args.status ?? null, from: args.from ?? null, to: args.to ?? null });
+      const visible = visibleOf(viewer, user.id, rows);
+      await auditRead(ctx, visible, user.id);
+      return visible;
+    },
+    scheduleRules: async (user, _args, ctx) => {
+      const viewer = requireUser(ctx.viewer);
+      if (viewer.userId !== user.id && !isStaff(viewer)) throw forbidden('Only the doctor or staff see this schedule');
+      return ctx.em.find(ScheduleRuleSchema, { doctorId: user.id }, { orderBy: { createdAt: 'asc' } });
+    },
+  },
+};
+

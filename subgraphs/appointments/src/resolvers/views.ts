@@ -1,0 +1,52 @@
+// Shapes the resolvers hand to GraphQL where they differ from stored rows.
+import { DateTime } from 'luxon';
+import { badUserInput } from '@clinic/service-kit';
+import type { Slot } from '../schedules/free-slots.ts';
+import type { Appointment } from '../entities/appointment.ts';
+import type { ScheduleException } from '../entities/schedule.ts';
+
+/** A reference to a user owned by identity; the router fetches the rest from there. */
+export interface UserRef {
+  id: string;
+}
+
+export interface SlotView extends Slot {
+  timeZone: string;
+}
+
+export interface ExceptionResultView {
+  exception: ScheduleException;
+  cancelled: Appointment[];
+}
+
+export interface SlotChangeView {
+  doctorId: string;
+  startsAt: string;
+  endsAt: string;
+  available: boolean;
+}
+
+export function checkedZone(zone: string | null | undefined): string {
+  const name = zone ?? 'UTC';
+  if (name.length > 64 || !DateTime.local().setZone(name).isValid) throw badUserInput(`Unknown time zone ${name}`);
+  return name;
+}
+
+export const localIso = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
+
+/** Opaque, stable cursor: the slot's sort key. */
+export function slotCursor(slot: Slot): string {
+  return Buffer.from(`${slot.start}|${slot.doctorId}|${slot.consultationType}`).toString('base64url');
+}
+
+export function parseCursor(cursor: string): [number, string, string] {
+  const [start, doctorId, type] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!start || !doctorId || type === undefined || !Number.isFinite(Number(start))) throw badUserInput('Malformed cursor');
+  return [Number(start), doctorId, type];
+}
+
+export function afterCursor(slot: Slot, cursor: [number, string, string]): boolean {
+  if (slot.start !== cursor[0]) return slot.start > cursor[0];
+  if (slot.doctorId !== cursor[1]) return slot.doctorId > cursor[1];
+  return slot.consultationType > cursor[2];
+}

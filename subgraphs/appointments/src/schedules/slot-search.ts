@@ -1,0 +1,179 @@
+// Slot search over the database: four queries whatever the number of doctors (doctors, their rules,
+// exceptions, busy intervals), then the pure arithmetic of free-slots.ts. Used by search and by
+// booking (to check that a requested time is a real slot).
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badUserInput } from '@clinic/service-kit';
+import { freeSlots, MAX_SLOT_MS, type BusyInput, type ExceptionInput, type RuleInput, type Slot } from './free-slots.ts';
+import type { Clinic } from '../policy.ts';
+
+export interface SlotSearch {
+  /** One doctor, or many filtered by the directory fields below. */
+  doctorIds?: string[] | null;
+  specialisation?: string | null;
+  language?: string | null;
+  consultationType?: string | null;
+  from: Date;
+  to: Date;
+  includeEmergency: boolean;
+  /** Skip live appointments and offers (to tell "not a slot" from "taken"). */
+  ignoreBusy?: boolean;
+  /** A waiting-list offer held for this patient does not block them. */
+  offerHolderId?: string | null;
+  /** The appointment being rescheduled does not block its own new time. */
+  movingAppointmentId?: string | null;
+}
+
+export interface DoctorRow {
+  doctorId: string;
+  timeZone: string;
+}
+
+/** Postgres array literal for a `?::type[]` parameter (values are validated ids or short labels). */
+export function pgArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+}
+
+type Row = Record<string, unknown>;
+const ms = (value: unknown) => new Date(value as string | Date).getTime();
+
+export async function loadDoctors(em: EntityManager, s: Pick<SlotSearch, 'doctorIds' | 'specialisation' | 'language' | 'consultationType'>): Promise<DoctorRow[]> {
+  const where = ['active'];
+  const params: unknown[] = [];
+  if (s.doctorIds) {
+    where.push('doctor_id = any(?::uuid[])');
+    params.push(pgArray(s.doctorIds));
+  }
+  if (s.specialisation) {
+    where.push('specialisations @> ?::text[]');
+    params.push(pgArray([s.specialisation]));
+  }
+  if (s.language) {
+    where.push('languages @> ?::text[]');
+    params.push(pgArray([s.language]));
+  }
+  if (s.consultationType) {
+    where.push('consultation_types @> ?::text[]');
+    params.push(pgArray([s.consultationType]));
+  }
+  const rows: Row[] = await em.execute(`select doctor_id, time_zone from doctor_directory where ${where.join(' and ')} order by doctor_id`, params);
+  return rows.map((r) => ({ doctorId: r.doctor_id as string, timeZone: r.time_zone as string }));
+}
+
+export interface SlotPageRequest {
+  /** Slots wanted after the cursor; the search returns up to limit + 1 (to tell whether more exist). */
+  limit: number;
+  /** Only slots sorting after this one. */
+  after?: (slot: Slot) => boolean;
+  afterStart?: number;
+}
+
+/**
+ * Progressive windows: a page of the soonest slots rarely needs more than the first day, so busy time
+ * and exceptions are read window by window (1 day, then 7, then the rest) and the search stops once the
+ * page is full. At most 2 + 2×3 queries, whatever the number of doctors.
+ */
+const WINDOW_DAYS = [1, 7];
+
+export async function searchFreeSlots(
+  em: EntityManager,
+  clinic: Clinic,
+  s: SlotSearch,
+  page?: SlotPageRequest,
+): Promise<{ doctors: DoctorRow[]; slots: Slot[] }> {
+  const days = (s.to.getTime() - s.from.getTime()) / 86_400_000;
+  if (!(days > 0)) throw badUserInput('`to` must be after `from`');
+  if (days > clinic.policy.maxSearchDays) throw badUserInput(`Search at most ${clinic.policy.maxSearchDays} days at once`);
+  const doctors = await loadDoctors(em, s);
+  if (!doctors.length) return { doctors, slots: [] };
+  const ids = pgArray(doctors.map((d) => d.doctorId));
+  // Local dates of a rule can start up to a day before `from` in UTC terms.
+  const fromDate = new Date(s.from.getTime() - 86_400_000).toISOString().slice(0, 10);
+  const toDate = new Date(s.to.getTime() + 86_400_000).toISOString().slice(0, 10);
+  const ruleRows: Row[] = await em.execute(
+    `select doctor_id, kind, weekdays, rrule, start_time, end_time, valid_from, valid_until, slot_minutes, buffer_minutes, consultation_type
+       from schedule_rules where doctor_id = any(?::uuid[]) and valid_from <= ? and (valid_until is null or valid_until >= ?)`,
+    [ids, toDate, fromDate],
+  );
+  const rules = ruleRows.map(toRule);
+  if (!rules.length && !page) return { doctors, slots: [] };
+
+  const slots: Slot[] = [];
+  let windowStart = Math.max(s.from.getTime(), page?.afterStart ?? 0);
+  for (let w = 0; windowStart < s.to.getTime(); w++) {
+    const windowDays = page ? WINDOW_DAYS[w] : undefined;
+    const windowEnd = windowDays ? Math.min(s.to.getTime(), windowStart + windowDays * 86_400_000) : s.to.getTime();
+    const found = await slotsInWindow(em, clinic, s, { doctors, rules, ids, start: windowStart, end: windowEnd });
+    for (const slot of found) if (!page?.after || page.after(slot)) slots.push(slot);
+    if (page && slots.length > page.limit) break;
+    windowStart = windowEnd;
+  }
+  return { doctors, slots };
+}
+
+async function slotsInWindow(
+  em: EntityManager,
+  clinic: Clinic,
+  s: SlotSearch,
+  w: { doctors: DoctorRow[]; rules: RuleInput[]; ids: string; start: number; end: number },
+): Promise<Slot[]> {
+  // Slots start inside the window but may end after it: read busy time up to the longest slot beyond.
+  const range = [new Date(w.start).toISOString(), new Date(Math.min(s.to.getTime(), w.end + MAX_SLOT_MS)).toISOString()];
+  const [exceptionRows, busyRows] = await Promise.all([
+    em.execute(
+      `select doctor_id, kind, starts_at, ends_at, slot_minutes, consultation_type from schedule_exceptions
+        where (doctor_id = any(?::uuid[]) or doctor_id is null) and tstzrange(starts_at, ends_at) && tstzrange(?::timestamptz, ?::timestamptz)`,
+      [w.ids, ...range],
+    ) as Promise<Row[]>,
+    s.ignoreBusy
+      ? Promise.resolve([] as Row[])
+      : (em.execute(
+          `select doctor_id, starts_at, ends_at from appointments
+            where doctor_id = any(?::uuid[]) and status in ('REQUESTED','APPROVED') and during && tstzrange(?::timestamptz, ?::timestamptz)
+              and id is distinct from ?::uuid
+           union all
+           select doctor_id, offer_starts_at, offer_ends_at from waitlist_entries
+            where doctor_id = any(?::uuid[]) and status = 'OFFERED' and offer_expires_at > ?::timestamptz and patient_id is distinct from ?::uuid
+              and offer_starts_at < ?::timestamptz and offer_ends_at > ?::timestamptz`,
+          [w.ids, ...range, s.movingAppointmentId ?? null, w.ids, clinic.now().toISOString(), s.offerHolderId ?? null, range[1], range[0]],
+        ) as Promise<Row[]>),
+  ]);
+  const exceptions: ExceptionInput[] = exceptionRows.map((r) => ({
+    doctorId: r.doctor_id as string | null,
+    kind: r.kind as ExceptionInput['kind'],
+    start: ms(r.starts_at),
+    end: ms(r.ends_at),
+    slotMinutes: r.slot_minutes as number | null,
+    consultationType: r.consultation_type as string | null,
+  }));
+  const busy: BusyInput[] = busyRows.map((r) => ({ doctorId: r.doctor_id as string, start: ms(r.starts_at), end: ms(r.ends_at) }));
+  return freeSlots({
+    doctors: w.doctors,
+    rules: w.rules,
+    exceptions,
+    busy,
+    from: new Date(w.start),
+    to: s.to,
+    startsBefore: w.end,
+    consultationType: s.consultationType,
+    includeEmergency: s.includeEmergency,
+    now: clinic.now(),
+    minNoticeMinutes: clinic.policy.minNoticeMinutes,
+    horizonDays: clinic.policy.horizonDays,
+  });
+}
+
+function toRule(r: Row): RuleInput {
+  return {
+    doctorId: r.doctor_id as string,
+    kind: r.kind as RuleInput['kind'],
+    weekdays: r.weekdays as number[],
+    rrule: r.rrule as string | null,
+    startTime: r.start_time as string,
+    endTime: r.end_time as string,
+    validFrom: r.valid_from as string,
+    validUntil: r.valid_until as string | null,
+    slotMinutes: r.slot_minutes as number,
+    bufferMinutes: r.buffer_minutes as number,
+    consultationType: r.consultation_type as string,
+  };
+}

@@ -1,0 +1,93 @@
+// The appointments subgraph as a definition the kit can run (own process, launcher, or tests). Background
+// work: the outbox relay (queues for notifications, the assistant and audit; live triggers), the doctor
+// directory consumer, and the sweeper that expires undecided requests and waiting-list offers.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import { AUDIT_QUEUE, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { entities } from './entities/index.ts';
+import { migrations } from './migrations/index.ts';
+import { resolvers } from './resolvers/index.ts';
+import { createLoaders } from './resolvers/loaders.ts';
+import { slotTrigger, statusTrigger } from './resolvers/subscriptions.ts';
+import { loadBookingPolicy, type Clinic } from './policy.ts';
+import { DOCTORS_QUEUE, startDoctorDirectoryWorker } from './directory/doctor-directory.ts';
+import { expireRequests } from './approval/approve-requests.ts';
+import { expireWaitlistOffers } from './waitlist/waitlist.ts';
+import type { AppointmentsContext } from './context.ts';
+
+export const APPOINTMENTS_DEFAULT_PORT = 4002;
+export const appointmentsSdlPath = path.join(__dirname, '..', 'schema.graphql');
+
+export const NOTIFICATIONS_QUEUE = 'notifications-events';
+export const ASSISTANT_QUEUE = 'assistant-events';
+
+const idOf = (payload: Record<string, unknown>, key: string) => (typeof payload[key] === 'string' ? (payload[key] as string) : null);
+
+/** `prefix` renames every queue (tests use it so parallel runs do not consume each other's jobs). */
+export function outboxRoutes(prefix = ''): OutboxRoute[] {
+  return [
+    { prefix: 'appointment.', queues: [prefix + NOTIFICATIONS_QUEUE, prefix + ASSISTANT_QUEUE], pubsubTrigger: (e) => mapId(idOf(e.payload, 'patientId'), statusTrigger) },
+    { prefix: 'appointment.', pubsubTrigger: (e) => mapId(idOf(e.payload, 'doctorId'), statusTrigger) },
+    { prefix: 'appointment.', pubsubTrigger: (e) => mapId(idOf(e.payload, 'doctorId'), slotTrigger) },
+    { prefix: 'waitlist.offered', queues: [prefix + NOTIFICATIONS_QUEUE] },
+    { prefix: 'audit.', queues: [prefix + AUDIT_QUEUE] },
+  ];
+}
+
+function mapId(id: string | null, trigger: (id: string) => string): string | null {
+  return id ? trigger(id) : null;
+}
+
+export interface AppointmentsOptions {
+  clinic?: Clinic;
+  /** How often undecided requests and waiting-list offers are checked for expiry. */
+  sweepIntervalMs?: number;
+  relayPollMs?: number;
+  /** Prefix for every queue name this subgraph produces to or consumes from (tests). */
+  queuePrefix?: string;
+}
+
+export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): SubgraphDefinition<AppointmentsContext> {
+  const clinic: Clinic = options.clinic ?? { policy: loadBookingPolicy(), now: () => new Date() };
+  return {
+    name: 'appointments',
+    typeDefs: parse(readFileSync(appointmentsSdlPath, 'utf8')),
+    resolvers,
+    entities,
+    migrations,
+    context: (base) => ({
+      ...base,
+      clinic,
+      actor: { viewer: base.viewer, requestId: base.requestId, ip: base.ip },
+      loaders: createLoaders(base.em),
+    }),
+    background: async (deps: SubgraphDeps) => {
+      const relay = startOutboxRelay({
+        orm: deps.orm,
+        redisUrl: deps.config.redisUrl,
+        pubsub: deps.pubsub,
+        routes: outboxRoutes(options.queuePrefix),
+        logger: deps.logger,
+        pollIntervalMs: options.relayPollMs,
+      });
+      const directory = startDoctorDirectoryWorker(deps.orm, deps.config.redisUrl, deps.logger, (options.queuePrefix ?? '') + DOCTORS_QUEUE);
+      let sweeping: Promise<unknown> = Promise.resolve();
+      const sweep = setInterval(() => {
+        sweeping = (async () => {
+          await expireRequests(deps.orm.em.fork(), clinic);
+          await expireWaitlistOffers(deps.orm.em.fork(), clinic);
+        })().catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed'));
+      }, options.sweepIntervalMs ?? 30_000);
+      sweep.unref();
+      return async () => {
+        clearInterval(sweep);
+        await sweeping;
+        await directory.close();
+        await relay.stop();
+      };
+    },
+  };
+}
+
+export const appointmentsSubgraph = createAppointmentsSubgraph();
