@@ -30,6 +30,8 @@ export interface EdgeLimits {
   rateLimitPoints: number;
   rateLimitWindowSeconds: number;
   upstreamTimeoutMs: number;
+  /** Ping interval of graphql-ws keep-alives on both subscription hops (client↔router, router↔subgraph). */
+  wsKeepAliveMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -85,6 +87,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       rateLimitPoints: int(env, 'RATE_LIMIT_POINTS', 600, 1),
       rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1),
       upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1),
+      wsKeepAliveMs: int(env, 'WS_KEEPALIVE_MS', 12_000, 1_000),
     },
   };
 }

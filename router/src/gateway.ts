@@ -29,7 +29,8 @@ export function createSubgraphFetcher(timeoutMs: number) {
   };
 }
 
-class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
+/** Calls one subgraph over HTTP; also used by the subscription executor for `_entities` fetches. */
+export class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(url: string, private readonly routerSecret: string, timeoutMs: number) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     super({ url, fetcher: createSubgraphFetcher(timeoutMs) as any });

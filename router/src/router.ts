@@ -1,5 +1,6 @@
-// The single endpoint: HTTP for queries and mutations on /graphql, edge token check, rate limiting,
-// armor limits, body cap, health, and a graceful stop. Subgraph traffic goes through the gateway.
+// The single endpoint: HTTP for queries and mutations on /graphql, graphql-ws subscriptions on the same
+// URL, edge token check, rate limiting, armor limits, body cap, health, and a graceful stop.
+// Subgraph traffic goes through the gateway (subscriptions: see ./subscriptions/).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -25,11 +26,13 @@ import {
 import type { Redis } from 'ioredis';
 import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
-import { createGateway, subgraphUrl } from './gateway.ts';
+import { createGateway, subgraphUrl, SubgraphSource } from './gateway.ts';
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { accessDirectivesPlugin } from './access-directives.ts';
 import { proxyToSubgraph, publicRouteFor } from './public-routes.ts';
+import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
+import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
 
 export const ROUTER_PATH = '/graphql';
 
@@ -39,6 +42,8 @@ export interface RunningRouter {
   httpServer: http.Server;
   gateway: ApolloGateway;
   logger: Logger;
+  /** The graphql-ws side: open client connections, subscriptions and upstream connections. */
+  subscriptions: SubscriptionServer;
   stop(): Promise<void>;
 }
 
@@ -48,10 +53,10 @@ export interface RouterOptions {
   resolveAzureUser?: AzureUserResolver;
 }
 
-function clientKey(viewer: Viewer, req: IncomingMessage): string {
+function clientKey(viewer: Viewer, clientIp: string | null | undefined): string {
   if (viewer.kind === 'user') return `user:${viewer.userId}`;
   if (viewer.kind === 'partner') return `partner:${viewer.clientId}`;
-  return `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+  return `ip:${clientIp ?? 'unknown'}`;
 }
 
 export async function startRouter(config: RouterConfig, opts: RouterOptions = {}): Promise<RunningRouter> {
@@ -72,6 +77,22 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const armor = edgeProtection(config.limits, production);
   const formatError = createErrorFormatter(logger);
+  // Registered before apollo.start() so it sees the first supergraph load.
+  const subscriptions = attachSubscriptionServer({
+    httpServer,
+    path: ROUTER_PATH,
+    gateway,
+    verifier,
+    rateLimiter,
+    clientKey,
+    routerSecret: config.routerSecret,
+    validationRules: armor.validationRules,
+    maxTokens: config.limits.maxTokens,
+    maxMessageBytes: config.limits.maxBodyBytes,
+    dataSourceFor: (name, url) => new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs),
+    logger,
+    keepAliveMs: config.limits.wsKeepAliveMs,
+  });
 
   const apollo = new ApolloServer<RouterContext>({
     gateway,
@@ -83,6 +104,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     parseOptions: parseOptions(config.limits),
     formatError: (formatted, error) => hideLimits(formatError(formatted, error), production),
     plugins: [
+      subscriptionsOverHttpRefused<RouterContext>(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...armor.plugins,
@@ -101,7 +123,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       const message = error instanceof DomainError ? error.message : 'Token is invalid';
       return sendGraphQLError(res, 401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Bearer', 'x-request-id': requestId });
     }
-    const decision = await rateLimiter.consume(clientKey(viewer, req));
+    const decision = await rateLimiter.consume(clientKey(viewer, req.socket.remoteAddress));
     if (!decision.allowed) {
       return sendGraphQLError(res, 429, 'RATE_LIMITED', 'Too many requests; slow down and retry later', {
         'retry-after': String(decision.retryAfterSeconds),
@@ -158,8 +180,10 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     httpServer,
     gateway,
     logger,
+    subscriptions,
     stop: () => {
       stopping ??= (async () => {
+        await subscriptions.close();
         await apollo.stop();
         redis?.disconnect();
         logger.info('router stopped');

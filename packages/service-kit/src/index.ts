@@ -14,3 +14,6 @@ export * from './shutdown.ts';
 export * from './queue.ts';
 export * from './outbox.ts';
 export * from './audit.ts';
+export * from './event-queue.ts';
+export * from './subscriptions.ts';
+export * from './azure-users.ts';

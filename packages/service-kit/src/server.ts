@@ -9,7 +9,6 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import type { EntityManager, EntitySchema, MikroORM } from '@mikro-orm/postgresql';
 import type { ServiceConfig } from './config.ts';
@@ -21,6 +20,7 @@ import { createEventBus, type EventBus } from './pubsub.ts';
 import { requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
 import { hasRouterSecret } from './router-secret.ts';
 import { checkReadiness } from './health.ts';
+import { serveSubgraphSubscriptions, type SubscriptionStats } from './subscriptions.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -70,6 +70,8 @@ export interface RunningSubgraph extends SubgraphDeps {
   url: string;
   port: number;
   httpServer: http.Server;
+  /** Open graphql-ws connections and subscriptions (tests assert nothing is left open). */
+  subscriptionStats(): SubscriptionStats;
   stop(): Promise<void>;
 }
 
@@ -93,8 +95,9 @@ export async function startSubgraph<TContext extends RequestContext>(
   const deps: SubgraphDeps = { config, orm, pubsub: bus.pubsub, logger, verifier };
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);
 
-  const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null): Promise<TContext> => {
-    const viewer = await verifier.verify(authorization);
+  const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null): Promise<TContext> =>
+    contextFor(await verifier.verify(authorization), requestId, ip);
+  const contextFor = async (viewer: Viewer, requestId: string, ip: string | null): Promise<TContext> => {
     const base: RequestContext = {
       viewer,
       requestId,
@@ -109,19 +112,7 @@ export async function startSubgraph<TContext extends RequestContext>(
   const routes = def.httpRoutes?.(deps) ?? {};
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const wsServer = new WebSocketServer({ noServer: true });
-  const wsCleanup = useServer(
-    {
-      schema,
-      context: async (ctx) => {
-        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-        const authorization = typeof params.authorization === 'string' ? params.authorization : undefined;
-        const requestId = typeof params.requestId === 'string' ? params.requestId : 'ws';
-        const ip = typeof params.clientIp === 'string' ? params.clientIp : null;
-        return buildContext(authorization, requestId, ip);
-      },
-    },
-    wsServer,
-  );
+  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, logger, context: contextFor });
 
   const apollo = new ApolloServer<TContext>({
     schema,
@@ -182,7 +173,7 @@ export async function startSubgraph<TContext extends RequestContext>(
   const stop = () => {
     stopping ??= (async () => {
       await stopBackground();
-      await wsCleanup.dispose();
+      await subscriptions.dispose();
       wsServer.close();
       // Drains in-flight HTTP requests, then closes the server.
       await apollo.stop();
@@ -192,5 +183,5 @@ export async function startSubgraph<TContext extends RequestContext>(
     })();
     return stopping;
   };
-  return { ...deps, name: def.name, url, port, httpServer, stop };
+  return { ...deps, name: def.name, url, port, httpServer, subscriptionStats: subscriptions.stats, stop };
 }

@@ -32,11 +32,35 @@ export async function startStack(
     await stopSubgraphs();
     throw error;
   }
-  const composed = composeSupergraph(
-    definitions.map((d) => ({ name: d.name, url: subgraphs[d.name]!.url, sdl: print(d.typeDefs) })),
-  );
+  let router: RunningRouter;
+  try {
+    const supergraphSdl = composeFor(definitions.map((d) => ({ definition: d, url: subgraphs[d.name]!.url })));
+    router = await startTestRouter(keys, supergraphSdl, routerEnv);
+  } catch (error) {
+    await stopSubgraphs();
+    throw error;
+  }
+  return {
+    router,
+    subgraphs,
+    async stop() {
+      await router.stop();
+      await stopSubgraphs();
+    },
+  };
+}
+
+/** Composes a supergraph from subgraph definitions and the URLs they run at (e.g. a second replica). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function composeFor(parts: { definition: SubgraphDefinition<any>; url: string }[]): string {
+  const composed = composeSupergraph(parts.map((p) => ({ name: p.definition.name, url: p.url, sdl: print(p.definition.typeDefs) })));
   if (!composed.ok) throw new Error(composed.errors.join('\n'));
-  const router = await startRouter(
+  return composed.supergraphSdl;
+}
+
+/** A router in test mode on a random port, trusting the test keys, on the real Redis. */
+export function startTestRouter(keys: TestKeys, supergraphSdl: string, routerEnv: Record<string, string | undefined> = {}): Promise<RunningRouter> {
+  return startRouter(
     loadRouterConfig({
       NODE_ENV: 'test',
       PORT: '0',
@@ -46,16 +70,8 @@ export async function startStack(
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       ...routerEnv,
     }),
-    { supergraphSdl: composed.supergraphSdl },
+    { supergraphSdl },
   );
-  return {
-    router,
-    subgraphs,
-    async stop() {
-      await router.stop();
-      await stopSubgraphs();
-    },
-  };
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {

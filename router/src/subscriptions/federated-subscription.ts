@@ -1,0 +1,162 @@
+// Client subscriptions → upstream subscriptions. Each distinct subscription (same token, operation and
+// variables, same supergraph) opens the plan's `primary` fetch on the owning subgraph once; for every
+// event it runs the gateway's own executeQueryPlan over [a fetch answered by the event, then `rest`], so
+// the ordinary `_entities` fetches fill in other subgraphs' fields and the result is shaped exactly as a
+// query's would be, and hands that result to every client subscribed to it. Identical requests give
+// identical answers (the subgraph sees the same token), so sharing them is safe; different tokens never
+// share. Events are shaped one after another, so clients see them in the order published. The
+// upstream subscription ends when its last client subscription does.
+import { GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import type { FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { EventQueue, type Logger } from '@clinic/service-kit';
+import type { RouterContext } from '../context.ts';
+import type { SubscriptionPlan, SupergraphView } from './supergraph-view.ts';
+import type { UpstreamPool } from './upstream.ts';
+
+/** The name under which the event itself is served to executeQueryPlan. */
+const EVENT_SOURCE = '__subscription_event__';
+
+export interface SubscriptionRequest {
+  view: SupergraphView;
+  plan: SubscriptionPlan;
+  document: DocumentNode;
+  /** The operation text as the client sent it (part of the sharing key). */
+  query: string;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+  context: RouterContext;
+  /** HTTP URL of the owning subgraph (overrides applied). */
+  subgraphUrl: string;
+}
+
+interface Shared {
+  subscribers: Set<EventQueue<ExecutionResult>>;
+  unsubscribe: () => void;
+}
+
+function eventPlan(primary: FetchNode, rest: PlanNode | undefined): QueryPlan {
+  const first: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
+  return { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [first, rest] } : first };
+}
+
+function pick(variables: Record<string, unknown>, names: string[] | undefined): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const name of names ?? []) if (name in variables) picked[name] = variables[name];
+  return picked;
+}
+
+/** Shapes one upstream event into the client's result with the gateway's executor. */
+function createShaper(req: SubscriptionRequest, logger: Logger) {
+  const { view, plan, document, operationName, variables, context } = req;
+  const queryPlan = eventPlan(plan.primary, plan.rest);
+  const operationContext = buildOperationContext({ schema: view.apiSchema, operationDocument: document, operationName });
+  const baseServices: ServiceMap = Object.fromEntries(view.dataSources);
+  return async (event: ExecutionResult): Promise<ExecutionResult> => {
+    const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data ?? null, errors: event.errors as never }) };
+    const requestContext = {
+      request: { query: req.query, operationName, variables },
+      context,
+      logger,
+      metrics: {},
+      document,
+      operationName: operationName ?? null,
+      operation: operationContext.operation,
+      schema: view.apiSchema,
+    } as unknown as GatewayGraphQLRequestContext<RouterContext>;
+    return (await executeQueryPlan(
+      queryPlan,
+      { ...baseServices, [EVENT_SOURCE]: eventSource },
+      requestContext,
+      operationContext,
+      view.supergraphSchema,
+      view.fedApiSchema,
+    )) as ExecutionResult;
+  };
+}
+
+export class FederatedSubscriptions {
+  private readonly shared = new Map<string, Shared>();
+  private readonly viewIds = new WeakMap<SupergraphView, number>();
+  private nextViewId = 1;
+
+  constructor(
+    private readonly upstream: UpstreamPool,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Distinct upstream subscriptions open now. */
+  get upstreamSubscriptions(): number {
+    return this.shared.size;
+  }
+
+  private keyOf(req: SubscriptionRequest): string {
+    let viewId = this.viewIds.get(req.view);
+    if (!viewId) this.viewIds.set(req.view, (viewId = this.nextViewId++));
+    return JSON.stringify([viewId, req.subgraphUrl, req.context.authorization ?? '', req.operationName ?? '', req.query, req.variables]);
+  }
+
+  /** A client subscription: an iterator whose `return()` leaves the upstream once nobody else shares it. */
+  open(req: SubscriptionRequest): EventQueue<ExecutionResult> {
+    const key = this.keyOf(req);
+    const shared = this.shared.get(key) ?? this.start(key, req);
+    const queue: EventQueue<ExecutionResult> = new EventQueue({
+      onClose: () => {
+        shared.subscribers.delete(queue);
+        if (shared.subscribers.size === 0 && this.shared.get(key) === shared) {
+          this.shared.delete(key);
+          shared.unsubscribe();
+        }
+      },
+    });
+    shared.subscribers.add(queue);
+    return queue;
+  }
+
+  private start(key: string, req: SubscriptionRequest): Shared {
+    const shape = createShaper(req, this.logger);
+    const shared: Shared = { subscribers: new Set(), unsubscribe: () => {} };
+    this.shared.set(key, shared);
+    let chain: Promise<void> = Promise.resolve();
+    const endAll = (last?: ExecutionResult) => {
+      if (this.shared.get(key) === shared) this.shared.delete(key);
+      for (const queue of [...shared.subscribers]) queue.end(last);
+    };
+    const { primary } = req.plan;
+    shared.unsubscribe = this.upstream.subscribe(
+      req.subgraphUrl,
+      primary.serviceName,
+      req.context,
+      { query: primary.operation, operationName: primary.operationName, variables: pick(req.variables, primary.variableUsages) },
+      {
+        next: (event) => {
+          chain = chain
+            .then(() => (shared.subscribers.size ? shape(event) : null))
+            .then(
+              (result) => {
+                if (result) for (const queue of shared.subscribers) queue.push(result);
+              },
+              (error: unknown) => {
+                this.logger.error({ err: error }, 'could not shape a subscription event');
+                const failure = { errors: [new GraphQLError('Could not deliver an event', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+                for (const queue of shared.subscribers) queue.push(failure);
+              },
+            );
+        },
+        fail: (result) => {
+          chain = chain.then(() => endAll(result));
+        },
+        complete: () => {
+          chain = chain.then(() => endAll());
+        },
+      },
+    );
+    return shared;
+  }
+
+  async close(): Promise<void> {
+    for (const shared of [...this.shared.values()]) for (const queue of [...shared.subscribers]) await queue.return();
+    this.shared.clear();
+  }
+}

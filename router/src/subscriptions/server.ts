@@ -1,0 +1,267 @@
+// graphql-ws on the router's own URL. A client authenticates once in `connection_init`
+// ({ authorization: "Bearer ..." }); the router verifies it like an HTTP request (bad token: close 4401),
+// rate-limits, applies the same armor limits and @authenticated/@requiresScopes check to each
+// subscription, plans it against the current supergraph, and serves it through the owning subgraph.
+// When the token expires, every subscription of the connection ends with UNAUTHENTICATED and the
+// socket closes with 4401 so the client reconnects with a fresh token.
+import type http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type ValidationRule,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
+import { WebSocketServer } from 'ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import type { Context as WsContext } from 'graphql-ws';
+import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
+import {
+  DomainError,
+  EventQueue,
+  expiredTokenResult,
+  requestIdOf,
+  timerAt,
+  viewerExpiresAt,
+  WS_CLOSE_UNAUTHORIZED,
+  type Logger,
+  type TokenVerifier,
+  type Viewer,
+} from '@clinic/service-kit';
+import type { RouterContext } from '../context.ts';
+import { checkOperationAccess } from '../access-directives.ts';
+import type { ClientRateLimiter } from '../rate-limit.ts';
+import { buildSupergraphView, type SubscriptionPlan, type SupergraphView } from './supergraph-view.ts';
+import { UpstreamPool } from './upstream.ts';
+import { FederatedSubscriptions } from './federated-subscription.ts';
+
+export const WS_CLOSE_TOO_MANY_REQUESTS = 4429;
+
+export interface SubscriptionServerOptions {
+  httpServer: http.Server;
+  path: string;
+  gateway: ApolloGateway;
+  verifier: TokenVerifier;
+  rateLimiter: ClientRateLimiter;
+  clientKey: (viewer: Viewer, clientIp: string | null) => string;
+  routerSecret: string;
+  /** graphql-armor's validation rules (depth, aliases, directives, cost). */
+  validationRules: ValidationRule[];
+  maxTokens: number;
+  maxMessageBytes: number;
+  /** The data source the gateway would use for a subgraph (same headers, timeouts, URL overrides). */
+  dataSourceFor: (name: string, url: string) => GraphQLDataSource & { url?: string };
+  logger: Logger;
+  /** Ping interval on both hops. */
+  keepAliveMs?: number;
+}
+
+export interface SubscriptionServerStats {
+  /** Client connections and client subscriptions. */
+  connections: number;
+  subscriptions: number;
+  /** Distinct subscriptions opened on subgraphs, and the graphql-ws connections they use. */
+  upstreamSubscriptions: number;
+  upstreamConnections: number;
+}
+
+export interface SubscriptionServer {
+  stats(): SubscriptionServerStats;
+  close(): Promise<void>;
+}
+
+interface Connection {
+  context: RouterContext;
+  live: Set<EventQueue<ExecutionResult>>;
+  cancelExpiry: (() => void) | null;
+}
+
+interface Prepared {
+  connection: Connection;
+  view: SupergraphView;
+  plan: SubscriptionPlan;
+  document: DocumentNode;
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+type Ctx = WsContext<Record<string, unknown>, Extra>;
+
+const err = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
+
+export function attachSubscriptionServer(opts: SubscriptionServerOptions): SubscriptionServer {
+  const keepAliveMs = opts.keepAliveMs ?? 12_000;
+  let view: SupergraphView | null = null;
+  opts.gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    try {
+      view = buildSupergraphView(coreSupergraphSdl, apiSchema, opts.dataSourceFor);
+    } catch (error) {
+      opts.logger.error({ err: error }, 'could not build the subscription planner; keeping the previous one');
+    }
+  });
+
+  const connections = new Map<Ctx, Connection>();
+  const upstream = new UpstreamPool(opts.routerSecret, keepAliveMs, opts.logger);
+  const federated = new FederatedSubscriptions(upstream, opts.logger);
+  const rules = [...specifiedRules, ...opts.validationRules];
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes });
+
+  opts.httpServer.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== opts.path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
+  });
+
+  const expire = (ctx: Ctx, connection: Connection) => {
+    for (const queue of connection.live) queue.end(expiredTokenResult());
+    setTimeout(() => ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, 'Token has expired'), 100).unref();
+  };
+
+  const prepare = async (ctx: Ctx, connection: Connection, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): Promise<Prepared | readonly GraphQLError[]> => {
+    const viewer = connection.context.viewer;
+    const expiresAt = viewerExpiresAt(viewer);
+    if (expiresAt !== null && expiresAt <= Date.now()) return [err('Token has expired; reconnect with a fresh token', 'UNAUTHENTICATED')];
+    const current = view;
+    if (!current) return [err('The supergraph is not loaded yet; retry shortly', 'SERVICE_UNAVAILABLE')];
+    const decision = await opts.rateLimiter.consume(opts.clientKey(viewer, connection.context.clientIp));
+    if (!decision.allowed) return [err(`Too many requests; retry in ${decision.retryAfterSeconds}s`, 'RATE_LIMITED')];
+
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query, { maxTokens: opts.maxTokens });
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : err('Could not parse the operation', 'GRAPHQL_PARSE_FAILED')];
+    }
+    const operationName = payload.operationName ?? undefined;
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return [err('Unable to identify the operation to run', 'BAD_REQUEST')];
+    if (operation.operation !== 'subscription') {
+      return [err('This WebSocket serves subscriptions; send queries and mutations over HTTP POST to the same URL', 'BAD_REQUEST')];
+    }
+    if (!current.apiSchema.getSubscriptionType()) return [err('This supergraph has no Subscription type', 'GRAPHQL_VALIDATION_FAILED')];
+    const invalid = validate(current.apiSchema, document, rules);
+    if (invalid.length) return invalid.map((e) => (e.extensions.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
+    const refusal = checkOperationAccess(current.accessSchema, document, viewer);
+    if (refusal) {
+      if (refusal.extensions.code === 'UNAUTHENTICATED') {
+        ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, refusal.message.slice(0, 120));
+      }
+      return [refusal];
+    }
+    const coerced = getVariableValues(current.apiSchema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 });
+    if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+    let plan: SubscriptionPlan;
+    try {
+      plan = current.plan(document, operationName);
+    } catch (error) {
+      opts.logger.warn({ err: error }, 'could not plan a subscription');
+      return [err('This subscription cannot be planned', 'BAD_REQUEST')];
+    }
+    // Variables as the client sent them (the subgraph coerces again); coercion above only validates.
+    return { connection, view: current, plan, document, query: payload.query, variables: payload.variables ?? {} };
+  };
+
+  const cleanup = useServer<Record<string, unknown>>(
+    {
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const raw = params.authorization ?? params.Authorization;
+        const authorization = typeof raw === 'string' && raw ? raw : undefined;
+        const req = ctx.extra.request;
+        const clientIp = req.socket.remoteAddress ?? null;
+        let viewer: Viewer;
+        try {
+          viewer = await opts.verifier.verify(authorization);
+        } catch (error) {
+          const reason = error instanceof DomainError ? error.message : 'Token is invalid';
+          ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, reason.slice(0, 120));
+          return false;
+        }
+        const decision = await opts.rateLimiter.consume(opts.clientKey(viewer, clientIp));
+        if (!decision.allowed) {
+          ctx.extra.socket.close(WS_CLOSE_TOO_MANY_REQUESTS, `Too many requests; retry in ${decision.retryAfterSeconds}s`);
+          return false;
+        }
+        const requestId = req.headers['x-request-id'] ? requestIdOf(req) : randomUUID();
+        const context: RouterContext = { viewer, authorization, requestId, clientIp };
+        const connection: Connection = {
+          context,
+          live: new Set(),
+          cancelExpiry: null,
+        };
+        const expiresAt = viewerExpiresAt(viewer);
+        if (expiresAt !== null) connection.cancelExpiry = timerAt(expiresAt, () => expire(ctx, connection));
+        connections.set(ctx, connection);
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const connection = connections.get(ctx);
+        if (!connection) return [err('The connection is closing', 'UNAUTHENTICATED')];
+        const prepared = await prepare(ctx, connection, payload);
+        if (Array.isArray(prepared)) return prepared as readonly GraphQLError[];
+        const args: ExecutionArgs = {
+          schema: (prepared as Prepared).view.apiSchema,
+          document: (prepared as Prepared).document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: prepared,
+        };
+        return args;
+      },
+      subscribe: (args) => {
+        const { connection, view: current, plan, document, query, variables } = args.contextValue as Prepared;
+        const serviceName = plan.primary.serviceName;
+        const source = current.dataSources.get(serviceName) as { url?: string } | undefined;
+        const subgraphUrl = source?.url ?? current.subgraphUrls.get(serviceName);
+        if (!subgraphUrl) return { errors: [err(`No URL for the ${serviceName} service`, 'SERVICE_UNAVAILABLE')] };
+        const queue = federated.open({
+          view: current,
+          plan,
+          document,
+          query,
+          operationName: args.operationName ?? undefined,
+          variables,
+          context: connection.context,
+          subgraphUrl,
+        });
+        connection.live.add(queue);
+        queue.onClosed(() => connection.live.delete(queue));
+        return queue;
+      },
+      execute: () => ({ errors: [err('This WebSocket serves subscriptions only', 'BAD_REQUEST')] }),
+      onClose: async (ctx) => {
+        const connection = connections.get(ctx);
+        connections.delete(ctx);
+        if (!connection) return;
+        connection.cancelExpiry?.();
+        for (const queue of [...connection.live]) await queue.return();
+      },
+    },
+    wsServer,
+    keepAliveMs,
+  );
+
+  return {
+    stats() {
+      let subscriptions = 0;
+      for (const c of connections.values()) subscriptions += c.live.size;
+      return { connections: connections.size, subscriptions, upstreamSubscriptions: federated.upstreamSubscriptions, upstreamConnections: upstream.openClients };
+    },
+    async close() {
+      await cleanup.dispose();
+      for (const connection of connections.values()) connection.cancelExpiry?.();
+      connections.clear();
+      await federated.close();
+      await upstream.dispose();
+    },
+  };
+}
