@@ -9,6 +9,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { ApolloGateway } from '@apollo/gateway';
 import {
+  createAzureUserLookup,
   createErrorFormatter,
   createLogger,
   createRedis,
@@ -62,7 +63,20 @@ function clientKey(viewer: Viewer, clientIp: string | null | undefined): string 
 export async function startRouter(config: RouterConfig, opts: RouterOptions = {}): Promise<RunningRouter> {
   const production = config.nodeEnv === 'production';
   const logger = createLogger('router', config.logLevel);
-  const verifier = createTokenVerifier(config.auth, { resolveAzureUser: opts.resolveAzureUser });
+  // Azure AD users are mapped to ours by identity, asked at the URL the loaded supergraph gives it.
+  let azureLookup: AzureUserResolver | undefined;
+  const resolveAzureUser: AzureUserResolver | undefined =
+    opts.resolveAzureUser ??
+    (config.auth.azure
+      ? (tenantId, objectId) => {
+          azureLookup ??= createAzureUserLookup({
+            identityUrl: subgraphUrls.get('identity') ?? config.identityUrl ?? 'http://localhost:4001/graphql',
+            routerSecret: config.routerSecret,
+          });
+          return azureLookup(tenantId, objectId);
+        }
+      : undefined);
+  const verifier = createTokenVerifier(config.auth, { resolveAzureUser });
   const redis: Redis | null = config.redisUrl ? createRedis(config.redisUrl, 'router-ratelimit') : null;
   if (!redis) logger.warn('REDIS_URL is not set: rate limits are per router process');
   const rateLimiter = createRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });

@@ -81,8 +81,9 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
       subgraphs.push(running);
       urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = running.url;
       // Everyone trusts the keys identity publishes, unless keys were configured explicitly.
-      if (entry.name === 'identity' && !shared.JWKS_URL && !shared.JWKS_JSON) {
-        shared.JWKS_URL = `http://127.0.0.1:${running.port}/.well-known/jwks.json`;
+      if (entry.name === 'identity') {
+        if (!shared.JWKS_URL && !shared.JWKS_JSON) shared.JWKS_URL = `http://127.0.0.1:${running.port}/.well-known/jwks.json`;
+        shared.IDENTITY_URL ??= running.url;
       }
     }
     const router = await startRouter(loadRouterConfig({ ...shared, ...urls, PORT: randomPorts ? '0' : (env.PORT ?? '4000') }));

@@ -17,6 +17,8 @@ export interface ServiceConfig {
   routerSecret: string;
   logLevel: string;
   auth: AuthConfig;
+  /** identity's URL, for services that must ask it (e.g. which local user an Azure AD account is). */
+  identityUrl: string | null;
 }
 
 export interface AuthConfig {
@@ -133,6 +135,7 @@ export function loadServiceConfig(service: string, defaultPort: number, env: Env
     routerSecret,
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
     auth: loadAuthConfig(env),
+    identityUrl: env.IDENTITY_URL || null,
   };
 }
 

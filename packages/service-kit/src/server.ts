@@ -20,6 +20,7 @@ import { createEventBus, type EventBus } from './pubsub.ts';
 import { requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
 import { hasRouterSecret } from './router-secret.ts';
 import { checkReadiness } from './health.ts';
+import { createAzureUserLookup } from './azure-users.ts';
 import { serveSubgraphSubscriptions, type SubscriptionStats } from './subscriptions.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -91,7 +92,10 @@ export async function startSubgraph<TContext extends RequestContext>(
   const logger = createLogger(def.name, config.logLevel);
   const orm = await createOrm({ config, entities: def.entities, migrations: def.migrations, logger });
   const bus: EventBus = createEventBus(config.redisUrl, logger, def.name);
-  const verifier = createTokenVerifier(config.auth, { resolveAzureUser: def.resolveAzureUser });
+  const resolveAzureUser =
+    def.resolveAzureUser ??
+    (config.auth.azure && config.identityUrl ? createAzureUserLookup({ identityUrl: config.identityUrl, routerSecret: config.routerSecret }) : undefined);
+  const verifier = createTokenVerifier(config.auth, { resolveAzureUser });
   const deps: SubgraphDeps = { config, orm, pubsub: bus.pubsub, logger, verifier };
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);
 

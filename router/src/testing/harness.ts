@@ -68,6 +68,8 @@ export function startTestRouter(keys: TestKeys, supergraphSdl: string, routerEnv
       JWKS_JSON: keys.jwksJson,
       REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      // Every suite shares the anonymous key ip:127.0.0.1 in Redis; tests of the limit set their own.
+      RATE_LIMIT_POINTS: '100000',
       ...routerEnv,
     }),
     { supergraphSdl },
