@@ -11,7 +11,15 @@ let stack: Stack;
 let subgraphCalls = 0;
 let subgraphConnections = 0;
 
-const LIMITS = { MAX_DEPTH: '6', MAX_ALIASES: '3', MAX_TOKENS: '200', MAX_BODY_BYTES: '4000', RATE_LIMIT_POINTS: '1000' };
+const LIMITS = {
+  MAX_DEPTH: '6',
+  MAX_ALIASES: '3',
+  MAX_TOKENS: '200',
+  MAX_DIRECTIVES: '4',
+  MAX_COST: '60',
+  MAX_BODY_BYTES: '4000',
+  RATE_LIMIT_POINTS: '1000',
+};
 
 beforeAll(async () => {
   keys = await createTestKeys();
@@ -61,6 +69,28 @@ test('too many aliases are refused; exactly the limit passes', async () => {
   await expectRejectedBeforeSubgraphs(aliased(4), 'GRAPHQL_VALIDATION_FAILED');
   const ok = await gql(stack.router.url, aliased(3));
   expect(ok.body.data).toEqual({ a0: [], a1: [], a2: [] });
+});
+
+test('too many directives are refused; exactly the limit passes', async () => {
+  const withDirectives = (n: number) => `{ greetings(userIds: []) { ${Array.from({ length: n }, () => 'text @include(if: true)').join(' ')} } }`;
+  await expectRejectedBeforeSubgraphs(withDirectives(5), 'GRAPHQL_VALIDATION_FAILED');
+  const ok = await gql(stack.router.url, withDirectives(4));
+  expect(ok.body.errors).toBeUndefined();
+});
+
+test('an operation over the cost limit is refused before any subgraph runs it', async () => {
+  // armor's cost model weighs objects above scalars and deeper fields more: one more level of the same
+  // shape crosses 60.
+  const wide = (levels: number) => {
+    let selection = 'text user { id }';
+    for (let i = 0; i < levels; i++) selection = `text user { id } reply { ${selection} }`;
+    return `{ greetings(userIds: []) { ${selection} } }`;
+  };
+  // wide(3) is within the depth limit (6) but costs ~71; wide(2) costs under 60.
+  const refused = await expectRejectedBeforeSubgraphs(wide(3), 'GRAPHQL_VALIDATION_FAILED');
+  expect(refused.body.errors?.[0]?.message).toMatch(/Cost limit of 60 exceeded/);
+  const ok = await gql(stack.router.url, wide(2));
+  expect(ok.body.errors).toBeUndefined();
 });
 
 test('too many tokens are refused before parsing reaches a subgraph', async () => {
