@@ -1,23 +1,29 @@
 // The embedded start path: no DATABASE_URL → PGlite per service over the wire protocol; boots,
-// migrates, and answers queries through the router.
+// migrates, and answers queries through the router with tokens identity itself issues.
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { createLogger } from '@clinic/service-kit';
-import { createTestKeys, signTestToken } from '@clinic/service-kit/testing';
 import { launch, type Launched } from './launch.ts';
+import { DEFAULT_ADMIN } from '../seed-demo.ts';
 
 let launched: Launched;
 let dataDir: string;
-let keys: Awaited<ReturnType<typeof createTestKeys>>;
+
+async function post<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<{ data?: T; errors?: unknown[] }> {
+  const res = await fetch(launched.routerUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: T; errors?: unknown[] };
+}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'clinic-embedded-'));
-  keys = await createTestKeys();
   launched = await launch({
-    // No DATABASE_URL on purpose: the embedded path is what is under test.
-    env: { DATA_DIR: dataDir, REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379', JWKS_JSON: keys.jwksJson, LOG_LEVEL: 'silent', NODE_ENV: 'test' },
+    // No DATABASE_URL and no keys on purpose: the embedded path, as `npm start` runs it, is under test.
+    env: { DATA_DIR: dataDir, REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379', LOG_LEVEL: 'silent', NODE_ENV: 'test' },
     logger: createLogger('launcher-test', 'silent'),
     randomPorts: true,
   });
@@ -37,24 +43,21 @@ test('every subgraph runs on its own embedded PostgreSQL under the data folder',
   }
 });
 
-test('migrations ran and a signed-in query goes through the router to identity', async () => {
+test('migrations ran; the development admin signs in and a federated query goes through the router', async () => {
   const identity = launched.subgraphs.find((s) => s.name === 'identity')!;
   const rows = await identity.orm.em.getConnection().execute(`select name from mikro_orm_migrations`);
   expect(rows.length).toBeGreaterThan(0);
 
-  const id = randomUUID();
-  await identity.orm.em.getConnection().execute(
-    `insert into users (id, email, display_name) values (?, ?, ?)`,
-    [id, `embedded-${id}@example.test`, 'Embedded Person'],
+  const signIn = await post<{ signIn: { status: string; auth: { accessToken: string } } }>(
+    'mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { status auth { accessToken } } }',
+    { email: DEFAULT_ADMIN.email, password: DEFAULT_ADMIN.password },
   );
-  const token = await signTestToken(keys, { sub: id, roles: ['PATIENT'] });
-  const res = await fetch(launched.routerUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: '{ __typename me { id email } }' }),
-  });
-  const body = (await res.json()) as { data?: { me?: { id: string; email: string } } };
-  expect(body.data?.me).toEqual({ id, email: `embedded-${id}@example.test` });
+  expect(signIn.data?.signIn.status).toBe('SIGNED_IN');
+  const token = signIn.data!.signIn.auth.accessToken;
+  // me (identity) → appointments (appointments subgraph): a federated field on the embedded stack.
+  const me = await post<{ me: { email: string; appointments: unknown[] } }>('{ me { email appointments { id } } }', {}, token);
+  expect(me.errors).toBeUndefined();
+  expect(me.data?.me).toEqual({ email: DEFAULT_ADMIN.email, appointments: [] });
 });
 
 test('subgraphs report ready (database and Redis answer)', async () => {

@@ -14,13 +14,15 @@ import { loadRouterConfig } from '../../router/src/config.ts';
 import { startRouter, type RunningRouter } from '../../router/src/router.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 import { findOrStartRedis } from './local-redis.ts';
+import { freePort } from './ports.ts';
+import { DEFAULT_ADMIN } from '../seed-demo.ts';
 
 type Env = Record<string, string | undefined>;
 
 export interface LaunchOptions {
   env: Env;
   logger: Logger;
-  /** 0 = random ports for every service (tests); otherwise the ports written in schema/src/subgraphs.ts. */
+  /** Random ports for every service (tests); otherwise the ports written in schema/src/subgraphs.ts. */
   randomPorts?: boolean;
 }
 
@@ -32,14 +34,27 @@ export interface Launched {
   stop(): Promise<void>;
 }
 
+/**
+ * A subgraph package exports `create<Name>Subgraph({ env })` (settings from the launcher's environment,
+ * not process.env) or, failing that, a ready definition named after the subgraph.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function definitionOf(name: string): Promise<SubgraphDefinition<any>> {
+async function definitionOf(name: string, env: Env): Promise<SubgraphDefinition<any>> {
   const mod = (await import(`@clinic/${name}`)) as Record<string, unknown>;
+  const factory = mod[`create${name[0]!.toUpperCase()}${name.slice(1)}Subgraph`];
+  if (typeof factory === 'function') return (factory as (opts: { env: Env }) => SubgraphDefinition)({ env });
   const def = Object.values(mod).find(
     (v): v is SubgraphDefinition => typeof v === 'object' && v !== null && (v as SubgraphDefinition).name === name && 'typeDefs' in v,
   );
   if (!def) throw new Error(`@clinic/${name} exports no subgraph definition named "${name}"`);
   return def;
+}
+
+/** Outside production `npm start` has an administrator to sign in with (and `npm run seed` uses it). */
+function devAdmin(env: Env, logger: Logger): Env {
+  if (env.NODE_ENV === 'production' || env.IDENTITY_ADMIN_EMAIL) return {};
+  logger.warn({ email: DEFAULT_ADMIN.email }, 'IDENTITY_ADMIN_EMAIL is not set: a development administrator is created if missing');
+  return { IDENTITY_ADMIN_EMAIL: DEFAULT_ADMIN.email, IDENTITY_ADMIN_PASSWORD: env.IDENTITY_ADMIN_PASSWORD ?? DEFAULT_ADMIN.password };
 }
 
 export async function launch({ env, logger, randomPorts = false }: LaunchOptions): Promise<Launched> {
@@ -58,7 +73,7 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
       redisUrl = redis.url;
     }
     const routerSecret = env.ROUTER_SECRET ?? randomBytes(24).toString('base64url');
-    const shared: Env = { ...env, REDIS_URL: redisUrl ?? undefined, ROUTER_SECRET: routerSecret, DATA_DIR: dataDir };
+    const shared: Env = { ...env, ...devAdmin(env, logger), REDIS_URL: redisUrl ?? undefined, ROUTER_SECRET: routerSecret, DATA_DIR: dataDir };
 
     const subgraphs: RunningSubgraph[] = [];
     const urls: Env = {};
@@ -69,22 +84,24 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
         stops.push(pg.stop);
         databaseUrl = pg.databaseUrl;
       }
-      const port = randomPorts ? 0 : Number(new URL(entry.url).port);
+      const port = randomPorts ? (entry.name === 'identity' ? await freePort() : 0) : Number(new URL(entry.url).port);
+      // Everyone, identity included (it verifies its own tokens), trusts the keys identity publishes,
+      // unless keys were configured: so identity's port must be known before it starts.
+      if (entry.name === 'identity' && !shared.JWKS_URL && !shared.JWKS_JSON) {
+        shared.JWKS_URL = `http://127.0.0.1:${port}/.well-known/jwks.json`;
+      }
       const config = loadServiceConfig(entry.name, port, {
         ...shared,
         PORT: String(port),
         DATABASE_URL: databaseUrl,
         DB_POOL_MAX: embedded ? '1' : env.DB_POOL_MAX,
       });
-      const running = await startSubgraph(await definitionOf(entry.name), config);
+      const running = await startSubgraph(await definitionOf(entry.name, shared), config);
       stops.push(running.stop);
       subgraphs.push(running);
       urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = running.url;
       // Everyone trusts the keys identity publishes, unless keys were configured explicitly.
-      if (entry.name === 'identity') {
-        if (!shared.JWKS_URL && !shared.JWKS_JSON) shared.JWKS_URL = `http://127.0.0.1:${running.port}/.well-known/jwks.json`;
-        shared.IDENTITY_URL ??= running.url;
-      }
+      if (entry.name === 'identity') shared.IDENTITY_URL ??= running.url;
     }
     const router = await startRouter(loadRouterConfig({ ...shared, ...urls, PORT: randomPorts ? '0' : (env.PORT ?? '4000') }));
     stops.push(router.stop);

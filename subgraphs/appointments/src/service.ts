@@ -46,10 +46,12 @@ export interface AppointmentsOptions {
   relayPollMs?: number;
   /** Prefix for every queue name this subgraph produces to or consumes from (tests). */
   queuePrefix?: string;
+  /** Where the clinic policy is read from (the launcher's environment; process.env by default). */
+  env?: Record<string, string | undefined>;
 }
 
 export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): SubgraphDefinition<AppointmentsContext> {
-  const clinic: Clinic = options.clinic ?? { policy: loadBookingPolicy(), now: () => new Date() };
+  const clinic: Clinic = options.clinic ?? { policy: loadBookingPolicy(options.env), now: () => new Date() };
   return {
     name: 'appointments',
     typeDefs: parse(readFileSync(appointmentsSdlPath, 'utf8')),

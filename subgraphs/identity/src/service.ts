@@ -24,6 +24,15 @@ export const identitySdlPath = path.join(__dirname, '..', 'schema.graphql');
 export const DOCTORS_QUEUE = 'appointments-doctors';
 export const NOTIFICATIONS_QUEUE = 'notifications-identity';
 
+/**
+ * Identity's own settings from a process's env: identity verifies the tokens it issues like every other
+ * service, so without JWKS_URL / JWKS_JSON it trusts the keys it publishes itself on `port`.
+ */
+export function identityEnv(env: Record<string, string | undefined>, port: number): Record<string, string | undefined> {
+  if (env.JWKS_URL || env.JWKS_JSON) return env;
+  return { ...env, JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json` };
+}
+
 export interface IdentityOptions {
   /** The key to sign with (tests: the stack's test key); default JWT_PRIVATE_JWK or a generated, persisted key. */
   signingKey?: { kid: string; privateKey: KeyLike };

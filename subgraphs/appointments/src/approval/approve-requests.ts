@@ -7,7 +7,7 @@ import { AppointmentEventSchema, AppointmentSchema, type Appointment, type Appoi
 import { isStaff, isUuid, type Actor } from '../actor.ts';
 import type { Clinic } from '../policy.ts';
 import { freedSlotOf, offerFreedSlot } from '../waitlist/waitlist.ts';
-import { loadForChange } from '../booking/access.ts';
+import { auditingDenial, loadForChange } from '../booking/access.ts';
 import { assertTransition } from '../booking/lifecycle.ts';
 import { recordChange } from '../booking/record.ts';
 import { validateReason } from '../booking/request-appointment.ts';
@@ -16,7 +16,8 @@ export type Decision = 'APPROVED' | 'DECLINED';
 
 export async function decideRequest(em: EntityManager, actor: Actor, clinic: Clinic, input: { id: string; decision: Decision; reason?: string | null }): Promise<Appointment> {
   const reason = validateReason(input.reason);
-  return em.transactional(async (tx) => {
+  const action = input.decision === 'APPROVED' ? 'appointment.approve' : 'appointment.decline';
+  return auditingDenial(em, actor, action, () => em.transactional(async (tx) => {
     const { appointment, party } = await loadForChange(tx, actor.viewer, input.id);
     if (party === 'PATIENT') throw forbidden('Only the doctor or staff decide requests');
     assertTransition(appointment.status, input.decision);
@@ -33,7 +34,7 @@ export async function decideRequest(em: EntityManager, actor: Actor, clinic: Cli
     await tx.flush();
     if (input.decision === 'DECLINED') await offerFreedSlot(tx, clinic, freedSlotOf(appointment));
     return appointment;
-  });
+  }));
 }
 
 export interface DecisionResult {

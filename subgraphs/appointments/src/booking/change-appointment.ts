@@ -7,7 +7,7 @@ import type { Appointment } from '../entities/appointment.ts';
 import type { Actor } from '../actor.ts';
 import type { Clinic } from '../policy.ts';
 import { freedSlotOf, offerFreedSlot } from '../waitlist/waitlist.ts';
-import { loadForChange, type Party } from './access.ts';
+import { auditingDenial, loadForChange, type Party } from './access.ts';
 import { assertTransition } from './lifecycle.ts';
 import { recordChange } from './record.ts';
 import { autoApproves, findBookableSlot, slotTaken, validateReason } from './request-appointment.ts';
@@ -32,7 +32,7 @@ export async function cancelAppointment(
   input: { id: string; reason?: string | null; override?: boolean | null },
 ): Promise<Appointment> {
   const reason = validateReason(input.reason);
-  return em.transactional(async (tx) => {
+  return auditingDenial(em, actor, 'appointment.cancel', () => em.transactional(async (tx) => {
     const { appointment, party } = await loadForChange(tx, actor.viewer, input.id);
     assertTransition(appointment.status, 'CANCELLED');
     const overridden = checkDeadline(appointment, party, clinic, !!input.override, reason);
@@ -44,7 +44,7 @@ export async function cancelAppointment(
     await tx.flush();
     await offerFreedSlot(tx, clinic, freedSlotOf(appointment));
     return appointment;
-  });
+  }));
 }
 
 export async function rescheduleAppointment(
@@ -55,7 +55,7 @@ export async function rescheduleAppointment(
 ): Promise<Appointment> {
   const reason = validateReason(input.reason);
   try {
-    return await em.transactional(async (tx) => {
+    return await auditingDenial(em, actor, 'appointment.reschedule', () => em.transactional(async (tx) => {
       const { appointment, party } = await loadForChange(tx, actor.viewer, input.id);
       if (appointment.status !== 'REQUESTED' && appointment.status !== 'APPROVED') {
         throw conflict(`An appointment that is ${appointment.status} cannot be rescheduled`, { reason: 'INVALID_TRANSITION', from: appointment.status });
@@ -86,7 +86,7 @@ export async function rescheduleAppointment(
       await tx.flush();
       await offerFreedSlot(tx, clinic, freed);
       return appointment;
-    });
+    }));
   } catch (error) {
     throw slotTaken(error);
   }
@@ -100,7 +100,8 @@ export async function closeAppointment(
   input: { id: string; outcome: 'COMPLETED' | 'NO_SHOW'; reason?: string | null },
 ): Promise<Appointment> {
   const reason = validateReason(input.reason);
-  return em.transactional(async (tx) => {
+  const action = input.outcome === 'COMPLETED' ? 'appointment.complete' : 'appointment.no_show';
+  return auditingDenial(em, actor, action, () => em.transactional(async (tx) => {
     const { appointment, party } = await loadForChange(tx, actor.viewer, input.id);
     if (party === 'PATIENT') throw forbidden('Only the doctor or staff record the outcome of an appointment');
     assertTransition(appointment.status, input.outcome);
@@ -111,5 +112,5 @@ export async function closeAppointment(
     recordChange(tx, actor, appointment, { action: input.outcome === 'COMPLETED' ? 'completed' : 'no_show', from: 'APPROVED', reason, at: now });
     await tx.flush();
     return appointment;
-  });
+  }));
 }

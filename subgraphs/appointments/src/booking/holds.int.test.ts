@@ -1,6 +1,6 @@
 // Holds and special time through the router: an undecided request releases its slot when it expires;
 // emergency slots are held back from routine requests but open to urgent ones; clinic-wide holidays are
-// for administrators; reads of appointments are audited.
+// for administrators; reads of appointments are audited, and so are refused attempts by outsiders.
 import { randomUUID } from 'node:crypto';
 import { addDoctor, addEverydayRule, codeOf, daysAhead, gql, localToUtc, REQUEST, SLOTS, startAppointments, token, type AppointmentsHarness } from '../testing/fixtures.ts';
 import { expireRequests } from '../approval/approve-requests.ts';
@@ -93,6 +93,58 @@ test('reading an appointment writes an audit event (ids only) through the outbox
   expect(rows).toHaveLength(1);
   expect(rows[0]!.payload).toMatchObject({ actorId: admin, subjectUserId: patient, outcome: 'SUCCESS' });
   expect(JSON.stringify(rows[0]!.payload)).not.toContain('secret symptom');
+});
+
+test('a doctor listing several patients\' appointments is audited once per patient, against that patient', async () => {
+  const patients = [randomUUID(), randomUUID()];
+  for (const [i, patient] of patients.entries()) {
+    const res = await gql(h.url, REQUEST, { token: await token(h, patient, ['PATIENT']), variables: { input: { doctorId, startsAt: localToUtc(daysAhead(5), `1${i + 3}:00`) } } });
+    expect(res.body.errors).toBeUndefined();
+  }
+  const doctorToken = await token(h, doctorId, ['DOCTOR']);
+  const before = new Date(Date.now() - 1000).toISOString();
+  for (const q of ['{ pendingRequests { id } }', '{ myAppointments { id } }']) {
+    const res = await gql(h.url, q, { token: doctorToken });
+    expect(res.body.errors).toBeUndefined();
+  }
+  const rows: { subject: string; count: number }[] = await em().execute(
+    `select payload->>'subjectUserId' as subject, count(*)::int as count from outbox_events
+      where topic = 'audit.recorded' and payload->>'action' = 'appointment.read' and payload->>'actorId' = ? and created_at >= ?
+      group by 1`,
+    [doctorId, before],
+  );
+  const bySubject = new Map(rows.map((r) => [r.subject, r.count]));
+  for (const patient of patients) expect(bySubject.get(patient)).toBe(2);
+  expect(bySubject.has(doctorId)).toBe(false);
+});
+
+test('another patient\'s attempts to read, cancel or decide an appointment are refused and audited as DENIED', async () => {
+  const patient = randomUUID();
+  const res = await gql<{ requestAppointment: { id: string } }>(h.url, REQUEST, {
+    token: await token(h, patient, ['PATIENT']),
+    variables: { input: { doctorId, startsAt: localToUtc(daysAhead(4), '12:00') } },
+  });
+  const id = res.body.data!.requestAppointment.id;
+  const intruder = randomUUID();
+  const intruderToken = await token(h, intruder, ['PATIENT']);
+  const read = await gql<{ appointment: unknown }>(h.url, `query($id: ID!) { appointment(id: $id) { reason } }`, { token: intruderToken, variables: { id } });
+  expect(read.body.data!.appointment).toBeNull();
+  const cancel = await gql(h.url, `mutation($id: ID!) { cancelAppointment(id: $id) { status } }`, { token: intruderToken, variables: { id } });
+  expect(codeOf(cancel)).toBe('NOT_FOUND');
+  const otherDoctor = await token(h, randomUUID(), ['DOCTOR']);
+  const approve = await gql(h.url, `mutation($id: ID!) { approveAppointment(id: $id) { status } }`, { token: otherDoctor, variables: { id } });
+  expect(codeOf(approve)).toBe('NOT_FOUND');
+  const rows: { payload: Record<string, unknown> }[] = await em().execute(
+    `select payload from outbox_events where topic = 'audit.recorded' and payload->>'resourceId' = ? and payload->>'outcome' = 'DENIED' order by created_at`,
+    [id],
+  );
+  expect(rows.map((r) => r.payload.action)).toEqual(['appointment.read', 'appointment.cancel', 'appointment.approve']);
+  expect(rows[0]!.payload).toMatchObject({ actorId: intruder, subjectUserId: patient });
+  // Nothing changed, and an unknown id is a plain NOT_FOUND with nothing to audit.
+  const still = await gql<{ appointment: { status: string } }>(h.url, `query($id: ID!) { appointment(id: $id) { status } }`, { token: await token(h, patient, ['PATIENT']), variables: { id } });
+  expect(still.body.data!.appointment.status).toBe('REQUESTED');
+  const unknown = await gql(h.url, `mutation($id: ID!) { cancelAppointment(id: $id) { status } }`, { token: intruderToken, variables: { id: randomUUID() } });
+  expect(codeOf(unknown)).toBe('NOT_FOUND');
 });
 
 test('through the database and router: a New York doctor\'s 09:00 stays 09:00 local across the March 2027 change', async () => {

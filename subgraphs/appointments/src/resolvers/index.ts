@@ -5,7 +5,7 @@ import {
   badUserInput,
   forbidden,
   hasRole,
-  recordAuditNow,
+  recordAudit,
   requireUser,
   requireUserOrScope,
   type Viewer,
@@ -13,7 +13,7 @@ import {
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { AppointmentsContext } from '../context.ts';
 import { auditActor, isStaff, isUuid } from '../actor.ts';
-import { canSee } from '../booking/access.ts';
+import { auditDenied, canSee } from '../booking/access.ts';
 import { requestAppointment } from '../booking/request-appointment.ts';
 import { cancelAppointment, closeAppointment, rescheduleAppointment } from '../booking/change-appointment.ts';
 import { decideRequest, decideRequests, decisionHistory, pendingRequests } from '../approval/approve-requests.ts';
@@ -52,17 +52,26 @@ const short = (value: string | null | undefined, name: string, max = 80) => {
   return value ?? null;
 };
 
-/** Reads of appointments are audited: one event per read, with the patient whose data it is. */
-async function auditRead(ctx: AppointmentsContext, appointments: Appointment[], subjectUserId: string | null): Promise<void> {
+/**
+ * Reads of appointments are audited: one event per patient whose data was read (with the appointment id
+ * when it was one), so a doctor listing many patients' appointments shows in each patient's compliance report.
+ */
+async function auditRead(ctx: AppointmentsContext, appointments: Appointment[]): Promise<void> {
   if (!appointments.length) return;
-  await recordAuditNow(ctx.em, auditActor(ctx.actor), {
-    action: 'appointment.read',
-    resourceType: 'Appointment',
-    resourceId: appointments.length === 1 ? appointments[0]!.id : null,
-    subjectUserId: appointments.length === 1 ? appointments[0]!.patientId : subjectUserId,
-    outcome: 'SUCCESS',
-    detail: { count: appointments.length },
-  });
+  const byPatient = new Map<string, Appointment[]>();
+  for (const a of appointments) byPatient.set(a.patientId, [...(byPatient.get(a.patientId) ?? []), a]);
+  const em = ctx.em.fork();
+  for (const [patientId, rows] of byPatient) {
+    recordAudit(em, auditActor(ctx.actor), {
+      action: 'appointment.read',
+      resourceType: 'Appointment',
+      resourceId: rows.length === 1 ? rows[0]!.id : null,
+      subjectUserId: patientId,
+      outcome: 'SUCCESS',
+      detail: { count: rows.length },
+    });
+  }
+  await em.flush();
 }
 
 /** What a viewer may see of another user's appointments: all (self, staff), or only those with them (a doctor). */
@@ -99,20 +108,24 @@ export const resolvers: Resolvers = {
     appointment: async (_p, { id }, ctx) => {
       requireUser(ctx.viewer);
       const appointment = await ctx.loaders.appointment.load(id);
-      if (!appointment || !canSee(ctx.viewer, appointment)) return null;
-      await auditRead(ctx, [appointment], appointment.patientId);
+      if (!appointment) return null;
+      if (!canSee(ctx.viewer, appointment)) {
+        await auditDenied(ctx.em, ctx.actor, 'appointment.read', appointment);
+        return null;
+      }
+      await auditRead(ctx, [appointment]);
       return appointment;
     },
     myAppointments: async (_p, args, ctx) => {
       const user = requireUser(ctx.viewer);
       const rows = await ctx.loaders.userAppointments.load({ userId: user.userId, status: args.status ?? null, from: args.from ?? null, to: args.to ?? null });
       const page = rows.slice(0, Math.min(Math.max(args.first ?? 100, 1), 500));
-      await auditRead(ctx, page, user.userId);
+      await auditRead(ctx, page);
       return page;
     },
     pendingRequests: async (_p, args, ctx) => {
       const rows = await pendingRequests(ctx.em, ctx.viewer, args);
-      await auditRead(ctx, rows, null);
+      await auditRead(ctx, rows);
       return rows;
     },
     decisionHistory: (_p, args, ctx) => decisionHistory(ctx.em, ctx.viewer, args),
@@ -216,7 +229,7 @@ export const resolvers: Resolvers = {
       const viewer = requireUser(ctx.viewer);
       const rows = await ctx.loaders.userAppointments.load({ userId: user.id, status: args.status ?? null, from: args.from ?? null, to: args.to ?? null });
       const visible = visibleOf(viewer, user.id, rows);
-      await auditRead(ctx, visible, user.id);
+      await auditRead(ctx, visible);
       return visible;
     },
     scheduleRules: async (user, _args, ctx) => {
