@@ -1,5 +1,5 @@
 # One image for every service of the workspace; SERVICE picks the entry point
-# (identity, appointments, ... or router). Built from the repository root:
+# (identity, appointments, ..., router, or web). Built from the repository root:
 #   docker build --build-arg SERVICE=identity -t clinic/identity .
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -10,6 +10,7 @@ COPY subgraphs/appointments/package.json subgraphs/appointments/
 COPY router/package.json router/
 COPY schema/package.json schema/
 COPY scripts/package.json scripts/
+COPY web/package.json web/
 RUN npm ci --no-audit --no-fund
 
 FROM node:20-bookworm-slim
@@ -18,5 +19,6 @@ ENV NODE_ENV=production SERVICE=${SERVICE}
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+RUN if [ "$SERVICE" = web ]; then npm run build -w @clinic/web; fi
 USER node
-CMD ["sh", "-c", "if [ \"$SERVICE\" = router ]; then exec node --import tsx router/src/main.ts; else exec node --import tsx subgraphs/$SERVICE/src/main.ts; fi"]
+CMD ["sh", "-c", "case \"$SERVICE\" in router) exec node --import tsx router/src/main.ts ;; web) exec node --import tsx scripts/web-main.ts ;; *) exec node --import tsx subgraphs/$SERVICE/src/main.ts ;; esac"]

@@ -1,0 +1,159 @@
+// The shell: a skip link, a header with role-based navigation, language choice and sign-out, and the
+// routes. Signed-out visitors only reach sign-in and registration; everyone lands on the first screen
+// their roles allow. The API enforces access again: hiding a link is convenience, not security.
+import { AppBar, Box, Button, Chip, Container, MenuItem, Select, Toolbar, Typography, Link as MuiLink } from '@mui/material';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { useMutation } from 'urql';
+import { SignOutDocument } from './gql/graphql.ts';
+import { useSession, useSessionStore } from './api/session-react.tsx';
+import { useLive } from './api/live.ts';
+import { LANGUAGES } from './i18n/index.ts';
+import { viewerTimeZone } from './lib/dates.ts';
+import { SignInPage } from './features/auth/SignInPage.tsx';
+import { RegisterPage } from './features/auth/RegisterPage.tsx';
+import { SessionsPage } from './features/auth/SessionsPage.tsx';
+import { SignedInPage } from './features/auth/SignedInPage.tsx';
+import { Loading } from './components/Feedback.tsx';
+
+// Each area's screens load when first opened: a patient never downloads the admin screens.
+const FindDoctorPage = lazy(() => import('./features/patient/FindDoctorPage.tsx').then((m) => ({ default: m.FindDoctorPage })));
+const MyAppointmentsPage = lazy(() => import('./features/patient/MyAppointmentsPage.tsx').then((m) => ({ default: m.MyAppointmentsPage })));
+const WaitlistPage = lazy(() => import('./features/patient/WaitlistPage.tsx').then((m) => ({ default: m.WaitlistPage })));
+const ScheduleEditorPage = lazy(() => import('./features/doctor/ScheduleEditorPage.tsx').then((m) => ({ default: m.ScheduleEditorPage })));
+const PendingRequestsPage = lazy(() => import('./features/doctor/PendingRequestsPage.tsx').then((m) => ({ default: m.PendingRequestsPage })));
+const DoctorCalendarPage = lazy(() => import('./features/doctor/DoctorCalendarPage.tsx').then((m) => ({ default: m.DoctorCalendarPage })));
+const UsersPage = lazy(() => import('./features/admin/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
+const PartnerClientsPage = lazy(() => import('./features/admin/PartnerClientsPage.tsx').then((m) => ({ default: m.PartnerClientsPage })));
+const AuditPage = lazy(() => import('./features/admin/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const SecurityAlertsPage = lazy(() => import('./features/admin/SecurityAlertsPage.tsx').then((m) => ({ default: m.SecurityAlertsPage })));
+
+interface NavItem {
+  to: string;
+  label: string;
+  roles: string[];
+}
+
+const NAV: NavItem[] = [
+  { to: '/find', label: 'nav.findDoctor', roles: ['PATIENT'] },
+  { to: '/appointments', label: 'nav.myAppointments', roles: ['PATIENT'] },
+  { to: '/waitlist', label: 'nav.waitlist', roles: ['PATIENT'] },
+  { to: '/doctor/requests', label: 'nav.requests', roles: ['DOCTOR'] },
+  { to: '/doctor/calendar', label: 'nav.calendar', roles: ['DOCTOR'] },
+  { to: '/doctor/schedule', label: 'nav.schedule', roles: ['DOCTOR'] },
+  { to: '/admin/users', label: 'nav.users', roles: ['ADMIN'] },
+  { to: '/admin/partners', label: 'nav.partners', roles: ['ADMIN'] },
+  { to: '/admin/audit', label: 'nav.audit', roles: ['ADMIN', 'JURIST'] },
+  { to: '/admin/alerts', label: 'nav.alerts', roles: ['ADMIN'] },
+  { to: '/sessions', label: 'nav.sessions', roles: ['*'] },
+];
+
+function allowed(item: NavItem, roles: string[]): boolean {
+  return item.roles.includes('*') || item.roles.some((r) => roles.includes(r));
+}
+
+function Home() {
+  const { roles } = useSession();
+  const first = NAV.find((n) => allowed(n, roles));
+  return <Navigate to={first?.to ?? '/sessions'} replace />;
+}
+
+function Guard({ roles, children }: { roles: string[]; children: ReactNode }) {
+  const session = useSession();
+  const location = useLocation();
+  if (!session.accessToken) return <Navigate to="/sign-in" replace state={{ from: location.pathname }} />;
+  if (!roles.includes('*') && !roles.some((r) => session.roles.includes(r))) return <Navigate to="/" replace />;
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
+}
+
+export function App() {
+  const { t, i18n } = useTranslation();
+  const session = useSession();
+  const store = useSessionStore();
+  const live = useLive();
+  const [, signOut] = useMutation(SignOutDocument);
+  const location = useLocation();
+  const signedIn = Boolean(session.accessToken);
+  return (
+    <>
+      <MuiLink href="#main" sx={{ position: 'absolute', left: -9999, '&:focus': { left: 8, top: 8, zIndex: 2000, bgcolor: 'background.paper', p: 1 } }}>
+        {t('app.skipToContent')}
+      </MuiLink>
+      <AppBar position="static" component="header">
+        <Toolbar sx={{ gap: 1, flexWrap: 'wrap' }}>
+          <Typography variant="h6" component="span" sx={{ mr: 2 }}>
+            {t('app.name')}
+          </Typography>
+          {signedIn ? (
+            <Box component="nav" aria-label={t('app.nav')} sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5, flexGrow: 1 }}>
+              {NAV.filter((n) => allowed(n, session.roles)).map((n) => (
+                <Button
+                  key={n.to}
+                  component={Link}
+                  to={n.to}
+                  color="inherit"
+                  aria-current={location.pathname === n.to ? 'page' : undefined}
+                  sx={{ fontWeight: location.pathname === n.to ? 700 : 400, textDecoration: location.pathname === n.to ? 'underline' : 'none' }}
+                >
+                  {t(n.label)}
+                </Button>
+              ))}
+            </Box>
+          ) : (
+            <Box sx={{ flexGrow: 1 }} />
+          )}
+          {signedIn && live !== 'idle' ? (
+            <Chip size="small" role="status" label={live === 'on' ? t('common.live') : t('common.offline')} color={live === 'on' ? 'success' : 'default'} sx={live === 'on' ? undefined : { bgcolor: 'grey.200', color: 'grey.900' }} />
+          ) : null}
+          <Select
+            size="small"
+            value={i18n.language}
+            onChange={(e) => void i18n.changeLanguage(e.target.value)}
+            inputProps={{ 'aria-label': t('app.language') }}
+            sx={{ color: 'inherit', bgcolor: 'primary.dark', '& .MuiSelect-icon': { color: 'inherit' } }}
+          >
+            {LANGUAGES.map((l) => (
+              <MenuItem key={l.code} value={l.code} lang={l.code}>
+                {l.label}
+              </MenuItem>
+            ))}
+          </Select>
+          {signedIn ? (
+            <Button
+              color="inherit"
+              onClick={async () => {
+                await signOut({}).catch(() => undefined);
+                store.clear();
+              }}
+            >
+              {t('app.signOut')}
+            </Button>
+          ) : null}
+        </Toolbar>
+      </AppBar>
+      <Container component="main" id="main" tabIndex={-1} maxWidth="lg" sx={{ py: 3 }}>
+        <Typography variant="caption" color="text.secondary" component="p" sx={{ mb: 1 }}>
+          {t('app.timeZoneNote', { zone: viewerTimeZone() })}
+        </Typography>
+        <Routes>
+          <Route path="/sign-in" element={signedIn ? <Navigate to="/" replace /> : <SignInPage />} />
+          <Route path="/auth/complete" element={<SignedInPage />} />
+          <Route path="/register" element={signedIn ? <Navigate to="/" replace /> : <RegisterPage />} />
+          <Route path="/sessions" element={<Guard roles={['*']}><SessionsPage /></Guard>} />
+          <Route path="/find" element={<Guard roles={['PATIENT']}><FindDoctorPage /></Guard>} />
+          <Route path="/appointments" element={<Guard roles={['PATIENT']}><MyAppointmentsPage /></Guard>} />
+          <Route path="/waitlist" element={<Guard roles={['PATIENT']}><WaitlistPage /></Guard>} />
+          <Route path="/doctor/requests" element={<Guard roles={['DOCTOR']}><PendingRequestsPage /></Guard>} />
+          <Route path="/doctor/calendar" element={<Guard roles={['DOCTOR']}><DoctorCalendarPage /></Guard>} />
+          <Route path="/doctor/schedule" element={<Guard roles={['DOCTOR']}><ScheduleEditorPage /></Guard>} />
+          <Route path="/admin/users" element={<Guard roles={['ADMIN']}><UsersPage /></Guard>} />
+          <Route path="/admin/partners" element={<Guard roles={['ADMIN']}><PartnerClientsPage /></Guard>} />
+          <Route path="/admin/audit" element={<Guard roles={['ADMIN', 'JURIST']}><AuditPage /></Guard>} />
+          <Route path="/admin/alerts" element={<Guard roles={['ADMIN']}><SecurityAlertsPage /></Guard>} />
+          <Route path="*" element={signedIn ? <Home /> : <Navigate to="/sign-in" replace />} />
+        </Routes>
+      </Container>
+    </>
+  );
+}

@@ -1,0 +1,180 @@
+// Users and roles: search, add or remove a role, deactivate, and create staff accounts (doctors,
+// jurists, operators, admins). Patients register themselves.
+import { useState } from 'react';
+import {
+  Alert,
+  Box,
+  Button,
+  Chip,
+  MenuItem,
+  Paper,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from '@mui/material';
+import { useMutation, useQuery } from 'urql';
+import { useTranslation } from 'react-i18next';
+import { AssignRoleDocument, CreateStaffUserDocument, DeactivateUserDocument, RemoveRoleDocument, RolesDocument, UsersDocument } from '../../gql/graphql.ts';
+import { PageTitle } from '../../components/PageTitle.tsx';
+import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
+import { formatDateTime } from '../../lib/dates.ts';
+
+function CreateStaff({ roles, onCreated }: { roles: string[]; onCreated: () => void }) {
+  const { t } = useTranslation();
+  const [form, setForm] = useState({ email: '', displayName: '', roles: ['DOCTOR'], password: '' });
+  const [result, create] = useMutation(CreateStaffUserDocument);
+  return (
+    <Paper sx={{ p: 2, my: 2 }} component="section" aria-labelledby="create-staff">
+      <Typography variant="h6" component="h2" id="create-staff">
+        {t('admin.createStaff')}
+      </Typography>
+      <Box
+        component="form"
+        sx={{ display: 'flex', gap: 2, flexWrap: 'wrap', mt: 1 }}
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const res = await create({ input: { email: form.email.trim(), displayName: form.displayName.trim(), roles: form.roles, password: form.password || null } });
+          if (res.data) {
+            setForm({ email: '', displayName: '', roles: ['DOCTOR'], password: '' });
+            onCreated();
+          }
+        }}
+      >
+        <TextField size="small" label={t('auth.displayName')} value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} required />
+        <TextField size="small" type="email" label={t('auth.email')} value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} required />
+        <TextField
+          select
+          size="small"
+          label={t('admin.roles')}
+          value={form.roles}
+          onChange={(e) => setForm({ ...form, roles: typeof e.target.value === 'string' ? [e.target.value] : (e.target.value as string[]) })}
+          slotProps={{ select: { multiple: true } }}
+          sx={{ minWidth: 180 }}
+        >
+          {roles.map((r) => (
+            <MenuItem key={r} value={r}>
+              {r}
+            </MenuItem>
+          ))}
+        </TextField>
+        <TextField size="small" type="password" label={t('admin.initialPassword')} helperText={t('admin.initialPasswordHelp')} value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} autoComplete="new-password" />
+        <Button type="submit" variant="contained" disabled={result.fetching || !form.email || !form.displayName || form.roles.length === 0}>
+          {t('admin.create')}
+        </Button>
+      </Box>
+      <ErrorNotice error={result.error} />
+      {result.data ? (
+        <Alert severity="success" role="status" sx={{ mt: 1 }}>
+          {t('admin.created', { email: result.data.createStaffUser.email })}
+        </Alert>
+      ) : null}
+    </Paper>
+  );
+}
+
+export function UsersPage() {
+  const { t, i18n } = useTranslation();
+  const [search, setSearch] = useState('');
+  const [role, setRole] = useState('');
+  const [applied, setApplied] = useState({ search: '', role: '' });
+  const [users, reexecute] = useQuery({ query: UsersDocument, variables: { search: applied.search || null, role: applied.role || null, limit: 50, offset: 0 } });
+  const [rolesResult] = useQuery({ query: RolesDocument });
+  const [assigned, assign] = useMutation(AssignRoleDocument);
+  const [removed, remove] = useMutation(RemoveRoleDocument);
+  const [deactivated, deactivate] = useMutation(DeactivateUserDocument);
+  const roleNames = rolesResult.data?.roles.map((r) => r.name) ?? ['PATIENT', 'DOCTOR', 'JURIST', 'OPERATOR', 'ADMIN'];
+  const refetch = () => reexecute({ requestPolicy: 'network-only' });
+  const list = users.data?.users ?? [];
+
+  return (
+    <>
+      <PageTitle>{t('admin.usersTitle')}</PageTitle>
+      <Box
+        component="form"
+        role="search"
+        sx={{ display: 'flex', gap: 2, flexWrap: 'wrap', mb: 2 }}
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApplied({ search: search.trim(), role });
+        }}
+      >
+        <TextField size="small" label={t('admin.search')} value={search} onChange={(e) => setSearch(e.target.value)} />
+        <TextField select size="small" label={t('admin.role')} value={role} onChange={(e) => setRole(e.target.value)} sx={{ minWidth: 160 }}>
+          <MenuItem value="">—</MenuItem>
+          {roleNames.map((r) => (
+            <MenuItem key={r} value={r}>
+              {r}
+            </MenuItem>
+          ))}
+        </TextField>
+        <Button type="submit" variant="contained">
+          {t('patient.search')}
+        </Button>
+      </Box>
+      <ErrorNotice error={users.error} onRetry={refetch} />
+      <ErrorNotice error={assigned.error ?? removed.error ?? deactivated.error} />
+      {users.fetching && !users.data ? <Loading /> : null}
+      {users.data && list.length === 0 ? <EmptyState>{t('admin.noUsers')}</EmptyState> : null}
+      {list.length > 0 ? (
+        <TableContainer component={Paper}>
+          <Table size="small" aria-label={t('admin.usersTitle')}>
+            <TableHead>
+              <TableRow>
+                <TableCell>{t('admin.name')}</TableCell>
+                <TableCell>{t('auth.email')}</TableCell>
+                <TableCell>{t('admin.roles')}</TableCell>
+                <TableCell>{t('common.status')}</TableCell>
+                <TableCell>{t('auth.createdAt')}</TableCell>
+                <TableCell>{t('common.actions')}</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {list.map((u) => (
+                <TableRow key={u.id}>
+                  <TableCell>{u.displayName}</TableCell>
+                  <TableCell>{u.email}</TableCell>
+                  <TableCell>
+                    {u.roles.map((r) => (
+                      <Chip key={r} size="small" label={r} onDelete={() => void remove({ userId: u.id, role: r })} sx={{ mr: 0.5 }} aria-label={`${r}`} />
+                    ))}
+                    <TextField
+                      select
+                      size="small"
+                      value=""
+                      label={t('admin.addRole')}
+                      onChange={(e) => e.target.value && void assign({ userId: u.id, role: e.target.value })}
+                      sx={{ minWidth: 120 }}
+                    >
+                      {roleNames
+                        .filter((r) => !u.roles.includes(r))
+                        .map((r) => (
+                          <MenuItem key={r} value={r}>
+                            {r}
+                          </MenuItem>
+                        ))}
+                    </TextField>
+                  </TableCell>
+                  <TableCell>{u.status === 'ACTIVE' ? t('admin.active') : t('admin.deactivated')}</TableCell>
+                  <TableCell>{formatDateTime(u.createdAt, i18n.language)}</TableCell>
+                  <TableCell>
+                    {u.status === 'ACTIVE' ? (
+                      <Button size="small" color="error" onClick={() => window.confirm(t('admin.deactivateConfirm', { name: u.displayName })) && void deactivate({ userId: u.id })}>
+                        {t('admin.deactivate')}
+                      </Button>
+                    ) : null}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      ) : null}
+      <CreateStaff roles={roleNames.filter((r) => r !== 'PATIENT')} onCreated={refetch} />
+    </>
+  );
+}

@@ -1,0 +1,330 @@
+// The doctor's weekly schedule: working hours per weekday (in the doctor's local time; the API
+// expands them in the doctor's IANA zone), and exceptions (breaks, days off, extra or emergency
+// hours). Before an exception is saved the preview lists booked appointments it would hit, and the
+// doctor chooses to refuse, cancel them, or keep them.
+import { useState } from 'react';
+import {
+  Alert,
+  Box,
+  Button,
+  Checkbox,
+  FormControlLabel,
+  FormGroup,
+  FormLabel,
+  List,
+  ListItem,
+  ListItemText,
+  MenuItem,
+  Paper,
+  TextField,
+  Typography,
+} from '@mui/material';
+import { useClient, useMutation, useQuery } from 'urql';
+import { useTranslation } from 'react-i18next';
+import {
+  AddScheduleExceptionDocument,
+  MyDoctorProfileDocument,
+  UpdateDoctorProfileDocument,
+  type ConsultationType,
+  AddScheduleRuleDocument,
+  PreviewScheduleExceptionDocument,
+  RemoveScheduleRuleDocument,
+  ScheduleExceptionsDocument,
+  ScheduleRulesDocument,
+  type AffectedAppointments,
+  type PreviewScheduleExceptionQuery,
+  type ScheduleExceptionKind,
+} from '../../gql/graphql.ts';
+import { useSession } from '../../api/session-react.tsx';
+import { humanError } from '../../api/errors.ts';
+import { PageTitle } from '../../components/PageTitle.tsx';
+import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
+import { addDays, formatDateTime } from '../../lib/dates.ts';
+
+const CONSULTATION_TYPES: ConsultationType[] = ['IN_PERSON', 'VIDEO', 'PHONE', 'CHAT'];
+const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+/** The doctor's directory entry (identity): what patients search by, and the zone the schedule uses. */
+function ProfileSection({ doctorId }: { doctorId: string }) {
+  const { t } = useTranslation();
+  const [profile] = useQuery({ query: MyDoctorProfileDocument });
+  const [saved, save] = useMutation(UpdateDoctorProfileDocument);
+  const current = profile.data?.me?.doctorProfile;
+  const [form, setForm] = useState<{ specialisations: string; languages: string; timeZone: string; consultationTypes: ConsultationType[] } | null>(null);
+  const value = form ?? {
+    specialisations: current?.specialisations.join(', ') ?? '',
+    languages: current?.languages.join(', ') ?? '',
+    timeZone: current?.timeZone && current.timeZone !== 'UTC' ? current.timeZone : Intl.DateTimeFormat().resolvedOptions().timeZone,
+    consultationTypes: current?.consultationTypes.length ? current.consultationTypes : (['IN_PERSON'] as ConsultationType[]),
+  };
+  if (profile.fetching && !profile.data) return <Loading />;
+  return (
+    <Paper sx={{ p: 2, my: 2 }} component="section" aria-labelledby="profile-title">
+      <Typography variant="h6" component="h2" id="profile-title">
+        {t('doctor.profileTitle')}
+      </Typography>
+      <Box
+        component="form"
+        sx={{ display: 'flex', gap: 2, flexWrap: 'wrap', mt: 1 }}
+        onSubmit={async (e) => {
+          e.preventDefault();
+          await save({
+            doctorId,
+            input: { specialisations: list(value.specialisations), languages: list(value.languages), timeZone: value.timeZone.trim(), consultationTypes: value.consultationTypes },
+          });
+        }}
+      >
+        <TextField size="small" label={t('patient.specialization')} helperText={t('doctor.commaSeparated')} value={value.specialisations} onChange={(e) => setForm({ ...value, specialisations: e.target.value })} />
+        <TextField size="small" label={t('patient.language')} helperText={t('doctor.commaSeparated')} value={value.languages} onChange={(e) => setForm({ ...value, languages: e.target.value })} />
+        <TextField size="small" label={t('doctor.timeZone')} value={value.timeZone} onChange={(e) => setForm({ ...value, timeZone: e.target.value })} />
+        <TextField
+          select
+          size="small"
+          label={t('doctor.consultationType')}
+          value={value.consultationTypes}
+          onChange={(e) => setForm({ ...value, consultationTypes: (typeof e.target.value === 'string' ? [e.target.value] : e.target.value) as ConsultationType[] })}
+          slotProps={{ select: { multiple: true } }}
+          sx={{ minWidth: 200 }}
+        >
+          {CONSULTATION_TYPES.map((c) => (
+            <MenuItem key={c} value={c}>
+              {t(`consultation.${c}`)}
+            </MenuItem>
+          ))}
+        </TextField>
+        <Button type="submit" variant="contained" disabled={saved.fetching}>
+          {t('common.save')}
+        </Button>
+      </Box>
+      <ErrorNotice error={profile.error ?? saved.error} />
+      {saved.data ? (
+        <Alert severity="success" role="status" sx={{ mt: 1 }}>
+          {t('doctor.profileSaved')}
+        </Alert>
+      ) : null}
+    </Paper>
+  );
+}
+
+const KINDS: ScheduleExceptionKind[] = ['BREAK', 'DAY_OFF', 'HOLIDAY', 'EXTRA_HOURS', 'EMERGENCY'];
+const today = () => new Date().toLocaleDateString('en-CA');
+
+function RulesSection({ doctorId }: { doctorId: string }) {
+  const { t } = useTranslation();
+  const weekdays = t('weekday', { returnObjects: true }) as string[];
+  const [rules, reexecute] = useQuery({ query: ScheduleRulesDocument, variables: { doctorId } });
+  const [added, addRule] = useMutation(AddScheduleRuleDocument);
+  const [removed, removeRule] = useMutation(RemoveScheduleRuleDocument);
+  const [form, setForm] = useState({ weekdays: [1, 2, 3, 4, 5], startTime: '09:00', endTime: '17:00', slotMinutes: 30, consultationType: 'IN_PERSON', validFrom: today() });
+  const [saved, setSaved] = useState(false);
+  const refetch = () => reexecute({ requestPolicy: 'network-only' });
+
+  return (
+    <Paper sx={{ p: 2, my: 2 }} component="section" aria-labelledby="rules-title">
+      <Typography variant="h6" component="h2" id="rules-title">
+        {t('doctor.scheduleTitle')}
+      </Typography>
+      <ErrorNotice error={rules.error} onRetry={refetch} />
+      {rules.fetching && !rules.data ? <Loading /> : null}
+      {rules.data && rules.data.scheduleRules.length === 0 ? <EmptyState>{t('doctor.noRules')}</EmptyState> : null}
+      <List dense>
+        {rules.data?.scheduleRules.map((r) => (
+          <ListItem
+            key={r.id}
+            secondaryAction={
+              <Button color="error" onClick={async () => (await removeRule({ id: r.id })).data && refetch()}>
+                {t('doctor.remove')}
+              </Button>
+            }
+          >
+            <ListItemText
+              primary={`${r.kind === 'WEEKLY' ? r.weekdays.map((d) => weekdays[d - 1]).join(', ') : r.rrule} · ${r.startTime}–${r.endTime}`}
+              secondary={`${r.slotMinutes} min · ${t(`consultation.${r.consultationType}`, { defaultValue: r.consultationType })} · ${r.validFrom}${r.validUntil ? ` → ${r.validUntil}` : ''}`}
+            />
+          </ListItem>
+        ))}
+      </List>
+      <Box
+        component="form"
+        aria-label={t('doctor.addRule')}
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setSaved(false);
+          const res = await addRule({ input: { doctorId, kind: 'WEEKLY', ...form, weekdays: [...form.weekdays].sort() } });
+          if (res.data) {
+            setSaved(true);
+            refetch();
+          }
+        }}
+      >
+        <FormLabel component="legend">{t('doctor.weekday')}</FormLabel>
+        <FormGroup row>
+          {weekdays.map((name, i) => (
+            <FormControlLabel
+              key={name}
+              label={name}
+              control={
+                <Checkbox
+                  checked={form.weekdays.includes(i + 1)}
+                  onChange={(e) => setForm({ ...form, weekdays: e.target.checked ? [...form.weekdays, i + 1] : form.weekdays.filter((d) => d !== i + 1) })}
+                />
+              }
+            />
+          ))}
+        </FormGroup>
+        <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap', mt: 1 }}>
+          <TextField size="small" type="time" label={t('doctor.from')} value={form.startTime} onChange={(e) => setForm({ ...form, startTime: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} />
+          <TextField size="small" type="time" label={t('doctor.to')} value={form.endTime} onChange={(e) => setForm({ ...form, endTime: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} />
+          <TextField
+            size="small"
+            type="number"
+            label={t('doctor.slotMinutes')}
+            value={form.slotMinutes}
+            onChange={(e) => setForm({ ...form, slotMinutes: Number(e.target.value) })}
+            slotProps={{ htmlInput: { min: 5, max: 480, step: 5 } }}
+          />
+          <TextField select size="small" label={t('doctor.consultationType')} value={form.consultationType} onChange={(e) => setForm({ ...form, consultationType: e.target.value })} sx={{ minWidth: 160 }}>
+            {CONSULTATION_TYPES.map((c) => (
+              <MenuItem key={c} value={c}>
+                {t(`consultation.${c}`)}
+              </MenuItem>
+            ))}
+          </TextField>
+          <TextField size="small" type="date" label={t('doctor.validFrom')} value={form.validFrom} onChange={(e) => setForm({ ...form, validFrom: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} />
+          <Button type="submit" variant="contained" disabled={added.fetching || form.weekdays.length === 0}>
+            {t('doctor.addRule')}
+          </Button>
+        </Box>
+        {added.error || removed.error ? (
+          <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+            {humanError(added.error ?? removed.error, t)}
+          </Alert>
+        ) : null}
+        {saved ? (
+          <Alert severity="success" role="status" sx={{ mt: 1 }}>
+            {t('doctor.saved')}
+          </Alert>
+        ) : null}
+      </Box>
+    </Paper>
+  );
+}
+
+function ExceptionsSection({ doctorId }: { doctorId: string }) {
+  const { t, i18n } = useTranslation();
+  const client = useClient();
+  const [range] = useState(() => ({ from: new Date().toISOString(), to: addDays(new Date(), 90).toISOString() }));
+  const [list, reexecute] = useQuery({ query: ScheduleExceptionsDocument, variables: { doctorId, ...range } });
+  const [added, addException] = useMutation(AddScheduleExceptionDocument);
+  const [form, setForm] = useState({ kind: 'BREAK' as ScheduleExceptionKind, startsAt: '', endsAt: '', label: '' });
+  const [affected, setAffected] = useState<AffectedAppointments>('REFUSE');
+  const [preview, setPreview] = useState<PreviewScheduleExceptionQuery['previewScheduleException'] | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
+  const input = () => ({
+    doctorId,
+    kind: form.kind,
+    startsAt: new Date(form.startsAt).toISOString(),
+    endsAt: new Date(form.endsAt).toISOString(),
+    label: form.label.trim() || null,
+  });
+  const valid = Boolean(form.startsAt && form.endsAt && form.endsAt > form.startsAt);
+
+  return (
+    <Paper sx={{ p: 2, my: 2 }} component="section" aria-labelledby="exceptions-title">
+      <Typography variant="h6" component="h2" id="exceptions-title">
+        {t('doctor.exceptions')}
+      </Typography>
+      <ErrorNotice error={list.error} />
+      {list.data && list.data.scheduleExceptions.length === 0 ? <EmptyState>{t('doctor.noExceptions')}</EmptyState> : null}
+      <List dense>
+        {list.data?.scheduleExceptions.map((x) => (
+          <ListItem key={x.id}>
+            <ListItemText primary={`${t(`doctor.kind.${x.kind}`)}${x.label ? ` · ${x.label}` : ''}`} secondary={`${formatDateTime(x.startsAt, i18n.language)} – ${formatDateTime(x.endsAt, i18n.language)}`} />
+          </ListItem>
+        ))}
+      </List>
+      <Box component="form" aria-label={t('doctor.addException')} sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }} onSubmit={(e) => e.preventDefault()}>
+        <TextField select size="small" label={t('doctor.exceptionKind')} value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value as ScheduleExceptionKind })} sx={{ minWidth: 160 }}>
+          {KINDS.map((k) => (
+            <MenuItem key={k} value={k}>
+              {t(`doctor.kind.${k}`)}
+            </MenuItem>
+          ))}
+        </TextField>
+        <TextField size="small" type="datetime-local" label={t('doctor.exceptionStart')} value={form.startsAt} onChange={(e) => setForm({ ...form, startsAt: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} />
+        <TextField size="small" type="datetime-local" label={t('doctor.exceptionEnd')} value={form.endsAt} onChange={(e) => setForm({ ...form, endsAt: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} />
+        <TextField size="small" label={t('doctor.label')} value={form.label} onChange={(e) => setForm({ ...form, label: e.target.value.slice(0, 200) })} />
+        <Button
+          disabled={!valid}
+          onClick={async () => {
+            setPreviewError(null);
+            const res = await client.query(PreviewScheduleExceptionDocument, { input: input() }, { requestPolicy: 'network-only' }).toPromise();
+            if (res.error) setPreviewError(humanError(res.error, t));
+            setPreview(res.data?.previewScheduleException ?? null);
+          }}
+        >
+          {t('doctor.preview')}
+        </Button>
+      </Box>
+      {previewError ? (
+        <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+          {previewError}
+        </Alert>
+      ) : null}
+      {preview ? (
+        <Box sx={{ mt: 2 }} aria-live="polite">
+          {preview.length === 0 ? (
+            <Alert severity="success">{t('doctor.noConflicts')}</Alert>
+          ) : (
+            <Alert severity="warning">
+              {t('doctor.conflicts')}
+              <ul>
+                {preview.map((a) => (
+                  <li key={a.id}>
+                    {formatDateTime(a.startsAt, i18n.language)} · {a.patient.displayName} · {t(`status.${a.status}`)}
+                  </li>
+                ))}
+              </ul>
+              <TextField select size="small" label={t('doctor.affected')} value={affected} onChange={(e) => setAffected(e.target.value as AffectedAppointments)} sx={{ minWidth: 220, mt: 1 }}>
+                {(['REFUSE', 'CANCEL', 'KEEP'] as const).map((a) => (
+                  <MenuItem key={a} value={a}>
+                    {t(`doctor.affectedOption.${a}`)}
+                  </MenuItem>
+                ))}
+              </TextField>
+            </Alert>
+          )}
+          <Button
+            variant="contained"
+            sx={{ mt: 1 }}
+            disabled={added.fetching}
+            onClick={async () => {
+              const res = await addException({ input: input(), affected });
+              if (res.data) {
+                setPreview(null);
+                reexecute({ requestPolicy: 'network-only' });
+              }
+            }}
+          >
+            {t('common.save')}
+          </Button>
+        </Box>
+      ) : null}
+      <ErrorNotice error={added.error} />
+    </Paper>
+  );
+}
+
+export function ScheduleEditorPage() {
+  const { t } = useTranslation();
+  const { userId } = useSession();
+  if (!userId) return null;
+  return (
+    <>
+      <PageTitle>{t('nav.schedule')}</PageTitle>
+      <ProfileSection doctorId={userId} />
+      <RulesSection doctorId={userId} />
+      <ExceptionsSection doctorId={userId} />
+    </>
+  );
+}

@@ -1,0 +1,85 @@
+// Requesting one free time: kind of visit and an optional reason for the doctor (at most 2000
+// characters, as the API allows). A CONFLICT (someone was faster) is explained and the week refreshed.
+import { useState } from 'react';
+import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, MenuItem, TextField } from '@mui/material';
+import { useMutation } from 'urql';
+import { useTranslation } from 'react-i18next';
+import { RequestAppointmentDocument, type AppointmentCategory } from '../../gql/graphql.ts';
+import { humanError } from '../../api/errors.ts';
+import { formatDateTime } from '../../lib/dates.ts';
+import type { FreeSlot } from './useFreeSlots.ts';
+
+const CATEGORIES: AppointmentCategory[] = ['ROUTINE', 'FOLLOW_UP', 'CONSULTATION', 'URGENT'];
+export const MAX_REASON = 2000;
+
+export function BookDialog({ slot, onClose, onBooked }: { slot: FreeSlot | null; onClose: () => void; onBooked: (slot: FreeSlot, conflict: boolean) => void }) {
+  const { t, i18n } = useTranslation();
+  const [reason, setReason] = useState('');
+  const [category, setCategory] = useState<AppointmentCategory>('ROUTINE');
+  const [result, request] = useMutation(RequestAppointmentDocument);
+
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (!slot) return;
+    const res = await request({
+      input: { doctorId: slot.doctor.id, startsAt: slot.startsAt, consultationType: slot.consultationType, category, reason: reason.trim() || null },
+    });
+    if (res.data) {
+      setReason('');
+      onBooked(slot, false);
+    } else if (res.error?.graphQLErrors.some((e) => e.extensions?.code === 'CONFLICT')) {
+      onBooked(slot, true);
+    }
+  };
+
+  return (
+    <Dialog open={Boolean(slot)} onClose={onClose} aria-labelledby="book-title" fullWidth maxWidth="sm">
+      <form onSubmit={submit} noValidate>
+        <DialogTitle id="book-title">{t('patient.requestTitle')}</DialogTitle>
+        <DialogContent>
+          {slot ? (
+            <Alert severity="info" sx={{ mb: 2 }}>
+              {slot.doctor.displayName} · {formatDateTime(slot.startsAt, i18n.language)}
+            </Alert>
+          ) : null}
+          <TextField
+            select
+            fullWidth
+            margin="normal"
+            label={t('patient.category')}
+            value={category}
+            onChange={(e) => setCategory(e.target.value as AppointmentCategory)}
+          >
+            {CATEGORIES.map((c) => (
+              <MenuItem key={c} value={c}>
+                {t(`category.${c}`)}
+              </MenuItem>
+            ))}
+          </TextField>
+          <TextField
+            fullWidth
+            multiline
+            minRows={3}
+            margin="normal"
+            label={t('common.reason')}
+            helperText={`${t('patient.reasonHelp')} (${reason.length}/${MAX_REASON})`}
+            value={reason}
+            onChange={(e) => setReason(e.target.value.slice(0, MAX_REASON))}
+            slotProps={{ htmlInput: { maxLength: MAX_REASON } }}
+          />
+          {result.error ? (
+            <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+              {humanError(result.error, t)}
+            </Alert>
+          ) : null}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={onClose}>{t('common.cancel')}</Button>
+          <Button type="submit" variant="contained" disabled={result.fetching}>
+            {t('patient.sendRequest')}
+          </Button>
+        </DialogActions>
+      </form>
+    </Dialog>
+  );
+}

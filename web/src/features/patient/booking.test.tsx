@@ -1,0 +1,100 @@
+// The booking flow on the component level: free week → pick a time → reason → request; a time taken
+// by someone else disappears live; a lost race (CONFLICT) is explained in words.
+import { describe, expect, test } from 'vitest';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { FindDoctorPage } from './FindDoctorPage.tsx';
+import { fixedClient, renderWith, type Handler } from '../../test/fixed-client.tsx';
+import { addDays, startOfWeek } from '../../lib/dates.ts';
+
+const doctor = { __typename: 'User', id: '22222222-2222-4222-8222-222222222222', displayName: 'Dr Ana Pop' };
+const monday = startOfWeek(new Date());
+const at = (days: number, hour: number) => {
+  const d = addDays(monday, days);
+  d.setHours(hour, 0, 0, 0);
+  return d.toISOString();
+};
+const slot = (startsAt: string) => ({
+  __typename: 'Slot',
+  doctor,
+  startsAt,
+  endsAt: new Date(new Date(startsAt).getTime() + 30 * 60_000).toISOString(),
+  consultationType: 'in-person',
+  emergency: false,
+});
+const first = at(2, 9);
+const second = at(2, 10);
+
+function slotsHandler(): Handler {
+  return () => ({ data: { availableSlots: { __typename: 'SlotPage', slots: [slot(first), slot(second)], hasNextPage: false, endCursor: null } } });
+}
+
+describe('booking flow', () => {
+  test('a patient picks a free time, writes a reason and sends the request', async () => {
+    const api = fixedClient({
+      AvailableSlots: slotsHandler(),
+      RequestAppointment: (v) => ({
+        data: { requestAppointment: { __typename: 'Appointment', id: 'a1', status: 'REQUESTED', startsAt: (v.input as { startsAt: string }).startsAt, endsAt: first } },
+      }),
+    });
+    renderWith(<FindDoctorPage />, { client: api.client });
+    const user = userEvent.setup();
+
+    expect(await screen.findByRole('button', { name: 'Dr Ana Pop' })).toBeTruthy();
+    const times = await screen.findAllByRole('button', { name: /^Request .*Dr Ana Pop/ });
+    expect(times).toHaveLength(2);
+    // The search asked for this week in the viewer's zone.
+    const search = api.calls.find((c) => c.name === 'AvailableSlots')!.variables.search as Record<string, unknown>;
+    expect(search.from).toBe(monday.toISOString());
+    expect(search.timeZone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+
+    await user.click(times[0]!);
+    const dialog = await screen.findByRole('dialog', { name: 'Request an appointment' });
+    await user.type(within(dialog).getByLabelText('Reason'), 'Persistent cough for two weeks');
+    await user.click(within(dialog).getByRole('button', { name: 'Send request' }));
+
+    await screen.findByText(/Request sent/);
+    const request = api.calls.find((c) => c.name === 'RequestAppointment')!;
+    expect(request.variables.input).toEqual({
+      doctorId: doctor.id,
+      startsAt: first,
+      consultationType: 'in-person',
+      category: 'ROUTINE',
+      reason: 'Persistent cough for two weeks',
+    });
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    // The requested time is no longer offered.
+    expect(document.querySelector(`[data-slot="${first}"]`)).toBeNull();
+    expect(document.querySelector(`[data-slot="${second}"]`)).not.toBeNull();
+  });
+
+  test('a time taken by someone else disappears live', async () => {
+    const api = fixedClient({ AvailableSlots: slotsHandler() });
+    renderWith(<FindDoctorPage />, { client: api.client });
+    await screen.findAllByRole('button', { name: /^Request / });
+    await waitFor(() => expect(api.calls.some((c) => c.name === 'SlotAvailabilityChanged' && c.variables.doctorId === doctor.id)).toBe(true));
+
+    api.push('SlotAvailabilityChanged', {
+      slotAvailabilityChanged: { __typename: 'SlotAvailabilityChange', doctorId: doctor.id, startsAt: second, endsAt: second, available: false },
+    });
+    await waitFor(() => expect(document.querySelector(`[data-slot="${second}"]`)).toBeNull());
+    expect(document.querySelector(`[data-slot="${first}"]`)).not.toBeNull();
+  });
+
+  test('losing the race for a time is explained in a sentence', async () => {
+    const api = fixedClient({ AvailableSlots: slotsHandler(), RequestAppointment: () => ({ errorCode: 'CONFLICT', message: 'slot taken' }) });
+    renderWith(<FindDoctorPage />, { client: api.client });
+    const user = userEvent.setup();
+    const times = await screen.findAllByRole('button', { name: /^Request / });
+    await user.click(times[1]!);
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('button', { name: 'Send request' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Someone else changed this/);
+  });
+
+  test('an empty search says what to do next', async () => {
+    const api = fixedClient({ AvailableSlots: () => ({ data: { availableSlots: { __typename: 'SlotPage', slots: [], hasNextPage: false, endCursor: null } } }) });
+    renderWith(<FindDoctorPage />, { client: api.client });
+    expect(await screen.findByText(/No doctor matches/)).toBeTruthy();
+  });
+});

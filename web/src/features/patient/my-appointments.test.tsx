@@ -1,0 +1,52 @@
+// My appointments on the component level: the doctor's decision arrives over the subscription and the
+// status changes on screen without a reload; an empty list says what to do next.
+import { describe, expect, test } from 'vitest';
+import { screen, waitFor } from '@testing-library/react';
+import { MyAppointmentsPage } from './MyAppointmentsPage.tsx';
+import { fixedClient, renderWith } from '../../test/fixed-client.tsx';
+
+const appointment = (status: string) => ({
+  __typename: 'Appointment',
+  id: 'a1',
+  status,
+  startsAt: '2026-12-01T08:00:00.000Z',
+  endsAt: '2026-12-01T08:30:00.000Z',
+  consultationType: 'IN_PERSON',
+  category: 'ROUTINE',
+  priority: 0,
+  reason: 'Persistent cough',
+  doctor: { __typename: 'User', id: 'd1', displayName: 'Dr Ana Pop' },
+  patient: { __typename: 'User', id: 'p1', displayName: 'Ion Popescu' },
+  history: [],
+});
+
+describe('my appointments', () => {
+  test('the status changes live when the doctor decides', async () => {
+    let status = 'REQUESTED';
+    const api = fixedClient({ MyAppointments: () => ({ data: { myAppointments: [appointment(status)] } }) });
+    renderWith(<MyAppointmentsPage />, { client: api.client });
+    expect((await screen.findByText('Requested')).closest('[data-status]')?.getAttribute('data-status')).toBe('REQUESTED');
+    await waitFor(() => expect(api.calls.some((c) => c.name === 'MyAppointmentStatusChanged')).toBe(true));
+
+    status = 'APPROVED';
+    api.push('MyAppointmentStatusChanged', {
+      myAppointmentStatusChanged: {
+        __typename: 'AppointmentStatusChange',
+        appointmentId: 'a1',
+        status: 'APPROVED',
+        previousStatus: 'REQUESTED',
+        startsAt: '2026-12-01T08:00:00.000Z',
+        occurredAt: '2026-11-24T10:00:00.000Z',
+      },
+    });
+    expect(await screen.findByText('Approved')).toBeTruthy();
+    expect(screen.queryByText('Requested')).toBeNull();
+  });
+
+  test('no appointments: the empty state points to finding a doctor', async () => {
+    const api = fixedClient({ MyAppointments: () => ({ data: { myAppointments: [] } }) });
+    renderWith(<MyAppointmentsPage />, { client: api.client });
+    expect(await screen.findByText(/You have no appointments yet/)).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Find a doctor' }).getAttribute('href')).toBe('/find');
+  });
+});
