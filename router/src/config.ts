@@ -17,6 +17,8 @@ export interface RouterConfig {
   identityUrl: string | null;
   limits: EdgeLimits;
   logLevel: string;
+  /** Proxies whose X-Forwarded-For is believed (IPs, CIDRs, `loopback`). */
+  trustedProxies: string[];
 }
 
 export interface EdgeLimits {
@@ -77,6 +79,11 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
     auth: loadAuthConfig(env),
     identityUrl: subgraphUrls.identity ?? env.IDENTITY_URL ?? null,
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
+    // The launcher's web server proxies from loopback; in production name your load balancers.
+    trustedProxies: (env.TRUSTED_PROXIES ?? (nodeEnv === 'production' ? '' : 'loopback'))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     limits: {
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 100_000, 1),
       maxDepth: int(env, 'MAX_DEPTH', 12, 1),

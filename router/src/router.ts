@@ -9,6 +9,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { ApolloGateway } from '@apollo/gateway';
 import {
+  ConfigError,
   createAzureUserLookup,
   createErrorFormatter,
   createLogger,
@@ -31,6 +32,7 @@ import { createGateway, subgraphUrl, SubgraphSource } from './gateway.ts';
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { accessDirectivesPlugin } from './access-directives.ts';
+import { createClientIpResolver, type ClientIpOf } from './client-ip.ts';
 import { proxyToSubgraph, publicRouteFor } from './public-routes.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
@@ -77,6 +79,12 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
         }
       : undefined);
   const verifier = createTokenVerifier(config.auth, { resolveAzureUser });
+  let clientIpOf: ClientIpOf;
+  try {
+    clientIpOf = createClientIpResolver(config.trustedProxies);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   const redis: Redis | null = config.redisUrl ? createRedis(config.redisUrl, 'router-ratelimit') : null;
   if (!redis) logger.warn('REDIS_URL is not set: rate limits are per router process');
   const rateLimiter = createRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
@@ -99,6 +107,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     verifier,
     rateLimiter,
     clientKey,
+    clientIpOf,
     routerSecret: config.routerSecret,
     validationRules: armor.validationRules,
     maxTokens: config.limits.maxTokens,
@@ -137,7 +146,8 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       const message = error instanceof DomainError ? error.message : 'Token is invalid';
       return sendGraphQLError(res, 401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Bearer', 'x-request-id': requestId });
     }
-    const decision = await rateLimiter.consume(clientKey(viewer, req.socket.remoteAddress));
+    const clientIp = clientIpOf(req);
+    const decision = await rateLimiter.consume(clientKey(viewer, clientIp));
     if (!decision.allowed) {
       return sendGraphQLError(res, 429, 'RATE_LIMITED', 'Too many requests; slow down and retry later', {
         'retry-after': String(decision.retryAfterSeconds),
@@ -147,7 +157,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     req.headers['x-request-id'] = requestId;
     await serveGraphQL(apollo, req, res, {
       maxBodyBytes: config.limits.maxBodyBytes,
-      context: async () => ({ viewer, authorization, requestId, clientIp: req.socket.remoteAddress ?? null }),
+      context: async () => ({ viewer, authorization, requestId, clientIp }),
     });
   };
 

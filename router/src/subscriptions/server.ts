@@ -50,6 +50,8 @@ export interface SubscriptionServerOptions {
   verifier: TokenVerifier;
   rateLimiter: ClientRateLimiter;
   clientKey: (viewer: Viewer, clientIp: string | null) => string;
+  /** The end client's address (X-Forwarded-For from trusted proxies only). */
+  clientIpOf: (req: http.IncomingMessage) => string | null;
   routerSecret: string;
   /** graphql-armor's validation rules (depth, aliases, directives, cost). */
   validationRules: ValidationRule[];
@@ -177,7 +179,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
         const raw = params.authorization ?? params.Authorization;
         const authorization = typeof raw === 'string' && raw ? raw : undefined;
         const req = ctx.extra.request;
-        const clientIp = req.socket.remoteAddress ?? null;
+        const clientIp = opts.clientIpOf(req);
         let viewer: Viewer;
         try {
           viewer = await opts.verifier.verify(authorization);

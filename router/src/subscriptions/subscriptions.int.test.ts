@@ -284,6 +284,7 @@ test('rebuilds its planner when the gateway loads a new supergraph', async () =>
     verifier: createTokenVerifier(loadAuthConfig({ JWKS_JSON: keys.jwksJson })),
     rateLimiter: createRateLimiter({ points: 1000, windowSeconds: 60, redis: null }),
     clientKey: () => 'test',
+    clientIpOf: () => null,
     routerSecret: 'test-router-secret',
     validationRules: [],
     maxTokens: 3000,
