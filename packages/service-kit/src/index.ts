@@ -17,3 +17,4 @@ export * from './audit.ts';
 export * from './event-queue.ts';
 export * from './subscriptions.ts';
 export * from './azure-users.ts';
+export * from './scalars.ts';

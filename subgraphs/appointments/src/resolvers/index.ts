@@ -1,8 +1,8 @@
 // Thin resolvers: check who is asking, call the domain, map the result. Access is declared in the SDL
 // (the router enforces it) and checked again here with the kit's helpers.
-import { GraphQLScalarType, Kind } from 'graphql';
 import {
   badUserInput,
+  DateTimeScalar,
   forbidden,
   hasRole,
   recordAudit,
@@ -33,19 +33,6 @@ import { AppointmentSchema, type Appointment } from '../entities/appointment.ts'
 import { acceptWaitlistOffer, joinWaitlist, leaveWaitlist } from '../waitlist/waitlist.ts';
 import { afterCursor, checkedZone, localIso, parseCursor, slotCursor } from './views.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
-
-export const DateTime = new GraphQLScalarType({
-  name: 'DateTime',
-  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
-  parseValue: (value) => parseDate(value),
-  parseLiteral: (ast) => (ast.kind === Kind.STRING ? parseDate(ast.value) : null),
-});
-
-function parseDate(value: unknown): Date {
-  const date = new Date(String(value));
-  if (typeof value !== 'string' || value.length > 40 || Number.isNaN(date.getTime())) throw badUserInput('DateTime must be an ISO-8601 string');
-  return date;
-}
 
 const short = (value: string | null | undefined, name: string, max = 80) => {
   if (value != null && value.length > max) throw badUserInput(`${name} has at most ${max} characters`);
@@ -82,7 +69,7 @@ function visibleOf(viewer: Viewer, userId: string, rows: Appointment[]): Appoint
 }
 
 export const resolvers: Resolvers = {
-  DateTime,
+  DateTime: DateTimeScalar,
   Query: {
     availableSlots: async (_p, { search }, ctx) => {
       requireUserOrScope(ctx.viewer, 'availability:read');

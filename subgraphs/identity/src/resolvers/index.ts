@@ -1,6 +1,6 @@
 // Thin resolvers: check who is asking, call the domain, map the result. Grouped by area in sibling files.
 import type { Resolvers } from '../generated/resolvers-types.ts';
-import { DateTime, JSONScalar } from './scalars.ts';
+import { DateTimeScalar as DateTime, JSONScalar } from '@clinic/service-kit';
 import { authMutations, authQueries } from './auth.ts';
 import { peopleMutations, peopleQueries, User, DoctorProfile, PatientProfile, Session } from './people.ts';
 import { adminMutations, adminQueries } from './admin.ts';
