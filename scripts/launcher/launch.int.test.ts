@@ -23,7 +23,13 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'clinic-embedded-'));
   launched = await launch({
     // No DATABASE_URL and no keys on purpose: the embedded path, as `npm start` runs it, is under test.
-    env: { DATA_DIR: dataDir, REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379', LOG_LEVEL: 'silent', NODE_ENV: 'test' },
+    env: {
+      DATA_DIR: dataDir,
+      REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: `launch-test-${process.pid}-`,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+    },
     logger: createLogger('launcher-test', 'silent'),
     randomPorts: true,
   });

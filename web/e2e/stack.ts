@@ -64,12 +64,7 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES256' };
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
 
-  // identity reads its signing key and bootstrap administrator from process.env (not from launch()'s
-  // env), so they are set there too.
-  process.env.JWT_PRIVATE_JWK = JSON.stringify(privateJwk);
   const bootstrapAdmin = { email: `admin-${randomBytes(4).toString('hex')}@example.test`, password: 'Admin-password-for-e2e-1' };
-  process.env.IDENTITY_ADMIN_EMAIL = bootstrapAdmin.email;
-  process.env.IDENTITY_ADMIN_PASSWORD = bootstrapAdmin.password;
 
   const stops: (() => Promise<void>)[] = [dropDatabase];
   const stopAll = async () => {
@@ -88,6 +83,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
         IDENTITY_ADMIN_EMAIL: bootstrapAdmin.email,
         IDENTITY_ADMIN_PASSWORD: bootstrapAdmin.password,
         DATA_DIR: path.join(ARTIFACTS, '.data'),
+        // Other stacks on the same Redis (npm start, other test runs) must not take this run's jobs.
+        QUEUE_PREFIX: `e2e-${randomBytes(4).toString('hex')}-`,
         // Every browser reaches the router through the web server (one client IP), and Redis is shared
         // with other test runs: the per-client limit is not what these tests are about.
         RATE_LIMIT_POINTS: '1000000',

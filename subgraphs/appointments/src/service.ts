@@ -44,13 +44,14 @@ export interface AppointmentsOptions {
   /** How often undecided requests and waiting-list offers are checked for expiry. */
   sweepIntervalMs?: number;
   relayPollMs?: number;
-  /** Prefix for every queue name this subgraph produces to or consumes from (tests). */
+  /** Prefix for every queue name this subgraph produces to or consumes from (default: env QUEUE_PREFIX). */
   queuePrefix?: string;
   /** Where the clinic policy is read from (the launcher's environment; process.env by default). */
   env?: Record<string, string | undefined>;
 }
 
 export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): SubgraphDefinition<AppointmentsContext> {
+  const queuePrefix = options.queuePrefix ?? (options.env ?? process.env).QUEUE_PREFIX ?? '';
   const clinic: Clinic = options.clinic ?? { policy: loadBookingPolicy(options.env), now: () => new Date() };
   return {
     name: 'appointments',
@@ -69,11 +70,11 @@ export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): S
         orm: deps.orm,
         redisUrl: deps.config.redisUrl,
         pubsub: deps.pubsub,
-        routes: outboxRoutes(options.queuePrefix),
+        routes: outboxRoutes(queuePrefix),
         logger: deps.logger,
         pollIntervalMs: options.relayPollMs,
       });
-      const directory = startDoctorDirectoryWorker(deps.orm, deps.config.redisUrl, deps.logger, (options.queuePrefix ?? '') + DOCTORS_QUEUE);
+      const directory = startDoctorDirectoryWorker(deps.orm, deps.config.redisUrl, deps.logger, queuePrefix + DOCTORS_QUEUE);
       let sweeping: Promise<unknown> = Promise.resolve();
       const sweep = setInterval(() => {
         sweeping = (async () => {

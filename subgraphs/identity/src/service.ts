@@ -42,7 +42,14 @@ export interface IdentityOptions {
 
 export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefinition<IdentityContext> {
   const env = opts.env ?? process.env;
-  const queues: IdentityQueues = { audit: AUDIT_QUEUE, doctors: DOCTORS_QUEUE, notifications: NOTIFICATIONS_QUEUE, ...opts.queues };
+  // QUEUE_PREFIX keeps separate stacks on one Redis (a dev run, a test run) from taking each other's jobs.
+  const prefix = env.QUEUE_PREFIX ?? '';
+  const queues: IdentityQueues = {
+    audit: prefix + AUDIT_QUEUE,
+    doctors: prefix + DOCTORS_QUEUE,
+    notifications: prefix + NOTIFICATIONS_QUEUE,
+    ...opts.queues,
+  };
   let kitDeps: SubgraphDeps | null = null;
   let loaded: Promise<IdentityDeps & { key: SigningKey }> | null = null;
   const orm = (): MikroORM => {
