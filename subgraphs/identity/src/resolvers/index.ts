@@ -2,7 +2,7 @@
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import { DateTimeScalar as DateTime, JSONScalar } from '@clinic/service-kit';
 import { authMutations, authQueries } from './auth.ts';
-import { peopleMutations, peopleQueries, User, DoctorProfile, PatientProfile, Session } from './people.ts';
+import { peopleMutations, peopleQueries, User, DoctorProfile, PatientProfile, Session, asOwnAccount } from './people.ts';
 import { adminMutations, adminQueries } from './admin.ts';
 
 export const resolvers: Resolvers = {
@@ -15,6 +15,7 @@ export const resolvers: Resolvers = {
   PatientProfile,
   Session,
   AuthPayload: {
-    user: async (payload, _a, ctx) => (await ctx.users.load(payload.userId))!,
+    // The caller just proved to be this user (the token is not yet their viewer): they read their own account.
+    user: async (payload, _a, ctx) => asOwnAccount((await ctx.users.load(payload.userId))!),
   },
 };

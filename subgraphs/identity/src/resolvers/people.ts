@@ -6,12 +6,32 @@ import type { IdentityContext } from '../context.ts';
 import * as profiles from '../domain/profiles.ts';
 import { inTransaction } from '../db.ts';
 import * as v from '../domain/validation.ts';
+import type { UserRecord } from '../users.ts';
 
 async function auditRead(ctx: IdentityContext, action: string, subjectUserId: string, outcome: 'SUCCESS' | 'DENIED') {
   await recordAuditNow(ctx.em, actorOf(ctx.viewer, ctx.requestId, ctx.ip), { action, resourceType: 'User', resourceId: subjectUserId, subjectUserId, outcome });
 }
 
 const isSelf = (viewer: Viewer, userId: string) => viewer.kind === 'user' && viewer.userId === userId;
+
+/** Rows handed to the person who just proved to be that user (sign-in, registration, refresh): they are not yet the viewer. */
+const ownAccounts = new WeakSet<UserRecord>();
+export function asOwnAccount(user: UserRecord): UserRecord {
+  const copy = { ...user };
+  ownAccounts.add(copy);
+  return copy;
+}
+
+/**
+ * Account data (e-mail, roles, status, MFA, custom fields) is the user's own or staff's (users:read). A
+ * User reached by reference — a slot's or an appointment's doctor, an event's actor — shows others only
+ * its id, name and public doctor profile; partners and patients get FORBIDDEN for the rest.
+ */
+const mayReadAccount = (user: UserRecord, viewer: Viewer) => ownAccounts.has(user) || isSelf(viewer, user.id) || hasPermission(viewer, 'users:read');
+function accountOf(user: UserRecord, viewer: Viewer): UserRecord {
+  if (mayReadAccount(user, viewer)) return user;
+  throw forbidden("Only the user and clinic staff may read this user's account data");
+}
 
 export const peopleQueries: QueryResolvers = {
   me: async (_p, _a, ctx) => {
@@ -75,9 +95,13 @@ export const peopleMutations: MutationResolvers = {
 
 export const User: UserResolvers = {
   __resolveReference: (ref, ctx) => ctx.users.load(ref.id),
-  roles: (user, _a, ctx) => ctx.roles.load(user.id),
-  preferences: (user, _a, ctx) => (isSelf(ctx.viewer, user.id) || hasPermission(ctx.viewer, 'users:manage') ? user.preferences : {}),
-  customFields: (user) => user.customFields,
+  email: (user, _a, ctx) => accountOf(user, ctx.viewer).email,
+  createdAt: (user, _a, ctx) => accountOf(user, ctx.viewer).createdAt,
+  status: (user, _a, ctx) => accountOf(user, ctx.viewer).status,
+  mfaEnabled: (user, _a, ctx) => accountOf(user, ctx.viewer).mfaEnabled,
+  roles: (user, _a, ctx) => ctx.roles.load(accountOf(user, ctx.viewer).id),
+  preferences: (user, _a, ctx) => (ownAccounts.has(user) || isSelf(ctx.viewer, user.id) || hasPermission(ctx.viewer, 'users:manage') ? user.preferences : {}),
+  customFields: (user, _a, ctx) => (mayReadAccount(user, ctx.viewer) ? user.customFields : {}),
   doctorProfile: (user, _a, ctx) => ctx.doctorProfiles.load(user.id),
   patientProfile: async (user, _a, ctx) => {
     if (isSelf(ctx.viewer, user.id)) return profiles.patientProfileOf(ctx.em, user.id);
