@@ -6,18 +6,13 @@ import { consumeQueue, type Logger, type OutboxJob, type QueueConsumer } from '@
 import { DateTime } from 'luxon';
 import { isUuid } from '../actor.ts';
 import { pgArray } from '../schedules/slot-search.ts';
+import type { DoctorListing } from '../entities/doctor.ts';
 
 export const DOCTORS_QUEUE = 'appointments-doctors';
 export const DOCTOR_PROFILE_TOPIC = 'doctor.profile_updated';
 
-export interface DoctorProfilePayload {
-  doctorId: string;
-  specialisations: string[];
-  languages: string[];
-  timeZone: string;
-  consultationTypes: string[];
-  active: boolean;
-}
+/** What identity sends: the listing as stored here, without our bookkeeping of event order. */
+export type DoctorProfilePayload = Omit<DoctorListing, 'sourceEventAt'>;
 
 const labels = (value: unknown): value is string[] =>
   Array.isArray(value) && value.length <= 50 && value.every((v) => typeof v === 'string' && v.length > 0 && v.length <= 80);

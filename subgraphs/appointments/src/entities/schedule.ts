@@ -1,18 +1,12 @@
 // A doctor's availability: recurring rules in the doctor's local time, and dated exceptions in UTC.
 import { EntitySchema } from '@mikro-orm/postgresql';
-import type { RuleKind } from '../schedules/weekly-rule.ts';
+import type { RuleShape } from '../schedules/weekly-rule.ts';
 import type { ExceptionKind } from '../schedules/free-slots.ts';
 
-export interface ScheduleRule {
+/** A stored rule: the shape the expansion reads, plus who it belongs to and how it is sliced. */
+export interface ScheduleRule extends RuleShape {
   id: string;
   doctorId: string;
-  kind: RuleKind;
-  weekdays: number[];
-  rrule: string | null;
-  startTime: string;
-  endTime: string;
-  validFrom: string;
-  validUntil: string | null;
   slotMinutes: number;
   bufferMinutes: number;
   consultationType: string;
