@@ -14,6 +14,7 @@ import { createDoctorProfileLoader } from './domain/profiles.ts';
 import { loadSigningKey, signingKeyFrom, type SigningKey } from './domain/keys.ts';
 import { startAuditWorker } from './domain/audit-log.ts';
 import { resolveAzureUserFromTables } from './domain/azure.ts';
+import { microsoftSettings } from './http/microsoft.ts';
 import type { DevInboxMessage, IdentityDeps, IdentityQueues } from './domain/deps.ts';
 import { identityRoutes } from './http/routes.ts';
 import { ensureBootstrapAdmin } from './domain/bootstrap.ts';
@@ -68,6 +69,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
         publicUrl: env.PUBLIC_URL ?? 'http://localhost:5173',
         devInbox,
         azureProvisioning: env.AZURE_AD_PROVISIONING === 'link-only' ? 'link-only' : 'link-or-provision',
+        microsoftSignIn: microsoftSettings(env) !== null,
       };
     })();
     return loaded;

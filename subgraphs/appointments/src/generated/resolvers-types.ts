@@ -36,6 +36,8 @@ export type AffectedAppointments =
 export type Appointment = {
   __typename?: 'Appointment';
   category: AppointmentCategory;
+  /** Until when the patient may cancel or reschedule it themselves (later changes need staff). */
+  changeDeadline: Scalars['DateTime']['output'];
   consultationType: Scalars['String']['output'];
   decidedAt?: Maybe<Scalars['DateTime']['output']>;
   doctor: User;
@@ -51,6 +53,8 @@ export type Appointment = {
   /** The patient's message to the doctor. */
   reason?: Maybe<Scalars['String']['output']>;
   requestedAt: Scalars['DateTime']['output'];
+  /** Whether a new time chosen by the patient keeps it APPROVED (the doctor approves this kind of visit automatically); otherwise an approved appointment goes back to REQUESTED. */
+  rescheduleKeepsApproval: Scalars['Boolean']['output'];
   startsAt: Scalars['DateTime']['output'];
   status: AppointmentStatus;
 };
@@ -152,6 +156,8 @@ export type Mutation = {
   joinWaitlist: WaitlistEntry;
   leaveWaitlist: WaitlistEntry;
   markNoShow: Appointment;
+  /** Remove a break, day off or extra hours (a clinic-wide holiday: administrators only). */
+  removeScheduleException: Scalars['Boolean']['output'];
   removeScheduleRule: Scalars['Boolean']['output'];
   requestAppointment: Appointment;
   rescheduleAppointment: Appointment;
@@ -219,6 +225,11 @@ export type MutationLeaveWaitlistArgs = {
 export type MutationMarkNoShowArgs = {
   id: Scalars['ID']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRemoveScheduleExceptionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -486,6 +497,8 @@ export type UserAppointmentsArgs = {
 export type WaitlistEntry = {
   __typename?: 'WaitlistEntry';
   consultationType?: Maybe<Scalars['String']['output']>;
+  /** The doctor waited for (name and profile from identity). */
+  doctor: User;
   doctorId: Scalars['ID']['output'];
   from: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -673,6 +686,7 @@ export type ResolversParentTypes = ResolversObject<{
 export type AppointmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Appointment'] = ResolversParentTypes['Appointment'], FederationReferenceType extends FederationReferenceTypes['Appointment'] = FederationReferenceTypes['Appointment']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Appointment']> | FederationReferenceType, FederationReferenceType, ContextType>;
   category?: Resolver<ResolversTypes['AppointmentCategory'], ParentType, ContextType>;
+  changeDeadline?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   consultationType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   doctor?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -686,6 +700,7 @@ export type AppointmentResolvers<ContextType = Context, ParentType extends Resol
   priority?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  rescheduleKeepsApproval?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AppointmentStatus'], ParentType, ContextType>;
 }>;
@@ -743,6 +758,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   joinWaitlist?: Resolver<ResolversTypes['WaitlistEntry'], ParentType, ContextType, RequireFields<MutationJoinWaitlistArgs, 'input'>>;
   leaveWaitlist?: Resolver<ResolversTypes['WaitlistEntry'], ParentType, ContextType, RequireFields<MutationLeaveWaitlistArgs, 'id'>>;
   markNoShow?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationMarkNoShowArgs, 'id'>>;
+  removeScheduleException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveScheduleExceptionArgs, 'id'>>;
   removeScheduleRule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveScheduleRuleArgs, 'id'>>;
   requestAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationRequestAppointmentArgs, 'input'>>;
   rescheduleAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationRescheduleAppointmentArgs, 'id' | 'startsAt'>>;
@@ -829,6 +845,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 
 export type WaitlistEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WaitlistEntry'] = ResolversParentTypes['WaitlistEntry']> = ResolversObject<{
   consultationType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  doctor?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   doctorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -3,6 +3,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppointmentEventSchema, AppointmentSchema, type Appointment, type AppointmentEvent } from '../entities/appointment.ts';
+import { DoctorSettingsSchema, type DoctorSettings } from '../entities/doctor.ts';
 import { isUuid } from '../actor.ts';
 
 export interface UserAppointmentsKey {
@@ -16,6 +17,8 @@ export interface Loaders {
   appointment: DataLoader<string, Appointment | null>;
   history: DataLoader<string, AppointmentEvent[]>;
   userAppointments: DataLoader<UserAppointmentsKey, Appointment[], string>;
+  /** A doctor's approval settings (auto-approval), for the policy fields of many appointments at once. */
+  doctorSettings: DataLoader<string, DoctorSettings | null>;
 }
 
 export function createLoaders(em: EntityManager): Loaders {
@@ -54,6 +57,10 @@ export function createLoaders(em: EntityManager): Loaders {
       },
       { cacheKeyFn: (key) => cacheKey(key) },
     ),
+    doctorSettings: new DataLoader(async (ids) => {
+      const rows = await em.find(DoctorSettingsSchema, { doctorId: { $in: [...ids] } });
+      return ids.map((id) => rows.find((r) => r.doctorId === id) ?? null);
+    }),
   };
 }
 
