@@ -280,6 +280,8 @@ export type Query = {
   previewScheduleException: Array<Appointment>;
   scheduleExceptions: Array<ScheduleException>;
   scheduleRules: Array<ScheduleRule>;
+  /** What the search box could mean: specialisations and languages of active doctors that the text finds. */
+  searchSuggestions: Array<SearchSuggestion>;
 };
 
 
@@ -331,6 +333,11 @@ export type QueryScheduleExceptionsArgs = {
 
 export type QueryScheduleRulesArgs = {
   doctorId: Scalars['ID']['input'];
+};
+
+
+export type QuerySearchSuggestionsArgs = {
+  text: Scalars['String']['input'];
 };
 
 export type RequestAppointmentInput = {
@@ -423,6 +430,17 @@ export type ScheduleRuleKind =
   /** On the given weekdays every week. */
   | 'WEEKLY';
 
+export type SearchSuggestion = {
+  __typename?: 'SearchSuggestion';
+  kind: SearchSuggestionKind;
+  /** As the directory has it (a language as its code, e.g. "ro"). */
+  value: Scalars['String']['output'];
+};
+
+export type SearchSuggestionKind =
+  | 'LANGUAGE'
+  | 'SPECIALITY';
+
 export type Slot = {
   __typename?: 'Slot';
   consultationType: Scalars['String']['output'];
@@ -458,8 +476,12 @@ export type SlotSearchInput = {
   doctorIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   first?: InputMaybe<Scalars['Int']['input']>;
   from: Scalars['DateTime']['input'];
+  /** A language code or name ("en", "English", "română"). */
   language?: InputMaybe<Scalars['String']['input']>;
+  /** A speciality, matched by part of a word, case- and accent-insensitive, in everyday words ("heart", "inimă"). */
   specialisation?: InputMaybe<Scalars['String']['input']>;
+  /** One search box: a speciality in everyday words or a language, whichever the text names. */
+  text?: InputMaybe<Scalars['String']['input']>;
   /** IANA zone for the local times in the answer (the viewer's); UTC by default. */
   timeZone?: InputMaybe<Scalars['String']['input']>;
   to: Scalars['DateTime']['input'];
@@ -642,6 +664,8 @@ export type ResolversTypes = ResolversObject<{
   ScheduleRule: ResolverTypeWrapper<ScheduleRuleRow>;
   ScheduleRuleInput: ScheduleRuleInput;
   ScheduleRuleKind: ScheduleRuleKind;
+  SearchSuggestion: ResolverTypeWrapper<SearchSuggestion>;
+  SearchSuggestionKind: SearchSuggestionKind;
   Slot: ResolverTypeWrapper<SlotViewRow>;
   SlotAvailabilityChange: ResolverTypeWrapper<SlotChangeViewRow>;
   SlotPage: ResolverTypeWrapper<Omit<SlotPage, 'slots'> & { slots: Array<ResolversTypes['Slot']> }>;
@@ -674,6 +698,7 @@ export type ResolversParentTypes = ResolversObject<{
   ScheduleExceptionResult: ExceptionResultViewRow;
   ScheduleRule: ScheduleRuleRow;
   ScheduleRuleInput: ScheduleRuleInput;
+  SearchSuggestion: SearchSuggestion;
   Slot: SlotViewRow;
   SlotAvailabilityChange: SlotChangeViewRow;
   SlotPage: Omit<SlotPage, 'slots'> & { slots: Array<ResolversParentTypes['Slot']> };
@@ -775,6 +800,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   previewScheduleException?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryPreviewScheduleExceptionArgs, 'input'>>;
   scheduleExceptions?: Resolver<Array<ResolversTypes['ScheduleException']>, ParentType, ContextType, RequireFields<QueryScheduleExceptionsArgs, 'doctorId' | 'from' | 'to'>>;
   scheduleRules?: Resolver<Array<ResolversTypes['ScheduleRule']>, ParentType, ContextType, RequireFields<QueryScheduleRulesArgs, 'doctorId'>>;
+  searchSuggestions?: Resolver<Array<ResolversTypes['SearchSuggestion']>, ParentType, ContextType, RequireFields<QuerySearchSuggestionsArgs, 'text'>>;
 }>;
 
 export type ScheduleExceptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScheduleException'] = ResolversParentTypes['ScheduleException']> = ResolversObject<{
@@ -806,6 +832,11 @@ export type ScheduleRuleResolvers<ContextType = Context, ParentType extends Reso
   validFrom?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   validUntil?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   weekdays?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
+export type SearchSuggestionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SearchSuggestion'] = ResolversParentTypes['SearchSuggestion']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['SearchSuggestionKind'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type SlotResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Slot'] = ResolversParentTypes['Slot']> = ResolversObject<{
@@ -868,6 +899,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ScheduleException?: ScheduleExceptionResolvers<ContextType>;
   ScheduleExceptionResult?: ScheduleExceptionResultResolvers<ContextType>;
   ScheduleRule?: ScheduleRuleResolvers<ContextType>;
+  SearchSuggestion?: SearchSuggestionResolvers<ContextType>;
   Slot?: SlotResolvers<ContextType>;
   SlotAvailabilityChange?: SlotAvailabilityChangeResolvers<ContextType>;
   SlotPage?: SlotPageResolvers<ContextType>;

@@ -27,6 +27,7 @@ import {
 } from '../schedules/manage-schedule.ts';
 import { searchFreeSlots } from '../schedules/slot-search.ts';
 import { removeScheduleException } from '../schedules/remove-exception.ts';
+import { searchSuggestions } from '../directory/search-words.ts';
 import type { Slot } from '../schedules/free-slots.ts';
 import { ScheduleExceptionSchema, ScheduleRuleSchema } from '../entities/schedule.ts';
 import { WaitlistEntrySchema } from '../entities/waitlist.ts';
@@ -84,6 +85,7 @@ export const resolvers: Resolvers = {
         doctorIds: search.doctorIds ?? null,
         specialisation: short(search.specialisation, 'specialisation'),
         language: short(search.language, 'language'),
+        text: short(search.text, 'text'),
         consultationType: short(search.consultationType, 'consultationType'),
         from: search.from,
         to: search.to,
@@ -92,6 +94,10 @@ export const resolvers: Resolvers = {
       const shown = slots.slice(0, first);
       const last = shown[shown.length - 1];
       return { slots: shown.map((s) => ({ ...s, timeZone: zone })), endCursor: last ? slotCursor(last) : null, hasNextPage: slots.length > first };
+    },
+    searchSuggestions: async (_p, { text }, ctx) => {
+      requireUserOrScope(ctx.viewer, 'availability:read');
+      return searchSuggestions(ctx.em, short(text, 'text') ?? '');
     },
     appointment: async (_p, { id }, ctx) => {
       requireUser(ctx.viewer);

@@ -16,9 +16,11 @@ export async function removeScheduleException(em: EntityManager, actor: Actor, c
   if (exception.doctorId) await authorizeDoctor(em, actor.viewer, exception.doctorId);
   else if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only an administrator removes clinic-wide holidays');
   const doctorId = exception.doctorId;
-  em.remove(exception);
-  enqueueEvent(em, 'schedule.changed', { doctorId, exceptionId: exception.id });
-  await em.flush();
-  if (doctorId && exception.kind !== 'EXTRA_HOURS' && exception.kind !== 'EMERGENCY') await offerOpenSlots(em, clinic, doctorId);
+  await em.transactional(async (tx) => {
+    tx.remove(tx.getReference(ScheduleExceptionSchema, exception.id));
+    enqueueEvent(tx, 'schedule.changed', { doctorId, exceptionId: exception.id });
+    await tx.flush();
+    if (doctorId && exception.kind !== 'EXTRA_HOURS' && exception.kind !== 'EMERGENCY') await offerOpenSlots(tx, clinic, doctorId);
+  });
   return true;
 }
