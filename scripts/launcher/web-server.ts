@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@clinic/service-kit';
+import { chooseEncoding, compressedFile } from './static-compression.ts';
 
 export const WEB_DIST = path.resolve(__dirname, '../../web/dist');
 const PROXIED = ['/graphql', '/auth/', '/.well-known/'];
@@ -89,23 +90,34 @@ function serveStatic(distDir: string, pathname: string, req: IncomingMessage, re
   const file = path.resolve(distDir, `.${path.posix.normalize(decoded)}`);
   const inside = file === distDir || file.startsWith(distDir + path.sep);
   let target = path.join(distDir, 'index.html');
-  if (inside && existsSync(file) && statSync(file).isFile()) target = file;
+  // Source maps are never published (the build makes none; a stray one is not served either).
+  if (inside && existsSync(file) && statSync(file).isFile() && !decoded.endsWith('.map')) target = file;
+  else if (decoded.endsWith('.map')) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('not found');
+    return;
+  }
   else if (path.extname(decoded) && decoded.startsWith('/assets/')) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('not found');
     return;
   }
   const immutable = target.includes(`${path.sep}assets${path.sep}`);
+  const encoding = chooseEncoding(req, path.extname(target));
+  const body = encoding ? compressedFile(target, encoding, immutable) : null;
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream',
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    vary: 'accept-encoding',
+    ...(body ? { 'content-encoding': encoding!, 'content-length': body.length } : {}),
   });
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
-  createReadStream(target).pipe(res);
+  if (body) res.end(body);
+  else createReadStream(target).pipe(res);
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
