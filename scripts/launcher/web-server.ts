@@ -104,20 +104,28 @@ function serveStatic(distDir: string, pathname: string, req: IncomingMessage, re
   }
   const immutable = target.includes(`${path.sep}assets${path.sep}`);
   const encoding = chooseEncoding(req, path.extname(target));
-  const body = encoding ? compressedFile(target, encoding, immutable) : null;
-  res.writeHead(200, {
+  const headers = {
     ...SECURITY_HEADERS,
     'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream',
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     vary: 'accept-encoding',
-    ...(body ? { 'content-encoding': encoding!, 'content-length': body.length } : {}),
-  });
-  if (req.method === 'HEAD') {
-    res.end();
+  };
+  if (!encoding) {
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(target).pipe(res);
     return;
   }
-  if (body) res.end(body);
-  else createReadStream(target).pipe(res);
+  compressedFile(target, encoding, immutable).then(
+    (body) => {
+      res.writeHead(200, { ...headers, 'content-encoding': encoding, 'content-length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    () => {
+      res.writeHead(500);
+      res.end();
+    },
+  );
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {

@@ -31,6 +31,9 @@ import { useConfirm } from '../../components/ConfirmDialog.tsx';
 import { useSession } from '../../api/session-react.tsx';
 import { humanError } from '../../api/errors.ts';
 
+/** Users per page; one more is asked for, to know whether a next page exists. */
+const PAGE = 25;
+
 function CreateStaff({ roles, onCreated }: { roles: string[]; onCreated: () => void }) {
   const { t } = useTranslation();
   const [form, setForm] = useState({ email: '', displayName: '', roles: ['DOCTOR'], password: '' });
@@ -97,8 +100,8 @@ export function UsersPage() {
   const { t, i18n } = useTranslation();
   const [search, setSearch] = useState('');
   const [role, setRole] = useState('');
-  const [applied, setApplied] = useState({ search: '', role: '' });
-  const [users, reexecute] = useQuery({ query: UsersDocument, variables: { search: applied.search || null, role: applied.role || null, limit: 50, offset: 0 } });
+  const [applied, setApplied] = useState({ search: '', role: '', page: 0 });
+  const [users, reexecute] = useQuery({ query: UsersDocument, variables: { search: applied.search || null, role: applied.role || null, limit: PAGE + 1, offset: applied.page * PAGE } });
   const [rolesResult] = useQuery({ query: RolesDocument });
   const [assigned, assign] = useMutation(AssignRoleDocument);
   const [removed, remove] = useMutation(RemoveRoleDocument);
@@ -119,7 +122,8 @@ export function UsersPage() {
   };
   const roleNames = rolesResult.data?.roles.map((r) => r.name) ?? ['PATIENT', 'DOCTOR', 'JURIST', 'OPERATOR', 'ADMIN'];
   const refetch = () => reexecute({ requestPolicy: 'network-only' });
-  const list = users.data?.users ?? [];
+  const list = (users.data?.users ?? []).slice(0, PAGE);
+  const hasNext = (users.data?.users.length ?? 0) > PAGE;
 
   return (
     <>
@@ -130,7 +134,7 @@ export function UsersPage() {
         sx={{ display: 'flex', gap: 2, flexWrap: 'wrap', mb: 2 }}
         onSubmit={(e) => {
           e.preventDefault();
-          setApplied({ search: search.trim(), role });
+          setApplied({ search: search.trim(), role, page: 0 });
         }}
       >
         <TextField size="small" label={t('admin.search')} value={search} onChange={(e) => setSearch(e.target.value)} />
@@ -213,6 +217,17 @@ export function UsersPage() {
             </TableBody>
           </Table>
         </TableContainer>
+      ) : null}
+      {applied.page > 0 || hasNext ? (
+        <Box component="nav" aria-label={t('admin.pageOf', { page: applied.page + 1 })} sx={{ display: 'flex', gap: 1, alignItems: 'center', mt: 1 }}>
+          <Button disabled={busy || applied.page === 0} onClick={() => setApplied({ ...applied, page: applied.page - 1 })}>
+            {t('admin.previousPage')}
+          </Button>
+          <span>{t('admin.pageOf', { page: applied.page + 1 })}</span>
+          <Button disabled={busy || !hasNext} onClick={() => setApplied({ ...applied, page: applied.page + 1 })}>
+            {t('admin.nextPage')}
+          </Button>
+        </Box>
       ) : null}
       <CreateStaff roles={roleNames.filter((r) => r !== 'PATIENT')} onCreated={refetch} />
       {confirmDialog}

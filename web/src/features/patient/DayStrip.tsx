@@ -47,10 +47,10 @@ export function DayStrip({ weekStart, slots, doctorZone, onPick }: { weekStart: 
           const key = dayKey(d, zone);
           const count = sorted.filter((s) => keyOf(s.startsAt) === key).length;
           return (
-            <ToggleButton key={key} value={key} size="small" sx={{ flexDirection: 'column', textTransform: 'none' }} aria-label={`${formatDay(d, i18n.language, zone)}: ${count}`}>
+            <ToggleButton key={key} value={key} size="small" sx={{ flexDirection: 'column', textTransform: 'none' }}>
               <span>{formatDay(d, i18n.language, zone)}</span>
               <Typography variant="caption" component="span" color={count ? 'success.dark' : 'text.secondary'}>
-                {count}
+                {t('patient.freeCount', { count })}
               </Typography>
             </ToggleButton>
           );

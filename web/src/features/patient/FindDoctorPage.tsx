@@ -84,14 +84,19 @@ function DoctorCard({ slots, selected, onSelect, onBook }: { slots: Found[]; sel
       </CardContent>
       <CardActions sx={{ flexWrap: 'wrap', gap: 1 }}>
         {next ? (
-          <Button
-            variant="contained"
-            data-next-slot={next.startsAt}
-            aria-label={t('patient.bookTimeWith', { time: formatDateTime(next.startsAt, i18n.language), name: doctor.displayName })}
-            onClick={() => onBook(next)}
-          >
-            {t('patient.nextAvailable')}: {formatDateTime(next.startsAt, i18n.language)}
-          </Button>
+          <Box sx={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-start' }}>
+            <Typography variant="caption" color="text.secondary">
+              {t('patient.nextAvailable')}
+            </Typography>
+            <Button
+              variant="contained"
+              data-next-slot={next.startsAt}
+              aria-label={t('patient.bookTimeWith', { time: formatDateTime(next.startsAt, i18n.language), name: doctor.displayName })}
+              onClick={() => onBook(next)}
+            >
+              {t('patient.bookTime', { time: formatDateTime(next.startsAt, i18n.language) })}
+            </Button>
+          </Box>
         ) : (
           <Typography variant="body2">{t('patient.noTimeThisWeek')}</Typography>
         )}
