@@ -1,5 +1,7 @@
 // CSV export of what a table shows (RFC 4180: quoted where needed, CRLF), with a guard against
 // spreadsheet formula injection: a cell starting with = + - @ is prefixed with ' so it stays text.
+import { downloadFile } from './download.ts';
+
 export function toCsv(header: string[], rows: (string | number | null | undefined)[][]): string {
   const cell = (value: string | number | null | undefined) => {
     let text = value == null ? '' : String(value);
@@ -11,10 +13,5 @@ export function toCsv(header: string[], rows: (string | number | null | undefine
 
 /** Starts the download of a CSV file (UTF-8 with BOM, so spreadsheet apps read the diacritics). */
 export function downloadCsv(name: string, csv: string): void {
-  const url = URL.createObjectURL(new Blob(['\ufeff', csv], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1_000);
+  downloadFile(name, ['\ufeff', csv], 'text/csv;charset=utf-8');
 }

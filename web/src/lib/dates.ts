@@ -24,6 +24,11 @@ export function formatDay(date: Date, locale: string, timeZone = viewerTimeZone(
   return new Intl.DateTimeFormat(refine(locale), { weekday: 'short', day: 'numeric', month: 'short', timeZone }).format(date);
 }
 
+/** "Mon 7 Dec, 9:00 am": a slot's day and the time exactly as its button shows it (screen readers hear both). */
+export function formatSlot(iso: string, locale: string, timeZone = viewerTimeZone()): string {
+  return `${formatDay(new Date(iso), locale, timeZone)}, ${formatTime(iso, locale, timeZone)}`;
+}
+
 /** yyyy-mm-dd of an instant as seen in a time zone (for grouping slots into days). */
 export function dayKey(date: Date, timeZone = viewerTimeZone()): string {
   return new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).format(date);

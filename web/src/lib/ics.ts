@@ -1,6 +1,8 @@
 // "Add to calendar": one appointment as an iCalendar (RFC 5545) event the patient downloads and opens
 // in any calendar app. Times are UTC instants (the calendar shows them in its own zone); text is
 // escaped and lines folded at 75 octets as the RFC asks.
+import { downloadFile } from './download.ts';
+
 export interface CalendarEvent {
   id: string;
   startsAt: string;
@@ -51,10 +53,5 @@ export function icsFor(event: CalendarEvent, now = new Date()): string {
 
 /** Starts the download of the event as appointment.ics. */
 export function downloadIcs(event: CalendarEvent): void {
-  const url = URL.createObjectURL(new Blob([icsFor(event)], { type: 'text/calendar;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = 'appointment.ics';
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1_000);
+  downloadFile('appointment.ics', [icsFor(event)], 'text/calendar;charset=utf-8');
 }

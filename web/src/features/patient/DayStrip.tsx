@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { Box, Button, MenuItem, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material';
 import { useTranslation } from 'react-i18next';
-import { addDays, dayKey, formatDateTime, formatDay, formatTime, viewerTimeZone } from '../../lib/dates.ts';
+import { addDays, dayKey, formatDateTime, formatDay, formatSlot, formatTime, viewerTimeZone } from '../../lib/dates.ts';
 import type { FreeSlot } from './useFreeSlots.ts';
 
 export function DayStrip({ weekStart, slots, doctorZone, onPick }: { weekStart: Date; slots: FreeSlot[]; doctorZone?: string | null; onPick: (slot: FreeSlot) => void }) {
@@ -31,7 +31,7 @@ export function DayStrip({ weekStart, slots, doctorZone, onPick }: { weekStart: 
           ))}
         </TextField>
         {first ? (
-          <Button variant="outlined" onClick={() => onPick(first)} aria-label={`${t('patient.firstAvailable')}: ${formatDateTime(first.startsAt, i18n.language, zone)}`}>
+          <Button variant="outlined" onClick={() => onPick(first)}>
             {t('patient.firstAvailable')}: {formatDateTime(first.startsAt, i18n.language, zone)}
           </Button>
         ) : null}
@@ -68,7 +68,7 @@ export function DayStrip({ weekStart, slots, doctorZone, onPick }: { weekStart: 
                 fullWidth
                 variant="outlined"
                 data-slot={s.startsAt}
-                aria-label={t('patient.book', { time: `${formatDateTime(s.startsAt, i18n.language, zone)} · ${s.doctor.displayName}` })}
+                aria-label={t('patient.book', { time: `${formatSlot(s.startsAt, i18n.language, zone)} · ${s.doctor.displayName}` })}
                 onClick={() => onPick(s)}
               >
                 {formatTime(s.startsAt, i18n.language, zone)}
