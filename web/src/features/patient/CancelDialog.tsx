@@ -7,11 +7,11 @@ import { useTranslation } from 'react-i18next';
 import { CancelAppointmentDocument, type AppointmentStatus } from '../../gql/graphql.ts';
 import { humanError } from '../../api/errors.ts';
 import { formatDateTime } from '../../lib/dates.ts';
+import { useChangePolicy } from './RescheduleDialog.tsx';
 
 export interface CancellableAppointment {
   id: string;
   startsAt: string;
-  changeDeadline: string;
   doctor: { displayName: string };
 }
 
@@ -19,6 +19,7 @@ export function CancelDialog({ appointment, onClose }: { appointment: Cancellabl
   const { t, i18n } = useTranslation();
   const [reason, setReason] = useState('');
   const [result, cancel] = useMutation(CancelAppointmentDocument);
+  const policy = useChangePolicy(appointment?.id ?? null);
   const close = (status: AppointmentStatus | null) => {
     setReason('');
     onClose(status);
@@ -30,9 +31,11 @@ export function CancelDialog({ appointment, onClose }: { appointment: Cancellabl
         {appointment ? (
           <>
             <DialogContentText>{t('patient.cancelConfirmBody', { when: formatDateTime(appointment.startsAt, i18n.language), doctor: appointment.doctor.displayName })}</DialogContentText>
-            <DialogContentText variant="body2" sx={{ mt: 1 }}>
-              {t('patient.policyDeadline', { when: formatDateTime(appointment.changeDeadline, i18n.language) })}
-            </DialogContentText>
+            {policy ? (
+              <DialogContentText variant="body2" sx={{ mt: 1 }}>
+                {t('patient.policyDeadline', { when: formatDateTime(policy.changeDeadline, i18n.language) })}
+              </DialogContentText>
+            ) : null}
           </>
         ) : null}
         <TextField fullWidth margin="normal" label={t('patient.cancelReason')} value={reason} onChange={(e) => setReason(e.target.value.slice(0, 2000))} />

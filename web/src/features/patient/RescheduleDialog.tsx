@@ -5,9 +5,9 @@
 // is given up), with an optional reason; only "Move it" sends the change.
 import { useState } from 'react';
 import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, TextField, Typography } from '@mui/material';
-import { useMutation } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { useTranslation } from 'react-i18next';
-import { RescheduleAppointmentDocument } from '../../gql/graphql.ts';
+import { AppointmentPolicyDocument, RescheduleAppointmentDocument } from '../../gql/graphql.ts';
 import { humanError } from '../../api/errors.ts';
 import { WeekNav } from '../../components/WeekNav.tsx';
 import { EmptyState, Loading } from '../../components/Feedback.tsx';
@@ -19,13 +19,17 @@ export interface MovableAppointment {
   id: string;
   status: string;
   startsAt: string;
-  changeDeadline: string;
-  rescheduleKeepsApproval: boolean;
   doctor: { id: string };
 }
 
+/** The appointment's change policy (appointments subgraph), asked when a dialog opens. */
+export function useChangePolicy(id: string | null) {
+  const [policy] = useQuery({ query: AppointmentPolicyDocument, variables: { id: id ?? '' }, pause: !id });
+  return policy.data?.appointment ?? null;
+}
+
 /** What moving does to the status, in words (shared with the appointment page). */
-export function rescheduleConsequence(a: MovableAppointment, t: (key: string, opts?: Record<string, unknown>) => string, locale: string): string {
+export function rescheduleConsequence(a: { status: string; startsAt: string; rescheduleKeepsApproval: boolean }, t: (key: string, opts?: Record<string, unknown>) => string, locale: string): string {
   if (a.status !== 'APPROVED') return t('patient.rescheduleStillRequest');
   return a.rescheduleKeepsApproval ? t('patient.rescheduleKeeps') : t('patient.rescheduleRequests', { from: formatDateTime(a.startsAt, locale) });
 }
@@ -37,6 +41,7 @@ export function RescheduleDialog({ appointment, onClose }: { appointment: Movabl
   const [reason, setReason] = useState('');
   const free = useFreeSlots({ weekStart, doctorIds: appointment ? [appointment.doctor.id] : [], pause: !appointment });
   const [result, reschedule] = useMutation(RescheduleAppointmentDocument);
+  const policy = useChangePolicy(appointment?.id ?? null);
   const close = (done: boolean) => {
     setChosen(null);
     setReason('');
@@ -49,12 +54,18 @@ export function RescheduleDialog({ appointment, onClose }: { appointment: Movabl
         {appointment && chosen ? (
           <Box data-testid="reschedule-confirm">
             <Typography sx={{ mb: 1 }}>{t('patient.rescheduleFromTo', { from: formatDateTime(appointment.startsAt, i18n.language), to: formatDateTime(chosen.startsAt, i18n.language) })}</Typography>
-            <Alert severity={appointment.status === 'APPROVED' && !appointment.rescheduleKeepsApproval ? 'warning' : 'info'} sx={{ mb: 1 }}>
-              {rescheduleConsequence(appointment, t, i18n.language)}
-            </Alert>
-            <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
-              {t('patient.policyDeadline', { when: formatDateTime(appointment.changeDeadline, i18n.language) })}
-            </Typography>
+            {policy ? (
+              <>
+                <Alert severity={appointment.status === 'APPROVED' && !policy.rescheduleKeepsApproval ? 'warning' : 'info'} sx={{ mb: 1 }}>
+                  {rescheduleConsequence({ ...appointment, ...policy }, t, i18n.language)}
+                </Alert>
+                <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
+                  {t('patient.policyDeadline', { when: formatDateTime(policy.changeDeadline, i18n.language) })}
+                </Typography>
+              </>
+            ) : (
+              <Loading />
+            )}
             <TextField fullWidth size="small" label={t('common.reason')} value={reason} onChange={(e) => setReason(e.target.value.slice(0, 2000))} />
           </Box>
         ) : (
@@ -76,7 +87,7 @@ export function RescheduleDialog({ appointment, onClose }: { appointment: Movabl
         {appointment && chosen ? (
           <Button
             variant="contained"
-            disabled={result.fetching}
+            disabled={result.fetching || !policy}
             onClick={async () => {
               const res = await reschedule({ id: appointment.id, startsAt: chosen.startsAt, reason: reason.trim() || null });
               if (res.data) close(true);

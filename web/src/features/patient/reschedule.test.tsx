@@ -29,8 +29,6 @@ function api(keepsApproval: boolean) {
               category: 'ROUTINE',
               priority: 0,
               reason: null,
-              changeDeadline: '2026-11-30T08:00:00.000Z',
-              rescheduleKeepsApproval: keepsApproval,
               doctor,
               patient: { __typename: 'User', id: 'p1', displayName: 'Ion Popescu' },
               history: [],
@@ -48,6 +46,7 @@ function api(keepsApproval: boolean) {
           },
         },
       }),
+      AppointmentPolicy: (v) => ({ data: { appointment: { __typename: 'Appointment', id: v.id, changeDeadline: '2026-11-30T08:00:00.000Z', rescheduleKeepsApproval: keepsApproval } } }),
       RescheduleAppointment: (v) => ({ data: { rescheduleAppointment: { __typename: 'Appointment', id: v.id, status: 'APPROVED', startsAt: v.startsAt, endsAt: v.startsAt } } }),
   });
 }
