@@ -65,10 +65,13 @@ test('a doctor card shows specialities, languages as words, and books its next t
 
 describe('booking flow', () => {
   test('a patient picks a free time, writes a reason and sends the request', async () => {
+    let booked = false; // the server stops offering the requested time once it is booked
     const api = fixedClient(handlers({
-      RequestAppointment: (v) => ({
-        data: { requestAppointment: { __typename: 'Appointment', id: 'a1', status: 'REQUESTED', startsAt: (v.input as { startsAt: string }).startsAt, endsAt: first } },
-      }),
+      AvailableSlots: () => ({ data: { availableSlots: { __typename: 'SlotPage', slots: (booked ? [second] : [first, second]).map(slot), hasNextPage: false, endCursor: null } } }),
+      RequestAppointment: (v) => {
+        booked = true;
+        return { data: { requestAppointment: { __typename: 'Appointment', id: 'a1', status: 'REQUESTED', startsAt: (v.input as { startsAt: string }).startsAt, endsAt: first } } };
+      },
     }));
     renderWith(<FindDoctorPage />, { client: api.client, path: doctorPage });
     const user = userEvent.setup();
@@ -102,11 +105,13 @@ describe('booking flow', () => {
   });
 
   test('a time taken by someone else disappears live', async () => {
-    const api = fixedClient(handlers());
+    let taken = false; // someone else books the second time: the server stops offering it
+    const api = fixedClient(handlers({ AvailableSlots: () => ({ data: { availableSlots: { __typename: 'SlotPage', slots: (taken ? [first] : [first, second]).map(slot), hasNextPage: false, endCursor: null } } }) }));
     renderWith(<FindDoctorPage />, { client: api.client, path: doctorPage });
     await screen.findAllByRole('button', { name: /^Request / });
     await waitFor(() => expect(api.calls.some((c) => c.name === 'SlotAvailabilityChanged' && c.variables.doctorId === doctor.id)).toBe(true));
 
+    taken = true;
     api.push('SlotAvailabilityChanged', {
       slotAvailabilityChanged: { __typename: 'SlotAvailabilityChange', doctorId: doctor.id, startsAt: second, endsAt: second, available: false },
     });
