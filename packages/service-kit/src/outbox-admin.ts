@@ -81,7 +81,7 @@ export function outboxAdminFields(service: string): { list: string; retry: strin
 /** The SDL a subgraph mounts in its schema.graphql (it must import @shareable and @authenticated, and declare DateTime). */
 export function outboxAdminSdl(service: string): string {
   const f = outboxAdminFields(service);
-  return `"An event the ${service} service could not deliver after its last attempt."
+  return `"An event a service could not deliver after its last attempt (kept for an admin to retry)."
 type DeadOutboxEvent @shareable {
   id: ID!
   topic: String!

@@ -107,6 +107,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
           { prefix: 'doctor.', queues: [queues.doctors] },
           { prefix: 'user.', queues: [queues.notifications] },
         ],
+        maintenance: { name: `${prefix}identity-outbox` },
       });
       return async () => {
         await relay.stop();
