@@ -4,6 +4,7 @@
 // testing/calendar-oracle.ts) and, for the cases that matter most, with a hand-verified table. The whole set
 // runs under several faked process clocks (January, July, inside New York's repeated hour, just after
 // Chatham's jump), each with freshly loaded modules (no cache carried over), and must give identical answers.
+import { DateTime } from 'luxon';
 import type * as FreeSlots from './free-slots.ts';
 import { casesAround, oracleSlots, oracleStartOfDay, transitions, type CalendarCase } from '../testing/calendar-oracle.ts';
 
@@ -128,8 +129,9 @@ describe.each([
   });
   afterAll(() => jest.useRealTimers());
 
-  test('the faked clock is what the process reads', () => {
+  test('the faked clock is what the process (and luxon) reads', () => {
     expect(new Date().toISOString()).toBe(new Date(clock).toISOString());
+    expect(DateTime.now().toMillis()).toBe(Date.parse(clock));
   });
 
   test('every calendar case gives the oracle slots', () => {
