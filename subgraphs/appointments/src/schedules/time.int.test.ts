@@ -7,12 +7,23 @@ import { ADD_RULE, addDoctor, codeOf, gql, REQUEST, startAppointments, token, ty
 
 let h: AppointmentsHarness;
 
+// The whole stack runs with the process clock reading mid-January 2027 (Date only; timers stay real), so an
+// answer that depended on "today's" offset (standard time in New York, daylight time on Chatham) would show.
+const PROCESS_CLOCK = '2027-01-15T12:00:00Z';
+const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+
 beforeAll(async () => {
+  jest.useFakeTimers({ now: new Date(PROCESS_CLOCK), advanceTimers: true, doNotFake: [...REAL_TIMERS] });
   h = await startAppointments();
 });
 
 afterAll(async () => {
   await h?.stop();
+  jest.useRealTimers();
+});
+
+test('the process clock is faked for this file', () => {
+  expect(Math.abs(Date.now() - Date.parse(PROCESS_CLOCK))).toBeLessThan(10 * 60_000);
 });
 
 const SEARCH = `query($search: SlotSearchInput!) { availableSlots(search: $search) { slots { startsAt endsAt localStartsAt localEndsAt } endCursor hasNextPage } }`;
