@@ -74,6 +74,12 @@ const TABLE: [CalendarCase, string[]][] = [
   // …and 22:00–24:00 the evening before ends at that jump.
   [{ ...plainCase('America/Santiago', '2027-09-04', '22:00', '24:00'), name: 'Santiago 24:00 that does not exist' },
     ['02:00', '02:30', '03:00', '03:30'].map((t) => `2027-09-05T${t}:00.000Z`)],
+  // Havana falls back 01:00 CDT → 00:00 CST on 7 Nov 2027: its day starts at the first midnight (04:00Z).
+  [{ ...plainCase('America/Havana', '2027-11-07', '00:00', '02:00'), name: 'Havana repeated midnight' },
+    ['04:00', '04:30', '05:00', '05:30', '06:00', '06:30'].map((t) => `2027-11-07T${t}:00.000Z`)],
+  // Cairo skips 30 Apr 2027's midnight (00:00 +02 → 01:00 +03 at 22:00Z on the 29th).
+  [{ ...plainCase('Africa/Cairo', '2027-04-30', '00:00', '02:00'), name: 'Cairo day without midnight' },
+    ['22:00', '22:30'].map((t) => `2027-04-29T${t}:00.000Z`)],
   // Overnight 22:00 EDT → 02:00 EST across New York's fall-back: five real hours.
   [{ ...plainCase('America/New_York', '2027-11-06', '22:00', '02:00', 60), name: 'NY overnight across the fall-back' },
     ['02:00', '03:00', '04:00', '05:00', '06:00'].map((t) => `2027-11-07T${t}:00.000Z`)],

@@ -1,6 +1,7 @@
 // Free slots = rule windows + extra hours − breaks/days off/holidays − live appointments and held offers,
 // within [minimum notice, horizon]. Pure: the caller loads rows (a fixed number of queries whatever the
-// number of doctors) and this module does the arithmetic in epoch milliseconds.
+// number of doctors) and this module does the arithmetic in epoch milliseconds. Exceptions given by local
+// date are read here in each doctor's own zone (a clinic holiday on a date is a different span in each).
 import { expandRule, slotsOfWindow, type RuleShape, type Window } from './weekly-rule.ts';
 import { localDaysWindow } from './local-time.ts';
 
