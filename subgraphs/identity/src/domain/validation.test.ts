@@ -42,6 +42,8 @@ test('real names and addresses that merely look like SQL are accepted (SQL is pa
 test('time zones are IANA names', () => {
   expect(v.timeZone('Europe/Berlin')).toBe('Europe/Berlin');
   expect(code(() => v.timeZone('Mars/Olympus'))).toBe('BAD_USER_INPUT');
+  expect(code(() => v.timeZone('europe/berlin'))).toBe('BAD_USER_INPUT');
+  expect(code(() => v.timeZone('UTC+2'))).toBe('BAD_USER_INPUT');
 });
 
 test('custom fields follow the schema of the user\'s roles', () => {
