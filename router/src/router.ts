@@ -33,7 +33,7 @@ import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { accessDirectivesPlugin } from './access-directives.ts';
 import { createClientIpResolver, type ClientIpOf } from './client-ip.ts';
-import { proxyToSubgraph, publicRouteFor } from './public-routes.ts';
+import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-routes.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
 
@@ -88,6 +88,10 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   const redis: Redis | null = config.redisUrl ? createRedis(config.redisUrl, 'router-ratelimit') : null;
   if (!redis) logger.warn('REDIS_URL is not set: rate limits are per router process');
   const rateLimiter = createRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
+  // The public routes are keyed by client address (they are where credentials are tried), POST /auth/token more strictly.
+  const authWindow = config.limits.authRateLimitWindowSeconds;
+  const publicRouteLimiter = createRateLimiter({ points: config.limits.authRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: 'router:rl:public' });
+  const tokenLimiter = createRateLimiter({ points: config.limits.tokenRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: 'router:rl:token' });
   const gateway = createGateway(config, opts.supergraphSdl);
   // Subgraph name → URL as the loaded supergraph (with overrides) says, for the public-route proxy.
   const subgraphUrls = new Map<string, string>();
@@ -161,6 +165,18 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     });
   };
 
+  const servePublicRoute = async (req: IncomingMessage, res: ServerResponse, route: PublicTarget, target: string) => {
+    const clientIp = clientIpOf(req);
+    const key = `ip:${clientIp ?? 'unknown'}`;
+    const isTokenCall = req.method === 'POST' && route.pathAndQuery.split('?')[0] === '/auth/token';
+    const decision = isTokenCall ? await tokenLimiter.consume(key) : await publicRouteLimiter.consume(key);
+    if (!decision.allowed) {
+      req.resume();
+      return sendJson(res, 429, { error: 'too_many_requests' }, { 'retry-after': String(decision.retryAfterSeconds) });
+    }
+    proxyToSubgraph(req, res, route, target, clientIp);
+  };
+
   httpServer.on('request', (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'router' });
@@ -176,10 +192,16 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       res.writeHead(302, { location: ROUTER_PATH });
       return res.end();
     }
-    const publicSubgraph = publicRouteFor(path);
-    if (publicSubgraph) {
-      const target = subgraphUrls.get(publicSubgraph);
-      if (target) return proxyToSubgraph(req, res, target);
+    const publicRoute = publicRouteFor(req.url);
+    if (publicRoute === 'invalid') return sendJson(res, 400, { error: 'bad request target' }, { connection: 'close' });
+    if (publicRoute) {
+      const target = subgraphUrls.get(publicRoute.subgraph);
+      if (!target) return sendJson(res, 404, { error: 'not found' });
+      servePublicRoute(req, res, publicRoute, target).catch((error: unknown) => {
+        logger.error({ err: error }, 'public route failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      });
+      return;
     }
     if (path !== ROUTER_PATH) return sendJson(res, 404, { error: 'not found' });
     handleGraphQL(req, res).catch((error: unknown) => {

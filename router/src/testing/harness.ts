@@ -70,6 +70,8 @@ export function startTestRouter(keys: TestKeys, supergraphSdl: string, routerEnv
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       // Every suite shares the anonymous key ip:127.0.0.1 in Redis; tests of the limit set their own.
       RATE_LIMIT_POINTS: '100000',
+      AUTH_RATE_LIMIT_POINTS: '100000',
+      AUTH_TOKEN_RATE_LIMIT_POINTS: '100000',
       ...routerEnv,
     }),
     { supergraphSdl },
