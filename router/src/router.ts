@@ -33,6 +33,8 @@ import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { accessDirectivesPlugin } from './access-directives.ts';
 import { createClientIpResolver, type ClientIpOf } from './client-ip.ts';
+import { boundedLogger, clientWentAway } from './logging.ts';
+import { requestChecksPlugin } from './request-checks.ts';
 import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-routes.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
@@ -54,6 +56,8 @@ export interface RouterOptions {
   /** Supergraph SDL to serve instead of reading `config.supergraphPath` (tests). */
   supergraphSdl?: string;
   resolveAzureUser?: AzureUserResolver;
+  /** Where the router logs (tests collect lines); default: pino on stdout at LOG_LEVEL. */
+  logger?: Logger;
 }
 
 function clientKey(viewer: Viewer, clientIp: string | null | undefined): string {
@@ -64,7 +68,7 @@ function clientKey(viewer: Viewer, clientIp: string | null | undefined): string 
 
 export async function startRouter(config: RouterConfig, opts: RouterOptions = {}): Promise<RunningRouter> {
   const production = config.nodeEnv === 'production';
-  const logger = createLogger('router', config.logLevel);
+  const logger = boundedLogger(opts.logger ?? createLogger('router', config.logLevel));
   // Azure AD users are mapped to ours by identity, asked at the URL the loaded supergraph gives it.
   let azureLookup: AzureUserResolver | undefined;
   const resolveAzureUser: AzureUserResolver | undefined =
@@ -132,6 +136,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     formatError: (formatted, error) => hideLimits(formatError(formatted, error), production),
     plugins: [
       subscriptionsOverHttpRefused<RouterContext>(),
+      requestChecksPlugin<RouterContext>({ maxVariablesDepth: config.limits.maxVariablesDepth }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...armor.plugins,
@@ -205,6 +210,11 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     }
     if (path !== ROUTER_PATH) return sendJson(res, 404, { error: 'not found' });
     handleGraphQL(req, res).catch((error: unknown) => {
+      if (clientWentAway(req, error)) {
+        // nginx calls this 499: the client hung up before the answer; nothing failed here.
+        logger.info({ requestId: req.headers['x-request-id'], method: req.method }, 'client closed request');
+        return;
+      }
       logger.error({ err: error }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();
