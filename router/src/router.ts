@@ -31,7 +31,7 @@ import type { RouterContext } from './context.ts';
 import { createGateway, subgraphUrl, SubgraphSource } from './gateway.ts';
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { accessDirectivesPlugin } from './access-directives.ts';
+import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
 import { createClientIpResolver, type ClientIpOf } from './client-ip.ts';
 import { boundedLogger, clientWentAway } from './logging.ts';
 import { requestChecksPlugin } from './request-checks.ts';
@@ -126,7 +126,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   });
 
   const apollo = new ApolloServer<RouterContext>({
-    gateway,
+    gateway: withAccessFilter(gateway),
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,

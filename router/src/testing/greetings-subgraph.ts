@@ -6,7 +6,7 @@ import { DateTimeScalar, JSONScalar, type SubgraphDefinition } from '@clinic/ser
 export const greetingsSubgraph: SubgraphDefinition = {
   name: 'greetings',
   typeDefs: gqlTag`
-    extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated", "@requiresScopes"])
     scalar DateTime
     scalar JSON
     type Query {
@@ -21,6 +21,10 @@ export const greetingsSubgraph: SubgraphDefinition = {
       user: User!
       "A reply to this greeting: a recursive field so depth limits can be tested."
       reply: Greeting
+      "Readable with the greetings:secret scope only: for the router's field filtering."
+      secret: String @requiresScopes(scopes: [["greetings:secret"]])
+      "Signed-in callers only, and never null: a filtered non-null field nulls its parent."
+      mood: String! @authenticated
     }
     type User @key(fields: "id", resolvable: false) {
       id: ID!
@@ -30,6 +34,8 @@ export const greetingsSubgraph: SubgraphDefinition = {
     DateTime: DateTimeScalar,
     JSON: JSONScalar,
     Greeting: {
+      secret: () => 'the secret',
+      mood: () => 'cheerful',
       reply: (greeting: { text: string; user: unknown }) => ({ text: `Re: ${greeting.text}`, user: greeting.user }),
     },
     Query: {
