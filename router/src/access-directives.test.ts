@@ -30,7 +30,11 @@ const schema = buildAccessSchema(`
     name: String
     reviews: [Review] @authenticated
     internal: String @requiresScopes(scopes: [["admin"], ["staff", "read:internal"]])
+    cost: Money
+    tier: Tier
   }
+  scalar Money @requiresScopes(scopes: [["finance"]])
+  enum Tier @authenticated { GOLD SILVER }
   type Review @authenticated { body: String author: User }
   type Secret @requiresScopes(scopes: [["secret"]]) { code: String }
   union SearchResult = Product | Secret
@@ -85,6 +89,15 @@ describe('@authenticated on a type and on a field, nested in lists', () => {
     expect(removed(partner(), '{ topProducts { name reviews { body } } }')).toEqual([]);
     // Reached through a type requirement further down.
     expect(removed(partner(), '{ topProducts { reviews { body author { name } } } }')).toEqual(['Review.author:FORBIDDEN']);
+  });
+});
+
+describe('scalars and enums', () => {
+  test('a requirement on a scalar or enum type applies to every field returning it', () => {
+    expect(removed(partner(), '{ topProducts { name cost } }')).toEqual(['Product.cost:FORBIDDEN']);
+    expect(removed(partner('finance'), '{ topProducts { name cost } }')).toEqual([]);
+    expect(removed(anonymous, '{ topProducts { tier } }')).toEqual(['Product.tier:UNAUTHENTICATED']);
+    expect(removed(partner(), '{ topProducts { tier } }')).toEqual([]);
   });
 });
 

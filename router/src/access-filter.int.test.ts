@@ -54,6 +54,11 @@ test('an unreadable non-null field nulls its nearest nullable parent, like any n
   expect(signedIn.body).toEqual({ data: { greetings: [{ reply: { mood: 'cheerful' } }] } });
 });
 
+test('a skipped unreadable field is neither fetched nor reported', async () => {
+  const res = await gql(stack.router.url, '{ greetings(userIds: ["u1"]) { text secret @skip(if: true) } }', { token: await user() });
+  expect(res.body).toEqual({ data: { greetings: [{ text: 'Hello u1' }] } });
+});
+
 test('other root fields of the operation still run', async () => {
   const res = await gql(stack.router.url, '{ __typename echo(value: 1) denied: greetings(userIds: ["u1"]) { mood } }');
   // greetings is [Greeting!]!, so the null climbs to the root: data is null, as GraphQL would have it.

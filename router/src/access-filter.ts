@@ -72,11 +72,17 @@ export function accessDirectivesPlugin(onSupergraph: (listener: (sdl: string) =>
 /** The operation without what is denied: a denied field becomes a `__typename` under a marker alias, so we can find where it would have been. */
 function filteredDocument(analysis: AccessAnalysis): DocumentNode {
   const index = new Map(analysis.denied.map((d, i) => [d.node, i]));
-  const marker = (i: number): FieldNode => ({ kind: Kind.FIELD, alias: { kind: Kind.NAME, value: `${MARKER}${i}` }, name: { kind: Kind.NAME, value: '__typename' } });
+  // The marker keeps the field's @skip/@include, so a skipped field is not reported.
+  const marker = (i: number, directives?: FieldNode['directives']): FieldNode => ({
+    kind: Kind.FIELD,
+    alias: { kind: Kind.NAME, value: `${MARKER}${i}` },
+    name: { kind: Kind.NAME, value: '__typename' },
+    directives,
+  });
   const operation = visit(analysis.operation!, {
     Field(node) {
       const i = index.get(node);
-      return i === undefined ? undefined : marker(i);
+      return i === undefined ? undefined : marker(i, node.directives);
     },
     InlineFragment(node) {
       const i = index.get(node);
@@ -115,6 +121,7 @@ function nullAt(data: Record<string, unknown>, path: (string | number)[], fieldT
 /** Finds the markers in the result: removes them, nulls the denied fields, and returns an error per place. */
 function applyDenials(result: ExecutionResult, denied: DeniedSelection[]): ExecutionResult {
   if (!result.data) return result;
+  const { errors: _previous, ...rest } = result;
   const hits: { path: (string | number)[]; selection: DeniedSelection }[] = [];
   const walk = (value: unknown, path: (string | number)[]) => {
     if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
@@ -137,7 +144,8 @@ function applyDenials(result: ExecutionResult, denied: DeniedSelection[]): Execu
       errors.push(refusalError(selection.denial, selection.what, fieldPath));
     } else errors.push(refusalError(selection.denial, selection.what, path));
   }
-  return { ...result, data, errors: [...(result.errors ?? []), ...errors] };
+  const all = [...(result.errors ?? []), ...errors];
+  return { ...rest, data, ...(all.length ? { errors: all } : {}) };
 }
 
 /** Wraps the gateway so every operation runs without what its viewer may not read. */
