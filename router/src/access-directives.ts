@@ -52,14 +52,28 @@ export function buildAccessSchema(supergraphSdl: string): GraphQLSchema {
 
 type Annotated = { astNode?: { directives?: readonly ConstDirectiveNode[] } | null; extensionASTNodes?: readonly { directives?: readonly ConstDirectiveNode[] }[] };
 
-function directivesOf(element: Annotated, name: string): ConstDirectiveNode[] {
-  const all = [...(element.astNode?.directives ?? []), ...(element.extensionASTNodes ?? []).flatMap((n) => n.directives ?? [])];
-  return all.filter((d) => d.name.value === name);
-}
+/** An element's requirement: null when it has none; otherwise the scope sets (each list: OR of AND-sets). */
+type Requirement = { scopeLists: string[][][] } | null;
 
 function scopeSets(value: ValueNode | undefined): string[][] {
   if (value?.kind !== Kind.LIST) return [];
   return value.values.map((inner) => (inner.kind === Kind.LIST ? inner.values.flatMap((v) => (v.kind === Kind.STRING ? [v.value] : [])) : []));
+}
+
+/** Read once per schema element: the directives do not change while a supergraph is loaded. */
+const requirements = new WeakMap<object, Requirement>();
+function requirementOf(element: Annotated): Requirement {
+  let requirement = requirements.get(element);
+  if (requirement === undefined) {
+    const directives = [...(element.astNode?.directives ?? []), ...(element.extensionASTNodes ?? []).flatMap((n) => n.directives ?? [])];
+    const scoped = directives.filter((d) => d.name.value === 'requiresScopes');
+    requirement =
+      scoped.length || directives.some((d) => d.name.value === 'authenticated')
+        ? { scopeLists: scoped.map((d) => scopeSets(d.arguments?.find((a) => a.name.value === 'scopes')?.value)) }
+        : null;
+    requirements.set(element, requirement);
+  }
+  return requirement;
 }
 
 export function viewerScopes(viewer: Viewer): string[] {
@@ -83,12 +97,10 @@ export class AccessJudge {
 
   /** One element's own directives. */
   element(element: Annotated | null | undefined): Denial {
-    if (!element) return null;
-    const scoped = directivesOf(element, 'requiresScopes');
-    if (!scoped.length && !directivesOf(element, 'authenticated').length) return null;
+    const requirement = element ? requirementOf(element) : null;
+    if (!requirement) return null;
     if (this.viewer.kind === 'anonymous') return 'UNAUTHENTICATED';
-    for (const directive of scoped) {
-      const sets = scopeSets(directive.arguments?.find((a) => a.name.value === 'scopes')?.value);
+    for (const sets of requirement.scopeLists) {
       if (sets.length && !sets.some((set) => set.every((s) => this.held.has(s)))) return 'FORBIDDEN';
     }
     return null;
@@ -131,7 +143,7 @@ function onlyTypenameOrFragments(selectionSet: SelectionSetNode | undefined): bo
 export function inlineFragments(document: DocumentNode, operationName?: string | null): OperationDefinitionNode | null {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
-  if (!operation) return null;
+  if (!operation || operations.length === document.definitions.length) return operation ?? null;
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   // A node returned from `enter` replaces the spread and is visited in turn, so nested spreads inline too.
   return visit(operation, {
