@@ -13,6 +13,7 @@ import {
   printSchema,
   validate,
   ValuesOfCorrectTypeRule,
+  type DocumentNode,
   type GraphQLSchema,
 } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
@@ -58,6 +59,8 @@ function withKitScalars(apiSchema: GraphQLSchema): GraphQLSchema {
   return copy;
 }
 
+const literalErrors = new WeakMap<DocumentNode, string | null>();
+
 export function requestChecksPlugin<TContext extends BaseContext>(opts: { maxVariablesDepth: number }): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
@@ -73,8 +76,13 @@ export function requestChecksPlugin<TContext extends BaseContext>(opts: { maxVar
           const problem = variablesProblem(request.variables ?? {}, opts.maxVariablesDepth) ?? variablesProblem(request.extensions ?? {}, opts.maxVariablesDepth);
           if (problem) throw clientError('BAD_USER_INPUT', problem);
           const checked = withKitScalars(schema);
-          const literalErrors = validate(checked, document, [ValuesOfCorrectTypeRule], { maxErrors: 1 });
-          if (literalErrors[0]) throw clientError('GRAPHQL_VALIDATION_FAILED', literalErrors[0].message);
+          // Literals do not depend on variables, and Apollo reuses one parsed document per query text.
+          let literalError = literalErrors.get(document);
+          if (literalError === undefined) {
+            literalError = validate(checked, document, [ValuesOfCorrectTypeRule], { maxErrors: 1 })[0]?.message ?? null;
+            literalErrors.set(document, literalError);
+          }
+          if (literalError) throw clientError('GRAPHQL_VALIDATION_FAILED', literalError);
           const coerced = getVariableValues(checked, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
           if (coerced.errors?.[0]) throw clientError('BAD_USER_INPUT', coerced.errors[0].message);
         },
