@@ -50,7 +50,7 @@ const MISTAKES: [name: string, code: string, body: () => string][] = [
   ['an oversized JSON variable (95 kB)', 'BAD_USER_INPUT', () => JSON.stringify({ query: ECHO, variables: { value: { a: 'x'.repeat(95_000) } } })],
   ['a malformed DateTime variable', 'BAD_USER_INPUT', () => JSON.stringify({ query: ECHO, variables: { at: 'not-a-date' } })],
   ['a malformed DateTime variable of 95 kB', 'BAD_USER_INPUT', () => JSON.stringify({ query: ECHO, variables: { at: '9'.repeat(95_000) } })],
-  ['a malformed DateTime literal', 'GRAPHQL_VALIDATION_FAILED', () => JSON.stringify({ query: '{ echo(at: "yesterday-ish") }' })],
+  ['a malformed DateTime literal', 'BAD_USER_INPUT', () => JSON.stringify({ query: '{ echo(at: "yesterday-ish") }' })],
   ['a wrongly typed built-in variable', 'BAD_USER_INPUT', () => JSON.stringify({ query: 'query($ids: [ID!]!) { greetings(userIds: $ids) { text } }', variables: { ids: { a: 'x'.repeat(95_000) } } })],
   ['a malformed JSON body', 'BAD_REQUEST', () => '{"query": '],
 ];
@@ -61,6 +61,14 @@ test.each(MISTAKES)('%s: 400 with %s, never reaching a subgraph, a bounded answe
   expect({ status: res.status, code: res.body.errors?.[0]?.extensions?.code }).toEqual({ status: 400, code });
   expect(res.text.length).toBeLessThan(2_000);
   expect(subgraphCalls).toBe(before);
+});
+
+test('a refused 95 kB value still says why, in a bounded message', async () => {
+  const res = await post(JSON.stringify({ query: ECHO, variables: { at: '9'.repeat(95_000) } }));
+  const message = res.body.errors?.[0]?.message ?? '';
+  expect(message.length).toBeLessThan(400);
+  expect(message).toMatch(/^Variable "\$at"/);
+  expect(message).toMatch(/DateTime/);
 });
 
 test('values just inside the bounds still work', async () => {

@@ -1,7 +1,7 @@
 // Client mistakes are answered as client errors (HTTP 400 with a stable code), never as a 500:
 // a document with several operations and no (or an unknown) operationName, NUL characters or
 // too-deeply nested JSON in the variables, and malformed values of the kit's custom scalars
-// (DateTime, JSON...) in variables or literals. The gateway passes custom scalars through
+// (DateTime, JSON...) in variables or literals (BAD_USER_INPUT either way: it is the caller's input). The gateway passes custom scalars through
 // unchecked, so the router checks them here with the very scalars the subgraphs use.
 import * as kit from '@clinic/service-kit';
 import {
@@ -22,7 +22,8 @@ const KIT_SCALARS = Object.values(kit).filter((v): v is GraphQLScalarType => v i
 const MAX_MESSAGE = 300;
 
 function clientError(code: 'BAD_USER_INPUT' | 'GRAPHQL_VALIDATION_FAILED', message: string): GraphQLError {
-  const bounded = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
+  // Keep the head (which variable) and the tail (the scalar's reason); drop the echoed value's middle.
+  const bounded = message.length > MAX_MESSAGE ? `${message.slice(0, 120)}…${message.slice(-(MAX_MESSAGE - 120))}` : message;
   return new GraphQLError(bounded, { extensions: { code, http: { status: 400 } } });
 }
 
@@ -82,7 +83,7 @@ export function requestChecksPlugin<TContext extends BaseContext>(opts: { maxVar
             literalError = validate(checked, document, [ValuesOfCorrectTypeRule], { maxErrors: 1 })[0]?.message ?? null;
             literalErrors.set(document, literalError);
           }
-          if (literalError) throw clientError('GRAPHQL_VALIDATION_FAILED', literalError);
+          if (literalError) throw clientError('BAD_USER_INPUT', literalError);
           const coerced = getVariableValues(checked, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
           if (coerced.errors?.[0]) throw clientError('BAD_USER_INPUT', coerced.errors[0].message);
         },
