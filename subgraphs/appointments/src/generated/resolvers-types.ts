@@ -19,7 +19,10 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** An instant in time, ISO-8601 in UTC. */
+  /**
+   * An instant. Input: RFC 3339 with an offset or Z (2027-03-28T09:30:00+03:00, 2027-03-28T06:30:00Z); a time
+   * without an offset or an impossible date is refused (BAD_USER_INPUT). Output: ISO-8601 in UTC.
+   */
   DateTime: { input: Date; output: Date | string; }
   _FieldSet: { input: unknown; output: unknown; }
 };
@@ -46,7 +49,7 @@ export type Appointment = {
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   history: Array<AppointmentEvent>;
   id: Scalars['ID']['output'];
-  /** Start in the given IANA zone (the viewer's), ISO-8601 with offset. */
+  /** Start in the given IANA zone (the viewer's, case-sensitive IANA name), ISO-8601 with offset. */
   localStartsAt: Scalars['String']['output'];
   patient: User;
   priority: Scalars['Int']['output'];
@@ -114,6 +117,18 @@ export type AutoApproval = {
   doctorId: Scalars['ID']['output'];
 };
 
+/** An event a service could not deliver after its last attempt (kept for an admin to retry). */
+export type DeadOutboxEvent = {
+  __typename?: 'DeadOutboxEvent';
+  aggregateKey?: Maybe<Scalars['String']['output']>;
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deadAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  topic: Scalars['String']['output'];
+};
+
 export type Decision =
   | 'APPROVE'
   | 'DECLINE';
@@ -147,6 +162,8 @@ export type Mutation = {
   acceptWaitlistOffer: Appointment;
   addScheduleException: ScheduleExceptionResult;
   addScheduleRule: ScheduleRule;
+  /** Admin: deliver a dead appointments event again, with fresh attempts. */
+  appointmentsRetryDeadEvent: Scalars['Boolean']['output'];
   approveAppointment: Appointment;
   cancelAppointment: Appointment;
   completeAppointment: Appointment;
@@ -180,6 +197,11 @@ export type MutationAddScheduleExceptionArgs = {
 
 export type MutationAddScheduleRuleArgs = {
   input: ScheduleRuleInput;
+};
+
+
+export type MutationAppointmentsRetryDeadEventArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -267,6 +289,8 @@ export type Query = {
   __typename?: 'Query';
   /** One appointment you take part in (or any, for staff). */
   appointment?: Maybe<Appointment>;
+  /** Admin: appointments events that gave up after their last delivery attempt, newest first. */
+  appointmentsDeadEvents: Array<DeadOutboxEvent>;
   /** Free slots of one doctor or of many filtered by the directory. Patients, staff and partners with availability:read. */
   availableSlots: SlotPage;
   /** A doctor's approvals and declines, newest first. */
@@ -287,6 +311,11 @@ export type Query = {
 
 export type QueryAppointmentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryAppointmentsDeadEventsArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -355,11 +384,15 @@ export type ScheduleException = {
   __typename?: 'ScheduleException';
   consultationType?: Maybe<Scalars['String']['output']>;
   doctorId?: Maybe<Scalars['ID']['output']>;
+  endDate?: Maybe<Scalars['String']['output']>;
   endsAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   kind: ScheduleExceptionKind;
   label?: Maybe<Scalars['String']['output']>;
   slotMinutes?: Maybe<Scalars['Int']['output']>;
+  /** Given by local dates (inclusive, yyyy-MM-dd): whole days in the doctor's zone (each doctor's own for the clinic). */
+  startDate?: Maybe<Scalars['String']['output']>;
+  /** The instants it covers (for a clinic-wide holiday given by date: the span covering every zone). */
   startsAt: Scalars['DateTime']['output'];
 };
 
@@ -367,11 +400,18 @@ export type ScheduleExceptionInput = {
   consultationType?: InputMaybe<Scalars['String']['input']>;
   /** Null: a clinic-wide holiday (administrators only). */
   doctorId?: InputMaybe<Scalars['ID']['input']>;
-  endsAt: Scalars['DateTime']['input'];
+  endDate?: InputMaybe<Scalars['String']['input']>;
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
   kind: ScheduleExceptionKind;
   label?: InputMaybe<Scalars['String']['input']>;
   slotMinutes?: InputMaybe<Scalars['Int']['input']>;
-  startsAt: Scalars['DateTime']['input'];
+  /**
+   * …or local dates, yyyy-MM-dd inclusive (BREAK, DAY_OFF, HOLIDAY): whole days in the doctor's zone, or in
+   * each doctor's own zone for a clinic-wide holiday. endDate defaults to startDate.
+   */
+  startDate?: InputMaybe<Scalars['String']['input']>;
+  /** Either instants (startsAt and endsAt)… */
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type ScheduleExceptionKind =
@@ -412,10 +452,15 @@ export type ScheduleRuleInput = {
   doctorId: Scalars['ID']['input'];
   endTime: Scalars['String']['input'];
   kind: ScheduleRuleKind;
-  /** RRULE without DTSTART/UNTIL (RECURRING), e.g. FREQ=MONTHLY;BYDAY=1MO. */
+  /** RRULE without DTSTART/UNTIL/TZID/BYHOUR/BYMINUTE/BYSECOND (RECURRING), e.g. FREQ=MONTHLY;BYDAY=1MO: it picks dates. */
   rrule?: InputMaybe<Scalars['String']['input']>;
   slotMinutes: Scalars['Int']['input'];
-  /** Local time in the doctor's zone, HH:mm. */
+  /**
+   * Local times in the doctor's zone, HH:mm. An end at or before the start runs past midnight (22:00–02:00);
+   * an end of 24:00 is the end of the day. On daylight-saving days a time in the repeated hour starts at its
+   * first occurrence and ends at the occurrence that keeps the window's real length closest to its
+   * wall-clock length; a time the clock skips is the instant of the jump.
+   */
   startTime: Scalars['String']['input'];
   /** Local date, yyyy-MM-dd. */
   validFrom: Scalars['String']['input'];
@@ -482,7 +527,10 @@ export type SlotSearchInput = {
   specialisation?: InputMaybe<Scalars['String']['input']>;
   /** One search box: a speciality in everyday words or a language, whichever the text names. */
   text?: InputMaybe<Scalars['String']['input']>;
-  /** IANA zone for the local times in the answer (the viewer's); UTC by default. */
+  /**
+   * IANA zone name for the local times in the answer (the viewer's), spelled as IANA spells it
+   * (case-sensitive, e.g. America/New_York); UTC by default. Offsets such as +05:30 are refused.
+   */
   timeZone?: InputMaybe<Scalars['String']['input']>;
   to: Scalars['DateTime']['input'];
 };
@@ -649,6 +697,7 @@ export type ResolversTypes = ResolversObject<{
   AppointmentStatusChange: ResolverTypeWrapper<AppointmentChangePayloadRow>;
   AutoApproval: ResolverTypeWrapper<DoctorSettingsRow>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadOutboxEvent: ResolverTypeWrapper<DeadOutboxEvent>;
   Decision: Decision;
   DecisionInput: DecisionInput;
   DecisionResult: ResolverTypeWrapper<DecisionResultRow>;
@@ -687,6 +736,7 @@ export type ResolversParentTypes = ResolversObject<{
   AppointmentStatusChange: AppointmentChangePayloadRow;
   AutoApproval: DoctorSettingsRow;
   DateTime: Scalars['DateTime']['output'];
+  DeadOutboxEvent: DeadOutboxEvent;
   DecisionInput: DecisionInput;
   DecisionResult: DecisionResultRow;
   JoinWaitlistInput: JoinWaitlistInput;
@@ -763,6 +813,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeadOutboxEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeadOutboxEvent'] = ResolversParentTypes['DeadOutboxEvent']> = ResolversObject<{
+  aggregateKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deadAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type DecisionResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DecisionResult'] = ResolversParentTypes['DecisionResult']> = ResolversObject<{
   appointment?: Resolver<Maybe<ResolversTypes['Appointment']>, ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -775,6 +835,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   acceptWaitlistOffer?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationAcceptWaitlistOfferArgs, 'category' | 'id'>>;
   addScheduleException?: Resolver<ResolversTypes['ScheduleExceptionResult'], ParentType, ContextType, RequireFields<MutationAddScheduleExceptionArgs, 'affected' | 'input'>>;
   addScheduleRule?: Resolver<ResolversTypes['ScheduleRule'], ParentType, ContextType, RequireFields<MutationAddScheduleRuleArgs, 'input'>>;
+  appointmentsRetryDeadEvent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationAppointmentsRetryDeadEventArgs, 'id'>>;
   approveAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationApproveAppointmentArgs, 'id'>>;
   cancelAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationCancelAppointmentArgs, 'id'>>;
   completeAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationCompleteAppointmentArgs, 'id'>>;
@@ -792,6 +853,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   appointment?: Resolver<Maybe<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryAppointmentArgs, 'id'>>;
+  appointmentsDeadEvents?: Resolver<Array<ResolversTypes['DeadOutboxEvent']>, ParentType, ContextType, RequireFields<QueryAppointmentsDeadEventsArgs, 'limit'>>;
   availableSlots?: Resolver<ResolversTypes['SlotPage'], ParentType, ContextType, RequireFields<QueryAvailableSlotsArgs, 'search'>>;
   decisionHistory?: Resolver<Array<ResolversTypes['AppointmentEvent']>, ParentType, ContextType, Partial<QueryDecisionHistoryArgs>>;
   myAppointments?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, Partial<QueryMyAppointmentsArgs>>;
@@ -806,11 +868,13 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export type ScheduleExceptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScheduleException'] = ResolversParentTypes['ScheduleException']> = ResolversObject<{
   consultationType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   doctorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  endDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ScheduleExceptionKind'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   slotMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  startDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
@@ -893,6 +957,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AppointmentStatusChange?: AppointmentStatusChangeResolvers<ContextType>;
   AutoApproval?: AutoApprovalResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeadOutboxEvent?: DeadOutboxEventResolvers<ContextType>;
   DecisionResult?: DecisionResultResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
