@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { greetingsSubgraph } from '@clinic/router/src/testing/greetings-subgraph.ts';
 import { addDoctor, codeOf, gql, startAppointments, token, type AppointmentsHarness } from '../testing/fixtures.ts';
+import { PAGE_SQL } from './appointment-lists.ts';
 
 let h: AppointmentsHarness;
 let busyDoctor: string;
@@ -106,6 +107,17 @@ test('paging next upcoming first starts now, soonest first, and returns every fu
 test('myAppointments is newest first by default and bounded per user', async () => {
   const res = await gql<{ myAppointments: { id: string }[] }>(h.url, `{ myAppointments(first: 5) { id } }`, { token: await token(h, busyDoctor, ['DOCTOR']) });
   expect(res.body.data!.myAppointments.map((a) => a.id)).toEqual((await idsOf(busyDoctor)).slice(0, 5));
+});
+
+test.each(['NEWEST_FIRST', 'UPCOMING_FIRST'] as const)('the %s page query walks the page indexes from the cursor', async (order) => {
+  const em = h.stack.subgraphs.appointments!.orm.em.fork();
+  await em.execute('analyze appointments');
+  const users = [{ i: 0, user_id: busyDoctor, lim: 51, after_at: new Date().toISOString(), after_id: randomUUID() }, { i: 1, user_id: patient, lim: 51, after_at: 'infinity', after_id: randomUUID() }];
+  const [plan] = await em.execute<{ 'QUERY PLAN': unknown }[]>(`explain (format json) ${PAGE_SQL[order]}`, [JSON.stringify(users), null, '-infinity', 'infinity', null]);
+  const text = JSON.stringify(plan);
+  expect(text).toContain('appointments_patient_page_idx');
+  expect(text).toContain('appointments_doctor_page_idx');
+  expect(text).not.toContain('Seq Scan');
 });
 
 test('a malformed cursor or an out-of-range page size is BAD_USER_INPUT', async () => {

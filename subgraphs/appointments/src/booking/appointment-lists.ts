@@ -53,16 +53,16 @@ const COLUMNS = ['id', 'doctor_id', 'patient_id', 'starts_at', 'ends_at', 'statu
   'reason', 'requested_at', 'expires_at', 'decided_at', 'decided_by', 'updated_at'].map((c) => `x.${c}`).join(', ');
 
 // Both branches walk an index — (patient_id, starts_at, id) and (doctor_id, starts_at, id) — forwards or
-// backwards, and stop after `lim` rows each; the union keeps the user's first `lim` of both.
+// backwards from the cursor (an index condition: no cursor is the infinite end, never a NULL test), and
+// stop after `lim` rows each; the union keeps the user's first `lim` of both.
 const page = (dir: 'asc' | 'desc') => {
   const cmp = dir === 'asc' ? '>' : '<';
   const branch = (column: string) => `(select ${COLUMNS} from "appointments" x
       where x.${column} = u.user_id
+        and (x.starts_at, x.id) ${cmp} (u.after_at, u.after_id)
+        and x.starts_at >= f.from_at and x.starts_at < f.to_at
         and (f.status is null or x.status = any (f.status))
-        and (f.from_at is null or x.starts_at >= f.from_at)
-        and (f.to_at is null or x.starts_at < f.to_at)
         and (f.involving is null or x.patient_id = f.involving or x.doctor_id = f.involving)
-        and (u.after_at is null or (x.starts_at, x.id) ${cmp} (u.after_at, u.after_id))
       order by x.starts_at ${dir}, x.id ${dir} limit u.lim)`;
   return `select u.i as batch_index, a.*
     from json_to_recordset(?::json) as u(i int, user_id uuid, lim int, after_at timestamptz, after_id uuid)
@@ -75,7 +75,13 @@ const page = (dir: 'asc' | 'desc') => {
     ) a
     order by u.i, a.starts_at ${dir}, a.id ${dir}`;
 };
-const SQL = { NEWEST_FIRST: page('desc'), UPCOMING_FIRST: page('asc') };
+/** The page query per order (exported for the plan test). */
+export const PAGE_SQL = { NEWEST_FIRST: page('desc'), UPCOMING_FIRST: page('asc') };
+/** Where a first page starts: past every real key in the order's direction. */
+const START = {
+  NEWEST_FIRST: { at: 'infinity', id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' },
+  UPCOMING_FIRST: { at: '-infinity', id: '00000000-0000-0000-0000-000000000000' },
+};
 
 /** A Postgres array literal; the values are AppointmentStatus names (GraphQL enum values), never free text. */
 const pgArray = (values: string[] | null) => (values?.length ? `{${values.filter((v) => /^[A-Z_]+$/.test(v)).join(',')}}` : null);
@@ -86,13 +92,13 @@ const pgArray = (values: string[] | null) => (values?.length ? `{${values.filter
  */
 export async function listAppointmentPages(em: EntityManager, filter: ListFilter, pages: PageRequest[], now: Date): Promise<AppointmentPage[]> {
   const from = filter.from ?? (filter.order === 'UPCOMING_FIRST' ? now : null);
+  const start = START[filter.order];
   const users = pages.map((p, i) => {
     const after = p.after ? parseAppointmentCursor(p.after) : null;
-    return { i, user_id: p.userId, lim: p.first + 1, after_at: after?.startsAt.toISOString() ?? null, after_id: after?.id ?? null };
+    return { i, user_id: p.userId, lim: p.first + 1, after_at: after?.startsAt.toISOString() ?? start.at, after_id: after?.id ?? start.id };
   });
-  const rows: (Record<string, unknown> & { batch_index: number })[] = users.length
-    ? await em.execute(SQL[filter.order], [JSON.stringify(users), pgArray(filter.status), from, filter.to, filter.involving])
-    : [];
+  const params = [JSON.stringify(users), pgArray(filter.status), from?.toISOString() ?? '-infinity', filter.to?.toISOString() ?? 'infinity', filter.involving];
+  const rows: (Record<string, unknown> & { batch_index: number })[] = users.length ? await em.execute(PAGE_SQL[filter.order], params) : [];
   const found: Appointment[][] = pages.map(() => []);
   for (const { batch_index: i, ...row } of rows) found[i]!.push(em.map(AppointmentSchema, row));
   return pages.map((p, i) => {
