@@ -72,6 +72,8 @@ async function startEmbedded(admin: { email: string; password: string }, queuePr
         IDENTITY_ADMIN_PASSWORD: admin.password,
         // Every suite shares the anonymous key ip:127.0.0.1 in Redis; tests of the limit set their own.
         RATE_LIMIT_POINTS: '100000',
+        AUTH_RATE_LIMIT_POINTS: '100000',
+        AUTH_TOKEN_RATE_LIMIT_POINTS: '100000',
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       },
       logger: createLogger('e2e-launcher', process.env.LOG_LEVEL ?? 'silent'),
