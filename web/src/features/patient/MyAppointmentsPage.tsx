@@ -32,8 +32,8 @@ export function MyAppointmentsPage() {
   const [moving, setMoving] = useState<(typeof appointments)[number] | null>(null);
   const [cancelling, setCancelling] = useState<(typeof appointments)[number] | null>(null);
   const now = Date.now();
-  const shown = appointments.filter((a) => tabOf(a, now) === tab);
-  if (tab === 'past' || tab === 'cancelled') shown.reverse();
+  // Upcoming soonest first; past and cancelled newest first (whatever order the API answers in).
+  const shown = appointments.filter((a) => tabOf(a, now) === tab).sort((a, b) => a.startsAt.localeCompare(b.startsAt) * (tab === 'upcoming' ? 1 : -1));
 
   return (
     <>
