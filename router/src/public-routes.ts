@@ -7,6 +7,7 @@ import { sendJson } from '@clinic/service-kit';
 export const PUBLIC_ROUTES: { prefix: string; subgraph: string }[] = [
   { prefix: '/.well-known/', subgraph: 'identity' },
   { prefix: '/auth/', subgraph: 'identity' },
+  { prefix: '/webhooks/', subgraph: 'notifications' },
 ];
 
 const agent = new http.Agent({ keepAlive: true });

@@ -1,0 +1,5 @@
+// Every migration of the notifications schema, in order. Add new ones at the end; never edit an applied one.
+import { outboxMigration, type MigrationObject } from '@clinic/service-kit';
+import { Migration20261130Notifications } from './m20261130-notifications.ts';
+
+export const migrations: MigrationObject[] = [outboxMigration, { name: 'm20261130-notifications', class: Migration20261130Notifications }];
