@@ -76,9 +76,9 @@ export function startQueues(opts: QueueOptions, handlers: QueueHandlers): Runnin
       );
     },
     async delivery(attemptId, urgent, notBefore) {
-      // A failed job with this id (a dead letter being retried) would make the add a no-op: clear it first.
+      // A finished job with this id (a dead letter being retried) would make the add a no-op: clear it first.
       const previous = await deliveries.getJob(`d-${attemptId}`);
-      if (previous && (await previous.isFailed())) await previous.remove();
+      if (previous && ['completed', 'failed'].includes(await previous.getState())) await previous.remove();
       await deliveries.add(
         'delivery',
         { attemptId },

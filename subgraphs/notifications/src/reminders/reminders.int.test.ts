@@ -9,7 +9,7 @@ import { handleAppointmentEvent } from './appointment-events.ts';
 import { runReminder } from './reminders.ts';
 import { startQueues } from '../queues.ts';
 import { deliverAttempt } from '../delivery/deliver.ts';
-import { addPatient, codeOf, gql, orm, runtime, sendAppointmentEvent, startHarness, token, until, type Harness } from '../testing/harness.ts';
+import { addPatient, codeOf, gql, orm, runtime, sendAppointmentEvent, startHarness, until, type Harness } from '../testing/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -242,5 +242,4 @@ test('bad input gets a clear error code', async () => {
   expect(codeOf(await gql(h.url, `mutation { recordSmsConsent(granted: true, method: "  ") { userId } }`, { token: patient.token }))).toBe('BAD_USER_INPUT');
   const ok = await settings({ timeZone: 'America/New_York', reminderOffsets: [2880, 60] });
   expect(ok.body.data).toEqual({ updateNotificationSettings: { timeZone: 'America/New_York' } });
-  void token;
 });
