@@ -1,0 +1,68 @@
+// The bell in the header: the unread count, kept live by the notificationReceived subscription, and a
+// menu with the latest notifications (open one to mark it read, or mark all read).
+import { Badge, Button, IconButton, Menu, MenuItem, ListItemText, Typography } from '@mui/material';
+import { useState } from 'react';
+import { useMutation, useQuery, useSubscription } from 'urql';
+import { useTranslation } from 'react-i18next';
+import { MarkAllNotificationsReadDocument, MarkNotificationReadDocument, MyNotificationsDocument, NotificationReceivedDocument } from '../../gql/graphql.ts';
+import { formatDateTime } from '../../lib/dates.ts';
+
+export function NotificationBell() {
+  const { t, i18n } = useTranslation();
+  const [result, reexecute] = useQuery({ query: MyNotificationsDocument });
+  const [arrived, setArrived] = useState<{ id: string; title: string; body: string; createdAt: string }[]>([]);
+  const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  const [, markRead] = useMutation(MarkNotificationReadDocument);
+  const [, markAll] = useMutation(MarkAllNotificationsReadDocument);
+  const refetch = () => {
+    setArrived([]);
+    reexecute({ requestPolicy: 'network-only' });
+  };
+  useSubscription({ query: NotificationReceivedDocument }, (_prev, data) => {
+    const n = data.notificationReceived;
+    setArrived((prev) => (prev.some((p) => p.id === n.id) ? prev : [n, ...prev]));
+    return data;
+  });
+  const fetched = result.data?.me?.notifications ?? [];
+  const fresh = arrived.filter((a) => !fetched.some((f) => f.id === a.id));
+  const unread = (result.data?.unreadNotificationCount ?? 0) + fresh.length;
+  const items = [...fresh.map((a) => ({ ...a, readAt: null as string | null | undefined })), ...fetched];
+  return (
+    <>
+      <IconButton color="inherit" aria-label={t('notifications.bell', { count: unread })} onClick={(e) => setAnchor(e.currentTarget)}>
+        <Badge badgeContent={unread} color="error" data-testid="unread-count">
+          <span aria-hidden="true">🔔</span>
+        </Badge>
+      </IconButton>
+      <Menu anchorEl={anchor} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
+        {items.length === 0 ? <MenuItem disabled>{t('notifications.empty')}</MenuItem> : null}
+        {items.slice(0, 20).map((n) => (
+          <MenuItem
+            key={n.id}
+            onClick={async () => {
+              if (!n.readAt) await markRead({ id: n.id });
+              refetch();
+            }}
+          >
+            <ListItemText
+              primary={<Typography sx={{ fontWeight: n.readAt ? 400 : 700 }}>{n.title}</Typography>}
+              secondary={`${n.body} · ${formatDateTime(n.createdAt, i18n.language)}`}
+            />
+          </MenuItem>
+        ))}
+        {unread > 0 ? (
+          <MenuItem>
+            <Button
+              onClick={async () => {
+                await markAll({});
+                refetch();
+              }}
+            >
+              {t('notifications.markAllRead')}
+            </Button>
+          </MenuItem>
+        ) : null}
+      </Menu>
+    </>
+  );
+}
