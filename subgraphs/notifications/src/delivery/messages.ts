@@ -39,8 +39,8 @@ export type MessageOutcome =
 /** Call inside the caller's transaction; afterwards, `publishOutcome` (in-app) / queue the attempt. */
 export async function createMessage(em: EntityManager, deps: NotifyDeps, req: MessageRequest): Promise<MessageOutcome> {
   if (req.channel === 'PUSH' || req.channel === 'CHAT') return { kind: 'unsupported' };
-  if (!req.allowed && !(await wants(em, deps.policy, req.userId, req.type, req.channel))) return { kind: 'opted-out' };
   const settings = await settingsOf(em, deps.policy, req.userId);
+  if (!req.allowed && !(await wants(em, deps.policy, req.userId, req.type, req.channel, settings))) return { kind: 'opted-out' };
   const [me, doctor] = await Promise.all([deps.contacts.contactOf(req.userId), req.doctorId ? deps.contacts.contactOf(req.doctorId) : null]);
   const text = render(await templateFor(em, req.type, req.channel, settings.locale), {
     name: me?.displayName ?? '',

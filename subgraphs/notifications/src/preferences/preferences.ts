@@ -98,8 +98,8 @@ export async function roleDefaultsView(em: EntityManager, role: string): Promise
 }
 
 /** Whether this user wants this type on this channel now (SMS also needs their recorded consent). */
-export async function wants(em: EntityManager, policy: NotificationPolicy, userId: string, type: NotificationType, channel: Channel): Promise<boolean> {
-  const settings = await settingsOf(em, policy, userId);
+export async function wants(em: EntityManager, policy: NotificationPolicy, userId: string, type: NotificationType, channel: Channel, known?: Settings): Promise<boolean> {
+  const settings = known ?? (await settingsOf(em, policy, userId));
   if (channel === 'SMS' && !settings.smsConsent?.granted) return false;
   const prefs = await channelPreferencesOf(em, userId, settings.role);
   return prefs.find((p) => p.type === type && p.channel === channel)?.enabled ?? false;
