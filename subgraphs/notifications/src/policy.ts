@@ -1,7 +1,6 @@
 // The clinic's notification policy from the environment: reminder offsets (defaults, extras per consultation
 // type, the choices a patient may pick from), the default zone and locale, retry counts.
-import { badUserInput } from '@clinic/service-kit';
-import { IANAZone } from 'luxon';
+import { checkTimeZone, isIanaTimeZone } from '@clinic/service-kit';
 
 export interface NotificationPolicy {
   /** Minutes before the start; 24 h and 1 h by default. */
@@ -48,14 +47,15 @@ export function loadNotificationPolicy(env: Record<string, string | undefined> =
       }),
     );
   }
-  if (env.NOTIFICATIONS_DEFAULT_ZONE) p.defaultZone = checkedZone(env.NOTIFICATIONS_DEFAULT_ZONE, (m) => new Error(`config error: ${m}`));
+  if (env.NOTIFICATIONS_DEFAULT_ZONE) {
+    if (!isIanaTimeZone(env.NOTIFICATIONS_DEFAULT_ZONE)) throw new Error(`config error: NOTIFICATIONS_DEFAULT_ZONE must be an IANA zone (got ${env.NOTIFICATIONS_DEFAULT_ZONE})`);
+    p.defaultZone = env.NOTIFICATIONS_DEFAULT_ZONE;
+  }
   return p;
 }
 
-export function checkedZone(zone: string, error: (message: string) => Error = badUserInput): string {
-  if (!IANAZone.isValidZone(zone)) throw error(`${zone} is not an IANA time zone (e.g. Europe/Bucharest)`);
-  return zone;
-}
+/** The kit's rule: IANA names in their exact spelling, not offsets. */
+export const checkedZone = (zone: string): string => checkTimeZone(zone);
 
 /** The offsets a reminder set uses: the patient's choice (or the clinic's defaults) plus the type's extras. */
 export function offsetsFor(policy: NotificationPolicy, consultationType: string, patientChoice: number[] | null): number[] {
