@@ -29,8 +29,17 @@ let def: ReturnType<typeof createNotificationsSubgraph>;
 beforeAll(async () => {
   const port = await freePort();
   redisServer = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' });
-  redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null, lazyConnect: true });
-  await until(async () => redis.connect().then(() => true, () => null), 5_000, 'private redis');
+  const answers = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+  await until(async () => (await answers()) || null, 10_000, 'private redis');
+  redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null });
+  await redis.ping();
   const contacts = staticContacts(new Map([[randomUUID(), { email: null, phone: null, displayName: '' }]]));
   def = createNotificationsSubgraph({ env: {}, contacts, policy: testPolicy(), sweepIntervalMs: 200, queuePrefix: 'flush-' });
   running = await startSubgraph(def, testServiceConfig('notifications', await createTestKeys(), { REDIS_URL: `redis://127.0.0.1:${port}` }));
