@@ -113,30 +113,27 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-export async function setPreferences(em: EntityManager, userId: string, input: unknown): Promise<void> {
-  const items = parsed(preferenceInput, input);
-  await ensureSettings(em, userId);
-  for (const p of items) {
+/** Upserts (type, channel) choices for one owner: a user's own choices, or a role's defaults. */
+async function upsertChoices(em: EntityManager, table: 'notification_preferences' | 'role_notification_defaults', owner: 'user_id' | 'role', key: string, input: unknown) {
+  for (const p of parsed(preferenceInput, input)) {
     await sql(
       em,
-      `insert into notification_preferences (user_id, type, channel, enabled) values (?, ?, ?, ?)
-       on conflict (user_id, type, channel) do update set enabled = excluded.enabled`,
-      [userId, p.type, p.channel, p.enabled],
+      `insert into ${table} (${owner}, type, channel, enabled) values (?, ?, ?, ?)
+       on conflict (${owner}, type, channel) do update set enabled = excluded.enabled`,
+      [key, p.type, p.channel, p.enabled],
     );
   }
 }
 
+export async function setPreferences(em: EntityManager, userId: string, input: unknown): Promise<void> {
+  parsed(preferenceInput, input);
+  await ensureSettings(em, userId);
+  await upsertChoices(em, 'notification_preferences', 'user_id', userId, input);
+}
+
 export async function setRoleDefaults(em: EntityManager, role: string, input: unknown): Promise<void> {
   if (!/^[A-Z_]{2,40}$/.test(role)) throw badUserInput('role must be a role name such as PATIENT');
-  const items = parsed(preferenceInput, input);
-  for (const p of items) {
-    await sql(
-      em,
-      `insert into role_notification_defaults (role, type, channel, enabled) values (?, ?, ?, ?)
-       on conflict (role, type, channel) do update set enabled = excluded.enabled`,
-      [role, p.type, p.channel, p.enabled],
-    );
-  }
+  await upsertChoices(em, 'role_notification_defaults', 'role', role, input);
 }
 
 export async function resetPreferences(em: EntityManager, userId: string): Promise<void> {

@@ -41,6 +41,15 @@ async function preferencesView(ctx: NotificationsContext, userId: string) {
   };
 }
 
+/** A dead delivery an admin acts on. */
+async function deadLetter(ctx: NotificationsContext, id: string, what: string) {
+  requireRole(ctx.viewer, 'ADMIN');
+  const row = await ctx.em.findOne(DeliveryAttemptSchema, { id: checkedId(id) });
+  if (!row) throw notFound('Delivery');
+  if (row.status !== 'DEAD') throw badUserInput(`Only a dead delivery can be ${what}`);
+  return row;
+}
+
 /** Remembers the role the caller's defaults follow (from their own token) before acting on their row. */
 async function touch(ctx: NotificationsContext, userId: string) {
   const me = requireUser(ctx.viewer);
@@ -129,10 +138,7 @@ export const resolvers: Resolvers = {
       return saveTemplate(ctx.em, admin.userId, input);
     },
     retryDeadLetter: async (_p, { id }, ctx) => {
-      requireRole(ctx.viewer, 'ADMIN');
-      const row = await ctx.em.findOne(DeliveryAttemptSchema, { id: checkedId(id) });
-      if (!row) throw notFound('Delivery');
-      if (row.status !== 'DEAD') throw badUserInput('Only a dead delivery can be retried');
+      const row = await deadLetter(ctx, id, 'retried');
       row.status = 'QUEUED';
       row.error = null;
       row.updatedAt = new Date();
@@ -141,10 +147,7 @@ export const resolvers: Resolvers = {
       return row;
     },
     discardDeadLetter: async (_p, { id }, ctx) => {
-      requireRole(ctx.viewer, 'ADMIN');
-      const row = await ctx.em.findOne(DeliveryAttemptSchema, { id: checkedId(id) });
-      if (!row) throw notFound('Delivery');
-      if (row.status !== 'DEAD') throw badUserInput('Only a dead delivery can be discarded');
+      const row = await deadLetter(ctx, id, 'discarded');
       row.status = 'DISCARDED';
       row.updatedAt = new Date();
       await ctx.em.flush();
