@@ -1,11 +1,13 @@
 // The bell in the header: the unread count, kept live by the notificationReceived subscription, and a
 // menu with the latest notifications (open one to mark it read, or mark all read).
-import { Badge, Button, IconButton, Menu, MenuItem, ListItemText, Typography } from '@mui/material';
+import { Badge, Box, Button, IconButton, Menu, MenuItem, ListItemText, Typography } from '@mui/material';
 import { useState } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { useTranslation } from 'react-i18next';
 import { MarkAllNotificationsReadDocument, MarkNotificationReadDocument, MyNotificationsDocument, NotificationReceivedDocument } from '../../gql/graphql.ts';
 import { formatDateTime } from '../../lib/dates.ts';
+
+const VISUALLY_HIDDEN = { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap', border: 0, padding: 0, margin: '-1px' } as const;
 
 export function NotificationBell() {
   const { t, i18n } = useTranslation();
@@ -29,10 +31,16 @@ export function NotificationBell() {
   const items = [...fresh.map((a) => ({ ...a, readAt: null as string | null | undefined })), ...fetched];
   return (
     <>
-      <IconButton color="inherit" aria-label={t('notifications.bell', { count: unread })} onClick={(e) => setAnchor(e.currentTarget)}>
-        <Badge badgeContent={unread} color="error" data-testid="unread-count">
-          <span aria-hidden="true">🔔</span>
+      {/* The name is the hidden sentence; the icon and the visible count are hidden from assistive tech. */}
+      <IconButton color="inherit" onClick={(e) => setAnchor(e.currentTarget)}>
+        <Badge badgeContent={unread} color="error" slotProps={{ badge: { 'aria-hidden': true } }}>
+          <svg aria-hidden="true" width="24" height="24" viewBox="0 0 24 24" fill="currentColor">
+            <path d="M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11c0-3.07-1.64-5.64-4.5-6.32V4a1.5 1.5 0 0 0-3 0v.68C7.63 5.36 6 7.92 6 11v5l-2 2v1h16v-1l-2-2z" />
+          </svg>
         </Badge>
+        <Box component="span" sx={VISUALLY_HIDDEN}>
+          {t('notifications.bell', { count: unread })}
+        </Box>
       </IconButton>
       <Menu anchorEl={anchor} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
         {items.length === 0 ? <MenuItem disabled>{t('notifications.empty')}</MenuItem> : null}
