@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { consumeQueue, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { consumeQueue, schedulePeriodic, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -93,20 +93,25 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
       if (kit.config.nodeEnv === 'production' && deps.providers.emailMode === 'dev-inbox') kit.logger.warn('SENDGRID_API_KEY is not set: e-mail goes to the developer inbox');
       if (options.work === false) return () => queues.close();
       const events = consumeQueue(queuePrefix + EVENTS_QUEUE, kit.config.redisUrl, (job) => handleAppointmentEvent(kit.orm.em.fork(), deps, job), kit.logger);
-      let sweeping: Promise<unknown> = Promise.resolve();
       const interval = options.sweepIntervalMs ?? 30_000;
-      const sweep = () => {
-        sweeping = (async () => {
-          await sweepDueReminders(kit.orm.em.fork(), deps, interval);
-          await sweepQueuedDeliveries(kit.orm.em.fork(), deps, 60_000);
-        })().catch((error: unknown) => kit.logger.warn({ err: error }, 'notification sweep failed'));
+      const sweep = async () => {
+        await sweepDueReminders(kit.orm.em.fork(), deps, interval);
+        await sweepQueuedDeliveries(kit.orm.em.fork(), deps, 60_000);
       };
-      const timer = setInterval(sweep, interval);
+      // Once per cluster (the kit's job scheduler; a timer without Redis).
+      const sweeper = schedulePeriodic({ name: `${queuePrefix}notifications-sweep`, everyMs: interval, redisUrl: kit.config.redisUrl, logger: kit.logger, run: sweep });
+      // The scheduler itself lives in Redis: a flushed Redis loses it until a restart. The sweep is what
+      // recovers from exactly that, so each replica also runs it on its own, five times less often
+      // (idempotent: re-queuing a job that exists is a no-op, and sending is claimed in Postgres).
+      let safety: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(() => {
+        safety = sweep().catch((error: unknown) => kit.logger.warn({ err: error }, 'notification safety sweep failed'));
+      }, interval * 5);
       timer.unref();
-      sweep();
       return async () => {
         clearInterval(timer);
-        await sweeping;
+        await safety;
+        await sweeper.close();
         await events.close();
         await queues.close();
         runtime = null;

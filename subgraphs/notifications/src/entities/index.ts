@@ -1,7 +1,6 @@
 // The rows resolvers return (mapped for the ORM). Settings, preferences, the appointment mirror and the
 // idempotency tables are read and written with plain SQL (upserts with ON CONFLICT), see ../db.ts.
 import { EntitySchema } from '@mikro-orm/postgresql';
-import { OutboxEventSchema } from '@clinic/service-kit';
 
 export const NOTIFICATION_TYPES = ['APPOINTMENT_UPDATES', 'REMINDERS', 'WAITLIST_OFFERS', 'NEW_MESSAGES', 'DOCUMENTS', 'SECURITY'] as const;
 export const CHANNELS = ['EMAIL', 'SMS', 'IN_APP', 'PUSH', 'CHAT'] as const;
@@ -160,4 +159,4 @@ export const DevMessageSchema = new EntitySchema<DevMessage>({
   },
 });
 
-export const entities = [NotificationSchema, ReminderSchema, DeliveryAttemptSchema, NotificationTemplateSchema, DevMessageSchema, OutboxEventSchema];
+export const entities = [NotificationSchema, ReminderSchema, DeliveryAttemptSchema, NotificationTemplateSchema, DevMessageSchema];

@@ -1,6 +1,7 @@
 // Nothing is lost if Redis loses its data: a reminder whose delayed job vanished (FLUSHALL on a private
 // redis-server this test starts — never the shared one) is still sent at its instant, because the sweeper
-// re-queues due rows that were not sent.
+// re-queues due rows that were not sent (its own timer keeps running when the flush took the cluster-wide
+// scheduler with it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
