@@ -45,3 +45,10 @@ test('services run in production mode against the compose Postgres and Redis', (
     expect(env.REDIS_URL).toBe('redis://redis:6379');
   }
 });
+
+test('documents keeps its files on a volume and takes its keys from the environment', () => {
+  const documents = compose.services.documents as ComposeService & { volumes?: string[] };
+  expect(documents.volumes).toContain('documents-data:/app/.data');
+  expect(documents.environment?.DATA_DIR).toBe('/app/.data');
+  expect(Object.keys(documents.environment ?? {})).toEqual(expect.arrayContaining(['DOCUMENTS_KEYS', 'DOCUMENTS_URL_SECRET']));
+});

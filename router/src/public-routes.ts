@@ -7,6 +7,8 @@ import { sendJson } from '@clinic/service-kit';
 export const PUBLIC_ROUTES: { prefix: string; subgraph: string }[] = [
   { prefix: '/.well-known/', subgraph: 'identity' },
   { prefix: '/auth/', subgraph: 'identity' },
+  // Document bytes: signed, single-use upload and download URLs (documents checks token and caller).
+  { prefix: '/files/', subgraph: 'documents' },
 ];
 
 const agent = new http.Agent({ keepAlive: true });

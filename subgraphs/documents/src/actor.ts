@@ -1,0 +1,10 @@
+// Who is acting, as the domain modules see it: the verified viewer plus what the audit log needs.
+import { actorOf, type AuditActor, type Viewer } from '@clinic/service-kit';
+
+export interface Actor {
+  viewer: Viewer;
+  requestId: string;
+  ip: string | null;
+}
+
+export const auditActor = (actor: Actor): AuditActor => actorOf(actor.viewer, actor.requestId, actor.ip);
