@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, recordAuditNow, requestIdOf, sendGraphQLError, type SubgraphDeps, type Viewer } from '@clinic/service-kit';
 import { receiveUpload, TicketUnusable } from '../library/receive-upload.ts';
+import { DocumentGone } from '../library/store-version.ts';
 import { DOWNLOAD_PATH, DownloadRefused, openDownload } from '../library/downloads.ts';
 import { UPLOAD_PATH } from '../library/uploads.ts';
 import type { DocumentsSettings } from '../settings.ts';
@@ -54,7 +55,7 @@ function answerError(res: ServerResponse, req: IncomingMessage, error: unknown, 
     req.resume();
   };
   if (error instanceof TransferTokenError) return send(error.reason === 'expired' ? 410 : 403, 'FORBIDDEN', `This URL is ${error.reason === 'expired' ? 'expired' : 'not valid'}`);
-  if (error instanceof TicketUnusable) return send(410, 'GONE', error.message);
+  if (error instanceof TicketUnusable || error instanceof DocumentGone) return send(410, 'GONE', error.message);
   if (error instanceof UploadRefused) return send(REFUSAL_STATUS[error.code][0], REFUSAL_STATUS[error.code][1], error.message);
   if (error instanceof DownloadRefused) return send(error.status, error.status === 404 ? 'NOT_FOUND' : 'FORBIDDEN', `Document ${error.message}`);
   if (error instanceof DomainError) return send(error.code === 'UNAUTHENTICATED' ? 401 : 403, error.code, error.message);
