@@ -1,23 +1,37 @@
-// Who takes part in each appointment (patient, doctor), kept from the appointments service's
-// `appointment.*` events on the `documents-appointments` queue, so the appointment's doctor may read
-// the documents attached to it. Idempotent: the parties of an appointment never change.
+// Who takes part in each appointment (patient, doctor) and when it is, kept from the appointments
+// service's `appointment.*` events on the `documents-appointments` queue: the appointment's doctor may
+// read the documents attached to it, and confirmations are generated from it. Idempotent and
+// order-safe: an event older than what is stored changes nothing.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { consumeQueue, type Logger, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
+import { z } from 'zod';
 
 /** Produced to by appointments' outbox relay (its DOCUMENTS_QUEUE). */
 export const DOCUMENTS_APPOINTMENTS_QUEUE = 'documents-appointments';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const payload = z.object({
+  appointmentId: z.string().uuid(),
+  patientId: z.string().uuid(),
+  doctorId: z.string().uuid(),
+  startsAt: z.string().datetime({ offset: true }),
+  endsAt: z.string().datetime({ offset: true }),
+  consultationType: z.string().min(1).max(80),
+  status: z.string().min(1).max(40),
+});
 
 export async function applyAppointmentJob(em: EntityManager, job: OutboxJob): Promise<boolean> {
-  const { appointmentId, patientId, doctorId } = job.payload;
   if (!job.topic.startsWith('appointment.')) return false;
-  if (![appointmentId, patientId, doctorId].every((id) => typeof id === 'string' && UUID.test(id))) return false;
-  await em.execute(`insert into appointment_parties (appointment_id, patient_id, doctor_id) values (?, ?, ?) on conflict (appointment_id) do nothing`, [
-    appointmentId,
-    patientId,
-    doctorId,
-  ]);
+  const parsed = payload.safeParse(job.payload);
+  if (!parsed.success) return false;
+  const p = parsed.data;
+  await em.execute(
+    `insert into appointment_parties (appointment_id, patient_id, doctor_id, starts_at, ends_at, consultation_type, status, source_event_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?)
+     on conflict (appointment_id) do update set starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+       status = excluded.status, source_event_at = excluded.source_event_at
+     where appointment_parties.source_event_at <= excluded.source_event_at`,
+    [p.appointmentId, p.patientId, p.doctorId, p.startsAt, p.endsAt, p.consultationType, p.status, job.createdAt],
+  );
   return true;
 }
 

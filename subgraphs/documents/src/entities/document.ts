@@ -124,11 +124,16 @@ export const UploadTicketSchema = new EntitySchema<UploadTicket>({
   },
 });
 
-/** Who takes part in an appointment (a projection of the appointments service's events). */
+/** Who takes part in an appointment, and when it is (a projection of the appointments service's events). */
 export interface AppointmentParty {
   appointmentId: string;
   patientId: string;
   doctorId: string;
+  startsAt: Date;
+  endsAt: Date;
+  consultationType: string;
+  status: string;
+  sourceEventAt: Date;
 }
 
 export const AppointmentPartySchema = new EntitySchema<AppointmentParty>({
@@ -138,5 +143,33 @@ export const AppointmentPartySchema = new EntitySchema<AppointmentParty>({
     appointmentId: { type: 'uuid', primary: true, fieldName: 'appointment_id' },
     patientId: { type: 'uuid', fieldName: 'patient_id' },
     doctorId: { type: 'uuid', fieldName: 'doctor_id' },
+    startsAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'starts_at' },
+    endsAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'ends_at' },
+    consultationType: { type: 'string', fieldName: 'consultation_type' },
+    status: { type: 'string' },
+    sourceEventAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'source_event_at' },
+  },
+});
+
+/** The latest pre-appointment form answers of an appointment, and the PDF they were turned into. */
+export interface IntakeSubmission {
+  appointmentId: string;
+  documentId: string;
+  formId: string;
+  answers: Record<string, unknown>;
+  submittedBy: string;
+  submittedAt: Date;
+}
+
+export const IntakeSubmissionSchema = new EntitySchema<IntakeSubmission>({
+  name: 'IntakeSubmission',
+  tableName: 'intake_submissions',
+  properties: {
+    appointmentId: { type: 'uuid', primary: true, fieldName: 'appointment_id' },
+    documentId: { type: 'uuid', fieldName: 'document_id' },
+    formId: { type: 'string', fieldName: 'form_id' },
+    answers: { type: 'json' },
+    submittedBy: { type: 'uuid', fieldName: 'submitted_by' },
+    submittedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'submitted_at' },
   },
 });

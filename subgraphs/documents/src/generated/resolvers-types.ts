@@ -17,6 +17,8 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An instant in time, ISO-8601 in UTC. */
   DateTime: { input: Date; output: Date | string; }
+  /** Any JSON value. */
+  JSON: { input: unknown; output: unknown; }
   _FieldSet: { input: unknown; output: unknown; }
 };
 
@@ -85,22 +87,41 @@ export type DocumentVersion = {
   version: Scalars['Int']['output'];
 };
 
+/** The questions asked before an appointment of one consultation type, as a JSON Schema (wording in `title`). */
+export type IntakeForm = {
+  __typename?: 'IntakeForm';
+  consultationType: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  schema: Scalars['JSON']['output'];
+};
+
+/** The language of a generated document. */
+export type Language =
+  | 'EN'
+  | 'RO';
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Starts an upload: PUT the file's bytes to the returned URL (with your bearer token) within its lifetime. */
   createUpload: UploadGrant;
   /** Starts the upload of a new version of a document you own. */
   createVersionUpload: UploadGrant;
+  /** The appointment's doctor writes the visit summary; it is stored as a PDF attached to the appointment. */
+  createVisitSummary: Document;
   /** Hides a document you own (its versions are kept). */
   deleteDocument: Scalars['Boolean']['output'];
   /** Removes every stored byte of a document for good (admins; documents:erase); the audit trail stays. */
   eraseDocument: Scalars['Boolean']['output'];
+  /** A PDF confirmation of an appointment you take part in, attached to it (times in timeZone, default Europe/Bucharest). */
+  generateAppointmentConfirmation: Document;
   /** Makes an older version the newest again (as a new version; nothing is overwritten). */
   restoreDocumentVersion: Document;
   revokeDocumentShare: Document;
   /** Re-wraps every data key with the current key-encryption key (admins); returns how many were re-wrapped. */
   rotateDocumentKeys: Scalars['Int']['output'];
   shareDocument: Document;
+  /** The patient's answers to the pre-appointment form, validated, stored and attached to the appointment as a PDF. */
+  submitIntakeForm: Document;
 };
 
 
@@ -119,6 +140,15 @@ export type MutationCreateVersionUploadArgs = {
 };
 
 
+export type MutationCreateVisitSummaryArgs = {
+  appointmentId: Scalars['ID']['input'];
+  language: Language;
+  recommendations?: InputMaybe<Scalars['String']['input']>;
+  summary: Scalars['String']['input'];
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type MutationDeleteDocumentArgs = {
   id: Scalars['ID']['input'];
 };
@@ -126,6 +156,13 @@ export type MutationDeleteDocumentArgs = {
 
 export type MutationEraseDocumentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationGenerateAppointmentConfirmationArgs = {
+  appointmentId: Scalars['ID']['input'];
+  language: Language;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -146,16 +183,32 @@ export type MutationShareDocumentArgs = {
   documentId: Scalars['ID']['input'];
 };
 
+
+export type MutationSubmitIntakeFormArgs = {
+  answers: Scalars['JSON']['input'];
+  appointmentId: Scalars['ID']['input'];
+  language: Language;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Query = {
   __typename?: 'Query';
   document?: Maybe<Document>;
   documentTypes: Array<DocumentTypeRule>;
+  /** The pre-appointment form for an appointment you take part in. */
+  intakeForm: IntakeForm;
   myDocuments: Array<Document>;
 };
 
 
 export type QueryDocumentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryIntakeFormArgs = {
+  appointmentId: Scalars['ID']['input'];
+  language: Language;
 };
 
 
@@ -292,6 +345,9 @@ export type ResolversTypes = ResolversObject<{
   DocumentType: DocumentType;
   DocumentTypeRule: ResolverTypeWrapper<DocumentTypeRuleRow>;
   DocumentVersion: ResolverTypeWrapper<DocumentVersionRow>;
+  IntakeForm: ResolverTypeWrapper<IntakeForm>;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Language: Language;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -309,6 +365,8 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   DocumentTypeRule: DocumentTypeRuleRow;
   DocumentVersion: DocumentVersionRow;
+  IntakeForm: IntakeForm;
+  JSON: Scalars['JSON']['output'];
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
@@ -362,20 +420,34 @@ export type DocumentVersionResolvers<ContextType = Context, ParentType extends R
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type IntakeFormResolvers<ContextType = Context, ParentType extends ResolversParentTypes['IntakeForm'] = ResolversParentTypes['IntakeForm']> = ResolversObject<{
+  consultationType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  schema?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+}>;
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   createUpload?: Resolver<ResolversTypes['UploadGrant'], ParentType, ContextType, RequireFields<MutationCreateUploadArgs, 'fileName' | 'size' | 'type'>>;
   createVersionUpload?: Resolver<ResolversTypes['UploadGrant'], ParentType, ContextType, RequireFields<MutationCreateVersionUploadArgs, 'documentId' | 'fileName' | 'size'>>;
+  createVisitSummary?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationCreateVisitSummaryArgs, 'appointmentId' | 'language' | 'summary'>>;
   deleteDocument?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDocumentArgs, 'id'>>;
   eraseDocument?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationEraseDocumentArgs, 'id'>>;
+  generateAppointmentConfirmation?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationGenerateAppointmentConfirmationArgs, 'appointmentId' | 'language'>>;
   restoreDocumentVersion?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationRestoreDocumentVersionArgs, 'documentId' | 'version'>>;
   revokeDocumentShare?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationRevokeDocumentShareArgs, 'doctorId' | 'documentId'>>;
   rotateDocumentKeys?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   shareDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationShareDocumentArgs, 'doctorId' | 'documentId'>>;
+  submitIntakeForm?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationSubmitIntakeFormArgs, 'answers' | 'appointmentId' | 'language'>>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
   documentTypes?: Resolver<Array<ResolversTypes['DocumentTypeRule']>, ParentType, ContextType>;
+  intakeForm?: Resolver<ResolversTypes['IntakeForm'], ParentType, ContextType, RequireFields<QueryIntakeFormArgs, 'appointmentId' | 'language'>>;
   myDocuments?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType, Partial<QueryMyDocumentsArgs>>;
 }>;
 
@@ -399,6 +471,8 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Document?: DocumentResolvers<ContextType>;
   DocumentTypeRule?: DocumentTypeRuleResolvers<ContextType>;
   DocumentVersion?: DocumentVersionResolvers<ContextType>;
+  IntakeForm?: IntakeFormResolvers<ContextType>;
+  JSON?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   UploadGrant?: UploadGrantResolvers<ContextType>;

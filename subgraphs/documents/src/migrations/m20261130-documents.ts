@@ -1,5 +1,5 @@
 // The documents schema: documents, their immutable versions (ciphertext location + wrapped data key),
-// shares with doctors, single-use upload tickets, and who takes part in each appointment.
+// shares with doctors, single-use upload tickets, and each appointment's participants and time.
 import { Migration } from '@clinic/service-kit';
 
 export class Migration20261130Documents extends Migration {
@@ -63,7 +63,21 @@ export class Migration20261130Documents extends Migration {
     this.addSql(`create table appointment_parties (
       appointment_id uuid primary key,
       patient_id uuid not null,
-      doctor_id uuid not null
+      doctor_id uuid not null,
+      starts_at timestamptz not null,
+      ends_at timestamptz not null,
+      consultation_type text not null,
+      status text not null,
+      source_event_at timestamptz not null
+    )`);
+
+    this.addSql(`create table intake_submissions (
+      appointment_id uuid primary key,
+      document_id uuid not null references documents (id),
+      form_id text not null,
+      answers jsonb not null,
+      submitted_by uuid not null,
+      submitted_at timestamptz not null
     )`);
   }
 }

@@ -1,6 +1,6 @@
 // Thin resolvers: check who is asking, call the domain, map the result. Every document that leaves this
 // subgraph went through `readable` (access) and was written to the audit log as read.
-import { DateTimeScalar, forbidden, notFound, recordAudit, requireRole, requireUser } from '@clinic/service-kit';
+import { DateTimeScalar, JSONScalar, forbidden, notFound, recordAudit, requireRole, requireUser } from '@clinic/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { DocumentsContext } from '../context.ts';
 import { auditActor } from '../actor.ts';
@@ -13,6 +13,9 @@ import { deleteDocument, eraseDocument, restoreVersion } from '../library/versio
 import { rotateDataKeys } from '../library/key-rotation.ts';
 import { revokeShare, shareDocument } from '../sharing/shares.ts';
 import { isUuid } from './loaders.ts';
+import { appointmentFor, createVisitSummary, generateConfirmation } from '../generation/generate.ts';
+import { intakeFormFor, intakeSchema } from '../intake/forms.ts';
+import { submitIntake } from '../intake/submit-intake.ts';
 
 /** Filters to what the viewer may read and records one audit event per document read. */
 async function reading(ctx: DocumentsContext, docs: Document[]): Promise<Document[]> {
@@ -41,6 +44,7 @@ const live = { deletedAt: null, erasedAt: null };
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
+  JSON: JSONScalar,
   Query: {
     documentTypes: () => [...DOCUMENT_TYPES],
     document: (_, { id }, ctx) => {
@@ -51,6 +55,12 @@ export const resolvers: Resolvers = {
       const user = requireUser(ctx.viewer);
       const docs = await ctx.em.find(DocumentSchema, { ownerId: user.userId, ...live, ...(type ? { type } : {}) }, { orderBy: { createdAt: 'desc' } });
       return reading(ctx, docs);
+    },
+    intakeForm: async (_, { appointmentId, language }, ctx) => {
+      if (!isUuid(appointmentId)) throw notFound('Appointment');
+      const party = await appointmentFor(ctx.em, ctx.actor, appointmentId, 'participant');
+      const form = intakeFormFor(party.consultationType);
+      return { id: form.id, consultationType: party.consultationType, schema: intakeSchema(form, language) };
     },
   },
   Mutation: {
@@ -72,6 +82,18 @@ export const resolvers: Resolvers = {
     },
     shareDocument: (_, { documentId, doctorId }, ctx) => shareDocument(ctx.em, ctx.actor, ctx.settings, documentId, doctorId),
     revokeDocumentShare: (_, { documentId, doctorId }, ctx) => revokeShare(ctx.em, ctx.actor, documentId, doctorId),
+    generateAppointmentConfirmation: (_, args, ctx) => {
+      if (!isUuid(args.appointmentId)) throw notFound('Appointment');
+      return generateConfirmation(ctx.em, ctx.actor, ctx.settings, args);
+    },
+    createVisitSummary: (_, args, ctx) => {
+      if (!isUuid(args.appointmentId)) throw notFound('Appointment');
+      return createVisitSummary(ctx.em, ctx.actor, ctx.settings, args);
+    },
+    submitIntakeForm: (_, args, ctx) => {
+      if (!isUuid(args.appointmentId)) throw notFound('Appointment');
+      return submitIntake(ctx.em, ctx.actor, ctx.settings, args);
+    },
     rotateDocumentKeys: (_, __, ctx) => {
       requireRole(ctx.viewer, 'ADMIN');
       return rotateDataKeys(ctx.em, ctx.actor, ctx.settings.keys);

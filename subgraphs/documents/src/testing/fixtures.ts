@@ -53,12 +53,21 @@ export const userToken = (h: DocumentsHarness, sub: string, roles: string[] = ['
   signTestToken(h.keys, { sub, roles, permissions });
 
 /** Tells the service who takes part in an appointment, as the appointments service's event would. */
-export async function addAppointment(h: DocumentsHarness, patientId: string, doctorId: string): Promise<string> {
+export async function addAppointment(h: DocumentsHarness, patientId: string, doctorId: string, consultationType = 'IN_PERSON'): Promise<string> {
   const appointmentId = randomUUID();
+  const startsAt = new Date(Date.UTC(2026, 11, 7, 9, 30));
   await applyAppointmentJob(h.stack.subgraphs.documents!.orm.em.fork(), {
     eventId: randomUUID(),
     topic: 'appointment.requested',
-    payload: { appointmentId, patientId, doctorId },
+    payload: {
+      appointmentId,
+      patientId,
+      doctorId,
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
+      consultationType,
+      status: 'APPROVED',
+    },
     createdAt: new Date().toISOString(),
   });
   return appointmentId;
