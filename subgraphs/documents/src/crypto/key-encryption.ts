@@ -1,7 +1,7 @@
 // Envelope encryption: every file version has its own random data key; only a wrapped copy is stored,
 // sealed by a key-encryption key (KEK). `KeyEncryptionKeys` is the seam a cloud KMS implements; the
 // built-in keyring holds KEKs from configuration. Rotation re-wraps data keys, never the files.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '@clinic/service-kit';
@@ -19,6 +19,9 @@ export interface KeyEncryptionKeys {
 }
 
 export const newDataKey = () => randomBytes(32);
+
+/** A version's thumbnail is sealed with its own key, derived from the version's data key (never the same key twice). */
+export const previewKeyOf = (dataKey: Buffer) => Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'clinic-document-preview', 32));
 
 /** KEKs held in memory: the first is current, the others only unwrap (until rotation moves keys off them). */
 export function keyring(keys: { id: string; key: Buffer }[]): KeyEncryptionKeys {

@@ -44,6 +44,8 @@ export interface DocumentVersion {
   storageKey: string | null;
   wrappedKey: Buffer | null;
   kekId: string | null;
+  /** The encrypted PNG thumbnail (images), made once per version; null when there is none. */
+  previewKey: string | null;
   uploadedBy: string;
   /** The version this one restores, when it was made by restoring an older one. */
   restoredFrom: number | null;
@@ -64,6 +66,7 @@ export const DocumentVersionSchema = new EntitySchema<DocumentVersion>({
     storageKey: { type: 'string', fieldName: 'storage_key', nullable: true },
     wrappedKey: { type: 'Buffer', columnType: 'bytea', fieldName: 'wrapped_key', nullable: true },
     kekId: { type: 'string', fieldName: 'kek_id', nullable: true },
+    previewKey: { type: 'string', fieldName: 'preview_key', nullable: true },
     uploadedBy: { type: 'uuid', fieldName: 'uploaded_by' },
     restoredFrom: { type: 'integer', fieldName: 'restored_from', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },

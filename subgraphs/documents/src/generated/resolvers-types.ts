@@ -42,6 +42,8 @@ export type Document = {
   fileName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   owner: User;
+  /** A PNG thumbnail (at most 256×256) of the newest version, like downloadUrl; null when there is none (only JPEG and PNG have one). */
+  previewUrl?: Maybe<Scalars['String']['output']>;
   /** Doctors it is shared with (owner and staff only; empty for others). */
   sharedWith: Array<User>;
   size: Scalars['Int']['output'];
@@ -78,6 +80,8 @@ export type DocumentVersion = {
   downloadUrl?: Maybe<Scalars['String']['output']>;
   fileName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  /** A PNG thumbnail of this version (JPEG and PNG versions), like downloadUrl. */
+  previewUrl?: Maybe<Scalars['String']['output']>;
   /** The version this one restored, when it was made by restoring. */
   restoredFrom?: Maybe<Scalars['Int']['output']>;
   sha256: Scalars['String']['output'];
@@ -394,6 +398,7 @@ export type DocumentResolvers<ContextType = Context, ParentType extends Resolver
   fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  previewUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sharedWith?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
   size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['DocumentType'], ParentType, ContextType>;
@@ -412,6 +417,7 @@ export type DocumentVersionResolvers<ContextType = Context, ParentType extends R
   downloadUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fileName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  previewUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   restoredFrom?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;

@@ -89,6 +89,7 @@ export async function storeVersion(em: EntityManager, actor: Actor, settings: Do
         storageKey,
         wrappedKey: wrapped.wrapped,
         kekId: wrapped.kekId,
+        previewKey: null,
         uploadedBy: target.uploadedBy,
         restoredFrom: null,
         createdAt: now,

@@ -54,9 +54,10 @@ export async function eraseDocument(em: EntityManager, actor: Actor, settings: D
   const versions = await em.find(DocumentVersionSchema, { documentId: id });
   const doc = await em.findOne(DocumentSchema, { id });
   if (!doc) throw notFound('Document');
-  for (const key of new Set(versions.map((v) => v.storageKey).filter((k): k is string => k !== null))) await settings.store.delete(key);
+  const keys = versions.flatMap((v) => [v.storageKey, v.previewKey]).filter((k): k is string => k !== null);
+  for (const key of new Set(keys)) await settings.store.delete(key);
   await em.transactional(async (tx) => {
-    await tx.nativeUpdate(DocumentVersionSchema, { documentId: id }, { storageKey: null, wrappedKey: null, kekId: null });
+    await tx.nativeUpdate(DocumentVersionSchema, { documentId: id }, { storageKey: null, previewKey: null, wrappedKey: null, kekId: null });
     await tx.nativeDelete(DocumentShareSchema, { documentId: id });
     await tx.nativeUpdate(DocumentSchema, { id }, { erasedAt: settings.now() });
     audit(tx, actor, doc, 'document.erase', { versions: versions.length });

@@ -29,6 +29,7 @@ export class Migration20261130Documents extends Migration {
       storage_key text null,
       wrapped_key bytea null,
       kek_id text null,
+      preview_key text null,
       uploaded_by uuid not null,
       restored_from int null,
       created_at timestamptz not null default now(),

@@ -112,12 +112,14 @@ export const resolvers: Resolvers = {
     currentVersion: (doc, _, ctx) => current(ctx, doc),
     versions: (doc, _, ctx) => ctx.loaders.versions.load(doc.id),
     downloadUrl: async (doc, _, ctx) => downloadUrlFor(ctx.settings, ctx.viewer, await current(ctx, doc)) ?? '',
+    previewUrl: async (doc, _, ctx) => downloadUrlFor(ctx.settings, ctx.viewer, await current(ctx, doc), 'preview'),
     sharedWith: async (doc, _, ctx) => (canManage(ctx.viewer, doc) || isStaffReader(ctx.viewer) ? (await ctx.loaders.shares.load(doc.id)).map((id) => ({ id })) : []),
   },
   DocumentVersion: {
     uploadedBy: (v) => ({ id: v.uploadedBy }),
     uploadedAt: (v) => v.createdAt,
     downloadUrl: (v, _, ctx) => downloadUrlFor(ctx.settings, ctx.viewer, v),
+    previewUrl: (v, _, ctx) => downloadUrlFor(ctx.settings, ctx.viewer, v, 'preview'),
   },
   User: {
     documents: async (user, _, ctx) => {

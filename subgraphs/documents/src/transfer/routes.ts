@@ -6,7 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import { DomainError, recordAuditNow, requestIdOf, sendGraphQLError, type SubgraphDeps, type Viewer } from '@clinic/service-kit';
 import { receiveUpload, TicketUnusable } from '../library/receive-upload.ts';
 import { DocumentGone } from '../library/store-version.ts';
-import { DOWNLOAD_PATH, DownloadRefused, openDownload } from '../library/downloads.ts';
+import { DOWNLOAD_PATH, DownloadRefused, openDownload, PREVIEW_PATH, type Served } from '../library/downloads.ts';
+import { makePreview } from '../library/previews.ts';
+import { DocumentVersionSchema } from '../entities/document.ts';
 import { UPLOAD_PATH } from '../library/uploads.ts';
 import type { DocumentsSettings } from '../settings.ts';
 import { auditActor, type Actor } from '../actor.ts';
@@ -37,7 +39,7 @@ async function callerOf(deps: SubgraphDeps, req: IncomingMessage, purpose: Trans
     // Someone holding another user's URL: refused, and written down for that user's access report.
     await recordAuditNow(deps.orm.em.fork(), auditActor(actor), {
       action: `document.${purpose}`,
-      resourceType: purpose === 'download' ? 'DocumentVersion' : 'UploadTicket',
+      resourceType: purpose === 'upload' ? 'UploadTicket' : 'DocumentVersion',
       resourceId: claims.subject,
       subjectUserId: claims.userId,
       outcome: 'DENIED',
@@ -74,22 +76,27 @@ export function fileRoutes(deps: SubgraphDeps, settings: DocumentsSettings): Rec
       if (req.method !== 'PUT' && req.method !== 'POST') return sendGraphQLError(res, 405, 'METHOD_NOT_ALLOWED', 'Use PUT');
       const { claims, actor } = await callerOf(deps, req, 'upload', settings);
       const length = req.headers['content-length'] === undefined ? null : Number(req.headers['content-length']);
-      const received = await receiveUpload(deps.orm.em.fork(), actor, settings, { ticketId: claims.subject, userId: claims.userId, body: req, declaredLength: length });
+      const em = deps.orm.em.fork();
+      const received = await receiveUpload(em, actor, settings, { ticketId: claims.subject, userId: claims.userId, body: req, declaredLength: length });
+      // The thumbnail is made once, now; a failure leaves the version without one (the upload stands).
+      const version = await em.findOneOrFail(DocumentVersionSchema, { documentId: received.documentId, version: received.version });
+      await makePreview(em, settings, version).catch((error: unknown) => deps.logger.warn({ err: error, versionId: version.id }, 'preview failed'));
       res.writeHead(201, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(received));
     } catch (error) {
       answerError(res, req, error, deps);
     }
   };
-  const download: Handler = async (req, res) => {
+  const serve = (what: Served): Handler => async (req, res) => {
     try {
       if (req.method !== 'GET') return sendGraphQLError(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET');
-      const { claims, actor } = await callerOf(deps, req, 'download', settings);
-      const opened = await openDownload(deps.orm.em.fork(), actor, settings, claims.subject);
+      const { claims, actor } = await callerOf(deps, req, what, settings);
+      const opened = await openDownload(deps.orm.em.fork(), actor, settings, claims.subject, what);
+      const file = what === 'download';
       res.writeHead(200, {
-        'content-type': opened.version.contentType,
-        'content-length': String(opened.version.size),
-        'content-disposition': contentDisposition(opened.version.fileName),
+        'content-type': file ? opened.version.contentType : 'image/png',
+        ...(file ? { 'content-length': String(opened.version.size) } : {}),
+        'content-disposition': file ? contentDisposition(opened.version.fileName) : 'inline',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
       });
@@ -98,5 +105,5 @@ export function fileRoutes(deps: SubgraphDeps, settings: DocumentsSettings): Rec
       answerError(res, req, error, deps);
     }
   };
-  return { [UPLOAD_PATH]: upload, [DOWNLOAD_PATH]: download };
+  return { [UPLOAD_PATH]: upload, [DOWNLOAD_PATH]: serve('download'), [PREVIEW_PATH]: serve('preview') };
 }

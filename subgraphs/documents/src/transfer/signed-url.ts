@@ -4,8 +4,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface TransferClaims {
-  /** `upload` (the ticket id) or `download` (the version id). */
-  purpose: 'upload' | 'download';
+  /** `upload` (the ticket id), `download` or `preview` (the version id). */
+  purpose: 'upload' | 'download' | 'preview';
   subject: string;
   userId: string;
   expiresAt: number;
