@@ -12,6 +12,7 @@ import { StatusChip } from '../../components/StatusChip.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
 import { useLiveAppointments } from './useLiveAppointments.ts';
 import { RescheduleDialog } from './RescheduleDialog.tsx';
+import { AppointmentDocumentsDialog } from '../documents/AppointmentDocumentsDialog.tsx';
 
 const ACTIVE = new Set(['REQUESTED', 'APPROVED']);
 
@@ -20,6 +21,7 @@ export function MyAppointmentsPage() {
   const { appointments, fetching, error, refetch, setLocalStatus } = useLiveAppointments();
   const [cancelResult, cancel] = useMutation(CancelAppointmentDocument);
   const [moving, setMoving] = useState<(typeof appointments)[number] | null>(null);
+  const [filesOf, setFilesOf] = useState<string | null>(null);
 
   return (
     <>
@@ -67,6 +69,9 @@ export function MyAppointmentsPage() {
                     </TableCell>
                     <TableCell>{a.reason ?? '—'}</TableCell>
                     <TableCell>
+                      <Button size="small" onClick={() => setFilesOf(a.id)}>
+                        {t('documents.open')}
+                      </Button>
                       {ACTIVE.has(a.status) ? (
                         <>
                           <Button size="small" onClick={() => setMoving(a)}>
@@ -94,6 +99,7 @@ export function MyAppointmentsPage() {
           </Table>
         </TableContainer>
       ) : null}
+      <AppointmentDocumentsDialog appointmentId={filesOf} onClose={() => setFilesOf(null)} />
       <RescheduleDialog
         appointment={moving}
         onClose={(done) => {
