@@ -41,31 +41,28 @@ export function sealedSize(size: number): number {
 }
 
 export function encryptStream(key: Buffer): Transform {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  // Bytes not yet sealed; joined with each new chunk once, then cut into frames without copying.
+  let pending: Buffer = Buffer.alloc(0);
   let index = 0;
   let started = false;
-  const take = (bytes: number): Buffer => {
-    const all = Buffer.concat(pending);
-    pending = [all.subarray(bytes)];
-    pendingBytes = all.length - bytes;
-    return all.subarray(0, bytes);
-  };
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       if (!started) {
         this.push(MAGIC);
         started = true;
       }
-      pending.push(chunk);
-      pendingBytes += chunk.length;
+      let buffered = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       // Keep one full frame back: only at the end do we know which frame is the last.
-      while (pendingBytes > FRAME_BYTES) this.push(seal(key, index++, false, take(FRAME_BYTES)));
+      while (buffered.length > FRAME_BYTES) {
+        this.push(seal(key, index++, false, buffered.subarray(0, FRAME_BYTES)));
+        buffered = buffered.subarray(FRAME_BYTES);
+      }
+      pending = Buffer.from(buffered);
       done();
     },
     flush(done: TransformCallback) {
       if (!started) this.push(MAGIC);
-      this.push(seal(key, index, true, take(pendingBytes)));
+      this.push(seal(key, index, true, pending));
       done();
     },
   });
