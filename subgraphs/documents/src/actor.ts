@@ -8,3 +8,6 @@ export interface Actor {
 }
 
 export const auditActor = (actor: Actor): AuditActor => actorOf(actor.viewer, actor.requestId, actor.ip);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string) => UUID.test(value);

@@ -3,7 +3,7 @@
 import { DateTimeScalar, JSONScalar, forbidden, notFound, recordAudit, requireRole, requireUser } from '@clinic/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { DocumentsContext } from '../context.ts';
-import { auditActor } from '../actor.ts';
+import { auditActor, isUuid } from '../actor.ts';
 import { DOCUMENT_TYPES, FORMATS } from '../catalog/document-types.ts';
 import { DocumentSchema, type Document, type DocumentVersion } from '../entities/document.ts';
 import { canManage, isStaffReader, readable } from '../library/access.ts';
@@ -12,7 +12,6 @@ import { downloadUrlFor } from '../library/downloads.ts';
 import { deleteDocument, eraseDocument, restoreVersion } from '../library/versions.ts';
 import { rotateDataKeys } from '../library/key-rotation.ts';
 import { revokeShare, shareDocument } from '../sharing/shares.ts';
-import { isUuid } from './loaders.ts';
 import { appointmentFor, createVisitSummary, generateConfirmation } from '../generation/generate.ts';
 import { intakeFormFor, intakeSchema } from '../intake/forms.ts';
 import { submitIntake } from '../intake/submit-intake.ts';

@@ -1,10 +1,9 @@
 // Per-request DataLoaders: documents, their versions and their shares in one query per batch.
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { isUuid } from '../actor.ts';
 import { DocumentSchema, DocumentShareSchema, DocumentVersionSchema, type Document, type DocumentVersion } from '../entities/document.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 export interface Loaders {
   document: DataLoader<string, Document | null>;

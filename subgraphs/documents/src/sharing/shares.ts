@@ -4,14 +4,12 @@ import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, notFound, recordAudit } from '@clinic/service-kit';
 import { DocumentSchema, DocumentShareSchema, type Document } from '../entities/document.ts';
 import type { DocumentsSettings } from '../settings.ts';
-import { auditActor, type Actor } from '../actor.ts';
+import { auditActor, isUuid, type Actor } from '../actor.ts';
 import { canManage } from '../library/access.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 async function change(em: EntityManager, actor: Actor, documentId: string, doctorId: string, action: string, apply: (tx: EntityManager, doc: Document) => Promise<void>) {
-  if (!UUID.test(documentId)) throw notFound('Document');
-  if (!UUID.test(doctorId)) throw badUserInput('doctorId is not a valid id', { field: 'doctorId' });
+  if (!isUuid(documentId)) throw notFound('Document');
+  if (!isUuid(doctorId)) throw badUserInput('doctorId is not a valid id', { field: 'doctorId' });
   return em.transactional(async (tx) => {
     const doc = await tx.findOne(DocumentSchema, { id: documentId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!doc || !canManage(actor.viewer, doc)) throw notFound('Document');

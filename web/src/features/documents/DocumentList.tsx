@@ -4,9 +4,8 @@ import { useEffect, useState } from 'react';
 import { Box, Button, Card, CardContent, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { useMutation } from 'urql';
 import { useTranslation } from 'react-i18next';
-import { RestoreDocumentVersionDocument, type MyDocumentsQuery } from '../../gql/graphql.ts';
-
-export type DocumentRow = MyDocumentsQuery['myDocuments'][number];
+import { DocumentRowFragmentDoc, RestoreDocumentVersionDocument } from '../../gql/graphql.ts';
+import { useFragment, type FragmentType } from '../../gql/fragment-masking.ts';
 import { useSession } from '../../api/session-react.tsx';
 import { ErrorNotice } from '../../components/Feedback.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
@@ -38,7 +37,8 @@ async function save(url: string, token: string, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(objectUrl), 10_000);
 }
 
-export function DocumentList({ documents, onChanged, canChange }: { documents: DocumentRow[]; onChanged: () => void; canChange: boolean }) {
+export function DocumentList({ documents: masked, onChanged, canChange }: { documents: FragmentType<typeof DocumentRowFragmentDoc>[]; onChanged: () => void; canChange: boolean }) {
+  const documents = useFragment(DocumentRowFragmentDoc, masked);
   const { t, i18n } = useTranslation();
   const { accessToken } = useSession();
   const [restoreResult, restore] = useMutation(RestoreDocumentVersionDocument);
