@@ -115,7 +115,11 @@ test('a partner without availability:read cannot listen to slot changes', async 
 
 test('the relay puts appointment events on the notification, assistant and documents queues, and audit events on the audit queue, without PHI', async () => {
   const at = localToUtc(daysAhead(2), '11:00');
-  const res = await gql<{ requestAppointment: { id: string } }>(h.url, REQUEST, { token: await token(h, randomUUID(), ['PATIENT']), variables: { input: { doctorId, startsAt: at, reason: 'very private words' } } });
+  const documentId = randomUUID();
+  const patientToken = await token(h, randomUUID(), ['PATIENT']);
+  const tooMany = await gql(h.url, REQUEST, { token: patientToken, variables: { input: { doctorId, startsAt: at, documentIds: Array.from({ length: 21 }, () => randomUUID()) } } });
+  expect(tooMany.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  const res = await gql<{ requestAppointment: { id: string } }>(h.url, REQUEST, { token: patientToken, variables: { input: { doctorId, startsAt: at, reason: 'very private words', documentIds: [documentId] } } });
   const id = res.body.data!.requestAppointment.id;
   for (const name of [NOTIFICATIONS_QUEUE, ASSISTANT_QUEUE, DOCUMENTS_QUEUE, AUDIT_QUEUE]) {
     const q = queue(name);
@@ -127,6 +131,9 @@ test('the relay puts appointment events on the notification, assistant and docum
   const job = notifications.find((j) => j.data.payload.appointmentId === id)!;
   expect(job.data.topic).toBe('appointment.requested');
   expect(job.opts.jobId).toBe(job.data.eventId);
+  // The documents service attaches the request's documents (it checks they are the patient's).
+  const forDocuments = (await queue(DOCUMENTS_QUEUE).getJobs()).find((j) => j.data.payload.appointmentId === id)!;
+  expect(forDocuments.data.payload.documentIds).toEqual([documentId]);
 });
 
 test('doctor profiles from identity\'s queue feed the directory, idempotently and in order', async () => {

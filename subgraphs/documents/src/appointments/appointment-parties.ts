@@ -1,7 +1,8 @@
 // Who takes part in each appointment (patient, doctor) and when it is, kept from the appointments
 // service's `appointment.*` events on the `documents-appointments` queue: the appointment's doctor may
-// read the documents attached to it, and confirmations are generated from it. Idempotent and
-// order-safe: an event older than what is stored changes nothing.
+// read the documents attached to it, and confirmations are generated from it. A request's
+// `documentIds` are attached to the appointment: only the patient's own, live, unattached documents.
+// Idempotent and order-safe: an event older than what is stored changes nothing.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { consumeQueue, type Logger, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
 import { z } from 'zod';
@@ -17,6 +18,7 @@ const payload = z.object({
   endsAt: z.string().datetime({ offset: true }),
   consultationType: z.string().min(1).max(80),
   status: z.string().min(1).max(40),
+  documentIds: z.array(z.string().uuid()).max(20).optional(),
 });
 
 export async function applyAppointmentJob(em: EntityManager, job: OutboxJob): Promise<boolean> {
@@ -32,6 +34,13 @@ export async function applyAppointmentJob(em: EntityManager, job: OutboxJob): Pr
      where appointment_parties.source_event_at <= excluded.source_event_at`,
     [p.appointmentId, p.patientId, p.doctorId, p.startsAt, p.endsAt, p.consultationType, p.status, job.createdAt],
   );
+  if (job.topic === 'appointment.requested' && p.documentIds?.length) {
+    await em.execute(
+      `update documents set appointment_id = ?, updated_at = now()
+       where id = any(?::uuid[]) and owner_id = ? and appointment_id is null and deleted_at is null and erased_at is null`,
+      [p.appointmentId, `{${p.documentIds.join(',')}}`, p.patientId],
+    );
+  }
   return true;
 }
 

@@ -128,6 +128,21 @@ describe('doctors', () => {
   });
 });
 
+describe('documents sent with an appointment request', () => {
+  it("are attached when they are the patient's own; another's document stays where it was", async () => {
+    const mine = await upload(h, patientToken, 'REFERRAL', 'mine.pdf', pdfBytes(300));
+    const theirs = await upload(h, strangerToken, 'REFERRAL', 'theirs.pdf', pdfBytes(300));
+    const appointmentId = await addAppointment(h, patient, doctor, 'IN_PERSON', [mine, theirs]);
+    const rows = await h.stack.subgraphs.documents!.orm.em.fork().execute<{ id: string; appointment_id: string | null }[]>(
+      `select id, appointment_id from documents where id in (?, ?)`,
+      [mine, theirs],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.appointment_id]))).toEqual({ [mine]: appointmentId, [theirs]: null });
+    expect(await read(doctorToken, mine)).not.toBeNull();
+    expect(await read(doctorToken, theirs)).toBeNull();
+  });
+});
+
 describe('key rotation', () => {
   it('re-wraps data keys with the new key without touching the stored files; the old key can then go', async () => {
     const bytes = pdfBytes(70_000);

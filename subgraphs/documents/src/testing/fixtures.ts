@@ -53,7 +53,7 @@ export const userToken = (h: DocumentsHarness, sub: string, roles: string[] = ['
   signTestToken(h.keys, { sub, roles, permissions });
 
 /** Tells the service who takes part in an appointment, as the appointments service's event would. */
-export async function addAppointment(h: DocumentsHarness, patientId: string, doctorId: string, consultationType = 'IN_PERSON'): Promise<string> {
+export async function addAppointment(h: DocumentsHarness, patientId: string, doctorId: string, consultationType = 'IN_PERSON', documentIds?: string[]): Promise<string> {
   const appointmentId = randomUUID();
   const startsAt = new Date(Date.UTC(2026, 11, 7, 9, 30));
   await applyAppointmentJob(h.stack.subgraphs.documents!.orm.em.fork(), {
@@ -67,6 +67,7 @@ export async function addAppointment(h: DocumentsHarness, patientId: string, doc
       endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
       consultationType,
       status: 'APPROVED',
+      ...(documentIds ? { documentIds } : {}),
     },
     createdAt: new Date().toISOString(),
   });
