@@ -263,6 +263,7 @@ export const en = {
     previewOf: 'Preview of {{name}}',
     forAppointment: 'Documents for this appointment',
     open: 'Documents',
+    attached: '{{count}} document(s) will be sent with the request.',
   },
   weekday: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
 };

@@ -265,6 +265,7 @@ export const ro: Messages = {
     previewOf: 'Previzualizare {{name}}',
     forAppointment: 'Documentele programării',
     open: 'Documente',
+    attached: '{{count}} document(e) vor fi trimise cu cererea.',
   },
   weekday: ['Luni', 'Marți', 'Miercuri', 'Joi', 'Vineri', 'Sâmbătă', 'Duminică'],
 };
