@@ -51,6 +51,7 @@ export function createDocumentsSubgraph(options: DocumentsOptions = {}): Subgrap
         routes: [{ prefix: 'audit.', queues: [queuePrefix + AUDIT_QUEUE] }],
         logger: deps.logger,
         pollIntervalMs: options.relayPollMs,
+        maintenance: { name: `${queuePrefix}documents-outbox` },
       });
       const parties = startAppointmentPartiesWorker(deps.orm, deps.config.redisUrl, deps.logger, queuePrefix + DOCUMENTS_APPOINTMENTS_QUEUE);
       return async () => {

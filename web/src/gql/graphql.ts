@@ -108,6 +108,8 @@ export type RequestAppointmentInput = {
   category?: AppointmentCategory | null | undefined;
   consultationType?: string | null | undefined;
   doctorId: string | number;
+  /** The patient's documents to attach (ids from the documents service's createUpload; at most 20). */
+  documentIds?: Array<string | number> | null | undefined;
   /** Staff booking for a patient. */
   patientId?: string | number | null | undefined;
   /** Optional message to the doctor (at most 2000 characters). */

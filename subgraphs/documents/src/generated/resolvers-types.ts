@@ -29,6 +29,18 @@ export type Appointment = {
   id: Scalars['ID']['output'];
 };
 
+/** An event a service could not deliver after its last attempt (kept for an admin to retry). */
+export type DeadOutboxEvent = {
+  __typename?: 'DeadOutboxEvent';
+  aggregateKey?: Maybe<Scalars['String']['output']>;
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deadAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  topic: Scalars['String']['output'];
+};
+
 /** A patient's file, e.g. a lab result, with every version ever uploaded. */
 export type Document = {
   __typename?: 'Document';
@@ -114,6 +126,8 @@ export type Mutation = {
   createVisitSummary: Document;
   /** Hides a document you own (its versions are kept). */
   deleteDocument: Scalars['Boolean']['output'];
+  /** Admin: deliver a dead documents event again, with fresh attempts. */
+  documentsRetryDeadEvent: Scalars['Boolean']['output'];
   /** Removes every stored byte of a document for good (admins; documents:erase); the audit trail stays. */
   eraseDocument: Scalars['Boolean']['output'];
   /** A PDF confirmation of an appointment you take part in, attached to it (times in timeZone, default Europe/Bucharest). */
@@ -154,6 +168,11 @@ export type MutationCreateVisitSummaryArgs = {
 
 
 export type MutationDeleteDocumentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDocumentsRetryDeadEventArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -199,6 +218,8 @@ export type Query = {
   __typename?: 'Query';
   document?: Maybe<Document>;
   documentTypes: Array<DocumentTypeRule>;
+  /** Admin: documents events that gave up after their last delivery attempt, newest first. */
+  documentsDeadEvents: Array<DeadOutboxEvent>;
   /** The pre-appointment form for an appointment you take part in. */
   intakeForm: IntakeForm;
   myDocuments: Array<Document>;
@@ -207,6 +228,11 @@ export type Query = {
 
 export type QueryDocumentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryDocumentsDeadEventsArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -343,9 +369,10 @@ export type ResolversTypes = ResolversObject<{
   Appointment: ResolverTypeWrapper<AppointmentRefRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  Document: ResolverTypeWrapper<DocumentRow>;
+  DeadOutboxEvent: ResolverTypeWrapper<DeadOutboxEvent>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Document: ResolverTypeWrapper<DocumentRow>;
   DocumentType: DocumentType;
   DocumentTypeRule: ResolverTypeWrapper<DocumentTypeRuleRow>;
   DocumentVersion: ResolverTypeWrapper<DocumentVersionRow>;
@@ -364,9 +391,10 @@ export type ResolversParentTypes = ResolversObject<{
   Appointment: AppointmentRefRow;
   ID: Scalars['ID']['output'];
   DateTime: Scalars['DateTime']['output'];
-  Document: DocumentRow;
+  DeadOutboxEvent: DeadOutboxEvent;
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
+  Document: DocumentRow;
   DocumentTypeRule: DocumentTypeRuleRow;
   DocumentVersion: DocumentVersionRow;
   IntakeForm: IntakeForm;
@@ -387,6 +415,16 @@ export type AppointmentResolvers<ContextType = Context, ParentType extends Resol
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeadOutboxEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeadOutboxEvent'] = ResolversParentTypes['DeadOutboxEvent']> = ResolversObject<{
+  aggregateKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deadAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
 
 export type DocumentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Document'] = ResolversParentTypes['Document'], FederationReferenceType extends FederationReferenceTypes['Document'] = FederationReferenceTypes['Document']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Document']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -441,6 +479,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createVersionUpload?: Resolver<ResolversTypes['UploadGrant'], ParentType, ContextType, RequireFields<MutationCreateVersionUploadArgs, 'documentId' | 'fileName' | 'size'>>;
   createVisitSummary?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationCreateVisitSummaryArgs, 'appointmentId' | 'language' | 'summary'>>;
   deleteDocument?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDocumentArgs, 'id'>>;
+  documentsRetryDeadEvent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDocumentsRetryDeadEventArgs, 'id'>>;
   eraseDocument?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationEraseDocumentArgs, 'id'>>;
   generateAppointmentConfirmation?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationGenerateAppointmentConfirmationArgs, 'appointmentId' | 'language'>>;
   restoreDocumentVersion?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationRestoreDocumentVersionArgs, 'documentId' | 'version'>>;
@@ -453,6 +492,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
   documentTypes?: Resolver<Array<ResolversTypes['DocumentTypeRule']>, ParentType, ContextType>;
+  documentsDeadEvents?: Resolver<Array<ResolversTypes['DeadOutboxEvent']>, ParentType, ContextType, RequireFields<QueryDocumentsDeadEventsArgs, 'limit'>>;
   intakeForm?: Resolver<ResolversTypes['IntakeForm'], ParentType, ContextType, RequireFields<QueryIntakeFormArgs, 'appointmentId' | 'language'>>;
   myDocuments?: Resolver<Array<ResolversTypes['Document']>, ParentType, ContextType, Partial<QueryMyDocumentsArgs>>;
 }>;
@@ -474,6 +514,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Appointment?: AppointmentResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeadOutboxEvent?: DeadOutboxEventResolvers<ContextType>;
   Document?: DocumentResolvers<ContextType>;
   DocumentTypeRule?: DocumentTypeRuleResolvers<ContextType>;
   DocumentVersion?: DocumentVersionResolvers<ContextType>;

@@ -1,6 +1,6 @@
 // Thin resolvers: check who is asking, call the domain, map the result. Every document that leaves this
 // subgraph went through `readable` (access) and was written to the audit log as read.
-import { DateTimeScalar, JSONScalar, forbidden, notFound, recordAudit, requireRole, requireUser } from '@clinic/service-kit';
+import { DateTimeScalar, JSONScalar, forbidden, outboxAdminResolvers, notFound, recordAudit, requireRole, requireUser } from '@clinic/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { DocumentsContext } from '../context.ts';
 import { auditActor, isUuid } from '../actor.ts';
@@ -40,11 +40,13 @@ async function current(ctx: DocumentsContext, doc: Document): Promise<DocumentVe
 }
 
 const live = { deletedAt: null, erasedAt: null };
+const outboxAdmin = outboxAdminResolvers('documents');
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   JSON: JSONScalar,
   Query: {
+    ...outboxAdmin.Query,
     documentTypes: () => [...DOCUMENT_TYPES],
     document: (_, { id }, ctx) => {
       requireUser(ctx.viewer);
@@ -63,6 +65,7 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
+    ...outboxAdmin.Mutation,
     createUpload: (_, args, ctx) => grantUpload(ctx.em, ctx.actor, ctx.settings, args),
     createVersionUpload: (_, args, ctx) => grantVersionUpload(ctx.em, ctx.actor, ctx.settings, args),
     restoreDocumentVersion: (_, { documentId, version }, ctx) => {
