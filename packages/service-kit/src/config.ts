@@ -83,12 +83,23 @@ function parsePort(raw: string | undefined, fallback: number, name: string): num
   return port;
 }
 
-function parseNodeEnv(raw: string | undefined): ServiceConfig['nodeEnv'] {
-  const value = raw ?? 'development';
+/**
+ * NODE_ENV unset means production: development conveniences (a known router secret, the developer inbox,
+ * Sandbox, introspection) exist only when asked for by name (`npm start` asks for development).
+ */
+export function parseNodeEnv(raw: string | undefined): ServiceConfig['nodeEnv'] {
+  const value = raw || 'production';
   if (value !== 'development' && value !== 'production' && value !== 'test') {
     throw new ConfigError(`NODE_ENV must be development, production or test (got "${value}")`);
   }
   return value;
+}
+
+/** The router's shared secret: required unless development or test was asked for explicitly. */
+export function requireRouterSecret(env: Env, nodeEnv: ServiceConfig['nodeEnv']): string {
+  const secret = env.ROUTER_SECRET || (nodeEnv === 'production' ? '' : 'dev-router-secret');
+  if (!secret) throw new ConfigError('ROUTER_SECRET is required in production (NODE_ENV unset means production)');
+  return secret;
 }
 
 export function loadAuthConfig(env: Env): AuthConfig {
@@ -118,21 +129,22 @@ export function loadAuthConfig(env: Env): AuthConfig {
 
 export function loadServiceConfig(service: string, defaultPort: number, env: Env = process.env): ServiceConfig {
   const nodeEnv = parseNodeEnv(env.NODE_ENV);
-  const routerSecret = env.ROUTER_SECRET ?? (nodeEnv === 'production' ? '' : 'dev-router-secret');
-  if (!routerSecret) throw new ConfigError('ROUTER_SECRET is required in production');
   const poolMax = env.DB_POOL_MAX === undefined ? 10 : Number(env.DB_POOL_MAX);
   if (!Number.isInteger(poolMax) || poolMax < 1) throw new ConfigError(`DB_POOL_MAX must be a positive integer (got "${env.DB_POOL_MAX}")`);
   const dbSchema = env.DB_SCHEMA ?? service;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) throw new ConfigError(`DB_SCHEMA must be a lowercase identifier (got "${dbSchema}")`);
+  const port = parsePort(env.PORT, defaultPort, 'PORT');
+  const databaseUrl = parseDatabaseUrl(env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+  const redisUrl = parseRedisUrl(env.REDIS_URL);
   return {
     service,
-    port: parsePort(env.PORT, defaultPort, 'PORT'),
+    port,
     nodeEnv,
-    databaseUrl: parseDatabaseUrl(env.DATABASE_URL ?? DEFAULT_DATABASE_URL),
+    databaseUrl,
     dbSchema,
     dbPoolMax: poolMax,
-    redisUrl: parseRedisUrl(env.REDIS_URL),
-    routerSecret,
+    redisUrl,
+    routerSecret: requireRouterSecret(env, nodeEnv),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
     auth: loadAuthConfig(env),
     identityUrl: env.IDENTITY_URL || null,

@@ -18,3 +18,4 @@ export * from './event-queue.ts';
 export * from './subscriptions.ts';
 export * from './azure-users.ts';
 export * from './scalars.ts';
+export * from './revocation.ts';

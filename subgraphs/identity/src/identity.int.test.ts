@@ -4,7 +4,7 @@
 import { authenticator } from 'otplib';
 import { Queue } from 'bullmq';
 import { TEST_REDIS_URL } from '@clinic/service-kit/testing';
-import { startIdentityStack, seedUser, signIn, gql, eventually, auditRows, identityEm, SIGN_IN, type IdentityStack } from './testing/stack.ts';
+import { startIdentityStack, seedUser, signIn, gql, eventually, auditRows, identityEm, readDevInbox, SIGN_IN, type IdentityStack } from './testing/stack.ts';
 import { query } from './db.ts';
 
 let s: IdentityStack;
@@ -165,8 +165,8 @@ test('password reset: single-use link from the developer inbox; the event carrie
   await register('forgot@example.test');
   const res = await gql(s.url, 'mutation { requestPasswordReset(email: "forgot@example.test") }');
   expect(res.body.data).toEqual({ requestPasswordReset: true });
-  const inbox = (await (await fetch(new URL('/auth/dev/inbox', s.url))).json()) as { messages: { to: string; link: string }[] };
-  const link = inbox.messages.find((m) => m.to === 'forgot@example.test')!.link;
+  const inbox = await readDevInbox(s, admin.accessToken);
+  const link = inbox.find((m) => m.to === 'forgot@example.test')!.link;
   const token = new URL(link).searchParams.get('token')!;
   const RESET = 'mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }';
   expect((await gql(s.url, RESET, { variables: { t: token, p: 'weak' } })).body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

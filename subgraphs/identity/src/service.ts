@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { KeyLike } from 'jose';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AUDIT_QUEUE, OutboxEventSchema, startOutboxRelay, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { AUDIT_QUEUE, OutboxEventSchema, createRevocationList, startOutboxRelay, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { UserSchema } from './entities/user.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -67,6 +67,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
         queues,
         publicUrl: env.PUBLIC_URL ?? 'http://localhost:5173',
         devInbox,
+        revocations: kitDeps!.revocations ?? createRevocationList(null),
         azureProvisioning: env.AZURE_AD_PROVISIONING === 'link-only' ? 'link-only' : 'link-or-provision',
       };
     })();
@@ -95,6 +96,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
     resolveAzureUser: (tid, oid) => resolveAzureUserFromTables(orm().em.fork(), tid, oid),
     background: async (deps) => {
       kitDeps ??= deps;
+      await identity(); // a missing production key stops the start here, not on the first sign-in
       await ensureBootstrapAdmin(deps.orm.em.fork(), env, deps.logger);
       const worker = startAuditWorker(deps.orm, deps.config.redisUrl, queues.audit, deps.logger);
       const relay = startOutboxRelay({

@@ -7,7 +7,7 @@ import { inTransaction, query, queryOne } from '../db.ts';
 import type { IdentityDeps } from './deps.ts';
 import { hashPassword, verifyPassword, randomSecret, sha256 } from './passwords.ts';
 import { grantsOf, assertRolesExist } from './roles.ts';
-import { openSession, rotateRefreshToken, revokeAllSessions } from './sessions.ts';
+import { openSession, rotateRefreshToken, revokeAllSessions, sessionRevocations } from './sessions.ts';
 import { ipIsBlocked, recordFailure, recordSuccess } from './security.ts';
 import { issueAccessToken, issueMfaChallenge, verifyMfaChallenge } from './tokens.ts';
 import { verifySecondFactor } from './mfa.ts';
@@ -137,6 +137,7 @@ export async function refresh(em: EntityManager, deps: IdentityDeps, refreshToke
   return commitThenThrow<AuthTokens | Error>(em, async (tx) => {
     const rotated = await rotateRefreshToken(tx, refreshToken, meta.ip);
     if (rotated.kind === 'reused') {
+      await deps.revocations.revoke(sessionRevocations([rotated.sessionId]));
       audit(tx, rotated.userId, meta, { action: 'auth.refresh', outcome: 'DENIED', resourceType: 'Session', resourceId: rotated.sessionId, detail: { reason: 'TOKEN_REUSE' } });
       return unauthenticated('This refresh token was already used; the session has been ended for safety');
     }
@@ -147,7 +148,7 @@ export async function refresh(em: EntityManager, deps: IdentityDeps, refreshToke
   });
 }
 
-export async function changePassword(em: EntityManager, userId: string, sessionId: string | null, current: string, next: string, meta: RequestMeta): Promise<void> {
+export async function changePassword(em: EntityManager, deps: IdentityDeps, userId: string, sessionId: string | null, current: string, next: string, meta: RequestMeta): Promise<void> {
   await commitThenThrow<undefined | Error>(em, async (tx) => {
     const user = await queryOne<{ hash: string | null; email: string }>(tx, `select password_hash as hash, email from users where id = ?`, [userId]);
     if (!user || !(await verifyPassword(user.hash, current))) {
@@ -156,7 +157,7 @@ export async function changePassword(em: EntityManager, userId: string, sessionI
     }
     v.newPassword(next, user.email);
     await query(tx, `update users set password_hash = ?, updated_at = now() where id = ?`, [await hashPassword(next), userId]);
-    await revokeAllSessions(tx, userId, 'PASSWORD_CHANGED', sessionId);
+    await revokeAllSessions(tx, userId, 'PASSWORD_CHANGED', sessionId, deps.revocations);
     audit(tx, userId, meta, { action: 'auth.change_password', outcome: 'SUCCESS' });
     return undefined;
   });
@@ -177,7 +178,7 @@ export async function requestPasswordReset(em: EntityManager, deps: IdentityDeps
   });
 }
 
-export async function resetPassword(em: EntityManager, token: string, next: string, meta: RequestMeta): Promise<void> {
+export async function resetPassword(em: EntityManager, deps: IdentityDeps, token: string, next: string, meta: RequestMeta): Promise<void> {
   if (token.length > 200) throw badUserInput('The reset link is invalid', { field: 'token' });
   v.newPassword(next);
   await commitThenThrow<undefined | Error>(em, async (tx) => {
@@ -191,7 +192,7 @@ export async function resetPassword(em: EntityManager, token: string, next: stri
     if (!claimed) return badUserInput('The reset link is invalid, used or expired', { field: 'token' });
     v.newPassword(next, claimed.email); // throws: the transaction rolls back and the link stays usable
     await query(tx, `update users set password_hash = ?, failed_sign_ins = 0, locked_until = null, updated_at = now() where id = ?`, [await hashPassword(next), claimed.userId]);
-    await revokeAllSessions(tx, claimed.userId, 'PASSWORD_RESET');
+    await revokeAllSessions(tx, claimed.userId, 'PASSWORD_RESET', null, deps.revocations);
     audit(tx, claimed.userId, meta, { action: 'auth.password_reset', outcome: 'SUCCESS' });
     return undefined;
   });

@@ -1,5 +1,6 @@
 // What the identity domain needs besides a unit of work: the token issuer, where its events go, and the
 // developer inbox (non-production only) that shows links the notifications service would otherwise send.
+import type { RevocationList } from '@clinic/service-kit';
 import type { TokenIssuer } from './tokens.ts';
 
 export interface IdentityQueues {
@@ -25,6 +26,8 @@ export interface IdentityDeps {
   publicUrl: string;
   /** Non-production only: messages a real deployment delivers through notifications. */
   devInbox: DevInboxMessage[] | null;
+  /** Where ended sessions, deactivated users and revoked partners are announced to every verifier. */
+  revocations: RevocationList;
   /** Provision unknown Microsoft accounts as patients, or only link to existing users by verified e-mail. */
   azureProvisioning: 'link-or-provision' | 'link-only';
 }

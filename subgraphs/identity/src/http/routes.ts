@@ -1,9 +1,9 @@
 // identity's HTTP routes beside /graphql: the JWKS (public, proxied by the router at /.well-known/*),
-// the developer inbox (non-production only, at /auth/dev/inbox through the router), and the internal
+// the developer inbox (development/test only, signed-in ADMIN only, at /auth/dev/inbox through the router), and the internal
 // Azure-user lookup other services use (router secret required; never proxied).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AZURE_USER_PATH, hasRouterSecret, sendJson, type SubgraphDeps } from '@clinic/service-kit';
+import { AZURE_USER_PATH, hasRole, hasRouterSecret, sendJson, type SubgraphDeps } from '@clinic/service-kit';
 import type { IdentityDeps } from '../domain/deps.ts';
 import type { SigningKey } from '../domain/keys.ts';
 import { resolveAzureUserFromTables } from '../domain/azure.ts';
@@ -58,7 +58,11 @@ export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<Ident
     ...microsoftRoutes(deps, identity, orm, env),
   };
   if (deps.config.nodeEnv !== 'production') {
-    routes[DEV_INBOX_PATH] = async (_req, res) => {
+    // The inbox holds live reset links: only a signed-in administrator may read it.
+    routes[DEV_INBOX_PATH] = async (req, res) => {
+      const viewer = await deps.verifier.verify(req.headers.authorization).catch(() => null);
+      if (!viewer || viewer.kind === 'anonymous') return sendJson(res, 401, { error: 'unauthenticated' }, { 'www-authenticate': 'Bearer', 'cache-control': 'no-store' });
+      if (!hasRole(viewer, 'ADMIN')) return sendJson(res, 403, { error: 'forbidden' }, { 'cache-control': 'no-store' });
       const { devInbox } = await identity();
       sendJson(res, 200, { messages: devInbox ?? [] }, { 'cache-control': 'no-store' });
     };

@@ -43,6 +43,19 @@ export async function signIn(s: IdentityStack, email: string, password: string):
   return { accessToken: a.accessToken, refreshToken: a.refreshToken, userId: a.user.id };
 }
 
+export interface DevInboxMessage {
+  to: string;
+  subject: string;
+  link: string;
+}
+
+/** The developer inbox through the router (a signed-in ADMIN's token). */
+export async function readDevInbox(s: IdentityStack, adminToken: string): Promise<DevInboxMessage[]> {
+  const res = await fetch(new URL('/auth/dev/inbox', s.url), { headers: { authorization: `Bearer ${adminToken}` } });
+  if (res.status !== 200) throw new Error(`dev inbox answered ${res.status}`);
+  return ((await res.json()) as { messages: DevInboxMessage[] }).messages;
+}
+
 /** Polls until the condition holds (audit rows arrive through the outbox relay and the BullMQ worker). */
 export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 8_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
