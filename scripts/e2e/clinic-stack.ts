@@ -4,7 +4,7 @@
 // names carry a per-run prefix so parallel runs never consume each other's jobs.
 import { randomBytes } from 'node:crypto';
 import { createTestKeys } from '@clinic/service-kit/testing';
-import { AUDIT_QUEUE } from '@clinic/service-kit';
+import { AUDIT_QUEUE, CARE_EVENTS_QUEUE } from '@clinic/service-kit';
 import { startStack, type Stack } from '../../router/src/testing/harness.ts';
 import { createIdentitySubgraph } from '../../subgraphs/identity/src/service.ts';
 import { createAppointmentsSubgraph } from '../../subgraphs/appointments/src/service.ts';
@@ -22,7 +22,12 @@ export async function startClinic(admin: { email: string; password: string }): P
   const queuePrefix = `e2e${randomBytes(4).toString('hex')}-`;
   const identity = createIdentitySubgraph({
     signingKey: { kid: keys.kid, privateKey: keys.privateKey },
-    queues: { audit: queuePrefix + AUDIT_QUEUE, doctors: queuePrefix + DOCTORS_QUEUE, notifications: `${queuePrefix}notifications-identity` },
+    queues: {
+      audit: queuePrefix + AUDIT_QUEUE,
+      doctors: queuePrefix + DOCTORS_QUEUE,
+      notifications: `${queuePrefix}notifications-identity`,
+      care: queuePrefix + CARE_EVENTS_QUEUE,
+    },
     env: { ...process.env, IDENTITY_ADMIN_EMAIL: admin.email, IDENTITY_ADMIN_PASSWORD: admin.password },
   });
   const appointments = createAppointmentsSubgraph({ queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });

@@ -7,6 +7,7 @@ import { query, queryOne, json } from '../db.ts';
 import { hashPassword, verifyPassword, randomSecret } from './passwords.ts';
 import { issuePartnerToken, type IssuedToken, type TokenIssuer } from './tokens.ts';
 import { text } from './validation.ts';
+import type { HashGate } from './hash-gate.ts';
 
 /** What partners may be granted: read-only scopes. */
 export const PARTNER_SCOPES = ['availability:read', 'doctors:read'];
@@ -44,14 +45,21 @@ export async function revokePartnerClient(em: EntityManager, id: string, revocat
   return done;
 }
 
-export async function partnerToken(em: EntityManager, tokens: TokenIssuer, clientId: string, secret: string): Promise<IssuedToken & { scopes: string[] }> {
+export async function partnerToken(
+  em: EntityManager,
+  tokens: TokenIssuer,
+  clientId: string,
+  secret: string,
+  gate?: { hashes: HashGate; client: string },
+): Promise<IssuedToken & { scopes: string[] }> {
   if (clientId.length > 64 || secret.length > 200) throw unauthenticated('Client credentials are wrong');
   const client = await queryOne<{ hash: string; scopes: string[]; revokedAt: Date | null }>(
     em,
     `select secret_hash as hash, scopes, revoked_at as "revokedAt" from partner_clients where id = ?`,
     [clientId],
   );
-  const ok = await verifyPassword(client?.hash ?? null, secret);
+  const verify = () => verifyPassword(client?.hash ?? null, secret);
+  const ok = gate ? await gate.hashes.run(gate.client, verify) : await verify();
   if (!client || !ok || client.revokedAt) throw unauthenticated('Client credentials are wrong');
   return { ...(await issuePartnerToken(tokens, clientId, client.scopes)), scopes: client.scopes };
 }

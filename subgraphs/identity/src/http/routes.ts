@@ -18,6 +18,9 @@ export const TOKEN_PATH = '/auth/token';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+/** The end client as the router's proxy reports it (identity is reached only through the router). */
+const clientIpOf = (req: IncomingMessage): string | null => String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() || req.socket.remoteAddress || null;
+
 export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<IdentityDeps & { key: SigningKey }>, orm: () => MikroORM, env: Record<string, string | undefined>): Record<string, Route> {
   const routes: Record<string, Route> = {
     [JWKS_PATH]: async (_req, res) => {
@@ -48,10 +51,13 @@ export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<Ident
       const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
       if (basic?.[1]) [clientId = '', secret = ''] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
       try {
-        const issued = await partnerToken(orm().em.fork(), (await identity()).tokens, decodeURIComponent(clientId), decodeURIComponent(secret));
+        const deps = await identity();
+        const client = `ip:${clientIpOf(req) ?? 'unknown'}`;
+        const issued = await partnerToken(orm().em.fork(), deps.tokens, decodeURIComponent(clientId), decodeURIComponent(secret), { hashes: deps.hashes, client });
         const expiresIn = Math.round((issued.expiresAt.getTime() - Date.now()) / 1000);
         sendJson(res, 200, { access_token: issued.token, token_type: 'Bearer', expires_in: expiresIn, scope: issued.scopes.join(' ') }, { 'cache-control': 'no-store' });
-      } catch {
+      } catch (error) {
+        if ((error as { extensions?: { code?: string } }).extensions?.code === 'RATE_LIMITED') return sendJson(res, 429, { error: 'slow_down' }, { 'retry-after': '1' });
         sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic' });
       }
     },

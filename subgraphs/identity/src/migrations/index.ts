@@ -2,9 +2,11 @@
 import { outboxMigration, type MigrationObject } from '@clinic/service-kit';
 import { Migration20261124Users } from './m20261124-users.ts';
 import { Migration20261124Accounts } from './m20261124-accounts.ts';
+import { Migration20261130Security } from './m20261130-security.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'm20261124-users', class: Migration20261124Users },
   outboxMigration,
   { name: 'm20261124-accounts', class: Migration20261124Accounts },
+  { name: 'm20261130-security', class: Migration20261130Security },
 ];

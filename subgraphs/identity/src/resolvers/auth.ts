@@ -78,15 +78,12 @@ export const authMutations: MutationResolvers = {
   },
   disableMfa: async (_p, { code }, ctx) => {
     const viewer = requireUser(ctx.viewer);
-    return inTransaction(ctx.em, async (tx) => {
-      if (!(await mfa.verifySecondFactor(tx, viewer.userId, code))) throw badUserInput('The code is wrong', { field: 'code' });
-      await mfa.disable(tx, viewer.userId);
-      recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.mfa_disabled', resourceType: 'User', resourceId: viewer.userId, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
-      return true;
-    });
+    await auth.disableMfa(ctx.em, { ...actorOf(viewer, ctx.requestId, ctx.ip), actorId: viewer.userId }, code);
+    return true;
   },
   partnerToken: async (_p, { clientId, clientSecret }, ctx) => {
-    const issued = await partnerToken(ctx.em, (await ctx.identity()).tokens, clientId, clientSecret);
+    const deps = await ctx.identity();
+    const issued = await partnerToken(ctx.em, deps.tokens, clientId, clientSecret, { hashes: deps.hashes, client: `ip:${ctx.ip ?? 'unknown'}` });
     return { accessToken: issued.token, expiresAt: issued.expiresAt, scope: issued.scopes.join(' ') };
   },
 };
