@@ -5,7 +5,7 @@
 // cache (CACHE_MS) that the published message updates at once, and the router closes the WebSockets of a
 // revoked session (4401). Without Redis (the embedded single-process start) one in-process list serves all.
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
 import type { Viewer } from './auth.ts';
 import { createRedis } from './pubsub.ts';
@@ -110,8 +110,9 @@ function createLocalRevocationList(): RevocationList {
 export function createRevocationList(redisUrl: string | null, opts: { logger?: Logger; name?: string } = {}): RevocationList {
   if (!redisUrl) return createLocalRevocationList();
   const name = opts.name ?? 'service';
-  // Fail fast: a sign-out must not hang while Redis is away, and a check must not stall every request.
-  const client: Redis = createRedis(redisUrl, `${name}-revocations`, { failFast: true });
+  // Commands wait for the connection (a process just started checks too) but never long: a sign-out must
+  // not hang while Redis is away, and a check must not stall every request.
+  const client = new Redis(redisUrl, { connectionName: `${name}-revocations`, maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: true });
   client.on('error', () => {});
   let subscriber: Redis | null = null;
   const events = new EventEmitter().setMaxListeners(0);
