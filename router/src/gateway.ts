@@ -47,6 +47,20 @@ export class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
       if (context.clientIp) headers.set('x-forwarded-for', context.clientIp);
     }
   }
+
+  /**
+   * A subgraph answers 400 when a value the router passed through unread cannot be read there (a custom
+   * scalar such as a DateTime without its offset, as a variable or inline): that is the caller's input, so
+   * it goes back as the subgraph's own message with BAD_USER_INPUT, not as an opaque "400: Bad Request"
+   * that the router would report as an internal error.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    if (response.status !== 400) return super.errorFromResponse(response);
+    const body = (await this.parseBody(response).catch(() => null)) as { errors?: { message?: unknown }[] } | string | null;
+    const message = typeof body === 'object' ? body?.errors?.[0]?.message : undefined;
+    if (typeof message === 'string') return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+    return new GraphQLError(`${response.status}: ${response.statusText}`);
+  }
 }
 
 export function subgraphUrl(config: RouterConfig, name: string, url: string | undefined): string {

@@ -20,3 +20,4 @@ export * from './azure-users.ts';
 export * from './scalars.ts';
 export * from './revocation.ts';
 export * from './care-events.ts';
+export * from './time-zones.ts';

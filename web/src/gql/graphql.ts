@@ -109,11 +109,18 @@ export type ScheduleExceptionInput = {
   consultationType?: string | null | undefined;
   /** Null: a clinic-wide holiday (administrators only). */
   doctorId?: string | number | null | undefined;
-  endsAt: string;
+  endDate?: string | null | undefined;
+  endsAt?: string | null | undefined;
   kind: ScheduleExceptionKind;
   label?: string | null | undefined;
   slotMinutes?: number | null | undefined;
-  startsAt: string;
+  /**
+   * …or local dates, yyyy-MM-dd inclusive (BREAK, DAY_OFF, HOLIDAY): whole days in the doctor's zone, or in
+   * each doctor's own zone for a clinic-wide holiday. endDate defaults to startDate.
+   */
+  startDate?: string | null | undefined;
+  /** Either instants (startsAt and endsAt)… */
+  startsAt?: string | null | undefined;
 };
 
 export type ScheduleExceptionKind =
@@ -132,10 +139,15 @@ export type ScheduleRuleInput = {
   doctorId: string | number;
   endTime: string;
   kind: ScheduleRuleKind;
-  /** RRULE without DTSTART/UNTIL (RECURRING), e.g. FREQ=MONTHLY;BYDAY=1MO. */
+  /** RRULE without DTSTART/UNTIL/TZID/BYHOUR/BYMINUTE/BYSECOND (RECURRING), e.g. FREQ=MONTHLY;BYDAY=1MO: it picks dates. */
   rrule?: string | null | undefined;
   slotMinutes: number;
-  /** Local time in the doctor's zone, HH:mm. */
+  /**
+   * Local times in the doctor's zone, HH:mm. An end at or before the start runs past midnight (22:00–02:00);
+   * an end of 24:00 is the end of the day. On daylight-saving days a time in the repeated hour starts at its
+   * first occurrence and ends at the occurrence that keeps the window's real length closest to its
+   * wall-clock length; a time the clock skips is the instant of the jump.
+   */
   startTime: string;
   /** Local date, yyyy-MM-dd. */
   validFrom: string;
@@ -169,7 +181,10 @@ export type SlotSearchInput = {
   from: string;
   language?: string | null | undefined;
   specialisation?: string | null | undefined;
-  /** IANA zone for the local times in the answer (the viewer's); UTC by default. */
+  /**
+   * IANA zone name for the local times in the answer (the viewer's), spelled as IANA spells it
+   * (case-sensitive, e.g. America/New_York); UTC by default. Offsets such as +05:30 are refused.
+   */
   timeZone?: string | null | undefined;
   to: string;
 };

@@ -1,4 +1,5 @@
-// A doctor's availability: recurring rules in the doctor's local time, and dated exceptions in UTC.
+// A doctor's availability: recurring rules in the doctor's local time, and dated exceptions (as UTC instants,
+// or as local dates read in each doctor's zone).
 import { EntitySchema } from '@mikro-orm/postgresql';
 import type { RuleShape } from '../schedules/weekly-rule.ts';
 import type { ExceptionKind } from '../schedules/free-slots.ts';
@@ -42,6 +43,9 @@ export interface ScheduleException {
   kind: ExceptionKind;
   startsAt: Date;
   endsAt: Date;
+  /** Local dates (yyyy-MM-dd, inclusive) when given by date; startsAt/endsAt then bound them. */
+  startDate: string | null;
+  endDate: string | null;
   slotMinutes: number | null;
   consultationType: string | null;
   /** Staff-facing label ("conference", "public holiday"); not PHI. */
@@ -59,6 +63,8 @@ export const ScheduleExceptionSchema = new EntitySchema<ScheduleException>({
     kind: { type: 'string' },
     startsAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'starts_at' },
     endsAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'ends_at' },
+    startDate: { type: 'string', fieldName: 'start_date', nullable: true },
+    endDate: { type: 'string', fieldName: 'end_date', nullable: true },
     slotMinutes: { type: 'integer', fieldName: 'slot_minutes', nullable: true },
     consultationType: { type: 'string', fieldName: 'consultation_type', nullable: true },
     label: { type: 'string', nullable: true },

@@ -19,7 +19,10 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
-  /** An instant in time, ISO-8601 in UTC. */
+  /**
+   * An instant. Input: RFC 3339 with an offset or Z (2027-03-28T09:30:00+03:00, 2027-03-28T06:30:00Z); a time
+   * without an offset or an impossible date is refused (BAD_USER_INPUT). Output: ISO-8601 in UTC.
+   */
   DateTime: { input: Date; output: Date | string; }
   _FieldSet: { input: unknown; output: unknown; }
 };
@@ -44,7 +47,7 @@ export type Appointment = {
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   history: Array<AppointmentEvent>;
   id: Scalars['ID']['output'];
-  /** Start in the given IANA zone (the viewer's), ISO-8601 with offset. */
+  /** Start in the given IANA zone (the viewer's, case-sensitive IANA name), ISO-8601 with offset. */
   localStartsAt: Scalars['String']['output'];
   patient: User;
   priority: Scalars['Int']['output'];
@@ -337,11 +340,15 @@ export type ScheduleException = {
   __typename?: 'ScheduleException';
   consultationType?: Maybe<Scalars['String']['output']>;
   doctorId?: Maybe<Scalars['ID']['output']>;
+  endDate?: Maybe<Scalars['String']['output']>;
   endsAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   kind: ScheduleExceptionKind;
   label?: Maybe<Scalars['String']['output']>;
   slotMinutes?: Maybe<Scalars['Int']['output']>;
+  /** Given by local dates (inclusive, yyyy-MM-dd): whole days in the doctor's zone (each doctor's own for the clinic). */
+  startDate?: Maybe<Scalars['String']['output']>;
+  /** The instants it covers (for a clinic-wide holiday given by date: the span covering every zone). */
   startsAt: Scalars['DateTime']['output'];
 };
 
@@ -349,11 +356,18 @@ export type ScheduleExceptionInput = {
   consultationType?: InputMaybe<Scalars['String']['input']>;
   /** Null: a clinic-wide holiday (administrators only). */
   doctorId?: InputMaybe<Scalars['ID']['input']>;
-  endsAt: Scalars['DateTime']['input'];
+  endDate?: InputMaybe<Scalars['String']['input']>;
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
   kind: ScheduleExceptionKind;
   label?: InputMaybe<Scalars['String']['input']>;
   slotMinutes?: InputMaybe<Scalars['Int']['input']>;
-  startsAt: Scalars['DateTime']['input'];
+  /**
+   * …or local dates, yyyy-MM-dd inclusive (BREAK, DAY_OFF, HOLIDAY): whole days in the doctor's zone, or in
+   * each doctor's own zone for a clinic-wide holiday. endDate defaults to startDate.
+   */
+  startDate?: InputMaybe<Scalars['String']['input']>;
+  /** Either instants (startsAt and endsAt)… */
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 export type ScheduleExceptionKind =
@@ -394,10 +408,15 @@ export type ScheduleRuleInput = {
   doctorId: Scalars['ID']['input'];
   endTime: Scalars['String']['input'];
   kind: ScheduleRuleKind;
-  /** RRULE without DTSTART/UNTIL (RECURRING), e.g. FREQ=MONTHLY;BYDAY=1MO. */
+  /** RRULE without DTSTART/UNTIL/TZID/BYHOUR/BYMINUTE/BYSECOND (RECURRING), e.g. FREQ=MONTHLY;BYDAY=1MO: it picks dates. */
   rrule?: InputMaybe<Scalars['String']['input']>;
   slotMinutes: Scalars['Int']['input'];
-  /** Local time in the doctor's zone, HH:mm. */
+  /**
+   * Local times in the doctor's zone, HH:mm. An end at or before the start runs past midnight (22:00–02:00);
+   * an end of 24:00 is the end of the day. On daylight-saving days a time in the repeated hour starts at its
+   * first occurrence and ends at the occurrence that keeps the window's real length closest to its
+   * wall-clock length; a time the clock skips is the instant of the jump.
+   */
   startTime: Scalars['String']['input'];
   /** Local date, yyyy-MM-dd. */
   validFrom: Scalars['String']['input'];
@@ -449,7 +468,10 @@ export type SlotSearchInput = {
   from: Scalars['DateTime']['input'];
   language?: InputMaybe<Scalars['String']['input']>;
   specialisation?: InputMaybe<Scalars['String']['input']>;
-  /** IANA zone for the local times in the answer (the viewer's); UTC by default. */
+  /**
+   * IANA zone name for the local times in the answer (the viewer's), spelled as IANA spells it
+   * (case-sensitive, e.g. America/New_York); UTC by default. Offsets such as +05:30 are refused.
+   */
   timeZone?: InputMaybe<Scalars['String']['input']>;
   to: Scalars['DateTime']['input'];
 };
@@ -764,11 +786,13 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
 export type ScheduleExceptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScheduleException'] = ResolversParentTypes['ScheduleException']> = ResolversObject<{
   consultationType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   doctorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  endDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ScheduleExceptionKind'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   slotMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  startDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 

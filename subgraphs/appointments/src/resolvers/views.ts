@@ -1,6 +1,6 @@
 // Shapes the resolvers hand to GraphQL where they differ from stored rows.
 import { DateTime } from 'luxon';
-import { badUserInput } from '@clinic/service-kit';
+import { badUserInput, checkTimeZone } from '@clinic/service-kit';
 import type { Slot } from '../schedules/free-slots.ts';
 import type { Appointment } from '../entities/appointment.ts';
 import type { ScheduleException } from '../entities/schedule.ts';
@@ -26,11 +26,8 @@ export interface SlotChangeView {
   available: boolean;
 }
 
-export function checkedZone(zone: string | null | undefined): string {
-  const name = zone ?? 'UTC';
-  if (name.length > 64 || !DateTime.local().setZone(name).isValid) throw badUserInput(`Unknown time zone ${name}`);
-  return name;
-}
+/** A viewer's zone: an IANA name spelled as IANA spells it (UTC when not given); offsets are refused. */
+export const checkedZone = (zone: string | null | undefined): string => checkTimeZone(zone ?? 'UTC');
 
 export const localIso = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
 

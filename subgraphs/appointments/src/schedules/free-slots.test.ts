@@ -1,6 +1,7 @@
 // Free slots: rules minus exceptions and breaks minus live appointments, in the doctor's local time.
 import { DateTime } from 'luxon';
-import { freeSlots, localDayWindow, type RuleInput, type SlotQuery } from './free-slots.ts';
+import { freeSlots, type RuleInput, type SlotQuery } from './free-slots.ts';
+import { localDaysWindow } from './local-time.ts';
 
 const zone = 'Europe/Bucharest';
 const doctorId = 'd1';
@@ -24,7 +25,7 @@ test('a morning of 30-minute slots, with a buffer shifting the cadence', () => {
 test('breaks and days off remove slots; extra hours add them; clinic holidays apply to everyone', () => {
   const brk = { doctorId, kind: 'BREAK' as const, start: at('2026-03-30T10:00'), end: at('2026-03-30T11:00'), slotMinutes: null, consultationType: null };
   expect(times(base({ exceptions: [brk] }))).toEqual(['09:00', '09:30', '11:00', '11:30']);
-  const dayOff = { ...brk, kind: 'DAY_OFF' as const, ...localDayWindow(zone, '2026-03-30') };
+  const dayOff = { ...brk, kind: 'DAY_OFF' as const, ...localDaysWindow(zone, '2026-03-30', '2026-03-30') };
   expect(times(base({ exceptions: [dayOff] }))).toEqual([]);
   const holiday = { ...dayOff, doctorId: null, kind: 'HOLIDAY' as const };
   expect(times(base({ exceptions: [holiday] }))).toEqual([]);
@@ -57,4 +58,33 @@ test('slots stay at 09:00 local on both sides of the change, ordered across doct
     'd1 2026-03-27T07:00:00.000Z', 'd2 2026-03-27T13:00:00.000Z', 'd1 2026-03-30T06:00:00.000Z', 'd2 2026-03-30T13:00:00.000Z',
   ]);
   expect(slots.every((s, i) => i === 0 || slots[i - 1]!.start <= s.start)).toBe(true);
+});
+
+test('a day off by local date is that whole day in the doctor zone; a clinic holiday by date, in each doctor zone', () => {
+  const ny = { ...rule, doctorId: 'd2' };
+  const q = base({
+    doctors: [{ doctorId, timeZone: zone }, { doctorId: 'd2', timeZone: 'America/New_York' }],
+    rules: [rule, ny], from: new Date('2026-03-30T00:00:00Z'), to: new Date('2026-04-01T00:00:00Z'),
+  });
+  const days = (slots: ReturnType<typeof freeSlots>) =>
+    slots.map((s) => `${s.doctorId} ${DateTime.fromMillis(s.start, { zone: s.doctorId === 'd2' ? 'America/New_York' : zone }).toISODate()}`);
+  const span = { start: Date.parse('2026-03-30T00:00:00Z') - 15 * 3_600_000, end: Date.parse('2026-03-31T00:00:00Z') + 15 * 3_600_000 };
+  const dayOff = { doctorId, kind: 'DAY_OFF' as const, ...span, startDate: '2026-03-30', endDate: '2026-03-30', slotMinutes: null, consultationType: null };
+  expect(new Set(days(freeSlots({ ...q, exceptions: [dayOff] })))).toEqual(new Set(['d1 2026-03-31', 'd2 2026-03-30', 'd2 2026-03-31']));
+  const holiday = { ...dayOff, doctorId: null, kind: 'HOLIDAY' as const };
+  expect(new Set(days(freeSlots({ ...q, exceptions: [holiday] })))).toEqual(new Set(['d1 2026-03-31', 'd2 2026-03-31']));
+});
+
+test('a search starting on a day without midnight keeps the next day early slots, window by window', () => {
+  const santiago = 'America/Santiago';
+  const early = { ...rule, weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: '00:00', endTime: '02:00' };
+  // 2027-09-05 has no 00:00 in Santiago (00:00 -04 → 01:00 -03 at 04:00Z); the search starts at that jump.
+  const from = Date.parse('2027-09-05T04:00:00Z');
+  const q = base({ doctors: [{ doctorId, timeZone: santiago }], rules: [early], from: new Date(from), to: new Date(from + 3 * 86_400_000), now: new Date('2027-09-01T00:00:00Z') });
+  const local = (slots: ReturnType<typeof freeSlots>) => slots.map((s) => DateTime.fromMillis(s.start, { zone: santiago }).toFormat("MM-dd'T'HH:mm"));
+  const whole = local(freeSlots(q));
+  expect(whole).toEqual(['09-05T01:00', '09-05T01:30', '09-06T00:00', '09-06T00:30', '09-06T01:00', '09-06T01:30', '09-07T00:00', '09-07T00:30', '09-07T01:00', '09-07T01:30', '09-08T00:00', '09-08T00:30']);
+  // The same search cut into one-day windows (as paging does) loses nothing.
+  const paged = [0, 1, 2].flatMap((d) => local(freeSlots({ ...q, from: new Date(from + d * 86_400_000), startsBefore: from + (d + 1) * 86_400_000 })));
+  expect(paged).toEqual(whole);
 });

@@ -1,8 +1,9 @@
 // Free slots = rule windows + extra hours − breaks/days off/holidays − live appointments and held offers,
 // within [minimum notice, horizon]. Pure: the caller loads rows (a fixed number of queries whatever the
-// number of doctors) and this module does the arithmetic in epoch milliseconds.
-import { DateTime } from 'luxon';
-import { expandRule, localInstant, slotsOfWindow, type RuleShape, type Window } from './weekly-rule.ts';
+// number of doctors) and this module does the arithmetic in epoch milliseconds. Exceptions given by local
+// date are read here in each doctor's own zone (a clinic holiday on a date is a different span in each).
+import { expandRule, slotsOfWindow, type RuleShape, type Window } from './weekly-rule.ts';
+import { localDaysWindow } from './local-time.ts';
 
 export type ExceptionKind = 'BREAK' | 'DAY_OFF' | 'HOLIDAY' | 'EXTRA_HOURS' | 'EMERGENCY';
 
@@ -19,6 +20,12 @@ export interface ExceptionInput {
   kind: ExceptionKind;
   start: number;
   end: number;
+  /**
+   * Local dates (yyyy-MM-dd, inclusive) in each doctor's own zone: the exception is those whole days there,
+   * and start/end only bound it. Null for an exception given as instants.
+   */
+  startDate?: string | null;
+  endDate?: string | null;
   /** EXTRA_HOURS / EMERGENCY: the slot shape and type offered in the window. */
   slotMinutes: number | null;
   consultationType: string | null;
@@ -89,7 +96,7 @@ export function freeSlots(q: SlotQuery): Slot[] {
 
   for (const { doctorId, timeZone } of q.doctors) {
     const exceptions = [...(exceptionsByDoctor.get(doctorId) ?? []), ...clinicWide];
-    const closed = exceptions.filter((e) => SUBTRACTIVE.has(e.kind));
+    const closed = exceptions.filter((e) => SUBTRACTIVE.has(e.kind)).map((e) => (e.startDate ? localDaysWindow(timeZone, e.startDate, e.endDate ?? e.startDate) : e));
     const emergency = exceptions.filter((e) => e.kind === 'EMERGENCY');
     const busy = (busyByDoctor.get(doctorId) ?? []).sort((a, b) => a.start - b.start);
     const candidates: Slot[] = [];
@@ -143,10 +150,4 @@ function isBusy(busy: BusyInput[], slot: Window): boolean {
   }
   for (let i = lo - 1; i >= 0 && busy[i]!.start > slot.start - MAX_BUSY_MS; i--) if (busy[i]!.end > slot.start) return true;
   return false;
-}
-
-/** A whole local day in the doctor's zone as a UTC window (for "day off" on a given date). */
-export function localDayWindow(zone: string, date: string): Window {
-  const next = DateTime.fromISO(date).plus({ days: 1 }).toISODate()!;
-  return { start: localInstant(zone, date, '00:00'), end: localInstant(zone, next, '00:00') };
 }

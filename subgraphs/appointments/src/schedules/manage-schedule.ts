@@ -11,8 +11,9 @@ import { isStaff, isUuid, type Actor } from '../actor.ts';
 import type { Clinic } from '../policy.ts';
 import { recordChange } from '../booking/record.ts';
 import { offerOpenSlots } from '../waitlist/waitlist.ts';
-import { loadDoctors, type DoctorRow } from './slot-search.ts';
+import { loadDoctors, pgArray, type DoctorRow } from './slot-search.ts';
 import { expandRule, ruleProblem, type RuleShape } from './weekly-rule.ts';
+import { addDays, isLocalDate, localDaysWindow, wallClock } from './local-time.ts';
 import type { ExceptionKind } from './free-slots.ts';
 
 /** The doctor themselves, or staff acting for them; the doctor must be in the directory. */
@@ -92,31 +93,69 @@ export async function removeScheduleRule(em: EntityManager, actor: Actor, id: st
 export interface ExceptionInput {
   doctorId: string | null;
   kind: ExceptionKind;
-  startsAt: Date;
-  endsAt: Date;
+  /** Either instants… */
+  startsAt?: Date | null;
+  endsAt?: Date | null;
+  /** …or local dates (inclusive) in the doctor's zone — each doctor's own zone for a clinic-wide holiday. */
+  startDate?: string | null;
+  endDate?: string | null;
   slotMinutes?: number | null;
   consultationType?: string | null;
   label?: string | null;
 }
 
-const REMOVES_TIME = new Set<ExceptionKind>(['BREAK', 'DAY_OFF', 'HOLIDAY']);
+/** An exception with its instants settled (and its local dates, when given by date). */
+interface SettledException extends ExceptionInput {
+  startsAt: Date;
+  endsAt: Date;
+  startDate: string | null;
+  endDate: string | null;
+}
 
-async function checkException(em: EntityManager, viewer: Viewer, input: ExceptionInput): Promise<void> {
+const REMOVES_TIME = new Set<ExceptionKind>(['BREAK', 'DAY_OFF', 'HOLIDAY']);
+/** Every zone's local day lies within this much of the same date's UTC day. */
+const ZONE_SPAN_MS = 15 * 3_600_000;
+
+async function checkException(em: EntityManager, viewer: Viewer, input: ExceptionInput): Promise<SettledException> {
+  let zone: string | null = null;
   if (input.doctorId === null) {
     if (!hasRole(viewer, 'ADMIN')) throw forbidden('Only an administrator sets clinic-wide holidays');
     if (input.kind !== 'HOLIDAY') throw badUserInput('Only holidays apply to the whole clinic');
   } else {
-    await authorizeDoctor(em, viewer, input.doctorId);
+    zone = (await authorizeDoctor(em, viewer, input.doctorId)).timeZone;
   }
-  if (!(input.endsAt > input.startsAt)) throw badUserInput('endsAt must be after startsAt');
-  if (input.endsAt.getTime() - input.startsAt.getTime() > 366 * 86_400_000) throw badUserInput('An exception spans at most a year');
+  const settled = settleSpan(input, zone);
+  if (!(settled.endsAt > settled.startsAt)) throw badUserInput('endsAt must be after startsAt');
+  if (settled.endsAt.getTime() - settled.startsAt.getTime() > 367 * 86_400_000) throw badUserInput('An exception spans at most a year');
   if (input.label && input.label.length > 200) throw badUserInput('label has at most 200 characters');
   if (input.slotMinutes != null && (input.slotMinutes < 5 || input.slotMinutes > 480)) throw badUserInput('slotMinutes must be 5–480');
+  return settled;
+}
+
+/** Instants for an exception given by instants or by local dates (whole days in `zone`, or any zone when null). */
+function settleSpan(input: ExceptionInput, zone: string | null): SettledException {
+  if (input.startDate == null && input.endDate == null) {
+    if (!input.startsAt || !input.endsAt) throw badUserInput('Give startsAt and endsAt, or startDate (and endDate) in local dates');
+    return { ...input, startsAt: input.startsAt, endsAt: input.endsAt, startDate: null, endDate: null };
+  }
+  if (input.startsAt || input.endsAt) throw badUserInput('Give either instants (startsAt, endsAt) or local dates (startDate, endDate), not both');
+  if (!REMOVES_TIME.has(input.kind)) throw badUserInput('Local dates are for breaks, days off and holidays; give extra or emergency hours as instants');
+  const startDate = input.startDate ?? input.endDate;
+  const endDate = input.endDate ?? startDate;
+  if (!isLocalDate(startDate) || !isLocalDate(endDate)) throw badUserInput('startDate and endDate must be dates (yyyy-MM-dd)');
+  if (endDate < startDate) throw badUserInput('endDate must be on or after startDate');
+  const span = zone
+    ? localDaysWindow(zone, startDate, endDate)
+    : { start: wallClock(startDate, 0) - ZONE_SPAN_MS, end: wallClock(addDays(endDate, 1), 0) + ZONE_SPAN_MS };
+  return { ...input, startsAt: new Date(span.start), endsAt: new Date(span.end), startDate, endDate };
 }
 
 /** Live appointments an exception would take time from (what the doctor must decide about). */
 export async function affectedAppointments(em: EntityManager, actor: Actor, input: ExceptionInput): Promise<Appointment[]> {
-  await checkException(em, actor.viewer, input);
+  return findAffected(em, await checkException(em, actor.viewer, input));
+}
+
+async function findAffected(em: EntityManager, input: SettledException): Promise<Appointment[]> {
   if (!REMOVES_TIME.has(input.kind)) return [];
   const where: Record<string, unknown> = {
     status: { $in: ['REQUESTED', 'APPROVED'] },
@@ -124,7 +163,26 @@ export async function affectedAppointments(em: EntityManager, actor: Actor, inpu
     endsAt: { $gt: input.startsAt },
   };
   if (input.doctorId) where.doctorId = input.doctorId;
-  return em.find(AppointmentSchema, where, { orderBy: { startsAt: 'asc' }, limit: 500 });
+  const found = await em.find(AppointmentSchema, where, { orderBy: { startsAt: 'asc' }, limit: 500 });
+  if (input.doctorId || !input.startDate || !input.endDate) return found;
+  // A clinic-wide holiday by date: keep what falls on those dates in each doctor's own zone.
+  const { startDate, endDate } = input;
+  const zones = await doctorZones(em, [...new Set(found.map((a) => a.doctorId))]);
+  return found.filter((a) => {
+    const zone = zones.get(a.doctorId);
+    if (!zone) return true;
+    const days = localDaysWindow(zone, startDate, endDate);
+    return a.startsAt.getTime() < days.end && a.endsAt.getTime() > days.start;
+  });
+}
+
+async function doctorZones(em: EntityManager, doctorIds: string[]): Promise<Map<string, string>> {
+  if (!doctorIds.length) return new Map();
+  const rows: { doctor_id: string; time_zone: string }[] = await em.execute(
+    `select doctor_id, time_zone from doctor_directory where doctor_id = any(?::uuid[])`,
+    [pgArray(doctorIds)],
+  );
+  return new Map(rows.map((r) => [r.doctor_id, r.time_zone]));
 }
 
 export type AffectedHandling = 'REFUSE' | 'CANCEL' | 'KEEP';
@@ -137,7 +195,8 @@ export async function addScheduleException(
   handling: AffectedHandling,
 ): Promise<{ exception: ScheduleException; cancelled: Appointment[] }> {
   return em.transactional(async (tx) => {
-    const affected = await affectedAppointments(tx, actor, input);
+    const settled = await checkException(tx, actor.viewer, input);
+    const affected = await findAffected(tx, settled);
     if (affected.length && handling === 'REFUSE') {
       throw conflict('This exception affects existing appointments; cancel or keep them explicitly', {
         reason: 'AFFECTS_APPOINTMENTS',
@@ -149,8 +208,10 @@ export async function addScheduleException(
       id: randomUUID(),
       doctorId: input.doctorId,
       kind: input.kind,
-      startsAt: input.startsAt,
-      endsAt: input.endsAt,
+      startsAt: settled.startsAt,
+      endsAt: settled.endsAt,
+      startDate: settled.startDate,
+      endDate: settled.endDate,
       slotMinutes: input.slotMinutes ?? null,
       consultationType: input.consultationType ?? null,
       label: input.label ?? null,

@@ -35,6 +35,8 @@ export function pgArray(values: readonly string[]): string {
 
 type Row = Record<string, unknown>;
 const ms = (value: unknown) => new Date(value as string | Date).getTime();
+/** The UTC date of an ISO instant moved by `days`: local dates differ from it by less than a day. */
+const utcDate = (iso: string, days: number) => new Date(Date.parse(iso) + days * 86_400_000).toISOString().slice(0, 10);
 
 export async function loadDoctors(em: EntityManager, s: Pick<SlotSearch, 'doctorIds' | 'specialisation' | 'language' | 'consultationType'>): Promise<DoctorRow[]> {
   const where = ['active'];
@@ -86,8 +88,8 @@ export async function searchFreeSlots(
   const doctors = await loadDoctors(em, s);
   if (!doctors.length) return { doctors, slots: [] };
   const ids = pgArray(doctors.map((d) => d.doctorId));
-  // Local dates of a rule can start up to a day before `from` in UTC terms.
-  const fromDate = new Date(s.from.getTime() - 86_400_000).toISOString().slice(0, 10);
+  // A rule's local dates can start up to a day before `from` in UTC terms, and one more for overnight hours.
+  const fromDate = new Date(s.from.getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
   const toDate = new Date(s.to.getTime() + 86_400_000).toISOString().slice(0, 10);
   const ruleRows: Row[] = await em.execute(
     `select doctor_id, kind, weekdays, rrule, start_time, end_time, valid_from, valid_until, slot_minutes, buffer_minutes, consultation_type
@@ -119,10 +121,15 @@ async function slotsInWindow(
   // Slots start inside the window but may end after it: read busy time up to the longest slot beyond.
   const range = [new Date(w.start).toISOString(), new Date(Math.min(s.to.getTime(), w.end + MAX_SLOT_MS)).toISOString()];
   const [exceptionRows, busyRows] = await Promise.all([
+    // Exceptions given as instants by their time range; those given as local dates by their dates, read in
+    // each doctor's zone by freeSlots (a clinic-wide holiday is a different span of time in every zone).
     em.execute(
-      `select doctor_id, kind, starts_at, ends_at, slot_minutes, consultation_type from schedule_exceptions
-        where (doctor_id = any(?::uuid[]) or doctor_id is null) and tstzrange(starts_at, ends_at) && tstzrange(?::timestamptz, ?::timestamptz)`,
-      [w.ids, ...range],
+      `select doctor_id, kind, starts_at, ends_at, slot_minutes, consultation_type, start_date, end_date from schedule_exceptions
+        where (doctor_id = any(?::uuid[]) or doctor_id is null) and tstzrange(starts_at, ends_at) && tstzrange(?::timestamptz, ?::timestamptz)
+       union
+       select doctor_id, kind, starts_at, ends_at, slot_minutes, consultation_type, start_date, end_date from schedule_exceptions
+        where (doctor_id = any(?::uuid[]) or doctor_id is null) and start_date <= ? and end_date >= ?`,
+      [w.ids, ...range, w.ids, utcDate(range[1]!, 1), utcDate(range[0]!, -1)],
     ) as Promise<Row[]>,
     s.ignoreBusy
       ? Promise.resolve([] as Row[])
@@ -142,6 +149,8 @@ async function slotsInWindow(
     kind: r.kind as ExceptionInput['kind'],
     start: ms(r.starts_at),
     end: ms(r.ends_at),
+    startDate: r.start_date as string | null,
+    endDate: r.end_date as string | null,
     slotMinutes: r.slot_minutes as number | null,
     consultationType: r.consultation_type as string | null,
   }));

@@ -1,6 +1,6 @@
 // Rule expansion is exactly right about local time across daylight-saving changes.
 import { DateTime } from 'luxon';
-import { expandRule, ruleProblem, type RuleShape } from './weekly-rule.ts';
+import { expandRule, ruleProblem, slotsOfWindow, type RuleShape } from './weekly-rule.ts';
 
 const weekdays9to13: RuleShape = { kind: 'WEEKLY', weekdays: [1, 2, 3, 4, 5], rrule: null, startTime: '09:00', endTime: '13:00', validFrom: '2026-01-01', validUntil: null };
 const local = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm");
@@ -47,10 +47,35 @@ test('validity dates bound the rule', () => {
 });
 
 test('malformed rules are described, not accepted', () => {
-  expect(ruleProblem({ ...weekdays9to13, endTime: '08:00' }, 'UTC')).toMatch(/after the start/);
+  expect(ruleProblem({ ...weekdays9to13, endTime: '09:00' }, 'UTC')).toMatch(/differ from the start/);
+  expect(ruleProblem({ ...weekdays9to13, endTime: '24:01' }, 'UTC')).toMatch(/HH:mm/);
+  expect(ruleProblem({ ...weekdays9to13, startTime: '24:00' }, 'UTC')).toMatch(/HH:mm/);
+  expect(ruleProblem({ ...weekdays9to13, validFrom: '2027-02-30' }, 'UTC')).toMatch(/validFrom/);
+  expect(ruleProblem({ ...weekdays9to13, kind: 'RECURRING', rrule: 'FREQ=DAILY;BYHOUR=9' }, 'UTC')).toMatch(/BYHOUR/);
+  expect(ruleProblem({ ...weekdays9to13, kind: 'RECURRING', rrule: 'FREQ=WEEKLY;BYDAY=MO;byminute=30' }, 'UTC')).toMatch(/BYMINUTE/);
   expect(ruleProblem(weekdays9to13, 'Mars/Olympus')).toMatch(/time zone/);
   expect(ruleProblem({ ...weekdays9to13, kind: 'RECURRING', rrule: 'FREQ=MINUTELY' }, 'UTC')).toMatch(/FREQ/);
   expect(ruleProblem({ ...weekdays9to13, kind: 'RECURRING', rrule: 'nonsense' }, 'UTC')).not.toBeNull();
   expect(ruleProblem({ ...weekdays9to13, weekdays: [0] }, 'UTC')).toMatch(/weekdays/);
   expect(ruleProblem(weekdays9to13, 'Europe/Bucharest')).toBeNull();
+  // Overnight hours and an end of 24:00 are rules, not mistakes.
+  expect(ruleProblem({ ...weekdays9to13, startTime: '22:00', endTime: '02:00' }, 'UTC')).toBeNull();
+  expect(ruleProblem({ ...weekdays9to13, startTime: '18:00', endTime: '24:00' }, 'UTC')).toBeNull();
+});
+
+test('hours across midnight belong to the day they start on; an end of 24:00 keeps the last slot', () => {
+  const zone = 'Europe/Bucharest';
+  const nights: RuleShape = { ...weekdays9to13, weekdays: [5], startTime: '22:00', endTime: '02:00' };
+  // Friday 2027-03-26 22:00 (+02) → Saturday 02:00; a search from Saturday 00:30 local still sees the Friday night.
+  const windows = expandRule(nights, zone, new Date('2027-03-26T22:30:00Z'), new Date('2027-03-28T00:00:00Z'));
+  expect(windows.map((w) => [new Date(w.start).toISOString(), new Date(w.end).toISOString()])).toEqual([['2027-03-26T20:00:00.000Z', '2027-03-27T00:00:00.000Z']]);
+  const evening: RuleShape = { ...weekdays9to13, weekdays: [1], startTime: '23:00', endTime: '24:00' };
+  const [w] = expandRule(evening, zone, new Date('2027-03-29T00:00:00Z'), new Date('2027-03-30T00:00:00Z'));
+  expect(slotsOfWindow(w!, 30, 0).map((s) => local(s.start, zone))).toEqual(['2027-03-29T23:00', '2027-03-29T23:30']);
+});
+
+test('a daily RRULE keeps the last date of the range (a stored BYHOUR no longer drops it)', () => {
+  const daily: RuleShape = { ...weekdays9to13, kind: 'RECURRING', weekdays: [], rrule: 'FREQ=DAILY;BYHOUR=9', validFrom: '2027-01-01' };
+  const windows = expandRule(daily, 'UTC', new Date('2027-01-04T00:00:00Z'), new Date('2027-01-06T23:00:00Z'));
+  expect(windows.map((w) => local(w.start, 'UTC'))).toEqual(['2027-01-04T09:00', '2027-01-05T09:00', '2027-01-06T09:00']);
 });

@@ -1,10 +1,16 @@
 // Expands a doctor's schedule rules into concrete working windows (UTC instants). Rules are written in the
 // doctor's IANA time zone: "Mon–Fri 09:00–13:00" means 09:00 local on every such day, so the UTC instant
-// moves across a daylight-saving change while the local time stays put. Weekly rules use luxon directly;
-// other recurrences (every other week, first Monday of the month) are RRULEs evaluated by `rrule` on
-// floating local dates, so the library never has to know about time zones.
-import { DateTime } from 'luxon';
+// moves across a daylight-saving change while the local time stays put. Which dates a rule applies to is
+// decided on local dates (weekly rules directly; other recurrences — every other week, first Monday of the
+// month — are RRULEs evaluated by `rrule` on floating dates, so the library never sees a time zone); the
+// times of each date are read by local-time.ts, whose documented rules settle the repeated fall-back hour
+// and the spring-forward gap without looking at the server's clock. Hours may run past midnight
+// (22:00–02:00) or to 24:00: such a window belongs to the date it starts on.
 import { RRule, rrulestr } from 'rrule';
+import { IANAZone } from 'luxon';
+import { addDays, isLocalDate, localDateOf, localDatesBetween, localWindow, minutesOf, type Window } from './local-time.ts';
+
+export type { Window };
 
 export type RuleKind = 'WEEKLY' | 'RECURRING';
 
@@ -14,7 +20,7 @@ export interface RuleShape {
   weekdays: number[];
   /** RFC 5545 RRULE without DTSTART (e.g. `FREQ=MONTHLY;BYDAY=1MO`); used by RECURRING rules. */
   rrule: string | null;
-  /** Local wall-clock times, `HH:mm`. */
+  /** Local wall-clock times, `HH:mm`; an end at or before the start is on the next day, `24:00` is midnight. */
   startTime: string;
   endTime: string;
   /** Local dates (`yyyy-MM-dd`), inclusive; validUntil null = open-ended. */
@@ -22,27 +28,24 @@ export interface RuleShape {
   validUntil: string | null;
 }
 
-export interface Window {
-  start: number;
-  end: number;
-}
-
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ALLOWED_FREQ = new Set([RRule.DAILY, RRule.WEEKLY, RRule.MONTHLY, RRule.YEARLY]);
+/** RRULE parts that would set a time of day: times come from startTime/endTime, so these are refused. */
+const TIME_PARTS = /(^|;)\s*(BYHOUR|BYMINUTE|BYSECOND)\s*=/i;
 
 /** Returns a human message for the first problem with a rule, or null when it is well formed. */
 export function ruleProblem(rule: RuleShape, zone: string): string | null {
-  if (!DateTime.local().setZone(zone).isValid) return `Unknown time zone ${zone}`;
-  if (!TIME.test(rule.startTime) || !TIME.test(rule.endTime)) return 'Times must be HH:mm';
-  if (rule.endTime <= rule.startTime) return 'The end time must be after the start time';
-  if (!DATE.test(rule.validFrom) || !DateTime.fromISO(rule.validFrom).isValid) return 'validFrom must be a date (yyyy-MM-dd)';
-  if (rule.validUntil !== null && (!DATE.test(rule.validUntil) || rule.validUntil < rule.validFrom)) return 'validUntil must be a date on or after validFrom';
+  if (!IANAZone.isValidZone(zone)) return `Unknown time zone ${zone}`;
+  if (!TIME.test(rule.startTime) || !(TIME.test(rule.endTime) || rule.endTime === '24:00')) return 'Times must be HH:mm (an end may be 24:00)';
+  if (rule.endTime === rule.startTime) return 'The end time must differ from the start time (an end before the start runs past midnight)';
+  if (!isLocalDate(rule.validFrom)) return 'validFrom must be a date (yyyy-MM-dd)';
+  if (rule.validUntil !== null && (!isLocalDate(rule.validUntil) || rule.validUntil < rule.validFrom)) return 'validUntil must be a date on or after validFrom';
   if (rule.kind === 'WEEKLY') {
     if (!rule.weekdays.length || rule.weekdays.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) return 'weekdays must be ISO weekdays 1–7';
   } else {
     if (!rule.rrule || rule.rrule.length > 300) return 'A recurring rule needs an RRULE of at most 300 characters';
     if (/DTSTART|UNTIL|TZID/i.test(rule.rrule)) return 'Give validity with validFrom/validUntil, not inside the RRULE';
+    if (TIME_PARTS.test(rule.rrule)) return 'BYHOUR, BYMINUTE and BYSECOND are not supported: the RRULE chooses dates; startTime and endTime give the hours';
     try {
       const options = RRule.parseString(rule.rrule);
       if (options.freq === undefined || !ALLOWED_FREQ.has(options.freq)) return 'RRULE FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY';
@@ -53,22 +56,19 @@ export function ruleProblem(rule: RuleShape, zone: string): string | null {
   return null;
 }
 
-/** Local dates (yyyy-MM-dd) in `zone` from the day containing `from` to the day containing `to`. */
+/**
+ * Local dates whose windows can reach [from, to]: from the day before the one containing `from` (an
+ * overnight window starts there) to the one containing `to`. Memoised per (zone, first minute, last minute).
+ */
 const datesCache = new Map<string, string[]>();
 export function localDates(zone: string, from: Date, to: Date): string[] {
-  // Memoised per (zone, first day, last day): many doctors share a zone.
   const key = `${zone}|${Math.floor(from.getTime() / 60_000)}|${Math.floor(to.getTime() / 60_000)}`;
-  const cached = datesCache.get(key);
-  if (cached) return cached;
-  const dates: string[] = [];
-  let day = DateTime.fromJSDate(from, { zone }).startOf('day');
-  const last = DateTime.fromJSDate(to, { zone }).startOf('day');
-  while (day <= last) {
-    dates.push(day.toISODate()!);
-    day = day.plus({ days: 1 });
+  let dates = datesCache.get(key);
+  if (!dates) {
+    dates = [addDays(localDateOf(zone, from.getTime()), -1), ...localDatesBetween(zone, from.getTime(), to.getTime())];
+    if (datesCache.size > 10_000) datesCache.clear();
+    datesCache.set(key, dates);
   }
-  if (datesCache.size > 10_000) datesCache.clear();
-  datesCache.set(key, dates);
   return dates;
 }
 
@@ -79,7 +79,8 @@ function recurringDates(rule: RuleShape, dates: string[]): Set<string> {
   if (!rule.rrule || !first || !last) return new Set();
   const [y, m, d] = rule.validFrom.split('-').map(Number) as [number, number, number];
   const set = rrulestr(rule.rrule, { dtstart: new Date(Date.UTC(y, m - 1, d)) });
-  const occurrences = set.between(new Date(`${first}T00:00:00Z`), new Date(`${last}T00:00:00Z`), true);
+  // Whole days: an occurrence at any time of the last date counts (stored rules may carry a time of day).
+  const occurrences = set.between(new Date(`${first}T00:00:00Z`), new Date(`${last}T23:59:59.999Z`), true);
   return new Set(occurrences.map((o) => o.toISOString().slice(0, 10)));
 }
 
@@ -99,29 +100,14 @@ function isoWeekday(date: string): number {
   return day === 0 ? 7 : day;
 }
 
-/**
- * Local wall-clock time → UTC epoch ms. Memoised: many doctors share a zone, and luxon's zone maths is
- * the expensive part of slot search. A time inside a spring-forward gap moves forward (luxon's rule).
- */
-const instantCache = new Map<string, number>();
-export function localInstant(zone: string, date: string, time: string): number {
-  const key = `${zone}|${date}|${time}`;
-  let value = instantCache.get(key);
-  if (value === undefined) {
-    value = DateTime.fromISO(`${date}T${time}`, { zone }).toMillis();
-    if (instantCache.size > 200_000) instantCache.clear();
-    instantCache.set(key, value);
-  }
-  return value;
-}
-
 /** Working windows of one rule that overlap [from, to). */
 export function expandRule(rule: RuleShape, zone: string, from: Date, to: Date): Window[] {
   const windows: Window[] = [];
+  const startMinutes = minutesOf(rule.startTime);
+  const endMinutes = minutesOf(rule.endTime);
   for (const date of ruleDates(rule, localDates(zone, from, to))) {
-    const start = localInstant(zone, date, rule.startTime);
-    const end = localInstant(zone, date, rule.endTime);
-    if (end > from.getTime() && start < to.getTime()) windows.push({ start, end });
+    const window = localWindow(zone, date, startMinutes, endMinutes);
+    if (window && window.end > from.getTime() && window.start < to.getTime()) windows.push(window);
   }
   return windows;
 }

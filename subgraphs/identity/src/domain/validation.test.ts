@@ -39,6 +39,8 @@ test('short texts refuse oversize, control characters and SQL-looking input', ()
 test('time zones are IANA names', () => {
   expect(v.timeZone('Europe/Berlin')).toBe('Europe/Berlin');
   expect(code(() => v.timeZone('Mars/Olympus'))).toBe('BAD_USER_INPUT');
+  expect(code(() => v.timeZone('europe/berlin'))).toBe('BAD_USER_INPUT');
+  expect(code(() => v.timeZone('UTC+2'))).toBe('BAD_USER_INPUT');
 });
 
 test('custom fields follow the schema of the user\'s roles', () => {

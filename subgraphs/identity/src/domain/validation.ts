@@ -1,6 +1,6 @@
 // Input checks shared by every mutation: malformed, oversized or suspicious input is refused with
 // BAD_USER_INPUT before anything is saved (SQL is always parameterised; these checks keep junk out).
-import { badUserInput } from '@clinic/service-kit';
+import { badUserInput, checkTimeZone } from '@clinic/service-kit';
 
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 // Statement fragments and comment/terminator tokens; plain words like "update" or "select" alone pass.
@@ -62,14 +62,8 @@ export function permissionName(value: string): string {
   return value;
 }
 
-export function timeZone(value: string): string {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return value;
-  } catch {
-    throw badUserInput('timeZone must be an IANA time zone such as Europe/Berlin', { field: 'timeZone' });
-  }
-}
+/** A doctor's zone: an IANA name as IANA spells it (the kit's one rule for every zone; offsets refused). */
+export const timeZone = (value: string): string => checkTimeZone(value, 'timeZone');
 
 /** Small flat JSON objects (preferences, emergency contact, insurance): bounded keys, scalar values. */
 export function flatObject(value: unknown, field: string, maxKeys = 30): Record<string, string | number | boolean | null> {
