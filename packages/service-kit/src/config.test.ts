@@ -50,6 +50,17 @@ test('Azure AD settings derive the issuer, audience and JWKS from the tenant unl
   });
 });
 
+test('several bad values still give one line: the first problem, no stack of issues', () => {
+  try {
+    loadServiceConfig('x', 1, { ...base, PORT: 'x', REDIS_URL: 'http://x', DB_POOL_MAX: '-1' });
+    throw new Error('expected a ConfigError');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).not.toContain('\n');
+    expect((error as Error).message).toMatch(/must/);
+  }
+});
+
 test('without NODE_ENV a service runs as production: it refuses to start without ROUTER_SECRET, and has no known one', () => {
   const env = { DATABASE_URL: base.DATABASE_URL };
   expect(() => loadServiceConfig('x', 1, env)).toThrow(/ROUTER_SECRET is required in production/);

@@ -1,7 +1,7 @@
 // Tokens identity issues, per the token contract: ES256 access JWTs with `kid` (users and partners),
 // and a short-lived MFA challenge (a different audience, so it is never accepted as an access token).
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { unauthenticated } from '@clinic/service-kit';
 import type { SigningKey } from './keys.ts';
 
@@ -11,6 +11,8 @@ const MFA_CHALLENGE_SECONDS = 5 * 60;
 
 export interface TokenIssuer {
   key: SigningKey;
+  /** Every key identity publishes (current, next, recently retired): what it signed before a rotation still verifies. */
+  publicKeys?: () => JWK[];
   issuer: string;
   audience: string;
 }
@@ -59,7 +61,10 @@ export interface MfaChallenge {
 
 export async function verifyMfaChallenge(t: TokenIssuer, challenge: string): Promise<MfaChallenge> {
   try {
-    const { payload } = await jwtVerify(challenge, t.key.publicKey, { issuer: t.issuer, audience: mfaAudience(t) });
+    const options = { issuer: t.issuer, audience: mfaAudience(t) };
+    const { payload } = t.publicKeys
+      ? await jwtVerify(challenge, createLocalJWKSet({ keys: t.publicKeys() }), options)
+      : await jwtVerify(challenge, t.key.publicKey, options);
     if (payload.token_use !== 'mfa' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new Error('not a challenge');
     if (!/^[0-9a-f-]{36}$/i.test(payload.jti)) throw new Error('not a challenge');
     return { userId: payload.sub, challengeId: payload.jti, expiresAt: new Date((payload.exp ?? 0) * 1000) };
