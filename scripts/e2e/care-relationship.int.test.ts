@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { ROUTER_SECRET_HEADER } from '@clinic/service-kit';
-import { gql, type Stack } from '../../router/src/testing/harness.ts';
+import { gql } from '../../router/src/testing/harness.ts';
 import { eventually, startClinic, type Clinic } from './clinic-stack.ts';
 
 const run = randomBytes(4).toString('hex');
@@ -15,7 +15,6 @@ const ZONE = 'Europe/Bucharest';
 const SPECIALISATION = `Care-${run}`;
 
 let clinic: Clinic;
-let stack: Stack;
 let url: string;
 type Who = { token: string; userId: string; email: string };
 const s = {} as { admin: Who; doctorA: Who; doctorB: Who; operator: Who; patientP: Who; patientQ: Who };
@@ -63,15 +62,15 @@ async function book(who: Who, doctorId: string): Promise<void> {
   await call(`mutation($input: RequestAppointmentInput!) { requestAppointment(input: $input) { id } }`,
     { input: { doctorId, startsAt: slot.startsAt, reason: 'Check-up', category: 'ROUTINE' } }, who.token);
 }
-const identitySql = (sql: string, params: unknown[]) => stack.subgraphs.identity!.orm.em.fork().getConnection().execute<Record<string, unknown>[]>(sql, params);
-const appointmentsSql = (sql: string, params: unknown[]) => stack.subgraphs.appointments!.orm.em.fork().getConnection().execute<Record<string, unknown>[]>(sql, params);
+const identitySql = (sql: string, params: unknown[]) => clinic.sql('identity', sql, params);
+const appointmentsSql = (sql: string, params: unknown[]) => clinic.sql('appointments', sql, params);
 const careRows = (doctorId: string, patientId: string) => identitySql(`select 1 from care_relationships where doctor_id = ? and patient_id = ?`, [doctorId, patientId]);
 
 const USER = `query($id: ID!) { user(id: $id) { id email patientProfile { patientId } } }`;
 const ENTITIES = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { id email roles patientProfile { patientId } } } }`;
 /** The reference path: what the router sends identity to resolve `appointment.patient { email }`. */
 const entitiesAtIdentity = (token: string, userId: string) =>
-  gql<{ _entities: ({ id: string; email: string | null } | null)[] }>(stack.subgraphs.identity!.url, ENTITIES, {
+  gql<{ _entities: ({ id: string; email: string | null } | null)[] }>(clinic.subgraphs.identity!.url, ENTITIES, {
     variables: { reps: [{ __typename: 'User', id: userId }] },
     token,
     headers: { [ROUTER_SECRET_HEADER]: 'test-router-secret' },
@@ -79,7 +78,7 @@ const entitiesAtIdentity = (token: string, userId: string) =>
 
 beforeAll(async () => {
   clinic = await startClinic(ADMIN);
-  ({ stack, url } = clinic);
+  ({ url } = clinic);
   await eventually(() => identitySql(`select 1 from users where lower(email) = lower(?)`, [ADMIN.email]), (rows) => rows.length === 1);
   s.admin = await signIn(ADMIN.email, ADMIN.password);
   s.doctorA = await doctor('dr-a');
