@@ -121,7 +121,7 @@ test('brute force locks the account (even the right password is refused) and rai
   }
   // Locked: answered exactly like a wrong password (lockout does not reveal that the address exists).
   const locked = await gql(s.url, SIGN_IN, { variables: { email: 'victim@example.test', password: PASSWORD } });
-  expect(locked.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', serviceName: 'identity' });
+  expect(locked.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'WRONG_CREDENTIALS', serviceName: 'identity' });
   const alerts = await gql<{ securityAlerts: { kind: string; userId: string }[] }>(s.url, '{ securityAlerts(kind: BRUTE_FORCE) { kind userId } }', { token: admin.accessToken });
   expect(alerts.body.data?.securityAlerts).toContainEqual({ kind: 'BRUTE_FORCE', userId: victim.user.id });
   const failures = await eventually(() => auditRows(s, `action = 'auth.sign_in' and subject_user_id = ? and outcome <> 'SUCCESS'`, [victim.user.id]), (r) => r.length >= 6);

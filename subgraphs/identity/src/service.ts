@@ -17,6 +17,7 @@ import { startAuditWorker } from './domain/audit-log.ts';
 import { createCareLoader, startCareWorker } from './domain/care.ts';
 import { createHashGate } from './domain/hash-gate.ts';
 import { resolveAzureUserFromTables } from './domain/azure.ts';
+import { microsoftSettings } from './http/microsoft.ts';
 import type { DevInboxMessage, IdentityDeps, IdentityQueues } from './domain/deps.ts';
 import { identityRoutes } from './http/routes.ts';
 import { ensureBootstrapAdmin } from './domain/bootstrap.ts';
@@ -85,6 +86,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
         revocations: kitDeps!.revocations ?? createRevocationList(null),
         hashes,
         azureProvisioning: env.AZURE_AD_PROVISIONING === 'link-only' ? 'link-only' : 'link-or-provision',
+        microsoftSignIn: microsoftSettings(env) !== null,
       };
     })();
     return loaded;

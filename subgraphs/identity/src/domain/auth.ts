@@ -64,7 +64,7 @@ export async function createUser(
   const displayName = v.text(input.displayName, 'displayName', 200);
   const password = input.password === null ? null : v.newPassword(input.password, email);
   await assertRolesExist(tx, input.roles);
-  if (await queryOne(tx, `select 1 from users where lower(email) = ?`, [email])) throw conflict('An account with this e-mail already exists');
+  if (await queryOne(tx, `select 1 from users where lower(email) = ?`, [email])) throw conflict('An account with this e-mail already exists', { reason: 'EMAIL_TAKEN' });
   const hashed = password ? (passwordHash ?? (await hashPassword(password))) : null;
   const row = await queryOne<{ id: string }>(tx, `insert into users (email, display_name, password_hash) values (?, ?, ?) returning id`, [email, displayName, hashed]);
   for (const role of input.roles) await query(tx, `insert into user_roles (user_id, role) values (?, ?)`, [row!.id, role]);
@@ -101,7 +101,7 @@ export async function registerPatient(em: EntityManager, deps: IdentityDeps, inp
       enqueueEvent(tx, 'user.registration_attempted', { userId: existing.id });
       deps.devInbox?.push({ to: email, subject: 'You already have an account', link: `${deps.publicUrl}/sign-in`, at: new Date().toISOString() });
     });
-    throw conflict('An account with this e-mail already exists');
+    throw conflict('An account with this e-mail already exists', { reason: 'EMAIL_TAKEN' });
   }
   return inTransaction(em, async (tx) => {
     const userId = await createUser(tx, { ...input, roles: ['PATIENT'] }, passwordHash);
@@ -135,12 +135,12 @@ export async function signIn(em: EntityManager, deps: IdentityDeps, input: { ema
   return commitThenThrow(em, async (tx) => {
     if (user && isLocked(user.lockedUntil)) {
       audit(tx, user.id, meta, { action: 'auth.sign_in', outcome: 'DENIED', detail: { reason: 'ACCOUNT_LOCKED' } });
-      return unauthenticated(BAD_CREDENTIALS);
+      return withReason(unauthenticated(BAD_CREDENTIALS), 'WRONG_CREDENTIALS');
     }
     if (!ok || !user) {
       const { lockedUntil } = await recordFailure(tx, user?.id ?? null, meta.ip);
       audit(tx, user?.id ?? null, meta, { action: 'auth.sign_in', outcome: 'FAILURE', detail: { reason: 'BAD_CREDENTIALS', locked: Boolean(lockedUntil) } });
-      return unauthenticated(BAD_CREDENTIALS);
+      return withReason(unauthenticated(BAD_CREDENTIALS), 'WRONG_CREDENTIALS');
     }
     if (user.status !== 'ACTIVE') {
       audit(tx, user.id, meta, { action: 'auth.sign_in', outcome: 'DENIED', detail: { reason: 'DEACTIVATED' } });
@@ -149,6 +149,12 @@ export async function signIn(em: EntityManager, deps: IdentityDeps, input: { ema
     if (user.mfaEnabled) return { kind: 'mfaRequired' as const, challenge: await issueMfaChallenge(deps.tokens, user.id) };
     return { kind: 'signedIn' as const, tokens: await startSession(tx, deps, user.id, meta, 'PASSWORD') };
   });
+}
+
+/** A stable `extensions.reason` beside the code, so clients say exactly what happened (in their language). */
+function withReason<E extends ReturnType<typeof unauthenticated>>(error: E, reason: string): E {
+  error.extensions.reason = reason;
+  return error;
 }
 
 function forbiddenWith(message: string, reason: string, lockedUntil?: Date): Error {
@@ -167,7 +173,7 @@ export async function completeMfaSignIn(em: EntityManager, deps: IdentityDeps, c
     if (!(await verifySecondFactor(tx, userId, code))) {
       await recordFailure(tx, userId, meta.ip);
       audit(tx, userId, meta, { action: 'auth.mfa', outcome: 'FAILURE' });
-      return unauthenticated('The code is wrong, already used or has expired');
+      return withReason(unauthenticated('The code is wrong, already used or has expired'), 'WRONG_CODE');
     }
     // A challenge signs in once: a second use (a replayed request, a stolen challenge) is refused.
     const spent = await query(tx, `insert into used_mfa_challenges (jti, expires_at) values (?, ?) on conflict (jti) do nothing returning jti`, [challengeId, expiresAt]);

@@ -35,4 +35,6 @@ export interface IdentityDeps {
   revocations: RevocationList;
   /** Provision unknown Microsoft accounts as patients, or only link to existing users by verified e-mail. */
   azureProvisioning: 'link-or-provision' | 'link-only';
+  /** Sign in with Microsoft is configured (tenant, client id and secret). */
+  microsoftSignIn?: boolean;
 }
