@@ -3,6 +3,8 @@
 // .data/pglite/<service>, one pool connection so transactions never interleave) and Redis is found,
 // started (redis-server on PATH), or replaced by an in-process fallback with a loud warning.
 // The web client is built on first start and served on WEB_PORT, in front of the router.
+// `npm start` is the developer's command, so it asks for development mode (NODE_ENV=development unless
+// NODE_ENV is set): a bare process (router, a subgraph) without NODE_ENV runs as production.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +13,7 @@ import { launch } from './launcher/launch.ts';
 import { startWebServerIfBuilt, WEB_DIST } from './launcher/web-server.ts';
 
 void runMain(async () => {
+  process.env.NODE_ENV ||= 'development';
   const logger = createLogger('launcher', process.env.LOG_LEVEL ?? 'info');
   const webPort = Number(process.env.WEB_PORT ?? 5173);
   if (!existsSync(path.join(WEB_DIST, 'index.html')) && process.env.SKIP_WEB_BUILD !== '1') {

@@ -1,6 +1,6 @@
 // Router configuration from the environment, validated up front.
 import path from 'node:path';
-import { ConfigError, loadAuthConfig, type AuthConfig } from '@clinic/service-kit';
+import { ConfigError, loadAuthConfig, parseNodeEnv, requireRouterSecret, type AuthConfig } from '@clinic/service-kit';
 
 export interface RouterConfig {
   port: number;
@@ -55,12 +55,10 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
 export const DEFAULT_SUPERGRAPH_PATH = path.join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
 
 export function loadRouterConfig(env: Env = process.env): RouterConfig {
-  const nodeEnv = (env.NODE_ENV ?? 'development') as RouterConfig['nodeEnv'];
-  if (!['development', 'production', 'test'].includes(nodeEnv)) throw new ConfigError(`NODE_ENV must be development, production or test (got "${nodeEnv}")`);
+  const nodeEnv = parseNodeEnv(env.NODE_ENV);
   const mode = env.SUPERGRAPH_MODE ?? 'file';
   if (mode !== 'file' && mode !== 'compose') throw new ConfigError(`SUPERGRAPH_MODE must be file or compose (got "${mode}")`);
-  const routerSecret = env.ROUTER_SECRET ?? (nodeEnv === 'production' ? '' : 'dev-router-secret');
-  if (!routerSecret) throw new ConfigError('ROUTER_SECRET is required in production');
+  const routerSecret = requireRouterSecret(env, nodeEnv);
   const subgraphUrls: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     const match = /^SUBGRAPH_([A-Z0-9_]+)_URL$/.exec(key);

@@ -14,6 +14,7 @@ import {
   createErrorFormatter,
   createLogger,
   createRedis,
+  createRevocationList,
   createTokenVerifier,
   pingRedis,
   requestIdOf,
@@ -82,7 +83,9 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
           return azureLookup(tenantId, objectId);
         }
       : undefined);
-  const verifier = createTokenVerifier(config.auth, { resolveAzureUser });
+  // Signed-out sessions, deactivated users and revoked partners stop at the edge within a second.
+  const revocations = createRevocationList(config.redisUrl, { logger, name: 'router' });
+  const verifier = createTokenVerifier(config.auth, { resolveAzureUser, revocations });
   let clientIpOf: ClientIpOf;
   try {
     clientIpOf = createClientIpResolver(config.trustedProxies);
@@ -123,6 +126,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     dataSourceFor: (name, url) => new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs),
     logger,
     keepAliveMs: config.limits.wsKeepAliveMs,
+    revocations,
   });
 
   const apollo = new ApolloServer<RouterContext>({
@@ -241,6 +245,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       stopping ??= (async () => {
         await subscriptions.close();
         await apollo.stop();
+        await revocations.close();
         redis?.disconnect();
         logger.info('router stopped');
       })();

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createTestKeys, TEST_REDIS_URL } from '@clinic/service-kit/testing';
-import { AUDIT_QUEUE, createLogger, type RunningSubgraph } from '@clinic/service-kit';
+import { AUDIT_QUEUE, CARE_EVENTS_QUEUE, createLogger, type RunningSubgraph } from '@clinic/service-kit';
 import { startStack } from '../../router/src/testing/harness.ts';
 import { createIdentitySubgraph } from '../../subgraphs/identity/src/service.ts';
 import { createAppointmentsSubgraph } from '../../subgraphs/appointments/src/service.ts';
@@ -50,7 +50,12 @@ async function startOnPostgres(admin: { email: string; password: string }, queue
   const keys = await createTestKeys();
   const identity = createIdentitySubgraph({
     signingKey: { kid: keys.kid, privateKey: keys.privateKey },
-    queues: { audit: queuePrefix + AUDIT_QUEUE, doctors: queuePrefix + DOCTORS_QUEUE, notifications: `${queuePrefix}notifications-identity` },
+    queues: {
+      audit: queuePrefix + AUDIT_QUEUE,
+      doctors: queuePrefix + DOCTORS_QUEUE,
+      notifications: `${queuePrefix}notifications-identity`,
+      care: queuePrefix + CARE_EVENTS_QUEUE,
+    },
     env: { ...process.env, IDENTITY_ADMIN_EMAIL: admin.email, IDENTITY_ADMIN_PASSWORD: admin.password },
   });
   const appointments = createAppointmentsSubgraph({ queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });

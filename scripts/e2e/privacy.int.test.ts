@@ -264,7 +264,7 @@ describe.each(CLINIC_MODES)('privacy on %s PostgreSQL', (mode) => {
   });
 
   describe('the doctor, who may read their patients', () => {
-    test("another doctor (who holds users:read) sees none of the victim's appointments through User.appointments", async () => {
+    test("another doctor sees none of the victim's appointments through User.appointments", async () => {
       const other = { email: `dr-other-${run}@clinic.test`, password: 'Doctor-pass-2026!', displayName: 'Dr. Other' };
       await call(`mutation($input: CreateStaffInput!) { createStaffUser(input: $input) { id } }`,
         { input: { ...other, roles: ['DOCTOR'] } }, s.admin.token);
@@ -275,7 +275,7 @@ describe.each(CLINIC_MODES)('privacy on %s PostgreSQL', (mode) => {
       const direct = await raw(`query($id: ID!) { appointment(id: $id) { id reason } }`, { id: s.victimAppointmentId }, otherDoctor.token);
       expect(direct.body).toEqual({ data: { appointment: null } });
     });
-    test("sees the victim's request with the patient's e-mail (staff holding users:read)", async () => {
+    test("sees the victim's request with the patient's e-mail (their patient)", async () => {
       const pending = await call<{ pendingRequests: { id: string; reason: string; patient: { email: string } }[] }>(
         `{ pendingRequests { id reason patient { email } } }`, {}, s.doctor.token);
       expect(pending.pendingRequests).toContainEqual({ id: s.victimAppointmentId, reason: SECRET_REASON, patient: { email: VICTIM.email } });

@@ -29,9 +29,25 @@ test('a DATABASE_URL of the wrong kind names what is expected', () => {
 });
 
 test('the router refuses a bad PORT the same way', () => {
-  const { status, stderr } = run('router/src/main.ts', { PORT: 'eighty' });
+  const { status, stderr } = run('router/src/main.ts', { PORT: 'eighty', ROUTER_SECRET: 'a-secret' });
   expect(status).toBe(1);
   expect(stderr).toBe('config error: PORT must be an integer >= 0 (got "eighty")');
+});
+
+// NODE_ENV unset means production: no known router secret, no made-up signing key.
+test.each(['router/src/main.ts', 'subgraphs/identity/src/main.ts', 'subgraphs/appointments/src/main.ts'])(
+  'without NODE_ENV, %s refuses to start without ROUTER_SECRET',
+  (entry) => {
+    const { status, stderr } = run(entry, {});
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^config error: ROUTER_SECRET is required in production/);
+  },
+);
+
+test('without NODE_ENV, identity refuses to start without its signing key', () => {
+  const { status, stderr } = run('subgraphs/identity/src/main.ts', { ROUTER_SECRET: 'a-secret' });
+  expect(status).toBe(1);
+  expect(stderr).toMatch(/^config error: identity needs its signing keys in production/);
 });
 
 test('identity in production without signing keys refuses to start, saying what to set', async () => {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
   loadServiceConfig,
+  parseNodeEnv,
   startSubgraph,
   type Logger,
   type RunningSubgraph,
@@ -50,9 +51,9 @@ async function definitionOf(name: string, env: Env): Promise<SubgraphDefinition<
   return def;
 }
 
-/** Outside production `npm start` has an administrator to sign in with (and `npm run seed` uses it). */
+/** In development (asked for by name) `npm start` has an administrator to sign in with (and `npm run seed` uses it). */
 function devAdmin(env: Env, logger: Logger): Env {
-  if (env.NODE_ENV === 'production' || env.IDENTITY_ADMIN_EMAIL) return {};
+  if (parseNodeEnv(env.NODE_ENV) === 'production' || env.IDENTITY_ADMIN_EMAIL) return {};
   logger.warn({ email: DEFAULT_ADMIN.email }, 'IDENTITY_ADMIN_EMAIL is not set: a development administrator is created if missing');
   return { IDENTITY_ADMIN_EMAIL: DEFAULT_ADMIN.email, IDENTITY_ADMIN_PASSWORD: env.IDENTITY_ADMIN_PASSWORD ?? DEFAULT_ADMIN.password };
 }

@@ -3,6 +3,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from './config.ts';
 import { unauthenticated } from './errors.ts';
+import type { RevocationCheck } from './revocation.ts';
 
 export type Viewer =
   | { kind: 'anonymous' }
@@ -17,8 +18,10 @@ export type Viewer =
       /** Azure AD tenant and object id, when the token came from Azure AD. */
       azure?: { tenantId: string; objectId: string };
       expiresAt: number;
+      /** When the token was issued (ms); revocations by "not before" compare with it. */
+      issuedAt?: number;
     }
-  | { kind: 'partner'; clientId: string; scopes: string[]; expiresAt: number };
+  | { kind: 'partner'; clientId: string; scopes: string[]; expiresAt: number; issuedAt?: number };
 
 export const ANONYMOUS: Viewer = Object.freeze({ kind: 'anonymous' });
 
@@ -55,8 +58,9 @@ function peekIssuer(token: string): string | undefined {
 
 function viewerFromLocal(payload: JWTPayload): Viewer {
   const expiresAt = (payload.exp ?? 0) * 1000;
+  const issuedAt = (payload.iat ?? 0) * 1000;
   if (payload.token_use === 'partner') {
-    return { kind: 'partner', clientId: String(payload.sub), scopes: stringList(payload.scope), expiresAt };
+    return { kind: 'partner', clientId: String(payload.sub), scopes: stringList(payload.scope), expiresAt, issuedAt };
   }
   if (payload.token_use !== 'access' || typeof payload.sub !== 'string') throw unauthenticated('Not an access token');
   return {
@@ -67,16 +71,30 @@ function viewerFromLocal(payload: JWTPayload): Viewer {
     sessionId: typeof payload.sid === 'string' ? payload.sid : null,
     issuer: 'local',
     expiresAt,
+    issuedAt,
   };
+}
+
+async function refuseRevoked(viewer: Viewer, revocations: RevocationCheck | undefined): Promise<Viewer> {
+  if (!revocations || viewer.kind === 'anonymous') return viewer;
+  const revoked = await revocations.isRevoked({
+    kind: viewer.kind,
+    subject: viewer.kind === 'user' ? viewer.userId : viewer.clientId,
+    sessionId: viewer.kind === 'user' ? viewer.sessionId : null,
+    issuedAt: Math.floor((viewer.issuedAt ?? 0) / 1000),
+  });
+  if (revoked) throw unauthenticated('This session has ended; sign in again');
+  return viewer;
 }
 
 /**
  * Builds a verifier. `resolveAzureUser` maps an Azure AD (tid, oid) to our local user and roles;
  * services that cannot look users up themselves get it from identity (see identity's linkage).
+ * `revocations`: signed-out sessions, deactivated users and revoked partners (see ./revocation.ts).
  */
 export function createTokenVerifier(
   config: AuthConfig,
-  opts: { resolveAzureUser?: AzureUserResolver } = {},
+  opts: { resolveAzureUser?: AzureUserResolver; revocations?: RevocationCheck } = {},
 ): TokenVerifier {
   let localKeys: JWTVerifyGetKey | null = null;
   if (config.jwksJson) localKeys = createLocalJWKSet(JSON.parse(config.jwksJson));
@@ -97,18 +115,22 @@ export function createTokenVerifier(
           if (tid !== azure.tenantId || !oid) throw unauthenticated('Azure AD token is for another tenant');
           const local = opts.resolveAzureUser ? await opts.resolveAzureUser(tid, oid) : null;
           if (!local) throw unauthenticated('This Microsoft account is not linked to a user');
-          return {
-            kind: 'user',
-            ...local,
-            sessionId: null,
-            issuer: 'azure',
-            azure: { tenantId: tid, objectId: oid },
-            expiresAt: (payload.exp ?? 0) * 1000,
-          };
+          return await refuseRevoked(
+            {
+              kind: 'user',
+              ...local,
+              sessionId: null,
+              issuer: 'azure',
+              azure: { tenantId: tid, objectId: oid },
+              expiresAt: (payload.exp ?? 0) * 1000,
+              issuedAt: (payload.iat ?? 0) * 1000,
+            },
+            opts.revocations,
+          );
         }
         if (!localKeys) throw unauthenticated('Token verification is not configured');
         const { payload } = await jwtVerify(token, localKeys, { issuer: config.issuer, audience: config.audience, algorithms: ['ES256', 'RS256', 'EdDSA'] });
-        return viewerFromLocal(payload);
+        return await refuseRevoked(viewerFromLocal(payload), opts.revocations);
       } catch (error) {
         if (error instanceof Error && error.name === 'DomainError') throw error;
         if ((error as { extensions?: { code?: string } }).extensions?.code) throw error;

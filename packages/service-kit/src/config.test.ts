@@ -60,3 +60,16 @@ test('several bad values still give one line: the first problem, no stack of iss
     expect((error as Error).message).toMatch(/must/);
   }
 });
+
+test('without NODE_ENV a service runs as production: it refuses to start without ROUTER_SECRET, and has no known one', () => {
+  const env = { DATABASE_URL: base.DATABASE_URL };
+  expect(() => loadServiceConfig('x', 1, env)).toThrow(/ROUTER_SECRET is required in production/);
+  expect(() => loadServiceConfig('x', 1, { ...env, ROUTER_SECRET: '' })).toThrow(/ROUTER_SECRET is required/);
+  const config = loadServiceConfig('x', 1, { ...env, ROUTER_SECRET: 's3cret' });
+  expect(config.nodeEnv).toBe('production');
+  expect(config.routerSecret).toBe('s3cret');
+});
+
+test('development conveniences only when asked for by name', () => {
+  expect(loadServiceConfig('x', 1, { ...base, NODE_ENV: 'development' })).toMatchObject({ nodeEnv: 'development', routerSecret: 'dev-router-secret' });
+});

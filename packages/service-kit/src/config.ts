@@ -106,10 +106,25 @@ const nodeEnvSchema = z
   .string()
   .optional()
   .transform((raw, ctx): ServiceConfig['nodeEnv'] => {
-    const value = raw ?? 'development';
+    const value = raw || 'production';
     if (value !== 'development' && value !== 'production' && value !== 'test') return fail(ctx, `NODE_ENV must be development, production or test (got "${value}")`);
     return value;
   });
+
+/**
+ * NODE_ENV unset means production: development conveniences (a known router secret, the developer inbox,
+ * Sandbox, introspection) exist only when asked for by name (`npm start` asks for development).
+ */
+export function parseNodeEnv(raw: string | undefined): ServiceConfig['nodeEnv'] {
+  return parseConfig(nodeEnvSchema, raw);
+}
+
+/** The router's shared secret: required unless development or test was asked for explicitly. */
+export function requireRouterSecret(env: Env, nodeEnv: ServiceConfig['nodeEnv']): string {
+  const secret = env.ROUTER_SECRET || (nodeEnv === 'production' ? '' : 'dev-router-secret');
+  if (!secret) throw new ConfigError('ROUTER_SECRET is required in production (NODE_ENV unset means production)');
+  return secret;
+}
 
 export function parseDatabaseUrl(raw: string): string {
   return parseConfig(databaseUrlSchema, raw);
@@ -173,8 +188,7 @@ const serviceEnvSchema = z.object({
 
 export function loadServiceConfig(service: string, defaultPort: number, env: Env = process.env): ServiceConfig {
   const e = parseConfig(serviceEnvSchema, env);
-  const routerSecret = env.ROUTER_SECRET ?? (e.NODE_ENV === 'production' ? '' : 'dev-router-secret');
-  if (!routerSecret) throw new ConfigError('ROUTER_SECRET is required in production');
+  const routerSecret = requireRouterSecret(env, e.NODE_ENV);
   const dbSchema = e.DB_SCHEMA ?? service;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) throw new ConfigError(`DB_SCHEMA must be a lowercase identifier (got "${dbSchema}")`);
   return {

@@ -20,4 +20,6 @@ export * from './event-queue.ts';
 export * from './subscriptions.ts';
 export * from './azure-users.ts';
 export * from './scalars.ts';
+export * from './revocation.ts';
+export * from './care-events.ts';
 export * from './time-zones.ts';

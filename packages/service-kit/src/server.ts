@@ -17,6 +17,7 @@ import { createOrm, type MigrationObject } from './orm.ts';
 import { createErrorFormatter } from './errors.ts';
 import { createTokenVerifier, type AzureUserResolver, type TokenVerifier, type Viewer } from './auth.ts';
 import { createEventBus, type EventBus } from './pubsub.ts';
+import { createRevocationList, type RevocationList } from './revocation.ts';
 import { requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
 import { hasRouterSecret } from './router-secret.ts';
 import { checkReadiness } from './health.ts';
@@ -43,6 +44,8 @@ export interface SubgraphDeps {
   pubsub: PubSubEngine;
   logger: Logger;
   verifier: TokenVerifier;
+  /** Revoked sessions, users and partners: identity writes, every verifier reads. */
+  revocations?: RevocationList;
 }
 
 export interface SubgraphDefinition<TContext extends RequestContext = RequestContext> {
@@ -119,8 +122,9 @@ export async function startSubgraph<TContext extends RequestContext>(
   const resolveAzureUser =
     def.resolveAzureUser ??
     (config.auth.azure && config.identityUrl ? createAzureUserLookup({ identityUrl: config.identityUrl, routerSecret: config.routerSecret }) : undefined);
-  const verifier = createTokenVerifier(config.auth, { resolveAzureUser });
-  const deps: SubgraphDeps = { config, orm, pubsub: bus.pubsub, logger, verifier };
+  const revocations = createRevocationList(config.redisUrl, { logger, name: def.name });
+  const verifier = createTokenVerifier(config.auth, { resolveAzureUser, revocations });
+  const deps: SubgraphDeps = { config, orm, pubsub: bus.pubsub, logger, verifier, revocations };
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);
 
   const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null): Promise<TContext> =>
@@ -209,6 +213,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       // Drains in-flight HTTP requests, then closes the server.
       await apollo.stop();
       await bus.close();
+      await revocations.close();
       await orm.close(true);
       logger.info('subgraph stopped');
     })();

@@ -3,7 +3,8 @@
 // rate-limits, applies the same armor limits and @authenticated/@requiresScopes check to each
 // subscription, plans it against the current supergraph, and serves it through the owning subgraph.
 // When the token expires, every subscription of the connection ends with UNAUTHENTICATED and the
-// socket closes with 4401 so the client reconnects with a fresh token.
+// socket closes with 4401 so the client reconnects with a fresh token; so do they when the session is
+// revoked (sign-out, deactivation…: a message on the revocation channel).
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
@@ -27,10 +28,12 @@ import {
   EventQueue,
   expiredTokenResult,
   requestIdOf,
+  revocationMatches,
   timerAt,
   viewerExpiresAt,
   WS_CLOSE_UNAUTHORIZED,
   type Logger,
+  type RevocationList,
   type TokenVerifier,
   type Viewer,
 } from '@clinic/service-kit';
@@ -62,6 +65,8 @@ export interface SubscriptionServerOptions {
   logger: Logger;
   /** Ping interval on both hops. */
   keepAliveMs?: number;
+  /** Revoked sessions: their open connections are closed with 4401. */
+  revocations?: Pick<RevocationList, 'onRevoked'>;
 }
 
 export interface SubscriptionServerStats {
@@ -123,10 +128,15 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
     wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req));
   });
 
-  const expire = (ctx: Ctx, connection: Connection) => {
+  const expire = (ctx: Ctx, connection: Connection, reason = 'Token has expired') => {
     for (const queue of connection.live) queue.end(expiredTokenResult());
-    setTimeout(() => ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, 'Token has expired'), 100).unref();
+    setTimeout(() => ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, reason), 100).unref();
   };
+  const stopListening = opts.revocations?.onRevoked((revocation) => {
+    for (const [ctx, connection] of connections) {
+      if (revocationMatches(connection.context.viewer, revocation)) expire(ctx, connection, 'This session has ended; sign in again');
+    }
+  });
 
   const prepare = async (ctx: Ctx, connection: Connection, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): Promise<Prepared | readonly GraphQLError[]> => {
     const viewer = connection.context.viewer;
@@ -259,6 +269,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
       return { connections: connections.size, subscriptions, upstreamSubscriptions: federated.upstreamSubscriptions, upstreamConnections: upstream.openClients };
     },
     async close() {
+      stopListening?.();
       await cleanup.dispose();
       for (const connection of connections.values()) connection.cancelExpiry?.();
       connections.clear();

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { AUDIT_QUEUE, schedulePeriodic, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { AUDIT_QUEUE, CARE_EVENTS_QUEUE, schedulePeriodic, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -33,6 +33,8 @@ export function outboxRoutes(prefix = ''): OutboxRoute[] {
     { prefix: 'appointment.', queues: [prefix + NOTIFICATIONS_QUEUE, prefix + ASSISTANT_QUEUE, prefix + DOCUMENTS_QUEUE], pubsubTrigger: (e) => mapId(idOf(e.payload, 'patientId'), statusTrigger) },
     { prefix: 'appointment.', pubsubTrigger: (e) => mapId(idOf(e.payload, 'doctorId'), statusTrigger) },
     { prefix: 'appointment.', pubsubTrigger: (e) => mapId(idOf(e.payload, 'doctorId'), slotTrigger) },
+    // Identity learns who is whose doctor (a doctor reads only their own patients' profiles).
+    { prefix: 'appointment.', queues: [prefix + CARE_EVENTS_QUEUE] },
     { prefix: 'waitlist.offered', queues: [prefix + NOTIFICATIONS_QUEUE] },
     { prefix: 'audit.', queues: [prefix + AUDIT_QUEUE] },
   ];

@@ -9,6 +9,8 @@ export interface IdentityContext extends RequestContext {
   users: DataLoader<string, UserRecord | null>;
   roles: DataLoader<string, string[]>;
   doctorProfiles: DataLoader<string, DoctorProfileRecord | null>;
+  /** Is this user a patient of the viewing doctor (an appointment with them, past or future)? */
+  patientOfViewer: DataLoader<string, boolean>;
   /** Loaded on first use (the signing key is read or generated once per process). */
   identity(): Promise<IdentityDeps>;
 }

@@ -1,6 +1,6 @@
-// Profiles and roles-as-data through the router: staff reads of a patient profile are allowed and audited,
+// Profiles and roles-as-data through the router: a doctor's reads of their patient's profile are allowed and audited,
 // custom fields follow the role's schema, a new role works without code, and a user exports their data.
-import { startIdentityStack, seedUser, signIn, gql, eventually, auditRows, type IdentityStack } from './testing/stack.ts';
+import { startIdentityStack, seedUser, signIn, gql, eventually, auditRows, bookedWith, type IdentityStack } from './testing/stack.ts';
 
 let s: IdentityStack;
 let admin: string;
@@ -16,7 +16,7 @@ afterAll(async () => {
   await s?.stop();
 });
 
-test('a patient edits their profile; a doctor may read it (audited, in the compliance report); another patient may not', async () => {
+test('a patient edits their profile; their doctor may read it (audited, in the compliance report); another patient may not', async () => {
   const patientId = await seedUser(s, 'pat@example.test', PASSWORD, ['PATIENT']);
   await seedUser(s, 'doc@clinic.test', PASSWORD, ['DOCTOR']);
   await seedUser(s, 'other@example.test', PASSWORD, ['PATIENT']);
@@ -36,6 +36,10 @@ test('a patient edits their profile; a doctor may read it (audited, in the compl
   expect(byOther.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
   const READ = 'query($id: ID!) { user(id: $id) { displayName patientProfile { dateOfBirth } } }';
+  // Not (yet) this doctor's patient: refused.
+  const stranger = await gql(s.url, READ, { variables: { id: patientId }, token: doctor.accessToken });
+  expect(stranger.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  await bookedWith(s, doctor.userId, patientId);
   const byDoctor = await gql<{ user: { patientProfile: { dateOfBirth: string } } }>(s.url, READ, { variables: { id: patientId }, token: doctor.accessToken });
   expect(byDoctor.body.data?.user.patientProfile.dateOfBirth).toBe('1990-04-01');
   const rows = await eventually(() => auditRows(s, `action = 'patient_profile.read' and subject_user_id = ? and actor_id = ?`, [patientId, doctor.userId]), (r) => r.length > 0);

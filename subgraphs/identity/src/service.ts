@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { KeyLike } from 'jose';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AUDIT_QUEUE, OutboxEventSchema, startOutboxRelay, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { AUDIT_QUEUE, CARE_EVENTS_QUEUE, OutboxEventSchema, createRevocationList, startOutboxRelay, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { UserSchema } from './entities/user.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -14,6 +14,8 @@ import { createDoctorProfileLoader } from './domain/profiles.ts';
 import { fromPrivateJwk, keySettings, signingKeyFrom } from './domain/keys.ts';
 import { fixedKeyRing, keyEncryptionKey, openKeyStore, type KeyRing } from './domain/key-store.ts';
 import { startAuditWorker } from './domain/audit-log.ts';
+import { createCareLoader, startCareWorker } from './domain/care.ts';
+import { createHashGate } from './domain/hash-gate.ts';
 import { resolveAzureUserFromTables } from './domain/azure.ts';
 import { microsoftSettings } from './http/microsoft.ts';
 import type { DevInboxMessage, IdentityDeps, IdentityQueues } from './domain/deps.ts';
@@ -52,9 +54,11 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
     audit: prefix + AUDIT_QUEUE,
     doctors: prefix + DOCTORS_QUEUE,
     notifications: prefix + NOTIFICATIONS_QUEUE,
+    care: prefix + CARE_EVENTS_QUEUE,
     ...opts.queues,
   };
   let kitDeps: SubgraphDeps | null = null;
+  const hashes = createHashGate();
   let loaded: Promise<IdentityDeps & { keyRing: KeyRing }> | null = null;
   const orm = (): MikroORM => {
     if (!kitDeps) throw new Error('identity is not started');
@@ -79,6 +83,8 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
         queues,
         publicUrl: env.PUBLIC_URL ?? 'http://localhost:5173',
         devInbox,
+        revocations: kitDeps!.revocations ?? createRevocationList(null),
+        hashes,
         azureProvisioning: env.AZURE_AD_PROVISIONING === 'link-only' ? 'link-only' : 'link-or-provision',
         microsoftSignIn: microsoftSettings(env) !== null,
       };
@@ -104,6 +110,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
         users: createUserLoader(base.em),
         roles: createRolesLoader(base.em),
         doctorProfiles: createDoctorProfileLoader(base.em),
+        patientOfViewer: createCareLoader(base.em, base.viewer),
         identity,
       };
     },
@@ -118,6 +125,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
       const { keyRing } = await identity();
       await ensureBootstrapAdmin(deps.orm.em.fork(), env, deps.logger);
       const worker = startAuditWorker(deps.orm, deps.config.redisUrl, queues.audit, deps.logger);
+      const care = startCareWorker(deps.orm, deps.config.redisUrl, queues.care, deps.logger);
       const relay = startOutboxRelay({
         orm: deps.orm,
         redisUrl: deps.config.redisUrl,
@@ -134,6 +142,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
         keyRing.close();
         await relay.stop();
         await worker.close();
+        await care.close();
       };
     },
   };

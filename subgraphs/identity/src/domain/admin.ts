@@ -1,7 +1,7 @@
 // Administration of accounts: search, deactivate, and bulk import (CSV or JSON) with a per-row report.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { badUserInput, DomainError, notFound } from '@clinic/service-kit';
+import { badUserInput, DomainError, notFound, type RevocationList } from '@clinic/service-kit';
 import { query, inTransaction } from '../db.ts';
 import { USER_COLUMNS, type UserRecord } from '../users.ts';
 import { createUser } from './auth.ts';
@@ -22,10 +22,12 @@ export async function searchUsers(em: EntityManager, opts: { search?: string | n
   );
 }
 
-export async function deactivateUser(tx: EntityManager, userId: string): Promise<void> {
+/** Deactivates the account: its sessions end and every token issued to it so far stops (Azure AD ones included). */
+export async function deactivateUser(tx: EntityManager, userId: string, revocations?: RevocationList): Promise<void> {
   const rows = await query(tx, `update users set status = 'DEACTIVATED', updated_at = now() where id = ? returning id`, [userId]);
   if (!rows.length) throw notFound('User');
-  await revokeAllSessions(tx, userId, 'DEACTIVATED');
+  await revokeAllSessions(tx, userId, 'DEACTIVATED', null, revocations);
+  await revocations?.revoke([{ kind: 'user', userId, notBefore: Math.floor(Date.now() / 1000) }]);
   await republishDoctor(tx, userId);
 }
 

@@ -1,16 +1,19 @@
 // Sign-in and credentials: registration, password sign-in with lockout and MFA, refresh rotation, sign out,
 // change and reset password. Every outcome is audited; failures are committed before the error is thrown,
-// so an attacker's failed attempts count even though the request fails.
+// so an attacker's failed attempts count even though the request fails. Password hashes are computed
+// through the per-client hash gate and outside database transactions (a hash never holds a connection).
+// A locked account answers exactly like a wrong password, so lockout does not reveal which addresses exist;
+// wrong current passwords and MFA codes presented with a valid token count toward the same lockout.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit, enqueueEvent, unauthenticated, forbidden, conflict, badUserInput, type AuditActor, type AuditEvent } from '@clinic/service-kit';
 import { inTransaction, query, queryOne } from '../db.ts';
 import type { IdentityDeps } from './deps.ts';
 import { hashPassword, verifyPassword, randomSecret, sha256 } from './passwords.ts';
 import { grantsOf, assertRolesExist } from './roles.ts';
-import { openSession, rotateRefreshToken, revokeAllSessions } from './sessions.ts';
+import { openSession, rotateRefreshToken, revokeAllSessions, sessionRevocations } from './sessions.ts';
 import { ipIsBlocked, recordFailure, recordSuccess } from './security.ts';
 import { issueAccessToken, issueMfaChallenge, verifyMfaChallenge } from './tokens.ts';
-import { verifySecondFactor } from './mfa.ts';
+import { verifySecondFactor, disable as mfaDisable } from './mfa.ts';
 import { republishDoctor } from './profiles.ts';
 import * as v from './validation.ts';
 
@@ -51,16 +54,18 @@ export async function startSession(tx: EntityManager, deps: IdentityDeps, userId
   return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, sessionId, userId };
 }
 
+/** `passwordHash`: computed by the caller outside the transaction (through the hash gate). */
 export async function createUser(
   tx: EntityManager,
   input: { email: string; displayName: string; password: string | null; roles: string[] },
+  passwordHash?: string,
 ): Promise<string> {
   const email = v.email(input.email);
   const displayName = v.text(input.displayName, 'displayName', 200);
   const password = input.password === null ? null : v.newPassword(input.password, email);
   await assertRolesExist(tx, input.roles);
   if (await queryOne(tx, `select 1 from users where lower(email) = ?`, [email])) throw conflict('An account with this e-mail already exists', { reason: 'EMAIL_TAKEN' });
-  const hashed = password ? await hashPassword(password) : null;
+  const hashed = password ? (passwordHash ?? (await hashPassword(password))) : null;
   const row = await queryOne<{ id: string }>(tx, `insert into users (email, display_name, password_hash) values (?, ?, ?) returning id`, [email, displayName, hashed]);
   for (const role of input.roles) await query(tx, `insert into user_roles (user_id, role) values (?, ?)`, [row!.id, role]);
   if (input.roles.includes('PATIENT')) await query(tx, `insert into patient_profiles (user_id) values (?)`, [row!.id]);
@@ -71,36 +76,71 @@ export async function createUser(
   return row!.id;
 }
 
-export function registerPatient(em: EntityManager, deps: IdentityDeps, input: { email: string; displayName: string; password: string }, meta: RequestMeta): Promise<AuthTokens> {
+/** Mails an address may trigger without signing in, per hour (reset links, "you already have an account"). */
+export const ACCOUNT_MAILS_PER_HOUR = 3;
+
+/** Records a mail to the account unless its hourly budget is spent; false means: send nothing. */
+async function mayMail(tx: EntityManager, userId: string, kind: string): Promise<boolean> {
+  const sent = await queryOne<{ n: string }>(tx, `select count(*) as n from account_mails where user_id = ? and created_at > now() - interval '1 hour'`, [userId]);
+  if (Number(sent?.n ?? 0) >= ACCOUNT_MAILS_PER_HOUR) return false;
+  await query(tx, `insert into account_mails (user_id, kind) values (?, ?)`, [userId, kind]);
+  return true;
+}
+
+export async function registerPatient(em: EntityManager, deps: IdentityDeps, input: { email: string; displayName: string; password: string }, meta: RequestMeta): Promise<AuthTokens> {
+  const email = v.email(input.email);
+  const password = v.newPassword(input.password, email);
+  v.text(input.displayName, 'displayName', 200);
+  const passwordHash = await deps.hashes.run(clientOf(meta), () => hashPassword(password));
+  const existing = await queryOne<{ id: string }>(em.fork(), `select id from users where lower(email) = ?`, [email]);
+  if (existing) {
+    // The owner hears that someone tried to register their address (rate-limited like reset links).
+    await inTransaction(em, async (tx) => {
+      audit(tx, existing.id, meta, { action: 'user.register', outcome: 'DENIED', detail: { reason: 'EXISTING_ACCOUNT' } });
+      if (!(await mayMail(tx, existing.id, 'existing_account'))) return;
+      enqueueEvent(tx, 'user.registration_attempted', { userId: existing.id });
+      deps.devInbox?.push({ to: email, subject: 'You already have an account', link: `${deps.publicUrl}/sign-in`, at: new Date().toISOString() });
+    });
+    throw conflict('An account with this e-mail already exists', { reason: 'EMAIL_TAKEN' });
+  }
   return inTransaction(em, async (tx) => {
-    const userId = await createUser(tx, { ...input, roles: ['PATIENT'] });
+    const userId = await createUser(tx, { ...input, roles: ['PATIENT'] }, passwordHash);
     audit(tx, userId, meta, { action: 'user.register', outcome: 'SUCCESS' });
     return startSession(tx, deps, userId, meta, 'PASSWORD');
   });
 }
 
+const BAD_CREDENTIALS = 'E-mail or password is wrong (after repeated failures an account is locked for a while)';
+const isLocked = (lockedUntil: Date | null) => Boolean(lockedUntil && new Date(lockedUntil) > new Date());
+/** Whose hash budget a request spends: the client's address. */
+const clientOf = (meta: RequestMeta) => `ip:${meta.ip ?? 'unknown'}`;
+
 export async function signIn(em: EntityManager, deps: IdentityDeps, input: { email: string; password: string }, meta: RequestMeta): Promise<SignInOutcome> {
   const email = v.email(input.email);
   if (input.password.length > 200) throw badUserInput('Password is too long', { field: 'password' });
-  return commitThenThrow(em, async (tx) => {
-    if (await ipIsBlocked(tx, meta.ip)) {
+  const reader = em.fork();
+  if (await ipIsBlocked(reader, meta.ip)) {
+    return commitThenThrow(em, async (tx) => {
       audit(tx, null, meta, { action: 'auth.sign_in', outcome: 'DENIED', detail: { reason: 'IP_BLOCKED' } });
       return forbiddenWith('Too many failed sign-ins from this address; try again later', 'IP_BLOCKED');
-    }
-    const user = await queryOne<{ id: string; hash: string | null; status: string; mfaEnabled: boolean; lockedUntil: Date | null }>(
-      tx,
-      `select id, password_hash as hash, status, mfa_enabled as "mfaEnabled", locked_until as "lockedUntil" from users where lower(email) = ?`,
-      [email],
-    );
-    if (user?.lockedUntil && new Date(user.lockedUntil) > new Date()) {
+    });
+  }
+  const user = await queryOne<{ id: string; hash: string | null; status: string; mfaEnabled: boolean; lockedUntil: Date | null }>(
+    reader,
+    `select id, password_hash as hash, status, mfa_enabled as "mfaEnabled", locked_until as "lockedUntil" from users where lower(email) = ?`,
+    [email],
+  );
+  // Always one hash (unknown and locked accounts too), so neither timing nor answer tells them apart.
+  const ok = await deps.hashes.run(clientOf(meta), () => verifyPassword(user?.hash ?? null, input.password));
+  return commitThenThrow(em, async (tx) => {
+    if (user && isLocked(user.lockedUntil)) {
       audit(tx, user.id, meta, { action: 'auth.sign_in', outcome: 'DENIED', detail: { reason: 'ACCOUNT_LOCKED' } });
-      return forbiddenWith('This account is temporarily locked after repeated failed sign-ins', 'ACCOUNT_LOCKED', new Date(user.lockedUntil));
+      return withReason(unauthenticated(BAD_CREDENTIALS), 'WRONG_CREDENTIALS');
     }
-    const ok = await verifyPassword(user?.hash ?? null, input.password);
     if (!ok || !user) {
       const { lockedUntil } = await recordFailure(tx, user?.id ?? null, meta.ip);
       audit(tx, user?.id ?? null, meta, { action: 'auth.sign_in', outcome: 'FAILURE', detail: { reason: 'BAD_CREDENTIALS', locked: Boolean(lockedUntil) } });
-      return withReason(unauthenticated('E-mail or password is wrong'), 'WRONG_CREDENTIALS');
+      return withReason(unauthenticated(BAD_CREDENTIALS), 'WRONG_CREDENTIALS');
     }
     if (user.status !== 'ACTIVE') {
       audit(tx, user.id, meta, { action: 'auth.sign_in', outcome: 'DENIED', detail: { reason: 'DEACTIVATED' } });
@@ -125,17 +165,42 @@ function forbiddenWith(message: string, reason: string, lockedUntil?: Date): Err
 }
 
 export async function completeMfaSignIn(em: EntityManager, deps: IdentityDeps, challenge: string, code: string, meta: RequestMeta): Promise<AuthTokens> {
-  const userId = await verifyMfaChallenge(deps.tokens, challenge);
+  const { userId, challengeId, expiresAt } = await verifyMfaChallenge(deps.tokens, challenge);
   return commitThenThrow(em, async (tx) => {
     const user = await queryOne<{ lockedUntil: Date | null; status: string }>(tx, `select locked_until as "lockedUntil", status from users where id = ?`, [userId]);
     if (!user || user.status !== 'ACTIVE') return unauthenticated('Sign in again');
-    if (user.lockedUntil && new Date(user.lockedUntil) > new Date()) return forbiddenWith('This account is temporarily locked', 'ACCOUNT_LOCKED', new Date(user.lockedUntil));
+    if (isLocked(user.lockedUntil)) return forbiddenWith('This account is temporarily locked', 'ACCOUNT_LOCKED', new Date(user.lockedUntil!));
     if (!(await verifySecondFactor(tx, userId, code))) {
       await recordFailure(tx, userId, meta.ip);
       audit(tx, userId, meta, { action: 'auth.mfa', outcome: 'FAILURE' });
-      return withReason(unauthenticated('The code is wrong or has expired'), 'WRONG_CODE');
+      return withReason(unauthenticated('The code is wrong, already used or has expired'), 'WRONG_CODE');
     }
+    // A challenge signs in once: a second use (a replayed request, a stolen challenge) is refused.
+    const spent = await query(tx, `insert into used_mfa_challenges (jti, expires_at) values (?, ?) on conflict (jti) do nothing returning jti`, [challengeId, expiresAt]);
+    if (!spent.length) {
+      audit(tx, userId, meta, { action: 'auth.mfa', outcome: 'DENIED', detail: { reason: 'CHALLENGE_REUSED' } });
+      return unauthenticated('This sign-in challenge was already used; sign in again');
+    }
+    await query(tx, `delete from used_mfa_challenges where expires_at < now()`);
     return startSession(tx, deps, userId, meta, 'PASSWORD+TOTP');
+  });
+}
+
+/** Turning MFA off needs a current code; wrong codes (a stolen token guessing) count toward lockout. */
+export async function disableMfa(em: EntityManager, viewer: AuditActor & { actorId: string }, code: string): Promise<void> {
+  const userId = viewer.actorId;
+  const meta = { ip: viewer.ip ?? null, requestId: viewer.requestId ?? '' };
+  await commitThenThrow<undefined | Error>(em, async (tx) => {
+    const user = await queryOne<{ lockedUntil: Date | null }>(tx, `select locked_until as "lockedUntil" from users where id = ? for update`, [userId]);
+    if (user && isLocked(user.lockedUntil)) return forbiddenWith('This account is temporarily locked after repeated failures', 'ACCOUNT_LOCKED', new Date(user.lockedUntil!));
+    if (!(await verifySecondFactor(tx, userId, code))) {
+      await recordFailure(tx, userId, meta.ip);
+      recordAudit(tx, viewer, { action: 'auth.mfa_disabled', resourceType: 'User', resourceId: userId, subjectUserId: userId, outcome: 'FAILURE' });
+      return badUserInput('The code is wrong', { field: 'code' });
+    }
+    await mfaDisable(tx, userId);
+    recordAudit(tx, viewer, { action: 'auth.mfa_disabled', resourceType: 'User', resourceId: userId, subjectUserId: userId, outcome: 'SUCCESS' });
+    return undefined;
   });
 }
 
@@ -143,6 +208,7 @@ export async function refresh(em: EntityManager, deps: IdentityDeps, refreshToke
   return commitThenThrow<AuthTokens | Error>(em, async (tx) => {
     const rotated = await rotateRefreshToken(tx, refreshToken, meta.ip);
     if (rotated.kind === 'reused') {
+      await deps.revocations.revoke(sessionRevocations([rotated.sessionId]));
       audit(tx, rotated.userId, meta, { action: 'auth.refresh', outcome: 'DENIED', resourceType: 'Session', resourceId: rotated.sessionId, detail: { reason: 'TOKEN_REUSE' } });
       return unauthenticated('This refresh token was already used; the session has been ended for safety');
     }
@@ -153,27 +219,46 @@ export async function refresh(em: EntityManager, deps: IdentityDeps, refreshToke
   });
 }
 
-export async function changePassword(em: EntityManager, userId: string, sessionId: string | null, current: string, next: string, meta: RequestMeta): Promise<void> {
-  await commitThenThrow<undefined | Error>(em, async (tx) => {
-    const user = await queryOne<{ hash: string | null; email: string }>(tx, `select password_hash as hash, email from users where id = ?`, [userId]);
-    if (!user || !(await verifyPassword(user.hash, current))) {
+export async function changePassword(em: EntityManager, deps: IdentityDeps, userId: string, sessionId: string | null, current: string, next: string, meta: RequestMeta): Promise<void> {
+  const user = await queryOne<{ hash: string | null; email: string; lockedUntil: Date | null }>(
+    em.fork(),
+    `select password_hash as hash, email, locked_until as "lockedUntil" from users where id = ?`,
+    [userId],
+  );
+  if (!user) throw unauthenticated();
+  if (isLocked(user.lockedUntil)) throw forbiddenWith('This account is temporarily locked after repeated failures', 'ACCOUNT_LOCKED', new Date(user.lockedUntil!));
+  const ok = await deps.hashes.run(clientOf(meta), () => verifyPassword(user.hash, current));
+  // A stolen token guessing the password counts toward the same lockout as sign-in.
+  if (!ok) {
+    return commitThenThrow<never>(em, async (tx) => {
+      await recordFailure(tx, userId, meta.ip);
       audit(tx, userId, meta, { action: 'auth.change_password', outcome: 'FAILURE' });
       return badUserInput('The current password is wrong', { field: 'currentPassword' });
-    }
-    v.newPassword(next, user.email);
-    await query(tx, `update users set password_hash = ?, updated_at = now() where id = ?`, [await hashPassword(next), userId]);
-    await revokeAllSessions(tx, userId, 'PASSWORD_CHANGED', sessionId);
+    });
+  }
+  v.newPassword(next, user.email);
+  const hashed = await deps.hashes.run(clientOf(meta), () => hashPassword(next));
+  await commitThenThrow<undefined | Error>(em, async (tx) => {
+    await query(tx, `update users set password_hash = ?, updated_at = now() where id = ?`, [hashed, userId]);
+    await revokeAllSessions(tx, userId, 'PASSWORD_CHANGED', sessionId, deps.revocations);
     audit(tx, userId, meta, { action: 'auth.change_password', outcome: 'SUCCESS' });
     return undefined;
   });
 }
 
-/** Always succeeds from the caller's view (no account discovery); a real account gets a single-use link. */
+/**
+ * Always succeeds from the caller's view (no account discovery); a real account gets a single-use link,
+ * at most ACCOUNT_MAILS_PER_HOUR an hour (beyond that the same answer, and no mail: no mail bombing).
+ */
 export async function requestPasswordReset(em: EntityManager, deps: IdentityDeps, rawEmail: string, meta: RequestMeta): Promise<void> {
   const email = v.email(rawEmail);
   await inTransaction(em, async (tx) => {
-    const user = await queryOne<{ id: string }>(tx, `select id from users where lower(email) = ? and status = 'ACTIVE'`, [email]);
+    const user = await queryOne<{ id: string }>(tx, `select id from users where lower(email) = ? and status = 'ACTIVE' for update`, [email]);
     if (!user) return;
+    if (!(await mayMail(tx, user.id, 'password_reset'))) {
+      audit(tx, user.id, meta, { action: 'auth.password_reset_requested', outcome: 'DENIED', detail: { reason: 'RATE_LIMITED' } });
+      return;
+    }
     const token = randomSecret();
     await query(tx, `insert into password_resets (token_hash, user_id, expires_at) values (?, ?, now() + interval '${RESET_TOKEN_MINUTES} minutes')`, [sha256(token), user.id]);
     // Ids only: the notifications service looks the address up; the link token never enters a queue.
@@ -183,9 +268,10 @@ export async function requestPasswordReset(em: EntityManager, deps: IdentityDeps
   });
 }
 
-export async function resetPassword(em: EntityManager, token: string, next: string, meta: RequestMeta): Promise<void> {
+export async function resetPassword(em: EntityManager, deps: IdentityDeps, token: string, next: string, meta: RequestMeta): Promise<void> {
   if (token.length > 200) throw badUserInput('The reset link is invalid', { field: 'token' });
   v.newPassword(next);
+  const hashed = await deps.hashes.run(clientOf(meta), () => hashPassword(next));
   await commitThenThrow<undefined | Error>(em, async (tx) => {
     const claimed = await queryOne<{ userId: string; email: string }>(
       tx,
@@ -196,8 +282,8 @@ export async function resetPassword(em: EntityManager, token: string, next: stri
     );
     if (!claimed) return badUserInput('The reset link is invalid, used or expired', { field: 'token' });
     v.newPassword(next, claimed.email); // throws: the transaction rolls back and the link stays usable
-    await query(tx, `update users set password_hash = ?, failed_sign_ins = 0, locked_until = null, updated_at = now() where id = ?`, [await hashPassword(next), claimed.userId]);
-    await revokeAllSessions(tx, claimed.userId, 'PASSWORD_RESET');
+    await query(tx, `update users set password_hash = ?, failed_sign_ins = 0, locked_until = null, updated_at = now() where id = ?`, [hashed, claimed.userId]);
+    await revokeAllSessions(tx, claimed.userId, 'PASSWORD_RESET', null, deps.revocations);
     audit(tx, claimed.userId, meta, { action: 'auth.password_reset', outcome: 'SUCCESS' });
     return undefined;
   });

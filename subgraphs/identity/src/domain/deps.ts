@@ -1,6 +1,8 @@
 // What the identity domain needs besides a unit of work: the token issuer, where its events go, and the
 // developer inbox (non-production only) that shows links the notifications service would otherwise send.
+import type { RevocationList } from '@clinic/service-kit';
 import type { TokenIssuer } from './tokens.ts';
+import type { HashGate } from './hash-gate.ts';
 
 export interface IdentityQueues {
   /** Central audit queue (the kit's AUDIT_QUEUE; tests use their own name so parallel runs never mix). */
@@ -9,6 +11,8 @@ export interface IdentityQueues {
   doctors: string;
   /** user.* events for the notifications service (password reset links, invitations). */
   notifications: string;
+  /** appointment.* events from appointments: who is whose doctor (see domain/care.ts). */
+  care: string;
 }
 
 export interface DevInboxMessage {
@@ -25,6 +29,10 @@ export interface IdentityDeps {
   publicUrl: string;
   /** Non-production only: messages a real deployment delivers through notifications. */
   devInbox: DevInboxMessage[] | null;
+  /** Bounds password-hash work per client (see hash-gate.ts). */
+  hashes: HashGate;
+  /** Where ended sessions, deactivated users and revoked partners are announced to every verifier. */
+  revocations: RevocationList;
   /** Provision unknown Microsoft accounts as patients, or only link to existing users by verified e-mail. */
   azureProvisioning: 'link-or-provision' | 'link-only';
   /** Sign in with Microsoft is configured (tenant, client id and secret). */

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConfigError } from '@clinic/service-kit';
+import { ConfigError, parseNodeEnv } from '@clinic/service-kit';
 import { exportJWK, importJWK, type JWK, type KeyLike } from 'jose';
 
 export interface SigningKey {
@@ -31,7 +31,7 @@ export function keySettings(env: Record<string, string | undefined>): { pinned: 
     if (secret.length < 32) throw new ConfigError('JWT_KEYS_ENCRYPTION_KEY must be at least 32 characters (e.g. openssl rand -base64 32)');
     return { encryptionSecret: secret };
   }
-  if ((env.NODE_ENV ?? 'development') === 'production') {
+  if (parseNodeEnv(env.NODE_ENV) === 'production') {
     throw new ConfigError('identity needs its signing keys in production: set JWT_KEYS_ENCRYPTION_KEY (keys kept in the database, shared by replicas, rotatable) or JWT_PRIVATE_JWK');
   }
   // Development only: a generated encryption key kept with the other local data.

@@ -2,11 +2,12 @@
 // hash); the partner exchanges them for a short-lived `token_use: partner` JWT carrying read-only scopes.
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, unauthenticated } from '@clinic/service-kit';
+import { badUserInput, unauthenticated, type RevocationList } from '@clinic/service-kit';
 import { query, queryOne, json } from '../db.ts';
 import { hashPassword, verifyPassword, randomSecret } from './passwords.ts';
 import { issuePartnerToken, type IssuedToken, type TokenIssuer } from './tokens.ts';
 import { text } from './validation.ts';
+import type { HashGate } from './hash-gate.ts';
 
 /** What partners may be granted: read-only scopes. */
 export const PARTNER_SCOPES = ['availability:read', 'doctors:read'];
@@ -37,18 +38,28 @@ export function listPartnerClients(em: EntityManager): Promise<PartnerClientReco
   return query<PartnerClientRecord>(em, `select id, name, scopes, created_at as "createdAt", revoked_at as "revokedAt" from partner_clients order by created_at desc`);
 }
 
-export async function revokePartnerClient(em: EntityManager, id: string): Promise<boolean> {
-  return (await query(em, `update partner_clients set revoked_at = now() where id = ? and revoked_at is null returning id`, [id])).length > 0;
+/** Revokes the client: no new tokens, and the ones it holds stop within a second. */
+export async function revokePartnerClient(em: EntityManager, id: string, revocations?: RevocationList): Promise<boolean> {
+  const done = (await query(em, `update partner_clients set revoked_at = now() where id = ? and revoked_at is null returning id`, [id])).length > 0;
+  if (done) await revocations?.revoke([{ kind: 'partner', clientId: id, notBefore: Math.floor(Date.now() / 1000) }]);
+  return done;
 }
 
-export async function partnerToken(em: EntityManager, tokens: TokenIssuer, clientId: string, secret: string): Promise<IssuedToken & { scopes: string[] }> {
+export async function partnerToken(
+  em: EntityManager,
+  tokens: TokenIssuer,
+  clientId: string,
+  secret: string,
+  gate?: { hashes: HashGate; client: string },
+): Promise<IssuedToken & { scopes: string[] }> {
   if (clientId.length > 64 || secret.length > 200) throw unauthenticated('Client credentials are wrong');
   const client = await queryOne<{ hash: string; scopes: string[]; revokedAt: Date | null }>(
     em,
     `select secret_hash as hash, scopes, revoked_at as "revokedAt" from partner_clients where id = ?`,
     [clientId],
   );
-  const ok = await verifyPassword(client?.hash ?? null, secret);
+  const verify = () => verifyPassword(client?.hash ?? null, secret);
+  const ok = gate ? await gate.hashes.run(gate.client, verify) : await verify();
   if (!client || !ok || client.revokedAt) throw unauthenticated('Client credentials are wrong');
   return { ...(await issuePartnerToken(tokens, clientId, client.scopes)), scopes: client.scopes };
 }

@@ -1,9 +1,11 @@
 // Sessions and rotating refresh tokens. A session is one token family: each refresh retires the presented
 // token and hands out a new one. A retired token presented again means it was stolen (or replayed), so
-// the whole family is revoked and a TOKEN_REUSE alert raised.
+// the whole family is revoked and a TOKEN_REUSE alert raised. Ending a session also puts it on the token
+// revocation list (inside the transaction: if Redis refuses, nothing is half-ended), so its access tokens
+// stop within a second everywhere.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { unauthenticated, notFound } from '@clinic/service-kit';
+import { unauthenticated, notFound, type Revocation, type RevocationList } from '@clinic/service-kit';
 import { query, queryOne } from '../db.ts';
 import { randomSecret, sha256 } from './passwords.ts';
 import { raiseAlert } from './security.ts';
@@ -89,21 +91,27 @@ export function listSessions(em: EntityManager, userId: string): Promise<Session
   );
 }
 
-export async function revokeSession(em: EntityManager, userId: string, sessionId: string, reason: string): Promise<void> {
+/** Revoked session ids as entries of the token revocation list. */
+export const sessionRevocations = (ids: string[]): Revocation[] => ids.map((sessionId) => ({ kind: 'session', sessionId }));
+
+/** Ends one session of the user: its refresh tokens stop at once, its access tokens within a second. */
+export async function revokeSession(em: EntityManager, userId: string, sessionId: string, reason: string, revocations?: RevocationList): Promise<void> {
   const rows = await query(em, `update sessions set revoked_at = now(), revoked_reason = ? where id = ? and user_id = ? and revoked_at is null returning id`, [
     reason,
     sessionId,
     userId,
   ]);
   if (!rows.length) throw notFound('Session');
+  await revocations?.revoke(sessionRevocations([sessionId]));
 }
 
-export async function revokeAllSessions(em: EntityManager, userId: string, reason: string, except: string | null = null): Promise<void> {
-  await query(em, `update sessions set revoked_at = now(), revoked_reason = ? where user_id = ? and revoked_at is null and id is distinct from ?`, [
-    reason,
-    userId,
-    except,
-  ]);
+export async function revokeAllSessions(em: EntityManager, userId: string, reason: string, except: string | null = null, revocations?: RevocationList): Promise<void> {
+  const rows = await query<{ id: string }>(
+    em,
+    `update sessions set revoked_at = now(), revoked_reason = ? where user_id = ? and revoked_at is null and id is distinct from ? returning id`,
+    [reason, userId, except],
+  );
+  await revocations?.revoke(sessionRevocations(rows.map((r) => r.id)));
 }
 
 export async function sessionIsActive(em: EntityManager, sessionId: string): Promise<boolean> {

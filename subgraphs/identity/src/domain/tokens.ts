@@ -1,5 +1,6 @@
 // Tokens identity issues, per the token contract: ES256 access JWTs with `kid` (users and partners),
 // and a short-lived MFA challenge (a different audience, so it is never accepted as an access token).
+import { randomUUID } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { unauthenticated } from '@clinic/service-kit';
 import type { SigningKey } from './keys.ts';
@@ -47,18 +48,26 @@ export async function issuePartnerToken(t: TokenIssuer, clientId: string, scopes
 
 const mfaAudience = (t: TokenIssuer) => `${t.audience}:mfa`;
 
+/** A challenge carries an id (`jti`): completing sign-in spends it, so it cannot be used twice. */
 export function issueMfaChallenge(t: TokenIssuer, userId: string): Promise<string> {
-  return signer(t, { token_use: 'mfa' }, userId, MFA_CHALLENGE_SECONDS, mfaAudience(t));
+  return signer(t, { token_use: 'mfa', jti: randomUUID() }, userId, MFA_CHALLENGE_SECONDS, mfaAudience(t));
 }
 
-export async function verifyMfaChallenge(t: TokenIssuer, challenge: string): Promise<string> {
+export interface MfaChallenge {
+  userId: string;
+  challengeId: string;
+  expiresAt: Date;
+}
+
+export async function verifyMfaChallenge(t: TokenIssuer, challenge: string): Promise<MfaChallenge> {
   try {
     const options = { issuer: t.issuer, audience: mfaAudience(t) };
     const { payload } = t.publicKeys
       ? await jwtVerify(challenge, createLocalJWKSet({ keys: t.publicKeys() }), options)
       : await jwtVerify(challenge, t.key.publicKey, options);
-    if (payload.token_use !== 'mfa' || typeof payload.sub !== 'string') throw new Error('not a challenge');
-    return payload.sub;
+    if (payload.token_use !== 'mfa' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') throw new Error('not a challenge');
+    if (!/^[0-9a-f-]{36}$/i.test(payload.jti)) throw new Error('not a challenge');
+    return { userId: payload.sub, challengeId: payload.jti, expiresAt: new Date((payload.exp ?? 0) * 1000) };
   } catch {
     throw unauthenticated('The sign-in challenge is invalid or has expired; sign in again');
   }

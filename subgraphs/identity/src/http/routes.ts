@@ -1,9 +1,9 @@
 // identity's HTTP routes beside /graphql: the JWKS (public, proxied by the router at /.well-known/*),
-// the developer inbox (non-production only, at /auth/dev/inbox through the router), and the internal
+// the developer inbox (development/test only, signed-in ADMIN only, at /auth/dev/inbox through the router), and the internal
 // Azure-user lookup other services use (router secret required; never proxied).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AZURE_USER_PATH, hasRouterSecret, sendJson, type SubgraphDeps } from '@clinic/service-kit';
+import { AZURE_USER_PATH, hasRole, hasRouterSecret, sendJson, type SubgraphDeps } from '@clinic/service-kit';
 import type { IdentityDeps } from '../domain/deps.ts';
 import type { KeyRing } from '../domain/key-store.ts';
 import { resolveAzureUserFromTables } from '../domain/azure.ts';
@@ -19,6 +19,9 @@ export const TOKEN_PATH = '/auth/token';
 export const USER_CONTACT_PATH = '/internal/user-contact';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** The end client as the router's proxy reports it (identity is reached only through the router). */
+const clientIpOf = (req: IncomingMessage): string | null => String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() || req.socket.remoteAddress || null;
 
 export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<IdentityDeps & { keyRing: KeyRing }>, orm: () => MikroORM, env: Record<string, string | undefined>): Record<string, Route> {
   const routes: Record<string, Route> = {
@@ -61,17 +64,24 @@ export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<Ident
       const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
       if (basic?.[1]) [clientId = '', secret = ''] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
       try {
-        const issued = await partnerToken(orm().em.fork(), (await identity()).tokens, decodeURIComponent(clientId), decodeURIComponent(secret));
+        const deps = await identity();
+        const client = `ip:${clientIpOf(req) ?? 'unknown'}`;
+        const issued = await partnerToken(orm().em.fork(), deps.tokens, decodeURIComponent(clientId), decodeURIComponent(secret), { hashes: deps.hashes, client });
         const expiresIn = Math.round((issued.expiresAt.getTime() - Date.now()) / 1000);
         sendJson(res, 200, { access_token: issued.token, token_type: 'Bearer', expires_in: expiresIn, scope: issued.scopes.join(' ') }, { 'cache-control': 'no-store' });
-      } catch {
+      } catch (error) {
+        if ((error as { extensions?: { code?: string } }).extensions?.code === 'RATE_LIMITED') return sendJson(res, 429, { error: 'slow_down' }, { 'retry-after': '1' });
         sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic' });
       }
     },
     ...microsoftRoutes(deps, identity, orm, env),
   };
   if (deps.config.nodeEnv !== 'production') {
-    routes[DEV_INBOX_PATH] = async (_req, res) => {
+    // The inbox holds live reset links: only a signed-in administrator may read it.
+    routes[DEV_INBOX_PATH] = async (req, res) => {
+      const viewer = await deps.verifier.verify(req.headers.authorization).catch(() => null);
+      if (!viewer || viewer.kind === 'anonymous') return sendJson(res, 401, { error: 'unauthenticated' }, { 'www-authenticate': 'Bearer', 'cache-control': 'no-store' });
+      if (!hasRole(viewer, 'ADMIN')) return sendJson(res, 403, { error: 'forbidden' }, { 'cache-control': 'no-store' });
       const { devInbox } = await identity();
       sendJson(res, 200, { messages: devInbox ?? [] }, { 'cache-control': 'no-store' });
     };

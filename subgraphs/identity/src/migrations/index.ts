@@ -3,6 +3,7 @@ import { outboxMigration, outboxRetryMigration, type MigrationObject } from '@cl
 import { Migration20261124Users } from './m20261124-users.ts';
 import { Migration20261124Accounts } from './m20261124-accounts.ts';
 import { Migration20261130SigningKeys } from './m20261130-signing-keys.ts';
+import { Migration20261130Security } from './m20261130-security.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'm20261124-users', class: Migration20261124Users },
@@ -10,4 +11,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm20261124-accounts', class: Migration20261124Accounts },
   outboxRetryMigration,
   { name: 'm20261130-signing-keys', class: Migration20261130SigningKeys },
+  { name: 'm20261130-security', class: Migration20261130Security },
 ];

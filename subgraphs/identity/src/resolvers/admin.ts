@@ -101,7 +101,7 @@ export const adminMutations: MutationResolvers = {
     const viewer = requirePermission(ctx.viewer, 'users:manage');
     const id = v.uuid(userId, 'userId');
     await inTransaction(ctx.em, async (tx) => {
-      await admin.deactivateUser(tx, id);
+      await admin.deactivateUser(tx, id, (await ctx.identity()).revocations);
       recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'user.deactivate', resourceType: 'User', resourceId: id, subjectUserId: id, outcome: 'SUCCESS' });
     });
     return reloadUser(ctx, id);
@@ -141,7 +141,7 @@ export const adminMutations: MutationResolvers = {
   revokePartnerClient: async (_p, { id }, ctx) => {
     const viewer = requirePermission(ctx.viewer, 'partners:manage');
     return inTransaction(ctx.em, async (tx) => {
-      const done = await revokePartnerClient(tx, id);
+      const done = await revokePartnerClient(tx, id, (await ctx.identity()).revocations);
       recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'partner.revoke', resourceType: 'PartnerClient', resourceId: id, subjectUserId: null, outcome: done ? 'SUCCESS' : 'FAILURE' });
       return done;
     });

@@ -35,7 +35,7 @@ export const authMutations: MutationResolvers = {
     const viewer = requireUser(ctx.viewer);
     if (!viewer.sessionId) return true;
     await inTransaction(ctx.em, async (tx) => {
-      await revokeSession(tx, viewer.userId, viewer.sessionId!, 'SIGNED_OUT');
+      await revokeSession(tx, viewer.userId, viewer.sessionId!, 'SIGNED_OUT', (await ctx.identity()).revocations);
       recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.sign_out', resourceType: 'Session', resourceId: viewer.sessionId, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
     });
     return true;
@@ -44,14 +44,14 @@ export const authMutations: MutationResolvers = {
     const viewer = requireUser(ctx.viewer);
     v.uuid(id);
     await inTransaction(ctx.em, async (tx) => {
-      await revokeSession(tx, viewer.userId, id, 'REVOKED_BY_USER');
+      await revokeSession(tx, viewer.userId, id, 'REVOKED_BY_USER', (await ctx.identity()).revocations);
       recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.revoke_session', resourceType: 'Session', resourceId: id, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
     });
     return true;
   },
   changePassword: async (_p, { currentPassword, newPassword }, ctx) => {
     const viewer = requireUser(ctx.viewer);
-    await auth.changePassword(ctx.em, viewer.userId, viewer.sessionId, currentPassword, newPassword, meta(ctx));
+    await auth.changePassword(ctx.em, await ctx.identity(), viewer.userId, viewer.sessionId, currentPassword, newPassword, meta(ctx));
     return true;
   },
   requestPasswordReset: async (_p, { email }, ctx) => {
@@ -59,7 +59,7 @@ export const authMutations: MutationResolvers = {
     return true;
   },
   resetPassword: async (_p, { token, newPassword }, ctx) => {
-    await auth.resetPassword(ctx.em, token, newPassword, meta(ctx));
+    await auth.resetPassword(ctx.em, await ctx.identity(), token, newPassword, meta(ctx));
     return true;
   },
   beginMfaEnrolment: async (_p, _a, ctx) => {
@@ -79,15 +79,12 @@ export const authMutations: MutationResolvers = {
   },
   disableMfa: async (_p, { code }, ctx) => {
     const viewer = requireUser(ctx.viewer);
-    return inTransaction(ctx.em, async (tx) => {
-      if (!(await mfa.verifySecondFactor(tx, viewer.userId, code))) throw badUserInput('The code is wrong', { field: 'code' });
-      await mfa.disable(tx, viewer.userId);
-      recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.mfa_disabled', resourceType: 'User', resourceId: viewer.userId, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
-      return true;
-    });
+    await auth.disableMfa(ctx.em, { ...actorOf(viewer, ctx.requestId, ctx.ip), actorId: viewer.userId }, code);
+    return true;
   },
   partnerToken: async (_p, { clientId, clientSecret }, ctx) => {
-    const issued = await partnerToken(ctx.em, (await ctx.identity()).tokens, clientId, clientSecret);
+    const deps = await ctx.identity();
+    const issued = await partnerToken(ctx.em, deps.tokens, clientId, clientSecret, { hashes: deps.hashes, client: `ip:${ctx.ip ?? 'unknown'}` });
     return { accessToken: issued.token, expiresAt: issued.expiresAt, scope: issued.scopes.join(' ') };
   },
 };

@@ -1,5 +1,6 @@
-// Users and profiles: who may read whom (self, or staff holding users:read / patients:read), audited reads
-// of other people's data, and profile changes (doctor changes also feed the appointments directory).
+// Users and profiles: who may read whom (self; staff holding users:read / patients:read; a doctor, their
+// own patients only — see domain/care.ts), audited reads of other people's data, and profile changes
+// (doctor changes also feed the appointments directory).
 import { requireUser, hasPermission, forbidden, recordAuditNow, recordAudit, actorOf, type Viewer } from '@clinic/service-kit';
 import type { MutationResolvers, QueryResolvers, UserResolvers, DoctorProfileResolvers, PatientProfileResolvers, SessionResolvers } from '../generated/resolvers-types.ts';
 import type { IdentityContext } from '../context.ts';
@@ -22,15 +23,28 @@ export function asOwnAccount(user: UserRecord): UserRecord {
   return copy;
 }
 
+/** A doctor reading one of their own patients (an appointment with them, past or future). */
+const isDoctorOf = (ctx: IdentityContext, userId: string) => ctx.patientOfViewer.load(userId);
+
 /**
- * Account data (e-mail, roles, status, MFA, custom fields) is the user's own or staff's (users:read). A
- * User reached by reference — a slot's or an appointment's doctor, an event's actor — shows others only
- * its id, name and public doctor profile; partners and patients get FORBIDDEN for the rest.
+ * Account data (e-mail, roles, status, MFA, custom fields) is the user's own, staff's (users:read) or the
+ * user's doctor's. A User reached by reference — a slot's or an appointment's doctor, an event's actor —
+ * shows others only its id, name and public doctor profile; anyone else gets FORBIDDEN for the rest (and
+ * the refusal is audited once per request and user).
  */
-const mayReadAccount = (user: UserRecord, viewer: Viewer) => ownAccounts.has(user) || isSelf(viewer, user.id) || hasPermission(viewer, 'users:read');
-function accountOf(user: UserRecord, viewer: Viewer): UserRecord {
-  if (mayReadAccount(user, viewer)) return user;
-  throw forbidden("Only the user and clinic staff may read this user's account data");
+async function mayReadAccount(user: UserRecord, ctx: IdentityContext): Promise<boolean> {
+  return ownAccounts.has(user) || isSelf(ctx.viewer, user.id) || hasPermission(ctx.viewer, 'users:read') || (await isDoctorOf(ctx, user.id));
+}
+const deniedReads = new WeakMap<IdentityContext, Set<string>>();
+async function accountOf(user: UserRecord, ctx: IdentityContext): Promise<UserRecord> {
+  if (await mayReadAccount(user, ctx)) return user;
+  const denied = deniedReads.get(ctx) ?? new Set<string>();
+  deniedReads.set(ctx, denied);
+  if (ctx.viewer.kind === 'user' && !denied.has(user.id)) {
+    denied.add(user.id);
+    await auditRead(ctx, 'user.read', user.id, 'DENIED');
+  }
+  throw forbidden("Only the user, their doctors and clinic staff may read this user's account data");
 }
 
 export const peopleQueries: QueryResolvers = {
@@ -42,9 +56,9 @@ export const peopleQueries: QueryResolvers = {
     const viewer = requireUser(ctx.viewer);
     const userId = v.uuid(id);
     if (userId === viewer.userId) return ctx.users.load(userId);
-    if (!hasPermission(viewer, 'users:read')) {
+    if (!hasPermission(viewer, 'users:read') && !(await isDoctorOf(ctx, userId))) {
       await auditRead(ctx, 'user.read', userId, 'DENIED');
-      throw forbidden('You may only read your own profile');
+      throw forbidden('You may only read your own profile, or your patients\' as their doctor');
     }
     const user = await ctx.users.load(userId);
     if (user) await auditRead(ctx, 'user.read', userId, 'SUCCESS');
@@ -95,19 +109,19 @@ export const peopleMutations: MutationResolvers = {
 
 export const User: UserResolvers = {
   __resolveReference: (ref, ctx) => ctx.users.load(ref.id),
-  email: (user, _a, ctx) => accountOf(user, ctx.viewer).email,
-  createdAt: (user, _a, ctx) => accountOf(user, ctx.viewer).createdAt,
-  status: (user, _a, ctx) => accountOf(user, ctx.viewer).status,
-  mfaEnabled: (user, _a, ctx) => accountOf(user, ctx.viewer).mfaEnabled,
-  roles: (user, _a, ctx) => ctx.roles.load(accountOf(user, ctx.viewer).id),
+  email: async (user, _a, ctx) => (await accountOf(user, ctx)).email,
+  createdAt: async (user, _a, ctx) => (await accountOf(user, ctx)).createdAt,
+  status: async (user, _a, ctx) => (await accountOf(user, ctx)).status,
+  mfaEnabled: async (user, _a, ctx) => (await accountOf(user, ctx)).mfaEnabled,
+  roles: async (user, _a, ctx) => ctx.roles.load((await accountOf(user, ctx)).id),
   preferences: (user, _a, ctx) => (ownAccounts.has(user) || isSelf(ctx.viewer, user.id) || hasPermission(ctx.viewer, 'users:manage') ? user.preferences : {}),
-  customFields: (user, _a, ctx) => (mayReadAccount(user, ctx.viewer) ? user.customFields : {}),
+  customFields: async (user, _a, ctx) => ((await mayReadAccount(user, ctx)) ? user.customFields : {}),
   doctorProfile: (user, _a, ctx) => ctx.doctorProfiles.load(user.id),
   patientProfile: async (user, _a, ctx) => {
     if (isSelf(ctx.viewer, user.id)) return profiles.patientProfileOf(ctx.em, user.id);
-    if (!hasPermission(ctx.viewer, 'patients:read')) {
+    if (!hasPermission(ctx.viewer, 'patients:read') && !(await isDoctorOf(ctx, user.id))) {
       await auditRead(ctx, 'patient_profile.read', user.id, 'DENIED');
-      throw forbidden('Only the patient and clinic staff may read a patient profile');
+      throw forbidden("Only the patient, the patient's doctors and clinic staff may read a patient profile");
     }
     const profile = await profiles.patientProfileOf(ctx.em, user.id);
     if (profile) await auditRead(ctx, 'patient_profile.read', user.id, 'SUCCESS');
