@@ -1,6 +1,6 @@
 // Router configuration from the environment, validated up front.
 import path from 'node:path';
-import { ConfigError, loadAuthConfig, type AuthConfig } from '@clinic/service-kit';
+import { ConfigError, loadAuthConfig, metricsAccessFrom, type AuthConfig, type MetricsAccess } from '@clinic/service-kit';
 
 export interface RouterConfig {
   port: number;
@@ -19,6 +19,8 @@ export interface RouterConfig {
   logLevel: string;
   /** Proxies whose X-Forwarded-For is believed (IPs, CIDRs, `loopback`). */
   trustedProxies: string[];
+  /** Who may scrape /metrics (METRICS_TOKEN). */
+  metrics: MetricsAccess;
 }
 
 export interface EdgeLimits {
@@ -90,6 +92,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    metrics: metricsAccessFrom(env, nodeEnv === 'production'),
     limits: {
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 100_000, 1),
       maxDepth: int(env, 'MAX_DEPTH', 12, 1),

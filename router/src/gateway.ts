@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import nodeFetch, { Response, type RequestInit } from 'node-fetch';
 import { GraphQLError } from 'graphql';
-import { REQUEST_ID_HEADER, ROUTER_SECRET_HEADER } from '@clinic/service-kit';
+import { REQUEST_ID_HEADER, ROUTER_SECRET_HEADER, observeSubgraphFetch } from '@clinic/service-kit';
 import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
 import { withRouterEnforcedSecurity } from './access-directives.ts';
@@ -31,16 +31,22 @@ async function asGraphQLResult(response: Response): Promise<Response> {
   return new Response(text, { status: Array.isArray(errors) && errors.length ? 200 : response.status, headers: response.headers });
 }
 
-/** fetch with pooled keep-alive sockets and a hard upstream timeout. */
-export function createSubgraphFetcher(timeoutMs: number) {
+/** fetch with pooled keep-alive sockets and a hard upstream timeout; its latency is a metric per subgraph. */
+export function createSubgraphFetcher(timeoutMs: number, subgraph = 'unknown') {
   return async (url: string, init?: RequestInit) => {
     const signal = AbortSignal.timeout(timeoutMs);
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
-      return await asGraphQLResult(await nodeFetch(url, { ...init, signal, agent: url.startsWith('https:') ? httpsAgent : httpAgent } as RequestInit));
+      const response = await nodeFetch(url, { ...init, signal, agent: url.startsWith('https:') ? httpsAgent : httpAgent } as RequestInit);
+      observeSubgraphFetch(subgraph, seconds(), response.status >= 500 ? 'error' : 'ok');
+      return await asGraphQLResult(response);
     } catch (error) {
       if ((error as { name?: string }).name === 'AbortError' || (error as { type?: string }).type === 'aborted') {
+        observeSubgraphFetch(subgraph, seconds(), 'timeout');
         throw new GraphQLError('A service took too long to answer', { extensions: { code: 'UPSTREAM_TIMEOUT' } });
       }
+      observeSubgraphFetch(subgraph, seconds(), 'error');
       throw new GraphQLError('A service is unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
     }
   };
@@ -48,9 +54,9 @@ export function createSubgraphFetcher(timeoutMs: number) {
 
 /** Calls one subgraph over HTTP; also used by the subscription executor for `_entities` fetches. */
 export class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
-  constructor(url: string, private readonly routerSecret: string, timeoutMs: number) {
+  constructor(url: string, private readonly routerSecret: string, timeoutMs: number, name?: string) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    super({ url, fetcher: createSubgraphFetcher(timeoutMs) as any });
+    super({ url, fetcher: createSubgraphFetcher(timeoutMs, name) as any });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
@@ -88,7 +94,7 @@ export function subgraphUrl(config: RouterConfig, name: string, url: string | un
 
 export function createGateway(config: RouterConfig, supergraphSdl?: string): ApolloGateway {
   const buildService = ({ name, url }: { name: string; url?: string }) =>
-    new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs);
+    new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs, name);
   if (config.supergraphMode === 'compose') {
     const subgraphs = Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url }));
     const compose = new IntrospectAndCompose({ subgraphs, pollIntervalInMs: 10_000 });

@@ -21,6 +21,12 @@ import {
   sendJson,
   serveGraphQL,
   DomainError,
+  METRICS_PATH,
+  countGraphQLError,
+  metricsPlugin,
+  observeHttpResponse,
+  serveMetrics,
+  watchSubscriptions,
   type AzureUserResolver,
   type Logger,
   type Viewer,
@@ -120,7 +126,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     validationRules: armor.validationRules,
     maxTokens: config.limits.maxTokens,
     maxMessageBytes: config.limits.maxBodyBytes,
-    dataSourceFor: (name, url) => new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs),
+    dataSourceFor: (name, url) => new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs, name),
     logger,
     keepAliveMs: config.limits.wsKeepAliveMs,
   });
@@ -141,9 +147,17 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...armor.plugins,
       accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
+      metricsPlugin<RouterContext>('router'),
     ],
   });
   await apollo.start();
+  const unwatch = [
+    watchSubscriptions('router', 'client', subscriptions.stats),
+    watchSubscriptions('router', 'upstream', () => {
+      const s = subscriptions.stats();
+      return { connections: s.upstreamConnections, subscriptions: s.upstreamSubscriptions };
+    }),
+  ];
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdOf(req);
@@ -153,11 +167,13 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       viewer = await verifier.verify(authorization);
     } catch (error) {
       const message = error instanceof DomainError ? error.message : 'Token is invalid';
+      countGraphQLError('router', 'UNAUTHENTICATED');
       return sendGraphQLError(res, 401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Bearer', 'x-request-id': requestId });
     }
     const clientIp = clientIpOf(req);
     const decision = await rateLimiter.consume(clientKey(viewer, clientIp));
     if (!decision.allowed) {
+      countGraphQLError('router', 'RATE_LIMITED');
       return sendGraphQLError(res, 429, 'RATE_LIMITED', 'Too many requests; slow down and retry later', {
         'retry-after': String(decision.retryAfterSeconds),
         'x-request-id': requestId,
@@ -183,8 +199,16 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   };
 
   httpServer.on('request', (req, res) => {
+    observeHttpResponse('router', req, res);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'router' });
+    if (path === METRICS_PATH) {
+      serveMetrics(req, res, config.metrics).catch((error: unknown) => {
+        logger.error({ err: error }, 'metrics failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      });
+      return;
+    }
     if (path === '/ready') {
       const check = redis && config.redisUrl ? pingRedis(config.redisUrl).then(() => 'ok' as const) : Promise.resolve('ok' as const);
       void check.then(
@@ -239,6 +263,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     subscriptions,
     stop: () => {
       stopping ??= (async () => {
+        for (const stopWatching of unwatch) stopWatching();
         await subscriptions.close();
         await apollo.stop();
         redis?.disconnect();

@@ -19,3 +19,4 @@ export * from './subscriptions.ts';
 export * from './azure-users.ts';
 export * from './scalars.ts';
 export * from './time-zones.ts';
+export * from './metrics.ts';

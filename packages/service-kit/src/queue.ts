@@ -3,6 +3,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from './logger.ts';
 import { createRedis } from './pubsub.ts';
+import { watchQueue } from './metrics.ts';
 
 /** The job every consumer receives: the event id makes consumers idempotent. */
 export interface OutboxJob {
@@ -100,8 +101,13 @@ export function consumeQueue(
     concurrency: opts.concurrency ?? 4,
   });
   worker.on('failed', (job, error) => logger.warn({ err: error, queue, eventId: job?.data.eventId, attempt: job?.attemptsMade }, 'job failed'));
+  // Depth and oldest age for /metrics, read through the worker's own connection.
+  const inspector = new Queue(queue, { connection });
+  const unwatch = watchQueue(queue, inspector, worker);
   return {
     async close() {
+      unwatch();
+      await inspector.close();
       await worker.close();
       // BullMQ leaves a connection it was given open.
       connection.disconnect();
