@@ -20,3 +20,4 @@ export * from './azure-users.ts';
 export * from './scalars.ts';
 export * from './time-zones.ts';
 export * from './metrics.ts';
+export * from './telemetry.ts';

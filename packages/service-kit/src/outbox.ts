@@ -7,6 +7,7 @@ import type { PubSubEngine } from 'graphql-subscriptions';
 import { Migration } from '@mikro-orm/migrations';
 import type { Logger } from './logger.ts';
 import { createQueueProducer, type OutboxJob } from './queue.ts';
+import { SpanKind, contextFromTraceparent, currentTraceparent, inSpan } from './telemetry.ts';
 
 export type { OutboxJob };
 
@@ -54,7 +55,19 @@ export const outboxMigration = { name: 'm00000000-outbox', class: OutboxMigratio
  * so it exists if and only if the change does. Payloads carry ids, never PHI.
  */
 export function enqueueEvent(em: EntityManager, topic: string, payload: Record<string, unknown>): OutboxEvent {
-  return em.create(OutboxEventSchema, { id: randomUUID(), topic, payload, createdAt: new Date(), publishedAt: null, attempts: 0 });
+  // The request's trace travels with the event (stored beside the payload, never handed to consumers in it).
+  const traceparent = currentTraceparent();
+  const stored = traceparent ? { ...payload, [OUTBOX_TRACE_KEY]: traceparent } : payload;
+  return em.create(OutboxEventSchema, { id: randomUUID(), topic, payload: stored, createdAt: new Date(), publishedAt: null, attempts: 0 });
+}
+
+/** Payload key under which an outbox row keeps the W3C traceparent of the request that caused it. */
+export const OUTBOX_TRACE_KEY = '_traceparent';
+
+/** The payload consumers see, and the trace context the event carries. */
+export function splitTrace(stored: Record<string, unknown>): { payload: Record<string, unknown>; traceparent?: string } {
+  const { [OUTBOX_TRACE_KEY]: traceparent, ...payload } = stored;
+  return typeof traceparent === 'string' ? { payload, traceparent } : { payload };
 }
 
 /** Where each topic goes: BullMQ queues (work for other services) and/or a pub/sub trigger (live updates). */
@@ -85,14 +98,22 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const producer = createQueueProducer(opts.redisUrl, opts.logger);
   const batchSize = opts.batchSize ?? 100;
 
-  const deliver = async (event: OutboxEvent) => {
-    for (const route of opts.routes) {
-      if (!event.topic.startsWith(route.prefix)) continue;
-      const job: OutboxJob = { eventId: event.id, topic: event.topic, payload: event.payload, createdAt: event.createdAt.toISOString() };
-      for (const name of route.queues ?? []) await producer.add(name, job);
-      const trigger = route.pubsubTrigger?.(event);
-      if (trigger && opts.pubsub) await opts.pubsub.publish(trigger, event.payload);
-    }
+  const deliver = async (stored: OutboxEvent) => {
+    const { payload, traceparent } = splitTrace(stored.payload);
+    const event = { ...stored, payload };
+    const attributes = { 'messaging.message.id': event.id, 'clinic.topic': event.topic };
+    // The delivery continues the trace of the request that wrote the event; jobs continue from here.
+    await inSpan('outbox deliver', { kind: SpanKind.PRODUCER, parent: contextFromTraceparent(traceparent), attributes }, async () => {
+      for (const route of opts.routes) {
+        if (!event.topic.startsWith(route.prefix)) continue;
+        const job: OutboxJob = { eventId: event.id, topic: event.topic, payload, createdAt: event.createdAt.toISOString() };
+        const carried = currentTraceparent();
+        if (carried) job.traceparent = carried;
+        for (const name of route.queues ?? []) await producer.add(name, job);
+        const trigger = route.pubsubTrigger?.(event);
+        if (trigger && opts.pubsub) await opts.pubsub.publish(trigger, payload);
+      }
+    });
   };
 
   const drain = async (): Promise<number> => {

@@ -4,6 +4,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from './logger.ts';
 import { createRedis } from './pubsub.ts';
 import { watchQueue } from './metrics.ts';
+import { SpanKind, contextFromTraceparent, inSpan } from './telemetry.ts';
 
 /** The job every consumer receives: the event id makes consumers idempotent. */
 export interface OutboxJob {
@@ -11,6 +12,8 @@ export interface OutboxJob {
   topic: string;
   payload: Record<string, unknown>;
   createdAt: string;
+  /** W3C trace context of the request that caused the event: the job's span continues that trace. */
+  traceparent?: string;
 }
 
 export interface QueueProducer {
@@ -23,6 +26,16 @@ export interface QueueConsumer {
 }
 
 type Handler = (job: OutboxJob) => Promise<void>;
+
+/** Runs a job's handler in a consumer span continuing the trace the job carries. */
+function traced(queue: string, handler: Handler): Handler {
+  return (job) =>
+    inSpan(
+      `job ${queue}`,
+      { kind: SpanKind.CONSUMER, parent: contextFromTraceparent(job.traceparent), attributes: { 'messaging.destination.name': queue, 'messaging.message.id': job.eventId } },
+      () => handler(job),
+    );
+}
 
 const ADD_TIMEOUT_MS = 3_000;
 
@@ -85,6 +98,7 @@ export function consumeQueue(
   logger: Logger,
   opts: { concurrency?: number } = {},
 ): QueueConsumer {
+  handler = traced(queue, handler);
   if (!redisUrl) {
     const list = localHandlers.get(queue) ?? [];
     list.push(handler);
