@@ -38,7 +38,8 @@ import { createGateway, subgraphUrl, SubgraphSource } from './gateway.ts';
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
-import { createClientIpResolver, type ClientIpOf } from './client-ip.ts';
+import { createClientIpResolver, createPeerTrust, type ClientIpOf } from './client-ip.ts';
+import { SpanKind, inSpan, incomingTraceContext } from '@clinic/service-kit/telemetry';
 import { boundedLogger, clientWentAway } from './logging.ts';
 import { requestChecksPlugin } from './request-checks.ts';
 import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-routes.ts';
@@ -90,8 +91,10 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       : undefined);
   const verifier = createTokenVerifier(config.auth, { resolveAzureUser });
   let clientIpOf: ClientIpOf;
+  let peerTrusted: (req: IncomingMessage) => boolean;
   try {
     clientIpOf = createClientIpResolver(config.trustedProxies);
+    peerTrusted = createPeerTrust(config.trustedProxies);
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
@@ -233,7 +236,13 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       return;
     }
     if (path !== ROUTER_PATH) return sendJson(res, 404, { error: 'not found' });
-    handleGraphQL(req, res).catch((error: unknown) => {
+    // One trace per client request; a client's own traceparent is believed only from a trusted proxy.
+    const parent = incomingTraceContext(req.headers, peerTrusted(req));
+    const attributes = { 'http.request.method': req.method ?? 'GET', 'url.path': ROUTER_PATH };
+    inSpan(`${req.method ?? 'GET'} ${ROUTER_PATH}`, { kind: SpanKind.SERVER, parent, attributes }, async (span) => {
+      await handleGraphQL(req, res);
+      span.setAttribute('http.response.status_code', res.statusCode);
+    }).catch((error: unknown) => {
       if (clientWentAway(req, error)) {
         // nginx calls this 499: the client hung up before the answer; nothing failed here.
         logger.info({ requestId: req.headers['x-request-id'], method: req.method }, 'client closed request');

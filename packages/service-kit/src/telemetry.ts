@@ -3,6 +3,7 @@
 // (ioredis), continued through the outbox and BullMQ jobs (the event carries its trace context).
 // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test hands in an exporter). Instrumentations patch
 // modules as they are loaded, so a service's main calls startTracing before it loads the rest.
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { context, propagation, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT, type Context, type Span } from '@opentelemetry/api';
 
 const TRACER = 'clinic';
@@ -14,9 +15,14 @@ export interface TracingOptions {
   /** Tests: spans go here (synchronously) instead of OTLP. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   exporter?: any;
-  /** Router: its server span is made by the router itself, which decides whom to believe a traceparent from. */
-  ignoreIncomingHttp?: boolean;
+  /**
+   * Router: its server span is made by the router itself, which decides whom to believe a traceparent
+   * from; `true` leaves every incoming request to the caller (a function: the requests it picks).
+   */
+  ignoreIncomingHttp?: boolean | ((req: IncomingMessage) => boolean);
 }
+
+let running: Tracing | null = null;
 
 export interface Tracing {
   flush(): Promise<void>;
@@ -27,6 +33,8 @@ export interface Tracing {
 export function startTracing(opts: TracingOptions): Tracing | null {
   const env = opts.env ?? process.env;
   if (!opts.exporter && !env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return null;
+  // The first call wins (a service's own entry point before the kit's automatic one).
+  if (running) return running;
   // Loaded lazily: with tracing off, none of the SDK is loaded.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
@@ -55,20 +63,49 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => opts.ignoreIncomingHttp === true || /^\/(health|ready|metrics)\b/.test(req.url ?? ''),
+        ignoreIncomingRequestHook: (req) =>
+          /^\/(health|ready|metrics)\b/.test(req.url ?? '') ||
+          (typeof opts.ignoreIncomingHttp === 'function' ? opts.ignoreIncomingHttp(req as IncomingMessage) : opts.ignoreIncomingHttp === true),
       }),
-      // Statement text only (values never: they may be PHI).
-      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+      // Statement text only: values never (they may be PHI), also not those the ORM inlines as literals.
+      new PgInstrumentation({
+        enhancedDatabaseReporting: false,
+        requestHook: (span, info) => {
+          const text = maskSqlLiterals(info.query.text);
+          span.setAttribute('db.query.text', text);
+          span.setAttribute('db.statement', text);
+        },
+      }),
       new IORedisInstrumentation({ dbStatementSerializer: (command) => command }),
     ],
   });
-  return {
+  running = {
     flush: () => provider.forceFlush(),
     async shutdown() {
+      running = null;
       unregister();
       await provider.shutdown();
     },
   };
+  return running;
+}
+
+/** Tests: an exporter that keeps finished spans in memory (from the kit's own OpenTelemetry SDK copy). */
+export function inMemorySpanExporter(): import('@opentelemetry/sdk-trace-base').InMemorySpanExporter {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  return new InMemorySpanExporter();
+}
+
+/** The parent context of an incoming request: its traceparent when the caller is trusted, else a fresh trace. */
+export function incomingTraceContext(headers: IncomingHttpHeaders, trusted: boolean): Context {
+  if (!trusted) return ROOT_CONTEXT;
+  return propagation.extract(ROOT_CONTEXT, headers);
+}
+
+/** SQL with its string literals replaced by '?' (an ORM may inline values, which may be PHI). */
+export function maskSqlLiterals(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'/g, "'?'");
 }
 
 /** The current span's ids for log lines (empty when tracing is off or nothing is active). */
