@@ -45,3 +45,7 @@ test('services run in production mode against the compose Postgres and Redis', (
     expect(env.REDIS_URL).toBe('redis://redis:6379');
   }
 });
+
+test('identity gets the key that encrypts its signing-key store from .env (production refuses to start without keys)', () => {
+  expect(compose.services.identity!.environment?.JWT_KEYS_ENCRYPTION_KEY).toMatch(/JWT_KEYS_ENCRYPTION_KEY:\?/);
+});
