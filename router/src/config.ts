@@ -8,8 +8,10 @@ export interface RouterConfig {
   /** `file`: serve the committed supergraph; `compose`: introspect running subgraphs (development). */
   supergraphMode: 'file' | 'compose';
   supergraphPath: string;
-  /** Subgraph name → URL, overriding the URLs written in the supergraph (`<NAME>_URL`). */
+  /** Subgraph name → URL, overriding the URLs written in the supergraph (`<NAME>_URL`; the first when several). */
   subgraphUrls: Record<string, string>;
+  /** Subgraph name → every replica URL given (`SUBGRAPH_<NAME>_URL` comma-separated); the router balances over them. */
+  subgraphReplicas: Record<string, string[]>;
   routerSecret: string;
   redisUrl: string | null;
   auth: AuthConfig;
@@ -40,6 +42,8 @@ export interface EdgeLimits {
   /** How deeply nested a request's JSON variables may be. */
   maxVariablesDepth: number;
   upstreamTimeoutMs: number;
+  /** How long a failing subgraph replica is left out of the balancing (REPLICA_EJECT_MS). */
+  replicaEjectMs: number;
   /** Ping interval of graphql-ws keep-alives on both subscription hops (client↔router, router↔subgraph). */
   wsKeepAliveMs: number;
 }
@@ -64,15 +68,21 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
   const routerSecret = env.ROUTER_SECRET ?? (nodeEnv === 'production' ? '' : 'dev-router-secret');
   if (!routerSecret) throw new ConfigError('ROUTER_SECRET is required in production');
   const subgraphUrls: Record<string, string> = {};
+  const subgraphReplicas: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(env)) {
     const match = /^SUBGRAPH_([A-Z0-9_]+)_URL$/.exec(key);
     if (match?.[1] && value) {
-      try {
-        new URL(value);
-      } catch {
-        throw new ConfigError(`${key} is not a valid URL`);
+      const urls = value.split(',').map((u) => u.trim()).filter(Boolean);
+      for (const url of urls) {
+        try {
+          new URL(url);
+        } catch {
+          throw new ConfigError(`${key} is not a valid URL (or comma-separated list of URLs)`);
+        }
       }
-      subgraphUrls[match[1].toLowerCase()] = value;
+      if (!urls.length) throw new ConfigError(`${key} is empty`);
+      subgraphUrls[match[1].toLowerCase()] = urls[0]!;
+      subgraphReplicas[match[1].toLowerCase()] = urls;
     }
   }
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
@@ -82,6 +92,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
     supergraphMode: mode,
     supergraphPath: env.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH,
     subgraphUrls,
+    subgraphReplicas,
     routerSecret,
     redisUrl: env.REDIS_URL || null,
     auth: loadAuthConfig(env),
@@ -107,6 +118,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       authRateLimitWindowSeconds: int(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 60, 1),
       maxVariablesDepth: int(env, 'MAX_VARIABLES_DEPTH', 32, 1),
       upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1),
+      replicaEjectMs: int(env, 'REPLICA_EJECT_MS', 10_000, 1),
       wsKeepAliveMs: int(env, 'WS_KEEPALIVE_MS', 12_000, 1_000),
     },
   };

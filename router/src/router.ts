@@ -34,7 +34,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
-import { createGateway, subgraphUrl, SubgraphSource } from './gateway.ts';
+import { createGateway, replicaPoolFor, subgraphUrl, SubgraphSource } from './gateway.ts';
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
@@ -129,7 +129,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     validationRules: armor.validationRules,
     maxTokens: config.limits.maxTokens,
     maxMessageBytes: config.limits.maxBodyBytes,
-    dataSourceFor: (name, url) => new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs, name),
+    dataSourceFor: (name, url) => new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs, name, replicaPoolFor(config, name)),
     logger,
     keepAliveMs: config.limits.wsKeepAliveMs,
   });
