@@ -23,6 +23,8 @@ export interface RouterConfig {
   trustedProxies: string[];
   /** Who may scrape /metrics (METRICS_TOKEN). */
   metrics: MetricsAccess;
+  /** PERSISTED_OPERATIONS (`off` | `enforce`) and the manifest of known first-party operations. */
+  persistedOperations: { mode: 'off' | 'enforce'; manifestPath: string };
 }
 
 export interface EdgeLimits {
@@ -58,6 +60,8 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   return value;
 }
 
+export const DEFAULT_PERSISTED_OPERATIONS_MANIFEST = path.join(__dirname, '..', '..', 'web', 'src', 'gql', 'persisted-documents.json');
+
 export const DEFAULT_SUPERGRAPH_PATH = path.join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
 
 export function loadRouterConfig(env: Env = process.env): RouterConfig {
@@ -85,6 +89,8 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       subgraphReplicas[match[1].toLowerCase()] = urls;
     }
   }
+  const persistedMode = env.PERSISTED_OPERATIONS || 'off';
+  if (persistedMode !== 'off' && persistedMode !== 'enforce') throw new ConfigError(`PERSISTED_OPERATIONS must be off or enforce (got "${persistedMode}")`);
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   return {
     port: int(env, 'PORT', 4000),
@@ -104,6 +110,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       .map((s) => s.trim())
       .filter(Boolean),
     metrics: metricsAccessFrom(env, nodeEnv === 'production'),
+    persistedOperations: { mode: persistedMode, manifestPath: env.PERSISTED_OPERATIONS_MANIFEST || DEFAULT_PERSISTED_OPERATIONS_MANIFEST },
     limits: {
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 100_000, 1),
       maxDepth: int(env, 'MAX_DEPTH', 12, 1),

@@ -3,6 +3,7 @@
 // Subgraph traffic goes through the gateway (subscriptions: see ./subscriptions/).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -42,6 +43,7 @@ import { createClientIpResolver, createPeerTrust, type ClientIpOf } from './clie
 import { SpanKind, inSpan, incomingTraceContext } from '@clinic/service-kit/telemetry';
 import { boundedLogger, clientWentAway } from './logging.ts';
 import { requestChecksPlugin } from './request-checks.ts';
+import { loadPersistedOperations, persistedOperationsPlugin, persistedQueryCache } from './persisted-operations.ts';
 import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-routes.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
@@ -134,8 +136,13 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     keepAliveMs: config.limits.wsKeepAliveMs,
   });
 
+  // The web app's manifest: preloads APQ; enforced for first-party callers with PERSISTED_OPERATIONS=enforce.
+  const persisted = config.persistedOperations.mode === 'enforce' || existsSync(config.persistedOperations.manifestPath)
+    ? loadPersistedOperations(config.persistedOperations.manifestPath)
+    : null;
   const apollo = new ApolloServer<RouterContext>({
     gateway: withAccessFilter(gateway),
+    persistedQueries: { cache: persistedQueryCache(persisted) },
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -151,6 +158,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       ...armor.plugins,
       accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
       metricsPlugin<RouterContext>('router'),
+      persistedOperationsPlugin(config.persistedOperations.mode, persisted),
     ],
   });
   await apollo.start();
