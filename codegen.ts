@@ -35,6 +35,8 @@ if (existsSync(path.join(root, 'web', 'src'))) {
     schema: 'schema/supergraph.graphql',
     documents: ['web/src/**/*.graphql'],
     preset: 'client',
+    // persisted-documents.json: hash → operation, the router's list of known first-party operations.
+    presetConfig: { persistedDocuments: true },
     config: { enumsAsTypes: true, scalars: { DateTime: 'string' } },
   };
 }

@@ -12,8 +12,16 @@ function normalise(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
-/** `trusted`: IPs, CIDRs, or `loopback`. */
-export function createClientIpResolver(trusted: string[]): ClientIpOf {
+/** Whether the direct peer of a request is one of the trusted proxies (it may then vouch for the client, e.g. its traceparent). */
+export function createPeerTrust(trusted: string[]): (req: IncomingMessage) => boolean {
+  const { any, isTrusted } = trustList(trusted);
+  return (req) => {
+    const socketIp = req.socket.remoteAddress ? normalise(req.socket.remoteAddress) : null;
+    return any && socketIp !== null && isTrusted(socketIp);
+  };
+}
+
+function trustList(trusted: string[]): { any: boolean; isTrusted: (ip: string) => boolean } {
   const list = new BlockList();
   let any = false;
   for (const entry of trusted.flatMap((t) => (t === 'loopback' ? LOOPBACK : [t]))) {
@@ -29,7 +37,12 @@ export function createClientIpResolver(trusted: string[]): ClientIpOf {
     const family = isIP(ip);
     return family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
   };
+  return { any, isTrusted };
+}
 
+/** `trusted`: IPs, CIDRs, or `loopback`. */
+export function createClientIpResolver(trusted: string[]): ClientIpOf {
+  const { any, isTrusted } = trustList(trusted);
   return (req) => {
     const socketIp = req.socket.remoteAddress ? normalise(req.socket.remoteAddress) : null;
     if (!any || !socketIp || !isTrusted(socketIp)) return socketIp;

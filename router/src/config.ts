@@ -1,6 +1,6 @@
 // Router configuration from the environment, validated up front.
 import path from 'node:path';
-import { ConfigError, loadAuthConfig, parseNodeEnv, requireRouterSecret, type AuthConfig } from '@clinic/service-kit';
+import { ConfigError, loadAuthConfig, metricsAccessFrom, parseNodeEnv, requireRouterSecret, type AuthConfig, type MetricsAccess } from '@clinic/service-kit';
 
 export interface RouterConfig {
   port: number;
@@ -8,8 +8,10 @@ export interface RouterConfig {
   /** `file`: serve the committed supergraph; `compose`: introspect running subgraphs (development). */
   supergraphMode: 'file' | 'compose';
   supergraphPath: string;
-  /** Subgraph name → URL, overriding the URLs written in the supergraph (`<NAME>_URL`). */
+  /** Subgraph name → URL, overriding the URLs written in the supergraph (`<NAME>_URL`; the first when several). */
   subgraphUrls: Record<string, string>;
+  /** Subgraph name → every replica URL given (`SUBGRAPH_<NAME>_URL` comma-separated); the router balances over them. */
+  subgraphReplicas: Record<string, string[]>;
   routerSecret: string;
   redisUrl: string | null;
   auth: AuthConfig;
@@ -19,6 +21,10 @@ export interface RouterConfig {
   logLevel: string;
   /** Proxies whose X-Forwarded-For is believed (IPs, CIDRs, `loopback`). */
   trustedProxies: string[];
+  /** Who may scrape /metrics (METRICS_TOKEN). */
+  metrics: MetricsAccess;
+  /** PERSISTED_OPERATIONS (`off` | `enforce`) and the manifest of known first-party operations. */
+  persistedOperations: { mode: 'off' | 'enforce'; manifestPath: string };
 }
 
 export interface EdgeLimits {
@@ -38,6 +44,8 @@ export interface EdgeLimits {
   /** How deeply nested a request's JSON variables may be. */
   maxVariablesDepth: number;
   upstreamTimeoutMs: number;
+  /** How long a failing subgraph replica is left out of the balancing (REPLICA_EJECT_MS). */
+  replicaEjectMs: number;
   /** Ping interval of graphql-ws keep-alives on both subscription hops (client↔router, router↔subgraph). */
   wsKeepAliveMs: number;
 }
@@ -52,6 +60,8 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   return value;
 }
 
+export const DEFAULT_PERSISTED_OPERATIONS_MANIFEST = path.join(__dirname, '..', '..', 'web', 'src', 'gql', 'persisted-documents.json');
+
 export const DEFAULT_SUPERGRAPH_PATH = path.join(__dirname, '..', '..', 'schema', 'supergraph.graphql');
 
 export function loadRouterConfig(env: Env = process.env): RouterConfig {
@@ -60,17 +70,25 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
   if (mode !== 'file' && mode !== 'compose') throw new ConfigError(`SUPERGRAPH_MODE must be file or compose (got "${mode}")`);
   const routerSecret = requireRouterSecret(env, nodeEnv);
   const subgraphUrls: Record<string, string> = {};
+  const subgraphReplicas: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(env)) {
     const match = /^SUBGRAPH_([A-Z0-9_]+)_URL$/.exec(key);
     if (match?.[1] && value) {
-      try {
-        new URL(value);
-      } catch {
-        throw new ConfigError(`${key} is not a valid URL`);
+      const urls = value.split(',').map((u) => u.trim()).filter(Boolean);
+      for (const url of urls) {
+        try {
+          new URL(url);
+        } catch {
+          throw new ConfigError(`${key} is not a valid URL (or comma-separated list of URLs)`);
+        }
       }
-      subgraphUrls[match[1].toLowerCase()] = value;
+      if (!urls.length) throw new ConfigError(`${key} is empty`);
+      subgraphUrls[match[1].toLowerCase()] = urls[0]!;
+      subgraphReplicas[match[1].toLowerCase()] = urls;
     }
   }
+  const persistedMode = env.PERSISTED_OPERATIONS || 'off';
+  if (persistedMode !== 'off' && persistedMode !== 'enforce') throw new ConfigError(`PERSISTED_OPERATIONS must be off or enforce (got "${persistedMode}")`);
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   return {
     port: int(env, 'PORT', 4000),
@@ -78,6 +96,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
     supergraphMode: mode,
     supergraphPath: env.SUPERGRAPH_PATH ?? DEFAULT_SUPERGRAPH_PATH,
     subgraphUrls,
+    subgraphReplicas,
     routerSecret,
     redisUrl: env.REDIS_URL || null,
     auth: loadAuthConfig(env),
@@ -88,6 +107,8 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    metrics: metricsAccessFrom(env, nodeEnv === 'production'),
+    persistedOperations: { mode: persistedMode, manifestPath: env.PERSISTED_OPERATIONS_MANIFEST || DEFAULT_PERSISTED_OPERATIONS_MANIFEST },
     limits: {
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 100_000, 1),
       maxDepth: int(env, 'MAX_DEPTH', 12, 1),
@@ -102,6 +123,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       authRateLimitWindowSeconds: int(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 60, 1),
       maxVariablesDepth: int(env, 'MAX_VARIABLES_DEPTH', 32, 1),
       upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1),
+      replicaEjectMs: int(env, 'REPLICA_EJECT_MS', 10_000, 1),
       wsKeepAliveMs: int(env, 'WS_KEEPALIVE_MS', 12_000, 1_000),
     },
   };

@@ -6,10 +6,11 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import nodeFetch, { Response, type RequestInit } from 'node-fetch';
 import { GraphQLError } from 'graphql';
-import { REQUEST_ID_HEADER, ROUTER_SECRET_HEADER } from '@clinic/service-kit';
+import { REQUEST_ID_HEADER, ROUTER_SECRET_HEADER, observeSubgraphFetch } from '@clinic/service-kit';
 import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
 import { withRouterEnforcedSecurity } from './access-directives.ts';
+import { ReplicaPool, REPLICA_DOWN_STATUSES, connectionNeverSent, isIdempotentBody } from './replicas.ts';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
@@ -31,26 +32,65 @@ async function asGraphQLResult(response: Response): Promise<Response> {
   return new Response(text, { status: Array.isArray(errors) && errors.length ? 200 : response.status, headers: response.headers });
 }
 
-/** fetch with pooled keep-alive sockets and a hard upstream timeout. */
-export function createSubgraphFetcher(timeoutMs: number) {
+/**
+ * fetch with pooled keep-alive sockets and a hard upstream timeout; its latency is a metric per subgraph.
+ * With a replica pool: balanced, a failing replica ejected, and an idempotent fetch retried on another.
+ */
+export function createSubgraphFetcher(timeoutMs: number, subgraph = 'unknown', pool?: ReplicaPool) {
   return async (url: string, init?: RequestInit) => {
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      return await asGraphQLResult(await nodeFetch(url, { ...init, signal, agent: url.startsWith('https:') ? httpsAgent : httpAgent } as RequestInit));
-    } catch (error) {
-      if ((error as { name?: string }).name === 'AbortError' || (error as { type?: string }).type === 'aborted') {
-        throw new GraphQLError('A service took too long to answer', { extensions: { code: 'UPSTREAM_TIMEOUT' } });
+    const targets = pool && pool.size > 1 ? pool.order() : [url];
+    const idempotent = isIdempotentBody(init?.body);
+    for (let i = 0; ; i++) {
+      const target = targets[i]!;
+      const another = i < targets.length - 1;
+      const signal = AbortSignal.timeout(timeoutMs);
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
+      try {
+        const response = await nodeFetch(target, { ...init, signal, agent: target.startsWith('https:') ? httpsAgent : httpAgent } as RequestInit);
+        observeSubgraphFetch(subgraph, seconds(), response.status >= 500 ? 'error' : 'ok');
+        if (pool && REPLICA_DOWN_STATUSES.has(response.status)) {
+          pool.failed(target);
+          if (idempotent && another) {
+            await response.text().catch(() => '');
+            continue;
+          }
+        } else {
+          pool?.succeeded(target);
+        }
+        return await asGraphQLResult(response);
+      } catch (error) {
+        if ((error as { name?: string }).name === 'AbortError' || (error as { type?: string }).type === 'aborted') {
+          // Slow is not down: no ejection, and no second try that would double the wait.
+          observeSubgraphFetch(subgraph, seconds(), 'timeout');
+          throw new GraphQLError('A service took too long to answer', { extensions: { code: 'UPSTREAM_TIMEOUT' } });
+        }
+        observeSubgraphFetch(subgraph, seconds(), 'error');
+        pool?.failed(target);
+        if (another && (idempotent || connectionNeverSent(error))) continue;
+        throw new GraphQLError('A service is unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
       }
-      throw new GraphQLError('A service is unavailable', { extensions: { code: 'SERVICE_UNAVAILABLE' } });
     }
   };
 }
 
+const pools = new WeakMap<RouterConfig, Map<string, ReplicaPool>>();
+/** The one replica pool of a subgraph per router (shared by the gateway and the subscription executor). */
+export function replicaPoolFor(config: RouterConfig, name: string): ReplicaPool | undefined {
+  const urls = config.subgraphReplicas?.[name];
+  if (!urls || urls.length < 2) return undefined;
+  let byName = pools.get(config);
+  if (!byName) pools.set(config, (byName = new Map()));
+  let pool = byName.get(name);
+  if (!pool) byName.set(name, (pool = new ReplicaPool(urls, { ejectMs: config.limits.replicaEjectMs })));
+  return pool;
+}
+
 /** Calls one subgraph over HTTP; also used by the subscription executor for `_entities` fetches. */
 export class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
-  constructor(url: string, private readonly routerSecret: string, timeoutMs: number) {
+  constructor(url: string, private readonly routerSecret: string, timeoutMs: number, name?: string, pool?: ReplicaPool) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    super({ url, fetcher: createSubgraphFetcher(timeoutMs) as any });
+    super({ url, fetcher: createSubgraphFetcher(timeoutMs, name, pool) as any });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
@@ -88,7 +128,7 @@ export function subgraphUrl(config: RouterConfig, name: string, url: string | un
 
 export function createGateway(config: RouterConfig, supergraphSdl?: string): ApolloGateway {
   const buildService = ({ name, url }: { name: string; url?: string }) =>
-    new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs);
+    new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs, name, replicaPoolFor(config, name));
   if (config.supergraphMode === 'compose') {
     const subgraphs = Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url }));
     const compose = new IntrospectAndCompose({ subgraphs, pollIntervalInMs: 10_000 });

@@ -1,3 +1,4 @@
+import './tracing.ts';
 import { runMain, stopOnSignals } from '@clinic/service-kit';
 import { loadRouterConfig } from './config.ts';
 import { startRouter } from './router.ts';

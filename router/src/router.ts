@@ -3,6 +3,7 @@
 // Subgraph traffic goes through the gateway (subscriptions: see ./subscriptions/).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -22,6 +23,12 @@ import {
   sendJson,
   serveGraphQL,
   DomainError,
+  METRICS_PATH,
+  countGraphQLError,
+  metricsPlugin,
+  observeHttpResponse,
+  serveMetrics,
+  watchSubscriptions,
   type AzureUserResolver,
   type Logger,
   type Viewer,
@@ -29,13 +36,15 @@ import {
 import type { Redis } from 'ioredis';
 import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
-import { createGateway, subgraphUrl, SubgraphSource } from './gateway.ts';
+import { createGateway, replicaPoolFor, subgraphUrl, SubgraphSource } from './gateway.ts';
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
-import { createClientIpResolver, type ClientIpOf } from './client-ip.ts';
+import { createClientIpResolver, createPeerTrust, type ClientIpOf } from './client-ip.ts';
+import { SpanKind, inSpan, incomingTraceContext } from '@clinic/service-kit/telemetry';
 import { boundedLogger, clientWentAway } from './logging.ts';
 import { requestChecksPlugin } from './request-checks.ts';
+import { loadPersistedOperations, persistedOperationsPlugin, persistedQueryCache } from './persisted-operations.ts';
 import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-routes.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
@@ -87,8 +96,10 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   const revocations = createRevocationList(config.redisUrl, { logger, name: 'router' });
   const verifier = createTokenVerifier(config.auth, { resolveAzureUser, revocations });
   let clientIpOf: ClientIpOf;
+  let peerTrusted: (req: IncomingMessage) => boolean;
   try {
     clientIpOf = createClientIpResolver(config.trustedProxies);
+    peerTrusted = createPeerTrust(config.trustedProxies);
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
@@ -123,14 +134,19 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     validationRules: armor.validationRules,
     maxTokens: config.limits.maxTokens,
     maxMessageBytes: config.limits.maxBodyBytes,
-    dataSourceFor: (name, url) => new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs),
+    dataSourceFor: (name, url) => new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs, name, replicaPoolFor(config, name)),
     logger,
     keepAliveMs: config.limits.wsKeepAliveMs,
     revocations,
   });
 
+  // The web app's manifest: preloads APQ; enforced for first-party callers with PERSISTED_OPERATIONS=enforce.
+  const persisted = config.persistedOperations.mode === 'enforce' || existsSync(config.persistedOperations.manifestPath)
+    ? loadPersistedOperations(config.persistedOperations.manifestPath)
+    : null;
   const apollo = new ApolloServer<RouterContext>({
     gateway: withAccessFilter(gateway),
+    persistedQueries: { cache: persistedQueryCache(persisted) },
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -145,9 +161,18 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...armor.plugins,
       accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
+      metricsPlugin<RouterContext>('router'),
+      persistedOperationsPlugin(config.persistedOperations.mode, persisted),
     ],
   });
   await apollo.start();
+  const unwatch = [
+    watchSubscriptions('router', 'client', subscriptions.stats),
+    watchSubscriptions('router', 'upstream', () => {
+      const s = subscriptions.stats();
+      return { connections: s.upstreamConnections, subscriptions: s.upstreamSubscriptions };
+    }),
+  ];
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdOf(req);
@@ -157,11 +182,13 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       viewer = await verifier.verify(authorization);
     } catch (error) {
       const message = error instanceof DomainError ? error.message : 'Token is invalid';
+      countGraphQLError('router', 'UNAUTHENTICATED');
       return sendGraphQLError(res, 401, 'UNAUTHENTICATED', message, { 'www-authenticate': 'Bearer', 'x-request-id': requestId });
     }
     const clientIp = clientIpOf(req);
     const decision = await rateLimiter.consume(clientKey(viewer, clientIp));
     if (!decision.allowed) {
+      countGraphQLError('router', 'RATE_LIMITED');
       return sendGraphQLError(res, 429, 'RATE_LIMITED', 'Too many requests; slow down and retry later', {
         'retry-after': String(decision.retryAfterSeconds),
         'x-request-id': requestId,
@@ -187,8 +214,16 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   };
 
   httpServer.on('request', (req, res) => {
+    observeHttpResponse('router', req, res);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'router' });
+    if (path === METRICS_PATH) {
+      serveMetrics(req, res, config.metrics).catch((error: unknown) => {
+        logger.error({ err: error }, 'metrics failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      });
+      return;
+    }
     if (path === '/ready') {
       const check = redis && config.redisUrl ? pingRedis(config.redisUrl).then(() => 'ok' as const) : Promise.resolve('ok' as const);
       void check.then(
@@ -213,7 +248,13 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       return;
     }
     if (path !== ROUTER_PATH) return sendJson(res, 404, { error: 'not found' });
-    handleGraphQL(req, res).catch((error: unknown) => {
+    // One trace per client request; a client's own traceparent is believed only from a trusted proxy.
+    const parent = incomingTraceContext(req.headers, peerTrusted(req));
+    const attributes = { 'http.request.method': req.method ?? 'GET', 'url.path': ROUTER_PATH };
+    inSpan(`${req.method ?? 'GET'} ${ROUTER_PATH}`, { kind: SpanKind.SERVER, parent, attributes }, async (span) => {
+      await handleGraphQL(req, res);
+      span.setAttribute('http.response.status_code', res.statusCode);
+    }).catch((error: unknown) => {
       if (clientWentAway(req, error)) {
         // nginx calls this 499: the client hung up before the answer; nothing failed here.
         logger.info({ requestId: req.headers['x-request-id'], method: req.method }, 'client closed request');
@@ -243,6 +284,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     subscriptions,
     stop: () => {
       stopping ??= (async () => {
+        for (const stopWatching of unwatch) stopWatching();
         await subscriptions.close();
         await apollo.stop();
         await revocations.close();

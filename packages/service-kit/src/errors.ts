@@ -1,6 +1,7 @@
 // Typed domain errors, mapped in one place to GraphQL errors with a stable `extensions.code`.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { trace } from '@opentelemetry/api';
 import type { Logger } from './logger.ts';
 
 export type ErrorCode =
@@ -62,6 +63,8 @@ export function createErrorFormatter(logger: Logger) {
       const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    // Captured once: this log line (with trace_id/span_id) and the active span's exception event.
+    trace.getActiveSpan()?.recordException(original as Error);
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return {
       message: 'Internal server error',

@@ -1,4 +1,6 @@
 // The shared service kit: everything every service does the same way.
+// First: tracing must be on before the modules it instruments are loaded.
+import './tracing-register.ts';
 export * from './config.ts';
 export * from './logger.ts';
 export * from './errors.ts';
@@ -23,3 +25,5 @@ export * from './scalars.ts';
 export * from './revocation.ts';
 export * from './care-events.ts';
 export * from './time-zones.ts';
+export * from './metrics.ts';
+export * from './telemetry.ts';

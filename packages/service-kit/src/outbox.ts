@@ -16,6 +16,7 @@ import { createQueueProducer, trimWaitingJobs, WAITING_RETENTION, type OutboxJob
 import { outboxChannel, watchOutbox, type OutboxWatch } from './outbox-wakeup.ts';
 import { pruneOutbox } from './outbox-admin.ts';
 import { schedulePeriodic, type PeriodicJob } from './periodic.ts';
+import { SpanKind, contextFromTraceparent, currentTraceparent, inSpan } from './telemetry.ts';
 
 export { outboxChannel };
 
@@ -123,10 +124,12 @@ export interface EnqueueOptions {
 export function enqueueEvent(em: EntityManager, topic: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}): OutboxEvent {
   const aggregateKey = opts.aggregateKey === undefined ? aggregateKeyOf(payload) : opts.aggregateKey;
   const now = new Date();
+  // The request's trace travels with the event (stored beside the payload, never handed to consumers in it).
+  const traceparent = currentTraceparent();
   return em.create(OutboxEventSchema, {
     id: randomUUID(),
     topic,
-    payload,
+    payload: traceparent ? { ...payload, [OUTBOX_TRACE_KEY]: traceparent } : payload,
     createdAt: now,
     publishedAt: null,
     attempts: 0,
@@ -135,6 +138,15 @@ export function enqueueEvent(em: EntityManager, topic: string, payload: Record<s
     deadAt: null,
     lastError: null,
   });
+}
+
+/** Payload key under which an outbox row keeps the W3C traceparent of the request that caused it. */
+export const OUTBOX_TRACE_KEY = '_traceparent';
+
+/** The payload consumers see, and the trace context the event carries. */
+export function splitTrace(stored: Record<string, unknown>): { payload: Record<string, unknown>; traceparent?: string } {
+  const { [OUTBOX_TRACE_KEY]: traceparent, ...payload } = stored;
+  return typeof traceparent === 'string' ? { payload, traceparent } : { payload };
 }
 
 /** Where each topic goes: BullMQ queues (work for other services) and/or a pub/sub trigger (live updates). */
@@ -225,14 +237,22 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const retryMaxMs = opts.retryMaxMs ?? 600_000;
   const { orm, logger } = opts;
 
-  const deliver = async (event: OutboxEvent) => {
-    for (const route of opts.routes) {
-      if (!event.topic.startsWith(route.prefix)) continue;
-      const job: OutboxJob = { eventId: event.id, topic: event.topic, payload: event.payload, createdAt: event.createdAt.toISOString() };
-      for (const name of route.queues ?? []) await producer.add(name, job);
-      const trigger = route.pubsubTrigger?.(event);
-      if (trigger && opts.pubsub) await opts.pubsub.publish(trigger, event.payload);
-    }
+  const deliver = async (stored: OutboxEvent) => {
+    const { payload, traceparent } = splitTrace(stored.payload);
+    const event = { ...stored, payload };
+    const attributes = { 'messaging.message.id': event.id, 'clinic.topic': event.topic };
+    // The delivery continues the trace of the request that wrote the event; jobs continue from here.
+    await inSpan('outbox deliver', { kind: SpanKind.PRODUCER, parent: contextFromTraceparent(traceparent), attributes }, async () => {
+      for (const route of opts.routes) {
+        if (!event.topic.startsWith(route.prefix)) continue;
+        const job: OutboxJob = { eventId: event.id, topic: event.topic, payload, createdAt: event.createdAt.toISOString() };
+        const carried = currentTraceparent();
+        if (carried) job.traceparent = carried;
+        for (const name of route.queues ?? []) await producer.add(name, job);
+        const trigger = route.pubsubTrigger?.(event);
+        if (trigger && opts.pubsub) await opts.pubsub.publish(trigger, payload);
+      }
+    });
   };
 
   // One statement, committed at once: the due head of each aggregate, leased to this relay.

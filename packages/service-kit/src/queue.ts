@@ -5,6 +5,8 @@
 import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
 import type { Logger } from './logger.ts';
 import { createRedis } from './pubsub.ts';
+import { watchQueue } from './metrics.ts';
+import { SpanKind, contextFromTraceparent, inSpan } from './telemetry.ts';
 
 /** The job every consumer receives: the event id makes consumers idempotent. */
 export interface OutboxJob {
@@ -12,6 +14,8 @@ export interface OutboxJob {
   topic: string;
   payload: Record<string, unknown>;
   createdAt: string;
+  /** W3C trace context of the request that caused the event: the job's span continues that trace. */
+  traceparent?: string;
 }
 
 export interface QueueProducer {
@@ -39,6 +43,16 @@ export interface QueueConsumer {
 }
 
 type Handler = (job: OutboxJob) => Promise<void>;
+
+/** Runs a job's handler in a consumer span continuing the trace the job carries. */
+function traced(queue: string, handler: Handler): Handler {
+  return (job) =>
+    inSpan(
+      `job ${queue}`,
+      { kind: SpanKind.CONSUMER, parent: contextFromTraceparent(job.traceparent), attributes: { 'messaging.destination.name': queue, 'messaging.message.id': job.eventId } },
+      () => handler(job),
+    );
+}
 
 const ADD_TIMEOUT_MS = 3_000;
 
@@ -102,6 +116,7 @@ export function consumeQueue(
   logger: Logger,
   opts: { concurrency?: number } = {},
 ): QueueConsumer {
+  handler = traced(queue, handler);
   if (!redisUrl) {
     const list = localHandlers.get(queue) ?? [];
     list.push(handler);
@@ -118,8 +133,13 @@ export function consumeQueue(
     concurrency: opts.concurrency ?? 4,
   });
   worker.on('failed', (job, error) => logger.warn({ err: error, queue, eventId: job?.data.eventId, attempt: job?.attemptsMade }, 'job failed'));
+  // Depth and oldest age for /metrics, read through the worker's own connection.
+  const inspector = new Queue(queue, { connection });
+  const unwatch = watchQueue(queue, inspector, worker);
   return {
     async close() {
+      unwatch();
+      await inspector.close();
       await worker.close();
       // BullMQ leaves a connection it was given open.
       connection.disconnect();

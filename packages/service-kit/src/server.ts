@@ -23,6 +23,8 @@ import { hasRouterSecret } from './router-secret.ts';
 import { checkReadiness } from './health.ts';
 import { createAzureUserLookup } from './azure-users.ts';
 import { serveSubgraphSubscriptions, type SubscriptionStats } from './subscriptions.ts';
+import { OutboxEventSchema } from './outbox.ts';
+import { METRICS_PATH, metricsAccessFrom, metricsPlugin, observeHttpResponse, serveMetrics, watchOrm, watchSubscriptions } from './metrics.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -150,14 +152,32 @@ export async function startSubgraph<TContext extends RequestContext>(
     schema,
     introspection: true,
     formatError: createErrorFormatter(logger),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      metricsPlugin(def.name),
+    ],
   });
+  const metricsAccess = metricsAccessFrom(process.env, config.nodeEnv === 'production');
+  const unwatch = [
+    watchSubscriptions(def.name, 'client', subscriptions.stats),
+    watchOrm(def.name, orm, { outbox: def.entities.includes(OutboxEventSchema) }),
+  ];
   await apollo.start();
 
   httpServer.on('request', (req, res) => {
+    observeHttpResponse(def.name, req, res);
     const startedAt = Date.now();
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: def.name });
+    if (path === METRICS_PATH) {
+      serveMetrics(req, res, metricsAccess).catch((error: unknown) => {
+        logger.error({ err: error }, 'metrics failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      });
+      return;
+    }
     if (path === '/ready') {
       void checkReadiness(orm, config.redisUrl).then((r) => sendJson(res, r.ok ? 200 : 503, { service: def.name, ...r }));
       return;
@@ -207,6 +227,7 @@ export async function startSubgraph<TContext extends RequestContext>(
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
+      for (const stopWatching of unwatch) stopWatching();
       await stopBackground();
       await subscriptions.dispose();
       wsServer.close();
