@@ -45,3 +45,8 @@ test('services run in production mode against the compose Postgres and Redis', (
     expect(env.REDIS_URL).toBe('redis://redis:6379');
   }
 });
+
+test('chat runs only with its key-encryption key from the environment', () => {
+  expect(compose.services.chat!.environment!.CHAT_KEK).toMatch(/^\$\{CHAT_KEK:\?/);
+});
+

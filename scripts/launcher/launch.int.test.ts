@@ -64,6 +64,18 @@ test('migrations ran; the development admin signs in and a federated query goes 
   const me = await post<{ me: { email: string; appointments: unknown[] } }>('{ me { email appointments { id } } }', {}, token);
   expect(me.errors).toBeUndefined();
   expect(me.data?.me).toEqual({ email: DEFAULT_ADMIN.email, appointments: [] });
+
+  // chat on the embedded Postgres: a desk conversation, an encrypted message, the list with it.
+  const desk = await post<{ startConversation: { id: string } }>('mutation { startConversation(input: { kind: DESK }) { id } }', {}, token);
+  expect(desk.errors).toBeUndefined();
+  const sent = await post<{ sendMessage: { body: string } }>(
+    'mutation($c: ID!) { sendMessage(input: { conversationId: $c, clientMessageId: "launch-1", body: "Programările de mâine" }) { body } }',
+    { c: desk.data!.startConversation.id },
+    token,
+  );
+  expect(sent.data?.sendMessage.body).toBe('Programările de mâine');
+  const found = await post<{ searchMessages: { body: string }[] }>('{ searchMessages(query: "programarile") { body } }', {}, token);
+  expect(found.data?.searchMessages).toEqual([{ body: 'Programările de mâine' }]);
 });
 
 test('subgraphs report ready (database and Redis answer)', async () => {
