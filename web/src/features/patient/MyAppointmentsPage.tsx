@@ -12,6 +12,7 @@ import { StatusChip } from '../../components/StatusChip.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
 import { useLiveAppointments } from './useLiveAppointments.ts';
 import { RescheduleDialog } from './RescheduleDialog.tsx';
+import { MessageDoctorButton } from '../chat/MessageDoctorButton.tsx';
 
 const ACTIVE = new Set(['REQUESTED', 'APPROVED']);
 
@@ -67,6 +68,7 @@ export function MyAppointmentsPage() {
                     </TableCell>
                     <TableCell>{a.reason ?? '—'}</TableCell>
                     <TableCell>
+                      <MessageDoctorButton appointmentId={a.id} />
                       {ACTIVE.has(a.status) ? (
                         <>
                           <Button size="small" onClick={() => setMoving(a)}>
