@@ -31,6 +31,12 @@ export interface EdgeLimits {
   /** Requests a client may make per window, and the window in seconds. */
   rateLimitPoints: number;
   rateLimitWindowSeconds: number;
+  /** Requests per client address per window to the public routes (/auth/*, /.well-known/*), and to POST /auth/token. */
+  authRateLimitPoints: number;
+  tokenRateLimitPoints: number;
+  authRateLimitWindowSeconds: number;
+  /** How deeply nested a request's JSON variables may be. */
+  maxVariablesDepth: number;
   upstreamTimeoutMs: number;
   /** Ping interval of graphql-ws keep-alives on both subscription hops (client↔router, router↔subgraph). */
   wsKeepAliveMs: number;
@@ -93,6 +99,10 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       maxCost: int(env, 'MAX_COST', 5_000, 1),
       rateLimitPoints: int(env, 'RATE_LIMIT_POINTS', 600, 1),
       rateLimitWindowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1),
+      authRateLimitPoints: int(env, 'AUTH_RATE_LIMIT_POINTS', 60, 1),
+      tokenRateLimitPoints: int(env, 'AUTH_TOKEN_RATE_LIMIT_POINTS', 10, 1),
+      authRateLimitWindowSeconds: int(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 60, 1),
+      maxVariablesDepth: int(env, 'MAX_VARIABLES_DEPTH', 32, 1),
       upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1),
       wsKeepAliveMs: int(env, 'WS_KEEPALIVE_MS', 12_000, 1_000),
     },

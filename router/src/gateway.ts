@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import nodeFetch, { type RequestInit } from 'node-fetch';
+import nodeFetch, { Response, type RequestInit } from 'node-fetch';
 import { GraphQLError } from 'graphql';
 import { REQUEST_ID_HEADER, ROUTER_SECRET_HEADER } from '@clinic/service-kit';
 import type { RouterConfig } from './config.ts';
@@ -14,12 +14,29 @@ import { withRouterEnforcedSecurity } from './access-directives.ts';
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
 
+/**
+ * A subgraph's 4xx that carries a GraphQL error body (e.g. BAD_USER_INPUT for a variable it refused)
+ * is a GraphQL result, not a transport failure: hand it to the gateway as one, so the client sees
+ * the subgraph's error and code instead of a generic 500 (and the router logs no error for it).
+ */
+async function asGraphQLResult(response: Response): Promise<Response> {
+  if (response.status < 400 || response.status >= 500 || !/json/.test(response.headers.get('content-type') ?? '')) return response;
+  const text = await response.text();
+  let errors: unknown;
+  try {
+    errors = (JSON.parse(text) as { errors?: unknown }).errors;
+  } catch {
+    errors = undefined;
+  }
+  return new Response(text, { status: Array.isArray(errors) && errors.length ? 200 : response.status, headers: response.headers });
+}
+
 /** fetch with pooled keep-alive sockets and a hard upstream timeout. */
 export function createSubgraphFetcher(timeoutMs: number) {
   return async (url: string, init?: RequestInit) => {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      return await nodeFetch(url, { ...init, signal, agent: url.startsWith('https:') ? httpsAgent : httpAgent } as RequestInit);
+      return await asGraphQLResult(await nodeFetch(url, { ...init, signal, agent: url.startsWith('https:') ? httpsAgent : httpAgent } as RequestInit));
     } catch (error) {
       if ((error as { name?: string }).name === 'AbortError' || (error as { type?: string }).type === 'aborted') {
         throw new GraphQLError('A service took too long to answer', { extensions: { code: 'UPSTREAM_TIMEOUT' } });

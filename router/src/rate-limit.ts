@@ -11,11 +11,12 @@ export interface ClientRateLimiter {
   consume(clientKey: string): Promise<RateLimitDecision>;
 }
 
-export function createRateLimiter(opts: { points: number; windowSeconds: number; redis: Redis | null }): ClientRateLimiter {
+/** `keyPrefix` separates budgets kept in the same Redis (GraphQL, /auth/*, POST /auth/token). */
+export function createRateLimiter(opts: { points: number; windowSeconds: number; redis: Redis | null; keyPrefix?: string }): ClientRateLimiter {
   const limiter: RateLimiterAbstract = opts.redis
     ? new RateLimiterRedis({
         storeClient: opts.redis,
-        keyPrefix: 'router:rl',
+        keyPrefix: opts.keyPrefix ?? 'router:rl',
         points: opts.points,
         duration: opts.windowSeconds,
         // If Redis is briefly away, fall back to per-process limits rather than failing every request.

@@ -31,9 +31,11 @@ import type { RouterContext } from './context.ts';
 import { createGateway, subgraphUrl, SubgraphSource } from './gateway.ts';
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { accessDirectivesPlugin } from './access-directives.ts';
+import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
 import { createClientIpResolver, type ClientIpOf } from './client-ip.ts';
-import { proxyToSubgraph, publicRouteFor } from './public-routes.ts';
+import { boundedLogger, clientWentAway } from './logging.ts';
+import { requestChecksPlugin } from './request-checks.ts';
+import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-routes.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
 
@@ -54,6 +56,8 @@ export interface RouterOptions {
   /** Supergraph SDL to serve instead of reading `config.supergraphPath` (tests). */
   supergraphSdl?: string;
   resolveAzureUser?: AzureUserResolver;
+  /** Where the router logs (tests collect lines); default: pino on stdout at LOG_LEVEL. */
+  logger?: Logger;
 }
 
 function clientKey(viewer: Viewer, clientIp: string | null | undefined): string {
@@ -64,7 +68,7 @@ function clientKey(viewer: Viewer, clientIp: string | null | undefined): string 
 
 export async function startRouter(config: RouterConfig, opts: RouterOptions = {}): Promise<RunningRouter> {
   const production = config.nodeEnv === 'production';
-  const logger = createLogger('router', config.logLevel);
+  const logger = boundedLogger(opts.logger ?? createLogger('router', config.logLevel));
   // Azure AD users are mapped to ours by identity, asked at the URL the loaded supergraph gives it.
   let azureLookup: AzureUserResolver | undefined;
   const resolveAzureUser: AzureUserResolver | undefined =
@@ -88,6 +92,10 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   const redis: Redis | null = config.redisUrl ? createRedis(config.redisUrl, 'router-ratelimit') : null;
   if (!redis) logger.warn('REDIS_URL is not set: rate limits are per router process');
   const rateLimiter = createRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
+  // The public routes are keyed by client address (they are where credentials are tried), POST /auth/token more strictly.
+  const authWindow = config.limits.authRateLimitWindowSeconds;
+  const publicRouteLimiter = createRateLimiter({ points: config.limits.authRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: 'router:rl:public' });
+  const tokenLimiter = createRateLimiter({ points: config.limits.tokenRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: 'router:rl:token' });
   const gateway = createGateway(config, opts.supergraphSdl);
   // Subgraph name → URL as the loaded supergraph (with overrides) says, for the public-route proxy.
   const subgraphUrls = new Map<string, string>();
@@ -118,7 +126,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   });
 
   const apollo = new ApolloServer<RouterContext>({
-    gateway,
+    gateway: withAccessFilter(gateway),
     introspection: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -128,6 +136,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     formatError: (formatted, error) => hideLimits(formatError(formatted, error), production),
     plugins: [
       subscriptionsOverHttpRefused<RouterContext>(),
+      requestChecksPlugin<RouterContext>({ maxVariablesDepth: config.limits.maxVariablesDepth }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...armor.plugins,
@@ -161,6 +170,18 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     });
   };
 
+  const servePublicRoute = async (req: IncomingMessage, res: ServerResponse, route: PublicTarget, target: string) => {
+    const clientIp = clientIpOf(req);
+    const key = `ip:${clientIp ?? 'unknown'}`;
+    const isTokenCall = req.method === 'POST' && route.pathAndQuery.split('?')[0] === '/auth/token';
+    const decision = isTokenCall ? await tokenLimiter.consume(key) : await publicRouteLimiter.consume(key);
+    if (!decision.allowed) {
+      req.resume();
+      return sendJson(res, 429, { error: 'too_many_requests' }, { 'retry-after': String(decision.retryAfterSeconds) });
+    }
+    proxyToSubgraph(req, res, route, target, clientIp);
+  };
+
   httpServer.on('request', (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'router' });
@@ -176,13 +197,24 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       res.writeHead(302, { location: ROUTER_PATH });
       return res.end();
     }
-    const publicSubgraph = publicRouteFor(path);
-    if (publicSubgraph) {
-      const target = subgraphUrls.get(publicSubgraph);
-      if (target) return proxyToSubgraph(req, res, target);
+    const publicRoute = publicRouteFor(req.url);
+    if (publicRoute === 'invalid') return sendJson(res, 400, { error: 'bad request target' }, { connection: 'close' });
+    if (publicRoute) {
+      const target = subgraphUrls.get(publicRoute.subgraph);
+      if (!target) return sendJson(res, 404, { error: 'not found' });
+      servePublicRoute(req, res, publicRoute, target).catch((error: unknown) => {
+        logger.error({ err: error }, 'public route failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      });
+      return;
     }
     if (path !== ROUTER_PATH) return sendJson(res, 404, { error: 'not found' });
     handleGraphQL(req, res).catch((error: unknown) => {
+      if (clientWentAway(req, error)) {
+        // nginx calls this 499: the client hung up before the answer; nothing failed here.
+        logger.info({ requestId: req.headers['x-request-id'], method: req.method }, 'client closed request');
+        return;
+      }
       logger.error({ err: error }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();

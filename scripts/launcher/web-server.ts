@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@clinic/service-kit';
+import { isAmbiguousPath, originFormPath } from '@clinic/router/src/public-routes.ts';
 
 export const WEB_DIST = path.resolve(__dirname, '../../web/dist');
 const PROXIED = ['/graphql', '/auth/', '/.well-known/'];
@@ -72,6 +73,11 @@ function forwardedHeaders(req: IncomingMessage, host: string): http.OutgoingHttp
   };
 }
 
+function badRequest(res: ServerResponse): void {
+  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+  res.end('bad request');
+}
+
 function serveStatic(distDir: string, pathname: string, req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' });
@@ -116,10 +122,15 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   const sockets = new Set<Socket>();
 
   const server = http.createServer((req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    // Only a plain path is taken from the request line: an absolute-form or `//host` target never
+    // chooses where a forwarded request goes (that is always the router's origin).
+    const target = originFormPath(req.url);
+    if (!target) return badRequest(res);
+    const { pathname, search } = target;
     if (!isProxied(pathname)) return serveStatic(distDir, pathname, req, res);
+    if (isAmbiguousPath(req.url ?? '', pathname)) return badRequest(res);
     const upstream = http.request(
-      { protocol: router.protocol, hostname: router.hostname, port: router.port, path: req.url, method: req.method, headers: forwardedHeaders(req, router.host), agent },
+      { protocol: router.protocol, hostname: router.hostname, port: router.port, path: `${pathname}${search}`, method: req.method, headers: forwardedHeaders(req, router.host), agent },
       (upstreamRes) => {
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
@@ -131,18 +142,19 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
         res.end(JSON.stringify({ errors: [{ message: 'The clinic API is unavailable', extensions: { code: 'BAD_GATEWAY' } }] }));
       } else res.destroy();
     });
+    req.on('aborted', () => upstream.destroy());
     req.pipe(upstream);
   });
 
   // WebSocket upgrade for graphql-ws: replay the handshake to the router, then splice the sockets.
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (pathname !== '/graphql') return socket.destroy();
+    const target = originFormPath(req.url);
+    if (target?.pathname !== '/graphql') return socket.destroy();
     const upstream = http.request({
       protocol: router.protocol,
       hostname: router.hostname,
       port: router.port,
-      path: req.url,
+      path: `${target.pathname}${target.search}`,
       method: 'GET',
       headers: forwardedHeaders(req, router.host),
     });

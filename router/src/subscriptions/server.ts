@@ -152,7 +152,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
     if (!current.apiSchema.getSubscriptionType()) return [err('This supergraph has no Subscription type', 'GRAPHQL_VALIDATION_FAILED')];
     const invalid = validate(current.apiSchema, document, rules);
     if (invalid.length) return invalid.map((e) => (e.extensions.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
-    const refusal = checkOperationAccess(current.accessSchema, document, viewer);
+    const refusal = checkOperationAccess(current.accessSchema, document, viewer, operationName);
     if (refusal) {
       if (refusal.extensions.code === 'UNAUTHENTICATED') {
         ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, refusal.message.slice(0, 120));

@@ -5,7 +5,7 @@ import { dropSchema, testServiceConfig, type TestKeys } from '@clinic/service-ki
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '@clinic/service-kit';
 import { print } from 'graphql';
 import { loadRouterConfig } from '../config.ts';
-import { startRouter, type RunningRouter } from '../router.ts';
+import { startRouter, type RouterOptions, type RunningRouter } from '../router.ts';
 
 export interface Stack {
   router: RunningRouter;
@@ -18,6 +18,7 @@ export async function startStack(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   definitions: SubgraphDefinition<any>[],
   routerEnv: Record<string, string | undefined> = {},
+  routerOptions: RouterOptions = {},
 ): Promise<Stack> {
   const subgraphs: Record<string, RunningSubgraph> = {};
   const stopSubgraphs = async () => {
@@ -35,7 +36,7 @@ export async function startStack(
   let router: RunningRouter;
   try {
     const supergraphSdl = composeFor(definitions.map((d) => ({ definition: d, url: subgraphs[d.name]!.url })));
-    router = await startTestRouter(keys, supergraphSdl, routerEnv);
+    router = await startTestRouter(keys, supergraphSdl, routerEnv, routerOptions);
   } catch (error) {
     await stopSubgraphs();
     throw error;
@@ -59,7 +60,12 @@ export function composeFor(parts: { definition: SubgraphDefinition<any>; url: st
 }
 
 /** A router in test mode on a random port, trusting the test keys, on the real Redis. */
-export function startTestRouter(keys: TestKeys, supergraphSdl: string, routerEnv: Record<string, string | undefined> = {}): Promise<RunningRouter> {
+export function startTestRouter(
+  keys: TestKeys,
+  supergraphSdl: string,
+  routerEnv: Record<string, string | undefined> = {},
+  routerOptions: RouterOptions = {},
+): Promise<RunningRouter> {
   return startRouter(
     loadRouterConfig({
       NODE_ENV: 'test',
@@ -70,9 +76,11 @@ export function startTestRouter(keys: TestKeys, supergraphSdl: string, routerEnv
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       // Every suite shares the anonymous key ip:127.0.0.1 in Redis; tests of the limit set their own.
       RATE_LIMIT_POINTS: '100000',
+      AUTH_RATE_LIMIT_POINTS: '100000',
+      AUTH_TOKEN_RATE_LIMIT_POINTS: '100000',
       ...routerEnv,
     }),
-    { supergraphSdl },
+    { ...routerOptions, supergraphSdl },
   );
 }
 
