@@ -190,6 +190,7 @@ export const en = {
     noAppointmentsDay: 'No appointments in this period.',
   },
   chat: {
+    about: 'About the appointment of {{when}}',
     title: 'Messages',
     search: 'Search your messages',
     searchResults: 'Search results',

@@ -192,6 +192,7 @@ export const ro: Messages = {
     noAppointmentsDay: 'Nicio programare în această perioadă.',
   },
   chat: {
+    about: 'Despre programarea din {{when}}',
     title: 'Mesaje',
     search: 'Caută în mesajele tale',
     searchResults: 'Rezultatele căutării',

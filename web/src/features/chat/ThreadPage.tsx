@@ -7,7 +7,8 @@ import { useTranslation } from 'react-i18next';
 import { useSession } from '../../api/session-react.tsx';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { ErrorNotice, Loading } from '../../components/Feedback.tsx';
-import { formatTime } from '../../lib/dates.ts';
+import { formatDateTime, formatTime } from '../../lib/dates.ts';
+import { StatusChip } from '../../components/StatusChip.tsx';
 import { useThread, type Tick } from './useThread.ts';
 import { messageText } from './message-text.ts';
 import { QuickActions } from './QuickActions.tsx';
@@ -35,6 +36,11 @@ export function ThreadPage() {
   return (
     <Box sx={{ maxWidth: 720, display: 'flex', flexDirection: 'column', gap: 1 }}>
       <PageTitle>{others.join(', ') || t('chat.desk')}</PageTitle>
+      {conversation?.appointment ? (
+        <Typography variant="body2" component="div" color="text.secondary" data-appointment-context>
+          {t('chat.about', { when: formatDateTime(conversation.appointment.startsAt, i18n.language) })} <StatusChip status={conversation.appointment.status} />
+        </Typography>
+      ) : null}
       {thread.fetching && !thread.data ? <Loading /> : null}
       <ErrorNotice error={thread.error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
       <Stack component="ol" aria-label={t('chat.messages')} spacing={1} sx={{ listStyle: 'none', p: 0, m: 0 }}>
