@@ -215,6 +215,8 @@ export type Query = {
   conversation?: Maybe<Conversation>;
   /** Desk conversations waiting for the clinic (operators and administrators). */
   deskConversations: Array<Conversation>;
+  /** Messages of a conversation you take part in (as Conversation.messages, one level shallower for clients). */
+  messages: MessagePage;
   /** Your messages matching every word of the query (stemmed, English and Romanian), newest first; only from your conversations. */
   searchMessages: Array<Message>;
 };
@@ -227,6 +229,14 @@ export type QueryConversationArgs = {
 
 
 export type QueryDeskConversationsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryMessagesArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
+  before?: InputMaybe<Scalars['ID']['input']>;
+  conversationId: Scalars['ID']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -593,6 +603,7 @@ export type ParticipantResolvers<ContextType = Context, ParentType extends Resol
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   conversation?: Resolver<Maybe<ResolversTypes['Conversation']>, ParentType, ContextType, RequireFields<QueryConversationArgs, 'id' | 'staffAccess'>>;
   deskConversations?: Resolver<Array<ResolversTypes['Conversation']>, ParentType, ContextType, RequireFields<QueryDeskConversationsArgs, 'first'>>;
+  messages?: Resolver<ResolversTypes['MessagePage'], ParentType, ContextType, RequireFields<QueryMessagesArgs, 'conversationId' | 'first'>>;
   searchMessages?: Resolver<Array<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QuerySearchMessagesArgs, 'first' | 'query'>>;
 }>;
 

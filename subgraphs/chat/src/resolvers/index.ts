@@ -21,6 +21,10 @@ export const resolvers: Resolvers = {
   Query: {
     conversation: (_p, args, ctx) =>
       args.staffAccess ? openAsStaff(ctx.em, actor(ctx), args.id) : requireParticipant(ctx.em, actor(ctx), args.id),
+    messages: async (_p, args, ctx) => {
+      const conv = await requireParticipant(ctx.em, actor(ctx), args.conversationId);
+      return pageMessages(ctx.em, ctx.chat.keys, conv, { after: args.after, before: args.before, first: args.first ?? 50 });
+    },
     searchMessages: (_p, args, ctx) => searchMessages(ctx.em, ctx.chat, actor(ctx), args.query, args.first ?? 20),
     deskConversations: (_p, args, ctx) => {
       if (!isDesk(requireUser(ctx.viewer))) throw forbidden('Only the desk (operators, administrators) sees desk conversations');

@@ -1,7 +1,7 @@
 // Conversations: most recent activity first with unread badges (refreshed live by conversationUpdated),
 // and search over your own messages (the server's blind index; results link into the thread).
 import { useState } from 'react';
-import { Badge, Box, List, ListItemButton, ListItemText, TextField, Typography } from '@mui/material';
+import { Badge, Box, List, ListItem, ListItemButton, ListItemText, TextField, Typography } from '@mui/material';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQuery, useSubscription } from 'urql';
@@ -38,13 +38,15 @@ export function ConversationsPage() {
       {query.trim().length >= 2 ? (
         <List aria-label={t('chat.searchResults')}>
           {(found.data?.searchMessages ?? []).map((m) => (
-            <ListItemButton key={m.id} component={Link} to={`/messages/${m.conversationId}`}>
-              <ListItemText primary={m.body} secondary={formatDateTime(m.createdAt, i18n.language)} />
-            </ListItemButton>
+            <ListItem key={m.id} disablePadding>
+              <ListItemButton component={Link} to={`/messages/${m.conversationId}`}>
+                <ListItemText primary={m.body} secondary={formatDateTime(m.createdAt, i18n.language)} />
+              </ListItemButton>
+            </ListItem>
           ))}
-          {found.data && !found.data.searchMessages.length ? <Typography color="text.secondary">{t('chat.noResults')}</Typography> : null}
         </List>
       ) : null}
+      {query.trim().length >= 2 && found.data && !found.data.searchMessages.length ? <Typography color="text.secondary">{t('chat.noResults')}</Typography> : null}
       {list.fetching && !list.data ? <Loading /> : null}
       <ErrorNotice error={list.error} onRetry={() => refetch({ requestPolicy: 'network-only' })} />
       {list.data && !conversations.length ? <EmptyState>{t('chat.empty')}</EmptyState> : null}
@@ -53,7 +55,8 @@ export function ConversationsPage() {
           const others = c.participants.filter((p) => p.user.id !== userId).map((p) => p.user.displayName);
           const title = c.kind === 'DESK' && !others.length ? t('chat.desk') : others.join(', ');
           return (
-            <ListItemButton key={c.id} component={Link} to={`/messages/${c.id}`} data-conversation={c.id}>
+            <ListItem key={c.id} disablePadding>
+            <ListItemButton component={Link} to={`/messages/${c.id}`} data-conversation={c.id}>
               <ListItemText
                 primary={title}
                 secondary={c.lastMessage ? messageText(c.lastMessage, t) : formatDateTime(c.lastActivityAt, i18n.language)}
@@ -61,6 +64,7 @@ export function ConversationsPage() {
               />
               <Badge color="primary" badgeContent={c.unreadCount} aria-label={t('chat.unread', { count: c.unreadCount })} sx={{ mr: 2 }} />
             </ListItemButton>
+            </ListItem>
           );
         })}
       </List>

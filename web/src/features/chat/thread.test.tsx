@@ -24,8 +24,8 @@ const thread = () => ({
         { __typename: 'Participant', role: 'MEMBER', user: { __typename: 'User', id: ME, displayName: 'Ion Popescu' } },
         { __typename: 'Participant', role: 'OWNER', user: { __typename: 'User', id: DOCTOR, displayName: 'Dr Ana Pop' } },
       ],
-      messages: { __typename: 'MessagePage', endCursor: 'm1', hasMore: false, messages: [message('m1', ME, 'Hello doctor')] },
     },
+    messages: { __typename: 'MessagePage', endCursor: 'm1', hasMore: false, messages: [message('m1', ME, 'Hello doctor')] },
   },
 });
 

@@ -41,7 +41,7 @@ export function useThread(conversationId: string, myId: string | null) {
 
   const messages = useMemo(() => {
     const byId = new Map<string, ThreadMessage>();
-    for (const m of thread.data?.conversation?.messages.messages ?? []) byId.set(m.id, m);
+    for (const m of thread.data?.messages.messages ?? []) byId.set(m.id, m);
     for (const m of Object.values(added)) byId.set(m.id, m);
     const sorted = [...byId.values()].sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
     const pending = outbox.map((o) => ({ id: `pending:${o.clientMessageId}`, clientMessageId: o.clientMessageId, body: o.body, pending: true }) as ThreadMessage);
@@ -106,7 +106,7 @@ export function useThread(conversationId: string, myId: string | null) {
     const after = messages.filter((m) => !m.pending).at(-1)?.id;
     if (after) {
       void client.query(MissedMessagesDocument, { id: conversationId, after }, { requestPolicy: 'network-only' }).toPromise().then((r) => {
-        const missed = r.data?.conversation?.messages.messages ?? [];
+        const missed = r.data?.messages.messages ?? [];
         merge(missed);
         const last = missed.filter((m) => m.sender?.id !== myId).at(-1);
         if (last) acknowledge(last.id);
