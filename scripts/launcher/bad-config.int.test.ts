@@ -1,6 +1,7 @@
 // Bad configuration stops a service at once with one clear line, not a stack trace.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '@clinic/service-kit/testing';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -31,4 +32,22 @@ test('the router refuses a bad PORT the same way', () => {
   const { status, stderr } = run('router/src/main.ts', { PORT: 'eighty' });
   expect(status).toBe(1);
   expect(stderr).toBe('config error: PORT must be an integer >= 0 (got "eighty")');
+});
+
+test('identity in production without signing keys refuses to start, saying what to set', async () => {
+  const schema = uniqueSchema('identity');
+  try {
+    const { status, stderr } = run('subgraphs/identity/src/main.ts', {
+      NODE_ENV: 'production',
+      ROUTER_SECRET: 'a-production-secret',
+      DATABASE_URL: TEST_DATABASE_URL,
+      DB_SCHEMA: schema,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    });
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^config error: identity needs its signing keys in production: set JWT_KEYS_ENCRYPTION_KEY .* or JWT_PRIVATE_JWK$/);
+  } finally {
+    await dropSchema(schema);
+  }
 });

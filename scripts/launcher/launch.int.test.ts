@@ -65,6 +65,16 @@ test('migrations ran; the development admin signs in and a federated query goes 
   expect(me.errors).toBeUndefined();
   expect(me.data?.me).toEqual({ email: DEFAULT_ADMIN.email, appointments: [] });
 
+  // The outbox relay works on the single embedded connection (polling, no LISTEN): the sign-in's audit
+  // event travels outbox → queue → identity's audit log, naming the service that acted.
+  const deadline = Date.now() + 15_000;
+  let audited: { service: string }[] = [];
+  while (!audited.length && Date.now() < deadline) {
+    audited = await identity.orm.em.fork().getConnection().execute(`select service from audit_log where action = 'auth.sign_in' limit 1`);
+    if (!audited.length) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(audited).toEqual([{ service: 'identity' }]);
+
   // chat on the embedded Postgres: a desk conversation, an encrypted message, the list with it.
   const desk = await post<{ startConversation: { id: string } }>('mutation { startConversation(input: { kind: DESK }) { id } }', {}, token);
   expect(desk.errors).toBeUndefined();

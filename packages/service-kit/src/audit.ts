@@ -4,6 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from './auth.ts';
 import { enqueueEvent } from './outbox.ts';
+import { serviceOfOrm } from './orm.ts';
 
 export const AUDIT_TOPIC = 'audit.recorded';
 export const AUDIT_QUEUE = 'identity-audit';
@@ -34,9 +35,17 @@ export function actorOf(viewer: Viewer, requestId: string, ip: string | null = n
   return { actorId, actorKind: viewer.kind, requestId, ip };
 }
 
+/** What travels on the audit queue: the event, who acted, which service recorded it, and when. */
+export interface AuditPayload extends AuditEvent, AuditActor {
+  service: string;
+  occurredAt: string;
+}
+
 /** Queues an audit event in the caller's unit of work; flush/commit writes it with the change. */
 export function recordAudit(em: EntityManager, actor: AuditActor, event: AuditEvent): void {
-  enqueueEvent(em, AUDIT_TOPIC, { ...event, ...actor, occurredAt: new Date().toISOString() });
+  const payload: AuditPayload = { ...event, ...actor, service: serviceOfOrm(em), occurredAt: new Date().toISOString() };
+  // Audit rows need no delivery order among themselves.
+  enqueueEvent(em, AUDIT_TOPIC, { ...payload }, { aggregateKey: null });
 }
 
 /** For reads, where there is no other change to commit with: writes the audit event now. */

@@ -49,3 +49,14 @@ test('Azure AD settings derive the issuer, audience and JWKS from the tenant unl
     jwksUrl: 'http://127.0.0.1:9999/t1/discovery/v2.0/keys',
   });
 });
+
+test('several bad values still give one line: the first problem, no stack of issues', () => {
+  try {
+    loadServiceConfig('x', 1, { ...base, PORT: 'x', REDIS_URL: 'http://x', DB_POOL_MAX: '-1' });
+    throw new Error('expected a ConfigError');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).not.toContain('\n');
+    expect((error as Error).message).toMatch(/must/);
+  }
+});

@@ -1,4 +1,7 @@
-// Service configuration read from the environment once, validated, and failing fast with one clear line.
+// Service configuration read from the environment once, validated through zod schemas, and failing fast
+// with one clear line.
+import { z } from 'zod';
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -45,60 +48,90 @@ type Env = Record<string, string | undefined>;
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/clinic';
 
+/** A zod schema whose failures are kept as one line each (the first becomes the ConfigError). */
+function fail(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER as never;
+}
+
+/** Parses with a zod schema; the first issue becomes a one-line ConfigError. */
+export function parseConfig<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues[0]?.message ?? 'invalid configuration');
+}
+
+const urlOf = (raw: string): URL | null => {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+};
+
+// The messages never echo a malformed URL (it may hold a password).
+const databaseUrlSchema = z.string().transform((raw, ctx) => {
+  const url = urlOf(raw);
+  if (!url) return fail(ctx, 'DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database)');
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return fail(ctx, `DATABASE_URL must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
+  if (!url.hostname) return fail(ctx, 'DATABASE_URL has no host');
+  if (url.pathname.length <= 1) return fail(ctx, 'DATABASE_URL has no database name');
+  return raw;
+});
+
+const redisUrlSchema = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (!raw) return null;
+    const url = urlOf(raw);
+    if (!url) return fail(ctx, 'REDIS_URL is not a valid URL (expected redis://host:port)');
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return fail(ctx, `REDIS_URL must start with redis:// or rediss:// (got ${url.protocol}//)`);
+    return raw;
+  });
+
+/** A port variable (0 = any free port); `fallback` when unset. */
+export const portSchema = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === '') return fallback;
+      const port = Number(raw);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) return fail(ctx, `${name} must be a port number between 0 and 65535 (got "${raw}")`);
+      return port;
+    });
+
+const nodeEnvSchema = z
+  .string()
+  .optional()
+  .transform((raw, ctx): ServiceConfig['nodeEnv'] => {
+    const value = raw ?? 'development';
+    if (value !== 'development' && value !== 'production' && value !== 'test') return fail(ctx, `NODE_ENV must be development, production or test (got "${value}")`);
+    return value;
+  });
+
 export function parseDatabaseUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database)`);
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
-  }
-  if (!url.hostname) throw new ConfigError('DATABASE_URL has no host');
-  if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL has no database name');
-  return raw;
+  return parseConfig(databaseUrlSchema, raw);
 }
 
-function parseRedisUrl(raw: string | undefined): string | null {
-  if (!raw) return null;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError('REDIS_URL is not a valid URL (expected redis://host:port)');
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new ConfigError(`REDIS_URL must start with redis:// or rediss:// (got ${url.protocol}//)`);
-  }
-  return raw;
-}
-
-function parsePort(raw: string | undefined, fallback: number, name: string): number {
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`${name} must be a port number between 0 and 65535 (got "${raw}")`);
-  }
-  return port;
-}
-
-function parseNodeEnv(raw: string | undefined): ServiceConfig['nodeEnv'] {
-  const value = raw ?? 'development';
-  if (value !== 'development' && value !== 'production' && value !== 'test') {
-    throw new ConfigError(`NODE_ENV must be development, production or test (got "${value}")`);
-  }
-  return value;
-}
-
-export function loadAuthConfig(env: Env): AuthConfig {
-  const tenantId = env.AZURE_AD_TENANT_ID;
-  let azure: AzureAdConfig | null = null;
-  if (tenantId) {
+const azureSchema = z
+  .object({
+    AZURE_AD_TENANT_ID: z.string().optional(),
+    AZURE_AD_CLIENT_ID: z.string().optional(),
+    AZURE_AD_AUTHORITY_HOST: z.string().optional(),
+    AZURE_AD_AUDIENCE: z.string().optional(),
+    AZURE_AD_AUTHORITY: z.string().optional(),
+    AZURE_AD_ISSUER: z.string().optional(),
+    AZURE_AD_JWKS_URL: z.string().optional(),
+  })
+  .transform((env, ctx): AzureAdConfig | null => {
+    const tenantId = env.AZURE_AD_TENANT_ID;
+    if (!tenantId) return null;
     const clientId = env.AZURE_AD_CLIENT_ID;
-    if (!clientId) throw new ConfigError('AZURE_AD_CLIENT_ID is required when AZURE_AD_TENANT_ID is set');
+    if (!clientId) return fail(ctx, 'AZURE_AD_CLIENT_ID is required when AZURE_AD_TENANT_ID is set');
     const authorityHost = (env.AZURE_AD_AUTHORITY_HOST ?? 'https://login.microsoftonline.com').replace(/\/$/, '');
-    azure = {
+    return {
       tenantId,
       clientId,
       audience: env.AZURE_AD_AUDIENCE ?? `api://${clientId}`,
@@ -106,36 +139,56 @@ export function loadAuthConfig(env: Env): AuthConfig {
       issuer: env.AZURE_AD_ISSUER ?? `${authorityHost}/${tenantId}/v2.0`,
       jwksUrl: env.AZURE_AD_JWKS_URL ?? `${authorityHost}/${tenantId}/discovery/v2.0/keys`,
     };
-  }
+  });
+
+export function loadAuthConfig(env: Env): AuthConfig {
   return {
     issuer: env.JWT_ISSUER ?? 'clinic-identity',
     audience: env.JWT_AUDIENCE ?? 'clinic-api',
     jwksUrl: env.JWKS_URL ?? null,
     jwksJson: env.JWKS_JSON ?? null,
-    azure,
+    azure: parseConfig(azureSchema, env),
   };
 }
 
+const serviceEnvSchema = z.object({
+  NODE_ENV: nodeEnvSchema,
+  ROUTER_SECRET: z.string().optional(),
+  DB_POOL_MAX: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const n = raw === undefined ? 10 : Number(raw);
+      return Number.isInteger(n) && n >= 1 ? n : fail(ctx, `DB_POOL_MAX must be a positive integer (got "${raw}")`);
+    }),
+  DB_SCHEMA: z.string().optional(),
+  DATABASE_URL: z.string().optional().transform((raw, ctx) => {
+    const parsed = databaseUrlSchema.safeParse(raw ?? DEFAULT_DATABASE_URL);
+    return parsed.success ? parsed.data : fail(ctx, parsed.error.issues[0]!.message);
+  }),
+  REDIS_URL: redisUrlSchema,
+  LOG_LEVEL: z.string().optional(),
+  IDENTITY_URL: z.string().optional(),
+});
+
 export function loadServiceConfig(service: string, defaultPort: number, env: Env = process.env): ServiceConfig {
-  const nodeEnv = parseNodeEnv(env.NODE_ENV);
-  const routerSecret = env.ROUTER_SECRET ?? (nodeEnv === 'production' ? '' : 'dev-router-secret');
+  const e = parseConfig(serviceEnvSchema, env);
+  const routerSecret = env.ROUTER_SECRET ?? (e.NODE_ENV === 'production' ? '' : 'dev-router-secret');
   if (!routerSecret) throw new ConfigError('ROUTER_SECRET is required in production');
-  const poolMax = env.DB_POOL_MAX === undefined ? 10 : Number(env.DB_POOL_MAX);
-  if (!Number.isInteger(poolMax) || poolMax < 1) throw new ConfigError(`DB_POOL_MAX must be a positive integer (got "${env.DB_POOL_MAX}")`);
-  const dbSchema = env.DB_SCHEMA ?? service;
+  const dbSchema = e.DB_SCHEMA ?? service;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) throw new ConfigError(`DB_SCHEMA must be a lowercase identifier (got "${dbSchema}")`);
   return {
     service,
-    port: parsePort(env.PORT, defaultPort, 'PORT'),
-    nodeEnv,
-    databaseUrl: parseDatabaseUrl(env.DATABASE_URL ?? DEFAULT_DATABASE_URL),
+    port: parseConfig(portSchema('PORT', defaultPort), env.PORT),
+    nodeEnv: e.NODE_ENV,
+    databaseUrl: e.DATABASE_URL,
     dbSchema,
-    dbPoolMax: poolMax,
-    redisUrl: parseRedisUrl(env.REDIS_URL),
+    dbPoolMax: e.DB_POOL_MAX,
+    redisUrl: e.REDIS_URL,
     routerSecret,
-    logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'warn' : 'info'),
     auth: loadAuthConfig(env),
-    identityUrl: env.IDENTITY_URL || null,
+    identityUrl: e.IDENTITY_URL || null,
   };
 }
 

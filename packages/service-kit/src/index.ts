@@ -13,6 +13,8 @@ export * from './server.ts';
 export * from './shutdown.ts';
 export * from './queue.ts';
 export * from './outbox.ts';
+export * from './outbox-admin.ts';
+export * from './periodic.ts';
 export * from './audit.ts';
 export * from './event-queue.ts';
 export * from './subscriptions.ts';

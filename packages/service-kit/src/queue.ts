@@ -1,6 +1,8 @@
-// Work queues between services: BullMQ on Redis (retries with exponential backoff, dead jobs kept for
-// inspection), or — only in the embedded single-process start without Redis — an in-process queue.
-import { Queue, Worker, type Job } from 'bullmq';
+// Work queues between services: BullMQ on Redis (retries with exponential backoff, failed jobs kept for
+// inspection for a while), or — only in the embedded single-process start without Redis — an in-process
+// queue. Every queue is bounded: completed and failed jobs by age and count (QUEUE_RETENTION), and jobs
+// waiting for a consumer that is not deployed by age and count (trimWaitingJobs, run once per cluster).
+import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
 import type { Logger } from './logger.ts';
 import { createRedis } from './pubsub.ts';
 
@@ -14,8 +16,23 @@ export interface OutboxJob {
 
 export interface QueueProducer {
   add(queue: string, job: OutboxJob): Promise<void>;
+  /** False while Redis is unreachable (a failed add is then an outage, not the job's fault). */
+  isConnected?(): boolean;
   close(): Promise<void>;
 }
+
+/** What Redis keeps of finished jobs on every queue: enough to inspect, never without bound. */
+export const QUEUE_RETENTION: { completed: KeepJobs; failed: KeepJobs } = {
+  completed: { age: 24 * 3600, count: 1_000 },
+  failed: { age: 7 * 24 * 3600, count: 5_000 },
+};
+
+/**
+ * Jobs waiting for a consumer: events are queued whether or not their consumer is deployed yet (it finds
+ * what it missed when it starts), but only this long and this many; the producer's maintenance removes
+ * the rest (trimWaitingJobs).
+ */
+export const WAITING_RETENTION = { maxAgeMs: 7 * 24 * 3600 * 1000, maxCount: 10_000 };
 
 export interface QueueConsumer {
   close(): Promise<void>;
@@ -65,11 +82,12 @@ export function createQueueProducer(redisUrl: string | null, logger: Logger): Qu
         jobId: job.eventId,
         attempts: 8,
         backoff: { type: 'exponential', delay: 1_000 },
-        removeOnComplete: 1_000,
-        removeOnFail: false,
+        removeOnComplete: QUEUE_RETENTION.completed,
+        removeOnFail: QUEUE_RETENTION.failed,
       });
       await withTimeout(added, ADD_TIMEOUT_MS, `queue ${name} did not accept the job in time`);
     },
+    isConnected: () => connection.status === 'ready',
     async close() {
       for (const q of queues.values()) await q.close();
       connection.disconnect();
@@ -107,4 +125,39 @@ export function consumeQueue(
       connection.disconnect();
     },
   };
+}
+
+/**
+ * Removes waiting jobs older than `maxAgeMs`, then the oldest beyond `maxCount`, from each queue: the
+ * bound for queues whose consumer is not deployed (or has been away for longer than anyone should wait).
+ * Returns how many jobs were removed per queue.
+ */
+export async function trimWaitingJobs(
+  redisUrl: string,
+  queues: string[],
+  limits: { maxAgeMs: number; maxCount: number } = WAITING_RETENTION,
+): Promise<Record<string, number>> {
+  const connection = createRedis(redisUrl, 'queue-trim', { failFast: true });
+  connection.on('error', () => {});
+  const removed: Record<string, number> = {};
+  try {
+    for (const name of queues) {
+      const queue = new Queue(name, { connection });
+      try {
+        let count = (await queue.clean(limits.maxAgeMs, 10_000, 'wait')).length;
+        const excess = (await queue.getWaitingCount()) - limits.maxCount;
+        if (excess > 0) {
+          // Oldest first; bounded per run so one pass never blocks Redis for long.
+          const oldest = await queue.getJobs(['wait'], 0, Math.min(excess, 10_000) - 1, true);
+          for (const job of oldest) await job.remove().then(() => count++, () => undefined);
+        }
+        removed[name] = count;
+      } finally {
+        await queue.close();
+      }
+    }
+  } finally {
+    connection.disconnect();
+  }
+  return removed;
 }

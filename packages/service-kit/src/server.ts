@@ -85,11 +85,35 @@ function clientIpOf(req: IncomingMessage): string | null {
   return first || null;
 }
 
+/**
+ * A client that hangs up before its answer (a closed tab, a router timeout, a cancelled fetch) is not a
+ * fault of ours: it is logged once at info with what the request was, never as an error.
+ */
+export function isClientAbort(req: IncomingMessage, res: ServerResponse, error?: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE') return true;
+  if (error instanceof Error && error.message === 'aborted') return true;
+  return req.destroyed && !res.writableFinished;
+}
+
+function logClientAbort(logger: Logger, req: IncomingMessage, startedAt: number): void {
+  logger.info(
+    { requestId: requestIdOf(req), method: req.method, path: new URL(req.url ?? '/', 'http://localhost').pathname, afterMs: Date.now() - startedAt },
+    'client closed the connection before the answer',
+  );
+}
+
+export interface StartSubgraphOptions {
+  /** Where the subgraph logs (default: a pino logger named after it at config.logLevel). */
+  logger?: Logger;
+}
+
 export async function startSubgraph<TContext extends RequestContext>(
   def: SubgraphDefinition<TContext>,
   config: ServiceConfig,
+  startOpts: StartSubgraphOptions = {},
 ): Promise<RunningSubgraph> {
-  const logger = createLogger(def.name, config.logLevel);
+  const logger = startOpts.logger ?? createLogger(def.name, config.logLevel);
   const orm = await createOrm({ config, entities: def.entities, migrations: def.migrations, logger });
   const bus: EventBus = createEventBus(config.redisUrl, logger, def.name);
   const resolveAzureUser =
@@ -127,6 +151,7 @@ export async function startSubgraph<TContext extends RequestContext>(
   await apollo.start();
 
   httpServer.on('request', (req, res) => {
+    const startedAt = Date.now();
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: def.name });
     if (path === '/ready') {
@@ -136,6 +161,7 @@ export async function startSubgraph<TContext extends RequestContext>(
     const route = routes[path];
     if (route) {
       Promise.resolve(route(req, res)).catch((error: unknown) => {
+        if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
         logger.error({ err: error, path }, 'route failed');
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
         else res.end();
@@ -150,6 +176,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       maxBodyBytes: MAX_BODY_BYTES,
       context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
     }).catch((error: unknown) => {
+      if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
       logger.error({ err: error, requestId: requestIdOf(req) }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();

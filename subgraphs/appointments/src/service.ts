@@ -1,10 +1,11 @@
 // The appointments subgraph as a definition the kit can run (own process, launcher, or tests). Background
 // work: the outbox relay (queues for notifications, the assistant and audit; live triggers), the doctor
-// directory consumer, and the sweeper that expires undecided requests and waiting-list offers.
+// directory consumer, and the sweeper that expires undecided requests and waiting-list offers (a BullMQ job
+// scheduler: once per cluster, whatever the number of replicas).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { AUDIT_QUEUE, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { AUDIT_QUEUE, schedulePeriodic, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -75,24 +76,29 @@ export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): S
         routes: outboxRoutes(queuePrefix),
         logger: deps.logger,
         pollIntervalMs: options.relayPollMs,
+        maintenance: { name: `${queuePrefix}appointments-outbox` },
       });
       const directory = startDoctorDirectoryWorker(deps.orm, deps.config.redisUrl, deps.logger, queuePrefix + DOCTORS_QUEUE);
-      let sweeping: Promise<unknown> = Promise.resolve();
-      const sweep = setInterval(() => {
-        sweeping = (async () => {
-          await expireRequests(deps.orm.em.fork(), clinic);
-          await expireWaitlistOffers(deps.orm.em.fork(), clinic);
-        })().catch((error: unknown) => deps.logger.warn({ err: error }, 'expiry sweep failed'));
-      }, options.sweepIntervalMs ?? 30_000);
-      sweep.unref();
+      const sweeper = schedulePeriodic({
+        name: `${queuePrefix}appointments-expiry`,
+        everyMs: options.sweepIntervalMs ?? 30_000,
+        redisUrl: deps.config.redisUrl,
+        logger: deps.logger,
+        run: () => sweepExpired(deps, clinic),
+      });
       return async () => {
-        clearInterval(sweep);
-        await sweeping;
+        await sweeper.close();
         await directory.close();
         await relay.stop();
       };
     },
   };
+}
+
+/** One expiry pass: undecided requests past their deadline, waiting-list offers past theirs. */
+export async function sweepExpired(deps: Pick<SubgraphDeps, 'orm'>, clinic: Clinic): Promise<void> {
+  await expireRequests(deps.orm.em.fork(), clinic);
+  await expireWaitlistOffers(deps.orm.em.fork(), clinic);
 }
 
 export const appointmentsSubgraph = createAppointmentsSubgraph();

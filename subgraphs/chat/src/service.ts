@@ -77,6 +77,7 @@ export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinitio
         routes: outboxRoutes(queuePrefix),
         logger: deps.logger,
         pollIntervalMs: options.relayPollMs,
+        maintenance: { name: `${queuePrefix}chat-outbox` },
       });
       const appointments = startAppointmentEventsWorker(deps.orm, chat, deps.config.redisUrl, deps.logger, queuePrefix + CHAT_APPOINTMENTS_QUEUE);
       return async () => {

@@ -11,7 +11,8 @@ import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createRolesLoader, createUserLoader } from './users.ts';
 import { createDoctorProfileLoader } from './domain/profiles.ts';
-import { loadSigningKey, signingKeyFrom, type SigningKey } from './domain/keys.ts';
+import { fromPrivateJwk, keySettings, signingKeyFrom } from './domain/keys.ts';
+import { fixedKeyRing, keyEncryptionKey, openKeyStore, type KeyRing } from './domain/key-store.ts';
 import { startAuditWorker } from './domain/audit-log.ts';
 import { resolveAzureUserFromTables } from './domain/azure.ts';
 import type { DevInboxMessage, IdentityDeps, IdentityQueues } from './domain/deps.ts';
@@ -34,8 +35,10 @@ export function identityEnv(env: Record<string, string | undefined>, port: numbe
 }
 
 export interface IdentityOptions {
-  /** The key to sign with (tests: the stack's test key); default JWT_PRIVATE_JWK or a generated, persisted key. */
+  /** The key to sign with (tests: the stack's test key); default JWT_PRIVATE_JWK, else the key store in the database. */
   signingKey?: { kid: string; privateKey: KeyLike };
+  /** How often a replica re-reads the key store (picks up a rotation); 15 s. */
+  keyRefreshMs?: number;
   queues?: Partial<IdentityQueues>;
   env?: Record<string, string | undefined>;
 }
@@ -51,7 +54,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
     ...opts.queues,
   };
   let kitDeps: SubgraphDeps | null = null;
-  let loaded: Promise<IdentityDeps & { key: SigningKey }> | null = null;
+  let loaded: Promise<IdentityDeps & { keyRing: KeyRing }> | null = null;
   const orm = (): MikroORM => {
     if (!kitDeps) throw new Error('identity is not started');
     return kitDeps.orm;
@@ -59,11 +62,19 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
   const identity = () => {
     loaded ??= (async () => {
       const config = kitDeps!.config;
-      const key = opts.signingKey ? await signingKeyFrom(opts.signingKey.kid, opts.signingKey.privateKey) : await loadSigningKey(env);
+      const keyRing = await openKeyRing(kitDeps!, { ...env, NODE_ENV: config.nodeEnv });
       const devInbox: DevInboxMessage[] | null = config.nodeEnv === 'production' ? null : [];
       return {
-        key,
-        tokens: { key, issuer: config.auth.issuer, audience: config.auth.audience },
+        keyRing,
+        tokens: {
+          // The ring's current key: after a rotation every replica signs with the new one within keyRefreshMs.
+          get key() {
+            return keyRing.current;
+          },
+          publicKeys: () => keyRing.publicJwks(),
+          issuer: config.auth.issuer,
+          audience: config.auth.audience,
+        },
         queues,
         publicUrl: env.PUBLIC_URL ?? 'http://localhost:5173',
         devInbox,
@@ -71,6 +82,12 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
       };
     })();
     return loaded;
+  };
+  const openKeyRing = async (deps: SubgraphDeps, keyEnv: Record<string, string | undefined>): Promise<KeyRing> => {
+    if (opts.signingKey) return fixedKeyRing(await signingKeyFrom(opts.signingKey.kid, opts.signingKey.privateKey));
+    const settings = keySettings(keyEnv);
+    if ('pinned' in settings) return fixedKeyRing(await fromPrivateJwk(JSON.parse(settings.pinned)));
+    return openKeyStore(deps.orm, keyEncryptionKey(settings.encryptionSecret), { refreshMs: opts.keyRefreshMs, logger: deps.logger });
   };
   return {
     name: 'identity',
@@ -95,6 +112,8 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
     resolveAzureUser: (tid, oid) => resolveAzureUserFromTables(orm().em.fork(), tid, oid),
     background: async (deps) => {
       kitDeps ??= deps;
+      // Keys first: a production start without them stops here with one line.
+      const { keyRing } = await identity();
       await ensureBootstrapAdmin(deps.orm.em.fork(), env, deps.logger);
       const worker = startAuditWorker(deps.orm, deps.config.redisUrl, queues.audit, deps.logger);
       const relay = startOutboxRelay({
@@ -107,8 +126,10 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
           { prefix: 'doctor.', queues: [queues.doctors] },
           { prefix: 'user.', queues: [queues.notifications] },
         ],
+        maintenance: { name: `${prefix}identity-outbox` },
       });
       return async () => {
+        keyRing.close();
         await relay.stop();
         await worker.close();
       };

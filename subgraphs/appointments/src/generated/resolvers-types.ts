@@ -113,6 +113,18 @@ export type AutoApproval = {
   doctorId: Scalars['ID']['output'];
 };
 
+/** An event a service could not deliver after its last attempt (kept for an admin to retry). */
+export type DeadOutboxEvent = {
+  __typename?: 'DeadOutboxEvent';
+  aggregateKey?: Maybe<Scalars['String']['output']>;
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deadAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  topic: Scalars['String']['output'];
+};
+
 export type Decision =
   | 'APPROVE'
   | 'DECLINE';
@@ -146,6 +158,8 @@ export type Mutation = {
   acceptWaitlistOffer: Appointment;
   addScheduleException: ScheduleExceptionResult;
   addScheduleRule: ScheduleRule;
+  /** Admin: deliver a dead appointments event again, with fresh attempts. */
+  appointmentsRetryDeadEvent: Scalars['Boolean']['output'];
   approveAppointment: Appointment;
   cancelAppointment: Appointment;
   completeAppointment: Appointment;
@@ -177,6 +191,11 @@ export type MutationAddScheduleExceptionArgs = {
 
 export type MutationAddScheduleRuleArgs = {
   input: ScheduleRuleInput;
+};
+
+
+export type MutationAppointmentsRetryDeadEventArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -259,6 +278,8 @@ export type Query = {
   __typename?: 'Query';
   /** One appointment you take part in (or any, for staff). */
   appointment?: Maybe<Appointment>;
+  /** Admin: appointments events that gave up after their last delivery attempt, newest first. */
+  appointmentsDeadEvents: Array<DeadOutboxEvent>;
   /** Free slots of one doctor or of many filtered by the directory. Patients, staff and partners with availability:read. */
   availableSlots: SlotPage;
   /** A doctor's approvals and declines, newest first. */
@@ -277,6 +298,11 @@ export type Query = {
 
 export type QueryAppointmentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryAppointmentsDeadEventsArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -636,6 +662,7 @@ export type ResolversTypes = ResolversObject<{
   AppointmentStatusChange: ResolverTypeWrapper<AppointmentChangePayloadRow>;
   AutoApproval: ResolverTypeWrapper<DoctorSettingsRow>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadOutboxEvent: ResolverTypeWrapper<DeadOutboxEvent>;
   Decision: Decision;
   DecisionInput: DecisionInput;
   DecisionResult: ResolverTypeWrapper<DecisionResultRow>;
@@ -672,6 +699,7 @@ export type ResolversParentTypes = ResolversObject<{
   AppointmentStatusChange: AppointmentChangePayloadRow;
   AutoApproval: DoctorSettingsRow;
   DateTime: Scalars['DateTime']['output'];
+  DeadOutboxEvent: DeadOutboxEvent;
   DecisionInput: DecisionInput;
   DecisionResult: DecisionResultRow;
   JoinWaitlistInput: JoinWaitlistInput;
@@ -745,6 +773,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeadOutboxEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeadOutboxEvent'] = ResolversParentTypes['DeadOutboxEvent']> = ResolversObject<{
+  aggregateKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deadAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type DecisionResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DecisionResult'] = ResolversParentTypes['DecisionResult']> = ResolversObject<{
   appointment?: Resolver<Maybe<ResolversTypes['Appointment']>, ParentType, ContextType>;
   errorCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -757,6 +795,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   acceptWaitlistOffer?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationAcceptWaitlistOfferArgs, 'category' | 'id'>>;
   addScheduleException?: Resolver<ResolversTypes['ScheduleExceptionResult'], ParentType, ContextType, RequireFields<MutationAddScheduleExceptionArgs, 'affected' | 'input'>>;
   addScheduleRule?: Resolver<ResolversTypes['ScheduleRule'], ParentType, ContextType, RequireFields<MutationAddScheduleRuleArgs, 'input'>>;
+  appointmentsRetryDeadEvent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationAppointmentsRetryDeadEventArgs, 'id'>>;
   approveAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationApproveAppointmentArgs, 'id'>>;
   cancelAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationCancelAppointmentArgs, 'id'>>;
   completeAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationCompleteAppointmentArgs, 'id'>>;
@@ -773,6 +812,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   appointment?: Resolver<Maybe<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryAppointmentArgs, 'id'>>;
+  appointmentsDeadEvents?: Resolver<Array<ResolversTypes['DeadOutboxEvent']>, ParentType, ContextType, RequireFields<QueryAppointmentsDeadEventsArgs, 'limit'>>;
   availableSlots?: Resolver<ResolversTypes['SlotPage'], ParentType, ContextType, RequireFields<QueryAvailableSlotsArgs, 'search'>>;
   decisionHistory?: Resolver<Array<ResolversTypes['AppointmentEvent']>, ParentType, ContextType, Partial<QueryDecisionHistoryArgs>>;
   myAppointments?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, Partial<QueryMyAppointmentsArgs>>;
@@ -869,6 +909,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AppointmentStatusChange?: AppointmentStatusChangeResolvers<ContextType>;
   AutoApproval?: AutoApprovalResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeadOutboxEvent?: DeadOutboxEventResolvers<ContextType>;
   DecisionResult?: DecisionResultResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

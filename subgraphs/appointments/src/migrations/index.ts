@@ -1,5 +1,5 @@
 // Every migration of the appointments schema, in order. Add new ones at the end; never edit an applied one.
-import { outboxMigration, type MigrationObject } from '@clinic/service-kit';
+import { outboxMigration, outboxRetryMigration, type MigrationObject } from '@clinic/service-kit';
 import { Migration20261124Appointments } from './m20261124-appointments.ts';
 import { Migration20261130ExceptionLocalDates } from './m20261130-exception-local-dates.ts';
 
@@ -7,4 +7,5 @@ export const migrations: MigrationObject[] = [
   outboxMigration,
   { name: 'm20261124-appointments', class: Migration20261124Appointments },
   { name: 'm20261130-exception-local-dates', class: Migration20261130ExceptionLocalDates },
+  outboxRetryMigration,
 ];

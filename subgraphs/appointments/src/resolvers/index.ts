@@ -5,6 +5,7 @@ import {
   DateTimeScalar,
   forbidden,
   hasRole,
+  outboxAdminResolvers,
   recordAudit,
   requireUser,
   requireUserOrScope,
@@ -68,9 +69,13 @@ function visibleOf(viewer: Viewer, userId: string, rows: Appointment[]): Appoint
   return rows.filter((a) => a.doctorId === user.userId || a.patientId === user.userId);
 }
 
+// Admin: appointments' outbox events that gave up (the kit's surface, under this service's field names).
+const outboxAdmin = outboxAdminResolvers('appointments');
+
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
+    ...outboxAdmin.Query,
     availableSlots: async (_p, { search }, ctx) => {
       requireUserOrScope(ctx.viewer, 'availability:read');
       const zone = checkedZone(search.timeZone);
@@ -135,6 +140,7 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
+    ...outboxAdmin.Mutation,
     requestAppointment: (_p, { input }, ctx) =>
       requestAppointment(ctx.em, ctx.actor, ctx.clinic, { ...input, category: input.category ?? 'ROUTINE' }),
     approveAppointment: (_p, { id, reason }, ctx) => decideRequest(ctx.em, ctx.actor, ctx.clinic, { id, decision: 'APPROVED', reason }),

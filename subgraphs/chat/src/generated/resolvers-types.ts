@@ -80,6 +80,18 @@ export type ConversationPage = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** An event a service could not deliver after its last attempt (kept for an admin to retry). */
+export type DeadOutboxEvent = {
+  __typename?: 'DeadOutboxEvent';
+  aggregateKey?: Maybe<Scalars['String']['output']>;
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deadAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  topic: Scalars['String']['output'];
+};
+
 export type Message = {
   __typename?: 'Message';
   actions: Array<QuickAction>;
@@ -114,6 +126,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   addParticipant: Conversation;
   archiveConversation: Conversation;
+  /** Admin: deliver a dead chat event again, with fresh attempts. */
+  chatRetryDeadEvent: Scalars['Boolean']['output'];
   deleteMessage: Message;
   editMessage: Message;
   /** Your client received every message up to this one. */
@@ -141,6 +155,11 @@ export type MutationAddParticipantArgs = {
 
 export type MutationArchiveConversationArgs = {
   archived?: Scalars['Boolean']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationChatRetryDeadEventArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -211,6 +230,8 @@ export type ParticipantRole =
 
 export type Query = {
   __typename?: 'Query';
+  /** Admin: chat events that gave up after their last delivery attempt, newest first. */
+  chatDeadEvents: Array<DeadOutboxEvent>;
   /** A conversation you take part in. Staff may open one they are not in with staffAccess (audited). */
   conversation?: Maybe<Conversation>;
   /** Desk conversations waiting for the clinic (operators and administrators). */
@@ -219,6 +240,11 @@ export type Query = {
   messages: MessagePage;
   /** Your messages matching every word of the query (stemmed, English and Romanian), newest first; only from your conversations. */
   searchMessages: Array<Message>;
+};
+
+
+export type QueryChatDeadEventsArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -472,6 +498,7 @@ export type ResolversTypes = ResolversObject<{
   ConversationKind: ConversationKind;
   ConversationPage: ResolverTypeWrapper<ConversationPageRow>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadOutboxEvent: ResolverTypeWrapper<DeadOutboxEvent>;
   Message: ResolverTypeWrapper<MessageViewRow>;
   MessageKind: MessageKind;
   MessagePage: ResolverTypeWrapper<Omit<MessagePage, 'messages'> & { messages: Array<ResolversTypes['Message']> }>;
@@ -504,6 +531,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   ConversationPage: ConversationPageRow;
   DateTime: Scalars['DateTime']['output'];
+  DeadOutboxEvent: DeadOutboxEvent;
   Message: MessageViewRow;
   MessagePage: Omit<MessagePage, 'messages'> & { messages: Array<ResolversParentTypes['Message']> };
   Mutation: Record<PropertyKey, never>;
@@ -557,6 +585,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeadOutboxEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeadOutboxEvent'] = ResolversParentTypes['DeadOutboxEvent']> = ResolversObject<{
+  aggregateKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deadAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type MessageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message']> = ResolversObject<{
   actions?: Resolver<Array<ResolversTypes['QuickAction']>, ParentType, ContextType>;
   attachments?: Resolver<Array<ResolversTypes['Attachment']>, ParentType, ContextType>;
@@ -581,6 +619,7 @@ export type MessagePageResolvers<ContextType = Context, ParentType extends Resol
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addParticipant?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationAddParticipantArgs, 'conversationId' | 'role' | 'userId'>>;
   archiveConversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationArchiveConversationArgs, 'archived' | 'id'>>;
+  chatRetryDeadEvent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationChatRetryDeadEventArgs, 'id'>>;
   deleteMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationDeleteMessageArgs, 'id'>>;
   editMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationEditMessageArgs, 'body' | 'id'>>;
   markDelivered?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType, RequireFields<MutationMarkDeliveredArgs, 'conversationId' | 'upToMessageId'>>;
@@ -601,6 +640,7 @@ export type ParticipantResolvers<ContextType = Context, ParentType extends Resol
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  chatDeadEvents?: Resolver<Array<ResolversTypes['DeadOutboxEvent']>, ParentType, ContextType, RequireFields<QueryChatDeadEventsArgs, 'limit'>>;
   conversation?: Resolver<Maybe<ResolversTypes['Conversation']>, ParentType, ContextType, RequireFields<QueryConversationArgs, 'id' | 'staffAccess'>>;
   deskConversations?: Resolver<Array<ResolversTypes['Conversation']>, ParentType, ContextType, RequireFields<QueryDeskConversationsArgs, 'first'>>;
   messages?: Resolver<ResolversTypes['MessagePage'], ParentType, ContextType, RequireFields<QueryMessagesArgs, 'conversationId' | 'first'>>;
@@ -652,6 +692,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Conversation?: ConversationResolvers<ContextType>;
   ConversationPage?: ConversationPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeadOutboxEvent?: DeadOutboxEventResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessagePage?: MessagePageResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

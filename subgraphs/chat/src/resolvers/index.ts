@@ -1,6 +1,6 @@
 // Thin resolvers: check who is asking (every path goes through the participant check, `_entities` too),
 // call the domain, map. Access is also declared in the SDL (@authenticated), enforced by the router.
-import { badUserInput, DateTimeScalar, forbidden, requireUser } from '@clinic/service-kit';
+import { badUserInput, DateTimeScalar, forbidden, outboxAdminResolvers, requireUser } from '@clinic/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { ChatContext } from '../context.ts';
 import { actorFrom, isDesk, isUuid } from '../actor.ts';
@@ -15,10 +15,12 @@ import { searchMessages } from '../messages/search-messages.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
 const actor = (ctx: ChatContext) => actorFrom(ctx.viewer, ctx.requestId, ctx.ip);
+const outboxAdmin = outboxAdminResolvers('chat');
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
+    ...outboxAdmin.Query,
     conversation: (_p, args, ctx) =>
       args.staffAccess ? openAsStaff(ctx.em, actor(ctx), args.id) : requireParticipant(ctx.em, actor(ctx), args.id),
     messages: async (_p, args, ctx) => {
@@ -32,6 +34,7 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
+    ...outboxAdmin.Mutation,
     startConversation: (_p, args, ctx) => startConversation(ctx.em, ctx.chat, actor(ctx), args.input),
     openAppointmentConversation: async (_p, args, ctx) => {
       const a = actor(ctx);

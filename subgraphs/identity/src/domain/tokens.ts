@@ -1,6 +1,6 @@
 // Tokens identity issues, per the token contract: ES256 access JWTs with `kid` (users and partners),
 // and a short-lived MFA challenge (a different audience, so it is never accepted as an access token).
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { unauthenticated } from '@clinic/service-kit';
 import type { SigningKey } from './keys.ts';
 
@@ -10,6 +10,8 @@ const MFA_CHALLENGE_SECONDS = 5 * 60;
 
 export interface TokenIssuer {
   key: SigningKey;
+  /** Every key identity publishes (current, next, recently retired): what it signed before a rotation still verifies. */
+  publicKeys?: () => JWK[];
   issuer: string;
   audience: string;
 }
@@ -51,7 +53,10 @@ export function issueMfaChallenge(t: TokenIssuer, userId: string): Promise<strin
 
 export async function verifyMfaChallenge(t: TokenIssuer, challenge: string): Promise<string> {
   try {
-    const { payload } = await jwtVerify(challenge, t.key.publicKey, { issuer: t.issuer, audience: mfaAudience(t) });
+    const options = { issuer: t.issuer, audience: mfaAudience(t) };
+    const { payload } = t.publicKeys
+      ? await jwtVerify(challenge, createLocalJWKSet({ keys: t.publicKeys() }), options)
+      : await jwtVerify(challenge, t.key.publicKey, options);
     if (payload.token_use !== 'mfa' || typeof payload.sub !== 'string') throw new Error('not a challenge');
     return payload.sub;
   } catch {

@@ -100,6 +100,18 @@ export type CreateStaffInput = {
   roles: Array<Scalars['String']['input']>;
 };
 
+/** An event a service could not deliver after its last attempt (kept for an admin to retry). */
+export type DeadOutboxEvent = {
+  __typename?: 'DeadOutboxEvent';
+  aggregateKey?: Maybe<Scalars['String']['output']>;
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deadAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  topic: Scalars['String']['output'];
+};
+
 export type DoctorProfile = {
   __typename?: 'DoctorProfile';
   bio: Scalars['String']['output'];
@@ -172,6 +184,8 @@ export type Mutation = {
   /** Admin: a new role from existing permissions (e.g. another professional role). */
   defineRole: Role;
   disableMfa: Scalars['Boolean']['output'];
+  /** Admin: deliver a dead identity event again, with fresh attempts. */
+  identityRetryDeadEvent: Scalars['Boolean']['output'];
   importUsers: ImportReport;
   issuePartnerClient: IssuedPartnerClient;
   /** Client credentials grant for partners. */
@@ -242,6 +256,11 @@ export type MutationDefineRoleArgs = {
 
 export type MutationDisableMfaArgs = {
   code: Scalars['String']['input'];
+};
+
+
+export type MutationIdentityRetryDeadEventArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -372,6 +391,8 @@ export type Query = {
   complianceReport: ComplianceReport;
   /** Everything held about the signed-in user, as one JSON document. */
   exportMyProfile: Scalars['JSON']['output'];
+  /** Admin: identity events that gave up after their last delivery attempt, newest first. */
+  identityDeadEvents: Array<DeadOutboxEvent>;
   /** The signed-in user. */
   me?: Maybe<User>;
   /** The signed-in user's open sessions (devices). */
@@ -398,6 +419,11 @@ export type QueryComplianceReportArgs = {
   from: Scalars['DateTime']['input'];
   patientId: Scalars['ID']['input'];
   to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryIdentityDeadEventsArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -603,6 +629,7 @@ export type ResolversTypes = ResolversObject<{
   ConsultationType: ConsultationType;
   CreateStaffInput: CreateStaffInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeadOutboxEvent: ResolverTypeWrapper<DeadOutboxEvent>;
   DoctorProfile: ResolverTypeWrapper<DoctorProfileRecordRow>;
   DoctorProfileInput: DoctorProfileInput;
   ImportFormat: ImportFormat;
@@ -642,6 +669,7 @@ export type ResolversParentTypes = ResolversObject<{
   ComplianceReport: ComplianceReport;
   CreateStaffInput: CreateStaffInput;
   DateTime: Scalars['DateTime']['output'];
+  DeadOutboxEvent: DeadOutboxEvent;
   DoctorProfile: DoctorProfileRecordRow;
   DoctorProfileInput: DoctorProfileInput;
   ImportReport: ImportReport;
@@ -708,6 +736,16 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeadOutboxEventResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DeadOutboxEvent'] = ResolversParentTypes['DeadOutboxEvent']> = ResolversObject<{
+  aggregateKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deadAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type DoctorProfileResolvers<ContextType = Context, ParentType extends ResolversParentTypes['DoctorProfile'] = ResolversParentTypes['DoctorProfile']> = ResolversObject<{
   bio?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   clinic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -759,6 +797,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'userId'>>;
   defineRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationDefineRoleArgs, 'description' | 'name' | 'permissions'>>;
   disableMfa?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDisableMfaArgs, 'code'>>;
+  identityRetryDeadEvent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationIdentityRetryDeadEventArgs, 'id'>>;
   importUsers?: Resolver<ResolversTypes['ImportReport'], ParentType, ContextType, RequireFields<MutationImportUsersArgs, 'data' | 'format'>>;
   issuePartnerClient?: Resolver<ResolversTypes['IssuedPartnerClient'], ParentType, ContextType, RequireFields<MutationIssuePartnerClientArgs, 'name' | 'scopes'>>;
   partnerToken?: Resolver<ResolversTypes['PartnerToken'], ParentType, ContextType, RequireFields<MutationPartnerTokenArgs, 'clientId' | 'clientSecret'>>;
@@ -805,6 +844,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   auditLog?: Resolver<Array<ResolversTypes['AuditEntry']>, ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'filter'>>;
   complianceReport?: Resolver<ResolversTypes['ComplianceReport'], ParentType, ContextType, RequireFields<QueryComplianceReportArgs, 'from' | 'patientId' | 'to'>>;
   exportMyProfile?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  identityDeadEvents?: Resolver<Array<ResolversTypes['DeadOutboxEvent']>, ParentType, ContextType, RequireFields<QueryIdentityDeadEventsArgs, 'limit'>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   partnerClients?: Resolver<Array<ResolversTypes['PartnerClient']>, ParentType, ContextType>;
@@ -867,6 +907,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ComplianceAccessor?: ComplianceAccessorResolvers<ContextType>;
   ComplianceReport?: ComplianceReportResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeadOutboxEvent?: DeadOutboxEventResolvers<ContextType>;
   DoctorProfile?: DoctorProfileResolvers<ContextType>;
   ImportReport?: ImportReportResolvers<ContextType>;
   ImportRow?: ImportRowResolvers<ContextType>;

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { AZURE_USER_PATH, hasRouterSecret, sendJson, type SubgraphDeps } from '@clinic/service-kit';
 import type { IdentityDeps } from '../domain/deps.ts';
-import type { SigningKey } from '../domain/keys.ts';
+import type { KeyRing } from '../domain/key-store.ts';
 import { resolveAzureUserFromTables } from '../domain/azure.ts';
 import { microsoftRoutes } from './microsoft.ts';
 import { partnerToken } from '../domain/partners.ts';
@@ -18,11 +18,12 @@ export const TOKEN_PATH = '/auth/token';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
-export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<IdentityDeps & { key: SigningKey }>, orm: () => MikroORM, env: Record<string, string | undefined>): Record<string, Route> {
+export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<IdentityDeps & { keyRing: KeyRing }>, orm: () => MikroORM, env: Record<string, string | undefined>): Record<string, Route> {
   const routes: Record<string, Route> = {
     [JWKS_PATH]: async (_req, res) => {
-      const { key } = await identity();
-      sendJson(res, 200, { keys: [key.publicJwk] }, { 'cache-control': 'public, max-age=300' });
+      // The current key, the next one (published before it signs) and recently retired ones.
+      const { keyRing } = await identity();
+      sendJson(res, 200, { keys: keyRing.publicJwks() }, { 'cache-control': 'public, max-age=300' });
     },
     [AZURE_USER_PATH]: async (req, res) => {
       if (!hasRouterSecret(req, deps.config.routerSecret)) return sendJson(res, 403, { error: 'forbidden' });

@@ -1,10 +1,13 @@
 // Every migration of the identity schema, in order. Add new ones at the end; never edit an applied one.
-import { outboxMigration, type MigrationObject } from '@clinic/service-kit';
+import { outboxMigration, outboxRetryMigration, type MigrationObject } from '@clinic/service-kit';
 import { Migration20261124Users } from './m20261124-users.ts';
 import { Migration20261124Accounts } from './m20261124-accounts.ts';
+import { Migration20261130SigningKeys } from './m20261130-signing-keys.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'm20261124-users', class: Migration20261124Users },
   outboxMigration,
   { name: 'm20261124-accounts', class: Migration20261124Accounts },
+  outboxRetryMigration,
+  { name: 'm20261130-signing-keys', class: Migration20261130SigningKeys },
 ];

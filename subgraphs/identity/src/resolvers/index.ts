@@ -1,15 +1,18 @@
 // Thin resolvers: check who is asking, call the domain, map the result. Grouped by area in sibling files.
 import type { Resolvers } from '../generated/resolvers-types.ts';
-import { DateTimeScalar as DateTime, JSONScalar } from '@clinic/service-kit';
+import { DateTimeScalar as DateTime, JSONScalar, outboxAdminResolvers } from '@clinic/service-kit';
 import { authMutations, authQueries } from './auth.ts';
 import { peopleMutations, peopleQueries, User, DoctorProfile, PatientProfile, Session, asOwnAccount } from './people.ts';
 import { adminMutations, adminQueries } from './admin.ts';
 
+// Admin: identity's outbox events that gave up (the kit's surface, under identity's field names).
+const outboxAdmin = outboxAdminResolvers('identity');
+
 export const resolvers: Resolvers = {
   DateTime,
   JSON: JSONScalar,
-  Query: { ...peopleQueries, ...authQueries, ...adminQueries },
-  Mutation: { ...peopleMutations, ...authMutations, ...adminMutations },
+  Query: { ...peopleQueries, ...authQueries, ...adminQueries, ...outboxAdmin.Query },
+  Mutation: { ...peopleMutations, ...authMutations, ...adminMutations, ...outboxAdmin.Mutation },
   User,
   DoctorProfile,
   PatientProfile,
