@@ -35,8 +35,6 @@ if (existsSync(path.join(root, 'web', 'src'))) {
     schema: 'schema/supergraph.graphql',
     documents: ['web/src/**/*.graphql'],
     preset: 'client',
-    // Fragments (e.g. chat's message fields) are shared selections, not masked data.
-    presetConfig: { fragmentMasking: false },
     config: { enumsAsTypes: true, scalars: { DateTime: 'string' } },
   };
 }
