@@ -20,6 +20,7 @@ import { Loading } from './components/Feedback.tsx';
 // Each area's screens load when first opened: a patient never downloads the admin screens.
 const FindDoctorPage = lazy(() => import('./features/patient/FindDoctorPage.tsx').then((m) => ({ default: m.FindDoctorPage })));
 const MyAppointmentsPage = lazy(() => import('./features/patient/MyAppointmentsPage.tsx').then((m) => ({ default: m.MyAppointmentsPage })));
+const AppointmentPage = lazy(() => import('./features/patient/AppointmentPage.tsx').then((m) => ({ default: m.AppointmentPage })));
 const WaitlistPage = lazy(() => import('./features/patient/WaitlistPage.tsx').then((m) => ({ default: m.WaitlistPage })));
 const ScheduleEditorPage = lazy(() => import('./features/doctor/ScheduleEditorPage.tsx').then((m) => ({ default: m.ScheduleEditorPage })));
 const PendingRequestsPage = lazy(() => import('./features/doctor/PendingRequestsPage.tsx').then((m) => ({ default: m.PendingRequestsPage })));
@@ -148,6 +149,7 @@ export function App() {
           <Route path="/sessions" element={<Guard roles={['*']}><SessionsPage /></Guard>} />
           <Route path="/find" element={<Guard roles={['PATIENT']}><FindDoctorPage /></Guard>} />
           <Route path="/appointments" element={<Guard roles={['PATIENT']}><MyAppointmentsPage /></Guard>} />
+          <Route path="/appointments/:id" element={<Guard roles={['PATIENT']}><AppointmentPage /></Guard>} />
           <Route path="/waitlist" element={<Guard roles={['PATIENT']}><WaitlistPage /></Guard>} />
           <Route path="/doctor/requests" element={<Guard roles={['DOCTOR']}><PendingRequestsPage /></Guard>} />
           <Route path="/doctor/calendar" element={<Guard roles={['DOCTOR']}><DoctorCalendarPage /></Guard>} />
