@@ -8,6 +8,7 @@ COPY packages/service-kit/package.json packages/service-kit/
 COPY subgraphs/identity/package.json subgraphs/identity/
 COPY subgraphs/appointments/package.json subgraphs/appointments/
 COPY subgraphs/chat/package.json subgraphs/chat/
+COPY subgraphs/notifications/package.json subgraphs/notifications/
 COPY router/package.json router/
 COPY schema/package.json schema/
 COPY scripts/package.json scripts/

@@ -16,6 +16,7 @@ import { RegisterPage } from './features/auth/RegisterPage.tsx';
 import { SessionsPage } from './features/auth/SessionsPage.tsx';
 import { SignedInPage } from './features/auth/SignedInPage.tsx';
 import { Loading } from './components/Feedback.tsx';
+import { NotificationBell } from './features/notifications/NotificationBell.tsx';
 
 // Each area's screens load when first opened: a patient never downloads the admin screens.
 const FindDoctorPage = lazy(() => import('./features/patient/FindDoctorPage.tsx').then((m) => ({ default: m.FindDoctorPage })));
@@ -30,6 +31,8 @@ const PartnerClientsPage = lazy(() => import('./features/admin/PartnerClientsPag
 const AuditPage = lazy(() => import('./features/admin/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
 const ConversationsPage = lazy(() => import('./features/chat/ConversationsPage.tsx').then((m) => ({ default: m.ConversationsPage })));
 const ThreadPage = lazy(() => import('./features/chat/ThreadPage.tsx').then((m) => ({ default: m.ThreadPage })));
+const PreferencesPage = lazy(() => import('./features/notifications/PreferencesPage.tsx').then((m) => ({ default: m.PreferencesPage })));
+const DevInboxPage = lazy(() => import('./features/notifications/DevInboxPage.tsx').then((m) => ({ default: m.DevInboxPage })));
 const SecurityAlertsPage = lazy(() => import('./features/admin/SecurityAlertsPage.tsx').then((m) => ({ default: m.SecurityAlertsPage })));
 
 interface NavItem {
@@ -50,6 +53,8 @@ const NAV: NavItem[] = [
   { to: '/admin/audit', label: 'nav.audit', roles: ['ADMIN', 'JURIST'] },
   { to: '/admin/alerts', label: 'nav.alerts', roles: ['ADMIN'] },
   { to: '/messages', label: 'nav.messages', roles: ['PATIENT', 'DOCTOR', 'OPERATOR', 'ADMIN'] },
+  { to: '/admin/dev-inbox', label: 'nav.devInbox', roles: ['ADMIN'] },
+  { to: '/notifications', label: 'nav.notificationPreferences', roles: ['*'] },
   { to: '/sessions', label: 'nav.sessions', roles: ['*'] },
 ];
 
@@ -107,6 +112,7 @@ export function App() {
           ) : (
             <Box sx={{ flexGrow: 1 }} />
           )}
+          {signedIn ? <NotificationBell /> : null}
           {signedIn && live !== 'idle' ? (
             <Chip size="small" role="status" label={live === 'on' ? t('common.live') : t('common.offline')} color={live === 'on' ? 'success' : 'default'} sx={live === 'on' ? undefined : { bgcolor: 'grey.200', color: 'grey.900' }} />
           ) : null}
@@ -158,6 +164,8 @@ export function App() {
           <Route path="/admin/partners" element={<Guard roles={['ADMIN']}><PartnerClientsPage /></Guard>} />
           <Route path="/admin/audit" element={<Guard roles={['ADMIN', 'JURIST']}><AuditPage /></Guard>} />
           <Route path="/admin/alerts" element={<Guard roles={['ADMIN']}><SecurityAlertsPage /></Guard>} />
+          <Route path="/admin/dev-inbox" element={<Guard roles={['ADMIN']}><DevInboxPage /></Guard>} />
+          <Route path="/notifications" element={<Guard roles={['*']}><PreferencesPage /></Guard>} />
           <Route path="*" element={signedIn ? <Home /> : <Navigate to="/sign-in" replace />} />
         </Routes>
       </Container>
