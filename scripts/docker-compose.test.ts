@@ -53,3 +53,11 @@ test('chat runs only with its key-encryption key from the environment', () => {
 test('identity gets the key that encrypts its signing-key store from .env (production refuses to start without keys)', () => {
   expect(compose.services.identity!.environment?.JWT_KEYS_ENCRYPTION_KEY).toMatch(/JWT_KEYS_ENCRYPTION_KEY:\?/);
 });
+
+test('documents keeps its files on a volume and requires its keys and URL secret from .env', () => {
+  const documents = compose.services.documents as ComposeService & { volumes?: string[] };
+  expect(documents.volumes).toContain('documents-data:/app/.data');
+  expect(documents.environment?.DATA_DIR).toBe('/app/.data');
+  expect(documents.environment?.DOCUMENTS_KEYS).toMatch(/DOCUMENTS_KEYS:\?/);
+  expect(documents.environment?.DOCUMENTS_URL_SECRET).toMatch(/DOCUMENTS_URL_SECRET:\?/);
+});

@@ -14,6 +14,7 @@ import { useLiveAppointments } from './useLiveAppointments.ts';
 import { RescheduleDialog } from './RescheduleDialog.tsx';
 import { CancelDialog } from './CancelDialog.tsx';
 import { MessageDoctorButton } from '../chat/MessageDoctorButton.tsx';
+import { AppointmentDocumentsDialog } from '../documents/AppointmentDocumentsDialog.tsx';
 
 export const ACTIVE = new Set(['REQUESTED', 'APPROVED']);
 const CLOSED = new Set(['CANCELLED', 'DECLINED', 'EXPIRED']);
@@ -35,6 +36,7 @@ export function MyAppointmentsPage() {
   const now = Date.now();
   // Upcoming soonest first; past and cancelled newest first (whatever order the API answers in).
   const shown = appointments.filter((a) => tabOf(a, now) === tab).sort((a, b) => a.startsAt.localeCompare(b.startsAt) * (tab === 'upcoming' ? 1 : -1));
+  const [filesOf, setFilesOf] = useState<string | null>(null);
 
   return (
     <>
@@ -85,6 +87,9 @@ export function MyAppointmentsPage() {
               </Box>
               <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
                 <MessageDoctorButton appointmentId={a.id} />
+                <Button size="small" variant="outlined" onClick={() => setFilesOf(a.id)}>
+                  {t('documents.open')}
+                </Button>
                 {ACTIVE.has(a.status) && tab === 'upcoming' ? (
                   <>
                     <Button size="small" variant="outlined" onClick={() => setMoving(a)}>
@@ -100,6 +105,7 @@ export function MyAppointmentsPage() {
           );
         })}
       </Box>
+      <AppointmentDocumentsDialog appointmentId={filesOf} onClose={() => setFilesOf(null)} />
       <RescheduleDialog
         appointment={moving}
         onClose={(done) => {
