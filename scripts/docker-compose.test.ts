@@ -52,6 +52,10 @@ test('services run in production mode against the compose Postgres and Redis', (
   }
 });
 
+test('chat runs only with its key-encryption key from the environment', () => {
+  expect(compose.services.chat!.environment!.CHAT_KEK).toMatch(/^\$\{CHAT_KEK:\?/);
+});
+
 test('identity gets the key that encrypts its signing-key store from .env (production refuses to start without keys)', () => {
   expect(compose.services.identity!.environment?.JWT_KEYS_ENCRYPTION_KEY).toMatch(/JWT_KEYS_ENCRYPTION_KEY:\?/);
 });

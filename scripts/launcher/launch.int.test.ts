@@ -74,6 +74,18 @@ test('migrations ran; the development admin signs in and a federated query goes 
     if (!audited.length) await new Promise((r) => setTimeout(r, 200));
   }
   expect(audited).toEqual([{ service: 'identity' }]);
+
+  // chat on the embedded Postgres: a desk conversation, an encrypted message, the list with it.
+  const desk = await post<{ startConversation: { id: string } }>('mutation { startConversation(input: { kind: DESK }) { id } }', {}, token);
+  expect(desk.errors).toBeUndefined();
+  const sent = await post<{ sendMessage: { body: string } }>(
+    'mutation($c: ID!) { sendMessage(input: { conversationId: $c, clientMessageId: "launch-1", body: "Programările de mâine" }) { body } }',
+    { c: desk.data!.startConversation.id },
+    token,
+  );
+  expect(sent.data?.sendMessage.body).toBe('Programările de mâine');
+  const found = await post<{ searchMessages: { body: string }[] }>('{ searchMessages(query: "programarile") { body } }', {}, token);
+  expect(found.data?.searchMessages).toEqual([{ body: 'Programările de mâine' }]);
 });
 
 test('subgraphs report ready (database and Redis answer)', async () => {

@@ -30,6 +30,8 @@ const DoctorCalendarPage = lazy(() => import('./features/doctor/DoctorCalendarPa
 const UsersPage = lazy(() => import('./features/admin/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
 const PartnerClientsPage = lazy(() => import('./features/admin/PartnerClientsPage.tsx').then((m) => ({ default: m.PartnerClientsPage })));
 const AuditPage = lazy(() => import('./features/admin/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const ConversationsPage = lazy(() => import('./features/chat/ConversationsPage.tsx').then((m) => ({ default: m.ConversationsPage })));
+const ThreadPage = lazy(() => import('./features/chat/ThreadPage.tsx').then((m) => ({ default: m.ThreadPage })));
 const PreferencesPage = lazy(() => import('./features/notifications/PreferencesPage.tsx').then((m) => ({ default: m.PreferencesPage })));
 const DevInboxPage = lazy(() => import('./features/notifications/DevInboxPage.tsx').then((m) => ({ default: m.DevInboxPage })));
 const SecurityAlertsPage = lazy(() => import('./features/admin/SecurityAlertsPage.tsx').then((m) => ({ default: m.SecurityAlertsPage })));
@@ -52,6 +54,7 @@ const NAV: NavItem[] = [
   { to: '/admin/partners', label: 'nav.partners', roles: ['ADMIN'] },
   { to: '/admin/audit', label: 'nav.audit', roles: ['ADMIN', 'JURIST'] },
   { to: '/admin/alerts', label: 'nav.alerts', roles: ['ADMIN'] },
+  { to: '/messages', label: 'nav.messages', roles: ['PATIENT', 'DOCTOR', 'OPERATOR', 'ADMIN'] },
   { to: '/admin/dev-inbox', label: 'nav.devInbox', roles: ['ADMIN'] },
   { to: '/notifications', label: 'nav.notificationPreferences', roles: ['*'] },
   { to: '/sessions', label: 'nav.sessions', roles: ['*'] },
@@ -149,6 +152,8 @@ export function App() {
           <Route path="/sign-in" element={signedIn ? <Navigate to="/" replace /> : <SignInPage />} />
           <Route path="/auth/complete" element={<SignedInPage />} />
           <Route path="/register" element={signedIn ? <Navigate to="/" replace /> : <RegisterPage />} />
+          <Route path="/messages" element={<Guard roles={['PATIENT', 'DOCTOR', 'OPERATOR', 'ADMIN']}><ConversationsPage /></Guard>} />
+          <Route path="/messages/:id" element={<Guard roles={['PATIENT', 'DOCTOR', 'OPERATOR', 'ADMIN']}><ThreadPage /></Guard>} />
           <Route path="/sessions" element={<Guard roles={['*']}><SessionsPage /></Guard>} />
           <Route path="/find" element={<Guard roles={['PATIENT']}><FindDoctorPage /></Guard>} />
           <Route path="/documents" element={<Guard roles={['PATIENT']}><DocumentsPage /></Guard>} />

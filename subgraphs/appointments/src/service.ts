@@ -24,13 +24,15 @@ export const NOTIFICATIONS_QUEUE = 'notifications-events';
 export const ASSISTANT_QUEUE = 'assistant-events';
 /** The documents service learns who takes part in each appointment (its doctor may read attached files). */
 export const DOCUMENTS_QUEUE = 'documents-appointments';
+/** The chat subgraph learns who may write to whom, and opens a conversation per approved appointment. */
+export const CHAT_QUEUE = 'chat-appointments';
 
 const idOf = (payload: Record<string, unknown>, key: string) => (typeof payload[key] === 'string' ? (payload[key] as string) : null);
 
 /** `prefix` renames every queue (tests use it so parallel runs do not consume each other's jobs). */
 export function outboxRoutes(prefix = ''): OutboxRoute[] {
   return [
-    { prefix: 'appointment.', queues: [prefix + NOTIFICATIONS_QUEUE, prefix + ASSISTANT_QUEUE, prefix + DOCUMENTS_QUEUE], pubsubTrigger: (e) => mapId(idOf(e.payload, 'patientId'), statusTrigger) },
+    { prefix: 'appointment.', queues: [prefix + NOTIFICATIONS_QUEUE, prefix + ASSISTANT_QUEUE, prefix + DOCUMENTS_QUEUE, prefix + CHAT_QUEUE], pubsubTrigger: (e) => mapId(idOf(e.payload, 'patientId'), statusTrigger) },
     { prefix: 'appointment.', pubsubTrigger: (e) => mapId(idOf(e.payload, 'doctorId'), statusTrigger) },
     { prefix: 'appointment.', pubsubTrigger: (e) => mapId(idOf(e.payload, 'doctorId'), slotTrigger) },
     // Identity learns who is whose doctor (a doctor reads only their own patients' profiles).

@@ -13,6 +13,7 @@ import { formatDateTime } from '../../lib/dates.ts';
 import { useLiveAppointments } from './useLiveAppointments.ts';
 import { RescheduleDialog } from './RescheduleDialog.tsx';
 import { CancelDialog } from './CancelDialog.tsx';
+import { MessageDoctorButton } from '../chat/MessageDoctorButton.tsx';
 import { AppointmentDocumentsDialog } from '../documents/AppointmentDocumentsDialog.tsx';
 
 export const ACTIVE = new Set(['REQUESTED', 'APPROVED']);
@@ -85,6 +86,7 @@ export function MyAppointmentsPage() {
                 ) : null}
               </Box>
               <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+                <MessageDoctorButton appointmentId={a.id} />
                 <Button size="small" variant="outlined" onClick={() => setFilesOf(a.id)}>
                   {t('documents.open')}
                 </Button>

@@ -1,0 +1,217 @@
+// Chat through the router's single endpoint over graphql-ws, on the real Postgres and Redis: two users talk
+// live with receipts flowing back; typing reaches the other side and is never stored; an offline user gets a
+// notification event (ids only) and fetches what they missed by cursor; a removed group member stops
+// receiving at once; a retried send stores one message.
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { TEST_REDIS_URL } from '@clinic/service-kit/testing';
+import { eventually } from '@clinic/router/src/testing/ws.ts';
+import { codeOf, gql, knowAppointment, MESSAGE_ADDED, send, startChat, startDirect, token, ws, type ChatHarness } from '../testing/fixtures.ts';
+import { NOTIFICATIONS_QUEUE } from '../service.ts';
+
+let h: ChatHarness;
+let redis: Redis;
+const patientId = randomUUID();
+const doctorId = randomUUID();
+let patient: string;
+let doctor: string;
+let conversationId: string;
+
+beforeAll(async () => {
+  h = await startChat();
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  patient = await token(h, patientId, ['PATIENT']);
+  doctor = await token(h, doctorId, ['DOCTOR']);
+  await knowAppointment(h, patientId, doctorId);
+  conversationId = await startDirect(h, patient, doctorId);
+});
+
+afterAll(async () => {
+  const q = new Queue(h.queuePrefix + NOTIFICATIONS_QUEUE, { connection: redis });
+  await q.obliterate({ force: true }).catch(() => {});
+  await q.close();
+  await h?.stop();
+  redis?.disconnect();
+});
+
+afterEach(async () => {
+  // Every test starts with no live subscription (so "subscribed" waits and presence are exact).
+  for (const c of h.clients.splice(0)) await c.dispose();
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions === 0, 5_000, 'subscriptions closed');
+});
+
+const chatSql = <T>(sql: string, params: unknown[] = []) => h.stack.subgraphs.chat!.orm.em.fork().execute<T[]>(sql, params);
+
+test('two users chat live through the router, and receipts flow back to the sender', async () => {
+  const doctorWs = ws(h, doctor);
+  const patientWs = ws(h, patient);
+  const incoming = doctorWs.subscribe<{ messageAdded: { id: string; body: string; sender: { id: string } } }>(MESSAGE_ADDED, { id: conversationId });
+  const receipts = patientWs.subscribe<{ receiptUpdated: { user: { id: string }; deliveredUpTo: string | null; readUpTo: string | null } }>(
+    `subscription($id: ID!) { receiptUpdated(conversationId: $id) { user { id } deliveredUpTo readUpTo } }`,
+    { id: conversationId },
+  );
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 2, 5_000, 'subscriptions open');
+
+  const sent = await send(h, patient, conversationId, 'Hello doctor, my results came back');
+  expect(sent.receipts).toEqual([{ user: { id: doctorId }, status: 'SENT' }]);
+  const got = await incoming.nth(1);
+  expect(got.data!.messageAdded).toEqual({ id: sent.id, body: 'Hello doctor, my results came back', sender: { id: patientId }, kind: 'TEXT' });
+
+  const MARK = `mutation($c: ID!, $m: ID!) { markDelivered(conversationId: $c, upToMessageId: $m) { id } }`;
+  expect((await gql(h.url, MARK, { token: doctor, variables: { c: conversationId, m: sent.id } })).body.errors).toBeUndefined();
+  expect((await receipts.nth(1)).data!.receiptUpdated).toEqual({ user: { id: doctorId }, deliveredUpTo: sent.id, readUpTo: null });
+  const READ = `mutation($c: ID!, $m: ID!) { markRead(conversationId: $c, upToMessageId: $m) { unreadCount } }`;
+  expect((await gql<{ markRead: { unreadCount: number } }>(h.url, READ, { token: doctor, variables: { c: conversationId, m: sent.id } })).body.data!.markRead.unreadCount).toBe(0);
+  expect((await receipts.nth(2)).data!.receiptUpdated).toEqual({ user: { id: doctorId }, deliveredUpTo: sent.id, readUpTo: sent.id });
+
+  const thread = await gql<{ conversation: { messages: { messages: { id: string; receipts: { status: string }[] }[] } } }>(
+    h.url,
+    `query($id: ID!) { conversation(id: $id) { messages { messages { id receipts { status } } } } }`,
+    { token: patient, variables: { id: conversationId } },
+  );
+  expect(thread.body.data!.conversation.messages.messages.find((m) => m.id === sent.id)!.receipts).toEqual([{ status: 'READ' }]);
+  incoming.unsubscribe();
+  receipts.unsubscribe();
+});
+
+test('typing reaches the other participant, is throttled, and is never stored', async () => {
+  const tables = ['conversations', 'participants', 'messages', 'message_terms', 'outbox_events', 'known_appointments', 'processed_events'];
+  const snapshot = async () => {
+    const out: string[] = [];
+    for (const t of tables) out.push(JSON.stringify(await chatSql(`select * from ${t} order by 1`)));
+    return out.join('\n');
+  };
+  const doctorWs = ws(h, doctor);
+  const patientWs = ws(h, patient);
+  const TYPING = `subscription($id: ID!) { typing(conversationId: $id) { conversationId user { id } at } }`;
+  const seenByDoctor = doctorWs.subscribe<{ typing: { user: { id: string } } }>(TYPING, { id: conversationId });
+  const seenByPatient = patientWs.subscribe<{ typing: { user: { id: string } } }>(TYPING, { id: conversationId });
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 2, 5_000, 'subscriptions open');
+  const before = await snapshot();
+
+  const TYPE = `mutation($id: ID!) { sendTyping(conversationId: $id) }`;
+  expect((await gql<{ sendTyping: boolean }>(h.url, TYPE, { token: patient, variables: { id: conversationId } })).body.data!.sendTyping).toBe(true);
+  expect((await gql<{ sendTyping: boolean }>(h.url, TYPE, { token: patient, variables: { id: conversationId } })).body.data!.sendTyping).toBe(false);
+  expect((await seenByDoctor.nth(1)).data!.typing.user.id).toBe(patientId);
+  // The doctor's own typing reaches the patient; the patient never hears their own.
+  await gql(h.url, TYPE, { token: doctor, variables: { id: conversationId } });
+  expect((await seenByPatient.nth(1)).data!.typing.user.id).toBe(doctorId);
+  expect(seenByDoctor.events).toHaveLength(1);
+  expect(await snapshot()).toBe(before);
+  seenByDoctor.unsubscribe();
+  seenByPatient.unsubscribe();
+});
+
+test('an offline participant gets a notification event (ids only) and fetches what they missed by cursor', async () => {
+  const otherDoctorId = randomUUID();
+  const otherDoctor = await token(h, otherDoctorId, ['DOCTOR']);
+  // Staff may write to anyone.
+  const conv = await startDirect(h, otherDoctor, patientId);
+  const seen = await send(h, otherDoctor, conv, 'First, while you were here');
+
+  const a = await send(h, patient, conv, 'Are you there?');
+  const b = await send(h, patient, conv, 'Second message');
+  const notifications = new Queue(h.queuePrefix + NOTIFICATIONS_QUEUE, { connection: redis });
+  let jobs: { data: { topic: string; payload: Record<string, unknown> } }[] = [];
+  try {
+    const deadline = Date.now() + 5_000;
+    while (jobs.filter((j) => j.data.payload.recipientId === otherDoctorId).length < 2 && Date.now() < deadline) {
+      jobs = (await notifications.getJobs(['waiting', 'delayed', 'active', 'completed'])) as never;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await notifications.close();
+  }
+  const mine = jobs.filter((j) => j.data.payload.recipientId === otherDoctorId);
+  expect(mine.map((j) => j.data.payload.messageId).sort()).toEqual([a.id, b.id].sort());
+  for (const j of mine) {
+    expect(j.data.topic).toBe('chat.message_unread');
+    expect(Object.keys(j.data.payload).sort()).toEqual(['conversationId', 'messageId', 'recipientId']);
+  }
+
+  // Back online: everything after the last message the client had, oldest first.
+  const MISSED = `query($id: ID!, $after: ID) { conversation(id: $id) { unreadCount messages(after: $after) { messages { id body } endCursor hasMore } } }`;
+  const missed = await gql<{ conversation: { unreadCount: number; messages: { messages: { id: string; body: string }[]; endCursor: string; hasMore: boolean } } }>(
+    h.url, MISSED, { token: otherDoctor, variables: { id: conv, after: seen.id } },
+  );
+  expect(missed.body.data!.conversation.messages.messages).toEqual([{ id: a.id, body: 'Are you there?' }, { id: b.id, body: 'Second message' }]);
+  expect(missed.body.data!.conversation.messages.endCursor).toBe(b.id);
+  expect(missed.body.data!.conversation.unreadCount).toBe(2);
+});
+
+test('an online participant gets no notification event', async () => {
+  const doctorWs = ws(h, doctor);
+  const live = doctorWs.subscribe(`subscription { conversationUpdated { id unreadCount } }`);
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 1, 5_000, 'subscribed');
+  const m = await send(h, patient, conversationId, 'You are online now');
+  expect((await live.nth(1)).data).toEqual({ conversationUpdated: { id: conversationId, unreadCount: 1 } });
+  const events = await chatSql<{ payload: { messageId: string } }>(`select payload from outbox_events where topic = 'chat.message_unread'`);
+  expect(events.some((e) => e.payload.messageId === m.id)).toBe(false);
+  live.unsubscribe();
+});
+
+test('a removed group member stops receiving at once and loses access', async () => {
+  const staffId = randomUUID();
+  const staff = await token(h, staffId, ['DOCTOR']);
+  const nurseId = randomUUID();
+  const nurse = await token(h, nurseId, ['DOCTOR']);
+  const res = await gql<{ startConversation: { id: string; participants: { role: string }[] } }>(
+    h.url,
+    `mutation($input: StartConversationInput!) { startConversation(input: $input) { id participants { role } } }`,
+    { token: staff, variables: { input: { kind: 'GROUP', participantIds: [patientId, nurseId], category: 'cardiology' } } },
+  );
+  const group = res.body.data!.startConversation.id;
+  expect(res.body.data!.startConversation.participants.map((p) => p.role).sort()).toEqual(['MEMBER', 'MEMBER', 'OWNER']);
+  // A patient cannot manage the group.
+  const ADD = `mutation($c: ID!, $u: ID!) { addParticipant(conversationId: $c, userId: $u) { id } }`;
+  expect(codeOf(await gql(h.url, ADD, { token: patient, variables: { c: group, u: randomUUID() } }))).toBe('FORBIDDEN');
+
+  const nurseFeed = ws(h, nurse).subscribe<{ messageAdded: { body: string } }>(MESSAGE_ADDED, { id: group });
+  const patientFeed = ws(h, patient).subscribe<{ messageAdded: { body: string } }>(MESSAGE_ADDED, { id: group });
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 2, 5_000, 'subscribed');
+  await send(h, staff, group, 'Team: plan for tomorrow');
+  await nurseFeed.nth(1);
+  await patientFeed.nth(1);
+
+  const REMOVE = `mutation($c: ID!, $u: ID!) { removeParticipant(conversationId: $c, userId: $u) { participants { user { id } } } }`;
+  const removed = await gql<{ removeParticipant: { participants: { user: { id: string } }[] } }>(h.url, REMOVE, { token: staff, variables: { c: group, u: nurseId } });
+  expect(removed.body.data!.removeParticipant.participants.map((p) => p.user.id)).not.toContain(nurseId);
+  await send(h, staff, group, 'After the nurse left');
+  expect((await patientFeed.nth(2)).data!.messageAdded.body).toBe('After the nurse left');
+  expect(nurseFeed.events).toHaveLength(1);
+  const read = await gql(h.url, `query($id: ID!) { conversation(id: $id) { id } }`, { token: nurse, variables: { id: group } });
+  expect(codeOf(read)).toBe('FORBIDDEN');
+  expect(codeOf(await gql(h.url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, {
+    token: nurse, variables: { i: { conversationId: group, clientMessageId: randomUUID(), body: 'still here?' } },
+  }))).toBe('FORBIDDEN');
+});
+
+test('a retried send (sequential or concurrent) stores one message', async () => {
+  const clientMessageId = randomUUID();
+  const first = await send(h, patient, conversationId, 'Sent once', clientMessageId);
+  const again = await send(h, patient, conversationId, 'Sent once', clientMessageId);
+  const burst = await Promise.all(Array.from({ length: 5 }, () => send(h, patient, conversationId, 'Sent once', clientMessageId)));
+  expect(new Set([first.id, again.id, ...burst.map((m) => m.id)])).toEqual(new Set([first.id]));
+  const rows = await chatSql<{ n: string }>(`select count(*) as n from messages where client_message_id = ?`, [clientMessageId]);
+  expect(Number(rows[0]!.n)).toBe(1);
+  // Sequence numbers have no gaps (a losing concurrent send rolled back).
+  const seqs = await chatSql<{ seq: string }>(`select seq from messages where conversation_id = ? order by seq`, [conversationId]);
+  expect(seqs.map((r) => Number(r.seq))).toEqual(seqs.map((_r, i) => i + 1));
+});
+
+test('messages have a length limit, and only the sender edits or deletes within the window', async () => {
+  const tooLong = await gql(h.url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, {
+    token: patient, variables: { i: { conversationId, clientMessageId: randomUUID(), body: 'x'.repeat(4001) } },
+  });
+  expect(codeOf(tooLong)).toBe('BAD_USER_INPUT');
+  const m = await send(h, patient, conversationId, 'Typo here');
+  const EDIT = `mutation($id: ID!, $b: String!) { editMessage(id: $id, body: $b) { body editedAt } }`;
+  expect(codeOf(await gql(h.url, EDIT, { token: doctor, variables: { id: m.id, b: 'hijack' } }))).toBe('FORBIDDEN');
+  const edited = await gql<{ editMessage: { body: string; editedAt: string } }>(h.url, EDIT, { token: patient, variables: { id: m.id, b: 'Fixed text' } });
+  expect(edited.body.data!.editMessage.body).toBe('Fixed text');
+  const del = await gql<{ deleteMessage: { body: string | null; deleted: boolean } }>(h.url, `mutation($id: ID!) { deleteMessage(id: $id) { body deleted } }`, { token: patient, variables: { id: m.id } });
+  expect(del.body.data!.deleteMessage).toEqual({ body: null, deleted: true });
+  const stored = await chatSql<{ body_enc: string | null }>(`select body_enc from messages where id = ?`, [m.id]);
+  expect(stored[0]!.body_enc).toBeNull();
+});

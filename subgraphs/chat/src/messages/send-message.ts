@@ -1,0 +1,183 @@
+// Sending, editing and deleting messages. A send is one transaction: the conversation's next sequence
+// number, the encrypted message, its blind-index terms, the sender's own read cursor, and an outbox event
+// (ids only) for each recipient who is offline so notifications can reach them. The client's message id
+// makes a retried send return the stored message instead of a second one. Live announcements go out after
+// commit; a client that missed them catches up by cursor.
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badUserInput, conflict, enqueueEvent, forbidden, notFound } from '@clinic/service-kit';
+import { z } from 'zod';
+import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
+import type { ChatServices } from '../services.ts';
+import type { ConversationView, MessageRow, MessageView, QuickAction, StoredAttachment } from '../entities/rows.ts';
+import { participantIds, requireParticipant } from '../conversations/access.ts';
+import { announceConversation, announceMessage } from '../realtime/triggers.ts';
+import { messagesByIds, toMessage } from './read-messages.ts';
+
+export const MESSAGE_UNREAD_TOPIC = 'chat.message_unread';
+
+/** A concurrent send with the same client message id won: the transaction rolls back (no gap in sequence). */
+class DuplicateSend extends Error {}
+
+const uuid = (what: string) => z.string().refine(isUuid, `${what} must be a UUID`);
+const actionInput = z.object({
+  kind: z.enum(['BOOK_SLOT', 'RESCHEDULE', 'CANCEL', 'CONFIRM']),
+  appointmentId: uuid('appointmentId').nullish(),
+  doctorId: uuid('doctorId').nullish(),
+  startsAt: z.union([z.date(), z.string()]).nullish(),
+  consultationType: z.string().min(1).max(40).nullish(),
+});
+const sendInput = z.object({
+  conversationId: uuid('conversationId'),
+  clientMessageId: z.string().min(1).max(100),
+  body: z.string(),
+  attachments: z.array(z.object({ documentId: uuid('documentId'), name: z.string().min(1).max(200) })).max(10).nullish(),
+  actions: z.array(actionInput).max(5).nullish(),
+});
+export type SendInput = z.input<typeof sendInput>;
+
+function checkBody(services: ChatServices, body: string, hasAttachments: boolean): string {
+  const text = body.trim();
+  if (!text && !hasAttachments) throw badUserInput('A message needs text or an attachment');
+  if (text.length > services.settings.maxMessageChars) throw badUserInput(`A message has at most ${services.settings.maxMessageChars} characters`);
+  return text;
+}
+
+function checkActions(actor: Actor, actions: z.infer<typeof actionInput>[]): QuickAction[] {
+  if (actions.length && !isStaff(actor.user)) throw forbidden('Only staff attach quick actions');
+  return actions.map((a) => {
+    const startsAt = a.startsAt ? new Date(a.startsAt) : null;
+    if (startsAt && Number.isNaN(startsAt.getTime())) throw badUserInput('startsAt is not a date');
+    if ((a.kind === 'BOOK_SLOT' && (!a.doctorId || !startsAt)) || (a.kind !== 'BOOK_SLOT' && !a.appointmentId)) {
+      throw badUserInput(`${a.kind} needs ${a.kind === 'BOOK_SLOT' ? 'doctorId and startsAt' : 'appointmentId'}`);
+    }
+    return { kind: a.kind, appointmentId: a.appointmentId ?? null, doctorId: a.doctorId ?? null, startsAt: startsAt?.toISOString() ?? null, consultationType: a.consultationType ?? null };
+  });
+}
+
+async function existingByClientId(em: EntityManager, services: ChatServices, conversationId: string, senderId: string, clientMessageId: string) {
+  const rows = await em.execute<MessageRow[]>(
+    `select m.*, c.wrapped_key from messages m join conversations c on c.id = m.conversation_id
+     where m.conversation_id = ? and m.sender_id = ? and m.client_message_id = ?`,
+    [conversationId, senderId, clientMessageId],
+  );
+  return rows[0] ? toMessage(services.keys, rows[0]) : null;
+}
+
+/** Appends a message (TEXT from a participant, or SYSTEM from the service) inside the caller's transaction. */
+export async function appendMessage(
+  tx: EntityManager,
+  services: ChatServices,
+  conv: Pick<ConversationView, 'id' | 'wrappedKey'>,
+  msg: { kind: 'TEXT' | 'SYSTEM'; senderId: string | null; clientMessageId: string | null; body: string; attachments?: { documentId: string; name: string }[]; actions?: QuickAction[] },
+  offlineRecipients: string[],
+): Promise<string> {
+  const bumped = await tx.execute<{ last_seq: string }[]>(
+    `update conversations set last_seq = last_seq + 1, last_activity_at = ? where id = ? returning last_seq`,
+    [services.now(), conv.id],
+  );
+  const seq = Number(bumped[0]!.last_seq);
+  const id = randomUUID();
+  const attachments: StoredAttachment[] = (msg.attachments ?? []).map((a) => ({ documentId: a.documentId, nameEnc: services.keys.encrypt(conv.wrappedKey, a.name) }));
+  const inserted = await tx.execute<{ id: string }[]>(
+    `insert into messages (id, conversation_id, seq, kind, sender_id, client_message_id, body_enc, attachments, actions, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)
+     on conflict do nothing returning id`,
+    [id, conv.id, seq, msg.kind, msg.senderId, msg.clientMessageId, services.keys.encrypt(conv.wrappedKey, msg.body),
+      JSON.stringify(attachments), JSON.stringify(msg.actions ?? []), services.now()],
+  );
+  if (!inserted[0]) throw new DuplicateSend();
+  await indexTerms(tx, services, conv.id, id, [msg.body, ...(msg.attachments ?? []).map((a) => a.name)].join(' '));
+  if (msg.senderId) {
+    await tx.execute(`update participants set delivered_seq = ?, read_seq = ? where conversation_id = ? and user_id = ?`, [seq, seq, conv.id, msg.senderId]);
+  }
+  for (const recipientId of offlineRecipients) {
+    enqueueEvent(tx, MESSAGE_UNREAD_TOPIC, { conversationId: conv.id, messageId: id, recipientId });
+  }
+  return id;
+}
+
+async function indexTerms(tx: EntityManager, services: ChatServices, conversationId: string, messageId: string, text: string) {
+  await tx.execute(`delete from message_terms where message_id = ?`, [messageId]);
+  const terms = services.index.termsOf(text);
+  if (!terms.length) return;
+  await tx.execute(
+    `insert into message_terms (message_id, conversation_id, term) select ?, ?, unnest(?::text[]) on conflict do nothing`,
+    [messageId, conversationId, `{${terms.join(',')}}`],
+  );
+}
+
+export async function sendMessage(em: EntityManager, services: ChatServices, actor: Actor, raw: SendInput): Promise<MessageView> {
+  const parsed = sendInput.safeParse(raw);
+  if (!parsed.success) throw badUserInput(parsed.error.issues[0]!.message);
+  const input = parsed.data;
+  const me = actor.user.userId;
+  const conv = await requireParticipant(em, actor, input.conversationId);
+  if (conv.membership?.role === 'OBSERVER') throw forbidden('Observers do not write in this conversation');
+  const body = checkBody(services, input.body, !!input.attachments?.length);
+  const actions = checkActions(actor, input.actions ?? []);
+
+  const retried = await existingByClientId(em, services, conv.id, me, input.clientMessageId);
+  if (retried) return retried;
+
+  // The desk answers a desk conversation by joining it.
+  if (!conv.membership && conv.kind === 'DESK' && isDesk(actor.user)) {
+    await em.execute(`insert into participants (conversation_id, user_id, role, joined_at) values (?, ?, 'MEMBER', ?) on conflict (conversation_id, user_id) do update set left_at = null`, [conv.id, me, services.now()]);
+  }
+  const recipients = (await participantIds(em, conv.id)).filter((id) => id !== me);
+  const offline: string[] = [];
+  for (const id of recipients) if (!(await services.presence.online(id))) offline.push(id);
+
+  const messageId = await em
+    .transactional((tx) =>
+      appendMessage(tx, services, conv, { kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body, attachments: input.attachments ?? [], actions }, offline),
+    )
+    .catch((error: unknown) => {
+      if (error instanceof DuplicateSend) return null;
+      throw error;
+    });
+  if (!messageId) {
+    // A concurrent retry won the insert.
+    const stored = await existingByClientId(em, services, conv.id, me, input.clientMessageId);
+    if (!stored) throw conflict('The message could not be stored; send it again');
+    return stored;
+  }
+  await announceMessage(services.pubsub, { conversationId: conv.id, messageId }, [me, ...recipients]);
+  return (await messagesByIds(em, services.keys, [messageId]))[0]!;
+}
+
+async function ownMessage(em: EntityManager, services: ChatServices, actor: Actor, id: string) {
+  if (!isUuid(id)) throw badUserInput('message id must be a UUID');
+  const rows = await em.execute<MessageRow[]>(`select m.*, c.wrapped_key from messages m join conversations c on c.id = m.conversation_id where m.id = ?`, [id]);
+  const row = rows[0];
+  if (!row) throw notFound('Message');
+  await requireParticipant(em, actor, row.conversation_id);
+  if (row.sender_id !== actor.user.userId) throw forbidden('Only the sender changes a message');
+  if (row.deleted_at) throw conflict('The message was deleted');
+  if (services.now().getTime() - new Date(row.created_at).getTime() > services.settings.editWindowMs) {
+    throw conflict(`Messages can be changed only within ${services.settings.editWindowMs / 60_000} minutes of sending`);
+  }
+  return row;
+}
+
+export async function editMessage(em: EntityManager, services: ChatServices, actor: Actor, id: string, body: string): Promise<MessageView> {
+  const row = await ownMessage(em, services, actor, id);
+  const text = checkBody(services, body, (row.attachments ?? []).length > 0);
+  await em.transactional(async (tx) => {
+    await tx.execute(`update messages set body_enc = ?, edited_at = ? where id = ?`, [services.keys.encrypt(row.wrapped_key, text), services.now(), id]);
+    const names = (row.attachments ?? []).map((a) => services.keys.decrypt(row.wrapped_key, a.nameEnc));
+    await indexTerms(tx, services, row.conversation_id, id, [text, ...names].join(' '));
+  });
+  await announceConversation(services.pubsub, row.conversation_id, await participantIds(em, row.conversation_id));
+  return (await messagesByIds(em, services.keys, [id]))[0]!;
+}
+
+export async function deleteMessage(em: EntityManager, services: ChatServices, actor: Actor, id: string): Promise<MessageView> {
+  const row = await ownMessage(em, services, actor, id);
+  await em.transactional(async (tx) => {
+    await tx.execute(`update messages set body_enc = null, attachments = '[]', actions = '[]', deleted_at = ? where id = ?`, [services.now(), id]);
+    await tx.execute(`delete from message_terms where message_id = ?`, [id]);
+  });
+  await announceConversation(services.pubsub, row.conversation_id, await participantIds(em, row.conversation_id));
+  return (await messagesByIds(em, services.keys, [id]))[0]!;
+}

@@ -1,0 +1,90 @@
+// The chat subgraph as a definition the kit can run (own process, launcher, or tests). Background work: the
+// outbox relay (unread-message events to notifications, audit to identity), the consumer of appointments'
+// events (who may write to whom; a conversation per approved appointment) and presence leases.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import { AUDIT_QUEUE, OutboxEventSchema, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { migrations } from './migrations/index.ts';
+import { resolvers } from './resolvers/index.ts';
+import { createLoaders } from './resolvers/loaders.ts';
+import { loadChatSettings, type ChatSettings } from './settings.ts';
+import { createChatKeys, loadKek } from './privacy/keys.ts';
+import { createBlindIndex } from './privacy/blind-index.ts';
+import { createPresence } from './realtime/presence.ts';
+import { CHAT_APPOINTMENTS_QUEUE, startAppointmentEventsWorker } from './care/appointment-events.ts';
+import { MESSAGE_UNREAD_TOPIC } from './messages/send-message.ts';
+import type { ChatServices } from './services.ts';
+import type { ChatContext } from './context.ts';
+
+export const CHAT_DEFAULT_PORT = 4004;
+export const chatSdlPath = path.join(__dirname, '..', 'schema.graphql');
+/** Where unread-message events go: the notifications subgraph decides the channel by preference. */
+export const NOTIFICATIONS_QUEUE = 'notifications-events';
+export { CHAT_APPOINTMENTS_QUEUE };
+
+export function outboxRoutes(prefix = ''): OutboxRoute[] {
+  return [
+    { prefix: MESSAGE_UNREAD_TOPIC, queues: [prefix + NOTIFICATIONS_QUEUE] },
+    { prefix: 'audit.', queues: [prefix + AUDIT_QUEUE] },
+  ];
+}
+
+export interface ChatOptions {
+  /** Where settings and CHAT_KEK are read from (the launcher's environment; process.env by default). */
+  env?: Record<string, string | undefined>;
+  /** The key-encryption key (tests); otherwise from CHAT_KEK or DATA_DIR. */
+  kek?: Buffer;
+  settings?: Partial<ChatSettings>;
+  queuePrefix?: string;
+  relayPollMs?: number;
+  now?: () => Date;
+}
+
+export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinition<ChatContext> {
+  const env = options.env ?? process.env;
+  const queuePrefix = options.queuePrefix ?? env.QUEUE_PREFIX ?? '';
+  const settings = { ...loadChatSettings(env), ...options.settings };
+  const keys = createChatKeys(options.kek ?? loadKek(env));
+  let services: ChatServices | null = null;
+  const servicesFor = (deps: SubgraphDeps): ChatServices =>
+    (services ??= {
+      keys,
+      index: createBlindIndex(keys.indexKey),
+      settings,
+      presence: createPresence(deps.config.redisUrl, queuePrefix),
+      pubsub: deps.pubsub,
+      typingSeen: new Map(),
+      now: options.now ?? (() => new Date()),
+    });
+  return {
+    name: 'chat',
+    typeDefs: parse(readFileSync(chatSdlPath, 'utf8')),
+    resolvers,
+    entities: [OutboxEventSchema],
+    migrations,
+    context: (base, deps) => ({
+      ...base,
+      chat: servicesFor(deps),
+      loaders: createLoaders(base.em, base.viewer.kind === 'user' ? base.viewer.userId : null),
+    }),
+    background: async (deps) => {
+      const chat = servicesFor(deps);
+      const relay = startOutboxRelay({
+        orm: deps.orm,
+        redisUrl: deps.config.redisUrl,
+        pubsub: deps.pubsub,
+        routes: outboxRoutes(queuePrefix),
+        logger: deps.logger,
+        pollIntervalMs: options.relayPollMs,
+        maintenance: { name: `${queuePrefix}chat-outbox` },
+      });
+      const appointments = startAppointmentEventsWorker(deps.orm, chat, deps.config.redisUrl, deps.logger, queuePrefix + CHAT_APPOINTMENTS_QUEUE);
+      return async () => {
+        await appointments.close();
+        await relay.stop();
+        await chat.presence.close();
+      };
+    },
+  };
+}

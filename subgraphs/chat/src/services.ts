@@ -1,0 +1,18 @@
+// What the chat domain needs besides the database: keys and blind index, settings, presence, the pub/sub
+// and a clock. Built once per subgraph and shared by requests, subscriptions and the event consumer.
+import type { PubSubEngine } from 'graphql-subscriptions';
+import type { ChatKeys } from './privacy/keys.ts';
+import type { BlindIndex } from './privacy/blind-index.ts';
+import type { ChatSettings } from './settings.ts';
+import type { Presence } from './realtime/presence.ts';
+
+export interface ChatServices {
+  keys: ChatKeys;
+  index: BlindIndex;
+  settings: ChatSettings;
+  presence: Presence;
+  pubsub: PubSubEngine;
+  /** Typing events seen per user and conversation (ephemeral, in memory only). */
+  typingSeen: Map<string, number>;
+  now(): Date;
+}
