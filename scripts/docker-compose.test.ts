@@ -49,3 +49,8 @@ test('services run in production mode against the compose Postgres and Redis', (
 test('identity gets the key that encrypts its signing-key store from .env (production refuses to start without keys)', () => {
   expect(compose.services.identity!.environment?.JWT_KEYS_ENCRYPTION_KEY).toMatch(/JWT_KEYS_ENCRYPTION_KEY:\?/);
 });
+
+test('the assistant calls the public API through the router (with each patient\'s own token)', () => {
+  expect(compose.services.assistant!.environment?.ROUTER_URL).toBe('http://router:4000/graphql');
+  expect(compose.services.assistant!.depends_on?.router).toBeUndefined();
+});

@@ -13,6 +13,7 @@ const root = path.join(__dirname, '..', '..');
 export const SUBGRAPHS: SubgraphEntry[] = [
   { name: 'identity', sdlPath: path.join(root, 'subgraphs/identity/schema.graphql'), url: 'http://localhost:4001/graphql' },
   { name: 'appointments', sdlPath: path.join(root, 'subgraphs/appointments/schema.graphql'), url: 'http://localhost:4002/graphql' },
+  { name: 'assistant', sdlPath: path.join(root, 'subgraphs/assistant/schema.graphql'), url: 'http://localhost:4005/graphql' },
 ];
 
 export const SUPERGRAPH_PATH = path.join(root, 'schema/supergraph.graphql');

@@ -8,7 +8,7 @@ const POSITIVE = new Set(
   'good great thanks thank perfect excellent nice happy love awesome wonderful helpful fine ok okay bine super excelent perfect multumesc mersi minunat fericit mulțumit multumit frumos placut util'.split(' '),
 );
 const NEGATIVE = new Set(
-  'bad terrible awful angry annoyed useless worst hate horrible disappointed frustrated ridiculous unacceptable rude slow stupid wrong never prost proasta groaznic oribil nervos suparat supărat inutil dezamagit dezamăgit frustrat ridicol inacceptabil nepoliticos lent jalnic nemultumit nemulțumit'.split(' '),
+  'bad terrible awful angry annoyed useless worst hate horrible disappointed frustrated ridiculous unacceptable rude slow stupid wrong prost proasta groaznic oribil nervos suparat supărat inutil dezamagit dezamăgit frustrat ridicol inacceptabil nepoliticos lent jalnic nemultumit nemulțumit'.split(' '),
 );
 const NEGATORS = new Set(['not', "don't", 'dont', 'no', 'never', 'nu', 'nici']);
 

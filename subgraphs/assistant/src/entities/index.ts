@@ -1,0 +1,5 @@
+// Every entity of the assistant schema, for the ORM.
+import { OutboxEventSchema } from '@clinic/service-kit';
+import { AssistantContextSchema, AssistantTurnSchema, HandoffSchema } from './conversation.ts';
+
+export const entities = [AssistantContextSchema, AssistantTurnSchema, HandoffSchema, OutboxEventSchema];
