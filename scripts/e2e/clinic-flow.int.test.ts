@@ -1,13 +1,14 @@
 // The clinic's whole flow across subgraphs, through the router, with real tokens from identity's own
-// sign-in: identity and appointments run in-process on the real Postgres/Redis (fresh schemas), wired
-// to each other through the real outbox relays and BullMQ queues (unique names per run), exactly as in
-// production: doctor profiles travel identity → appointments, audit events appointments → identity.
+// sign-in: identity and appointments wired to each other through the real outbox relays and BullMQ
+// queues (unique names per run), exactly as in production: doctor profiles travel identity →
+// appointments, audit events appointments → identity. Once on the machine's PostgreSQL and once on the
+// embedded default of `npm start` (PGlite, one connection per service).
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { gql, type Stack } from '../../router/src/testing/harness.ts';
+import { gql } from '../../router/src/testing/harness.ts';
 import { DOCTORS_QUEUE as IDENTITY_DOCTORS_QUEUE } from '../../subgraphs/identity/src/service.ts';
 import { DOCTORS_QUEUE } from '../../subgraphs/appointments/src/directory/doctor-directory.ts';
-import { eventually, startClinic, type Clinic } from './clinic-stack.ts';
+import { CLINIC_MODES, eventually, startClinic, type Clinic } from './clinic-stack.ts';
 
 const run = randomBytes(4).toString('hex');
 const ADMIN = { email: `admin-${run}@clinic.test`, password: 'Admin-pass-2026!' };
@@ -18,7 +19,6 @@ const SPECIALISATION = `Cardiology-${run}`;
 const ZONE = 'Europe/Bucharest';
 
 let clinic: Clinic;
-let stack: Stack;
 let url: string;
 const startedAt = new Date();
 
@@ -48,20 +48,20 @@ type Slot = { startsAt: string; localStartsAt: string; doctor: { id: string; dis
 const searchFrom = DateTime.now().setZone(ZONE).plus({ days: 2 }).startOf('day');
 const search = () => ({ specialisation: SPECIALISATION, language: 'ro', from: searchFrom.toUTC().toISO(), to: searchFrom.plus({ days: 3 }).toUTC().toISO(), timeZone: ZONE, first: 100 });
 
-beforeAll(async () => {
-  clinic = await startClinic(ADMIN);
-  ({ stack, url } = clinic);
-});
-
-afterAll(async () => {
-  await clinic?.stop();
-});
-
 test('both sides agree on the doctor directory queue name', () => {
   expect(IDENTITY_DOCTORS_QUEUE).toBe(DOCTORS_QUEUE);
 });
 
-describe('the clinic flow, end to end through the router', () => {
+describe.each(CLINIC_MODES)('the clinic flow on %s PostgreSQL, end to end through the router', (mode) => {
+  beforeAll(async () => {
+    clinic = await startClinic(ADMIN, mode);
+    url = clinic.url;
+  }, 120_000);
+
+  afterAll(async () => {
+    await clinic?.stop();
+  });
+
   const s = {} as {
     admin: { token: string; userId: string };
     doctor: { token: string; userId: string };
@@ -74,7 +74,7 @@ describe('the clinic flow, end to end through the router', () => {
   test('the bootstrap administrator signs in', async () => {
     // Identity creates it in its background start-up; wait for the row rather than failing sign-ins (lockout counts those).
     await eventually(
-      () => stack.subgraphs.identity!.orm.em.fork().getConnection().execute<unknown[]>(`select 1 from users where lower(email) = lower(?)`, [ADMIN.email]),
+      () => clinic.sql('identity', `select 1 from users where lower(email) = lower(?)`, [ADMIN.email]),
       (rows) => rows.length === 1,
     );
     s.admin = await signIn(ADMIN);
@@ -96,8 +96,8 @@ describe('the clinic flow, end to end through the router', () => {
     );
     expect(profile.updateDoctorProfile).toMatchObject({ specialisations: [SPECIALISATION], timeZone: ZONE });
     const directory = await eventually(
-      () => stack.subgraphs.appointments!.orm.em.fork().getConnection().execute<{ specialisations: string[]; time_zone: string; active: boolean }[]>(
-        `select specialisations, time_zone, active from doctor_directory where doctor_id = ?`, [created.createStaffUser.id]),
+      () => clinic.sql<{ specialisations: string[]; time_zone: string; active: boolean }>(
+        'appointments', `select specialisations, time_zone, active from doctor_directory where doctor_id = ?`, [created.createStaffUser.id]),
       (rows) => rows[0]?.specialisations.includes(SPECIALISATION) ?? false,
     );
     expect(directory[0]).toMatchObject({ specialisations: [SPECIALISATION], time_zone: ZONE, active: true });

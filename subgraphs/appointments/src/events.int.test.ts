@@ -11,6 +11,7 @@ import { AUDIT_QUEUE } from '@clinic/service-kit';
 import { addDoctor, addEverydayRule, daysAhead, gql, localToUtc, REQUEST, SLOTS, startAppointments, token, type AppointmentsHarness } from './testing/fixtures.ts';
 import { DOCTORS_QUEUE } from './directory/doctor-directory.ts';
 import { ASSISTANT_QUEUE, NOTIFICATIONS_QUEUE } from './service.ts';
+import { connectWs, eventually } from '@clinic/router/src/testing/ws.ts';
 
 let h: AppointmentsHarness;
 let doctorId: string;
@@ -101,6 +102,43 @@ test('status changes reach only the patient and doctor involved; slot changes re
   expect(theirs.events).toEqual([]);
   expect(anonymous.events).toEqual([]);
   expect(anonymous.errors.length).toBeGreaterThan(0);
+});
+
+test('a reschedule announces, through the router, the freed old time as well as the newly taken one', async () => {
+  const patient = randomUUID();
+  const patientToken = await token(h, patient, ['PATIENT']);
+  const ws = connectWs(h.url, await token(h, randomUUID(), ['PATIENT']));
+  try {
+    const open = h.stack.subgraphs.appointments!.subscriptionStats().subscriptions;
+    const slots = ws.subscribe<{ slotAvailabilityChanged: { startsAt: string; endsAt: string; available: boolean } }>(
+      `subscription($d: ID!) { slotAvailabilityChanged(doctorId: $d) { startsAt endsAt available } }`,
+      { d: doctorId },
+    );
+    await eventually(() => h.stack.subgraphs.appointments!.subscriptionStats().subscriptions > open, 5_000, 'the upstream subscription');
+    const [oldAt, oldEnd, newAt, newEnd] = [localToUtc(daysAhead(3), '10:00'), localToUtc(daysAhead(3), '10:30'), localToUtc(daysAhead(3), '14:00'), localToUtc(daysAhead(3), '14:30')];
+    const res = await gql<{ requestAppointment: { id: string } }>(h.url, REQUEST, { token: patientToken, variables: { input: { doctorId, startsAt: oldAt } } });
+    const moved = await gql(h.url, `mutation($id: ID!, $at: DateTime!) { rescheduleAppointment(id: $id, startsAt: $at) { id } }`, {
+      token: patientToken,
+      variables: { id: res.body.data!.requestAppointment.id, at: newAt },
+    });
+    expect(moved.body.errors).toBeUndefined();
+    await slots.nth(3);
+    expect(slots.events.map((e) => e.data!.slotAvailabilityChanged)).toEqual([
+      { startsAt: oldAt, endsAt: oldEnd, available: false },
+      { startsAt: oldAt, endsAt: oldEnd, available: true },
+      { startsAt: newAt, endsAt: newEnd, available: false },
+    ]);
+    // What was announced is what search says: the old time is bookable again, the new one is not.
+    const found = await gql<{ availableSlots: { slots: { startsAt: string }[] } }>(h.url, SLOTS, {
+      token: patientToken,
+      variables: { search: { doctorIds: [doctorId], from: oldAt, to: newEnd, first: 200 } },
+    });
+    const starts = found.body.data!.availableSlots.slots.map((s) => s.startsAt);
+    expect(starts).toContain(oldAt);
+    expect(starts).not.toContain(newAt);
+  } finally {
+    await ws.dispose();
+  }
 });
 
 test('a partner without availability:read cannot listen to slot changes', async () => {

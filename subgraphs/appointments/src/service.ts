@@ -64,7 +64,7 @@ export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): S
       ...base,
       clinic,
       actor: { viewer: base.viewer, requestId: base.requestId, ip: base.ip },
-      loaders: createLoaders(base.em),
+      loaders: createLoaders(base.em, () => clinic.now()),
     }),
     background: async (deps: SubgraphDeps) => {
       const relay = startOutboxRelay({

@@ -55,6 +55,7 @@ export function testServiceConfig(service: string, keys: TestKeys, env: Record<s
     ROUTER_SECRET: 'test-router-secret',
     JWKS_JSON: keys.jwksJson,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    DB_POOL_MAX: process.env.TEST_DB_POOL_MAX,
     ...env,
   });
 }

@@ -73,6 +73,7 @@ export async function rescheduleAppointment(
       });
       const freed = freedSlotOf(appointment);
       const previousStartsAt = appointment.startsAt;
+      const previousEndsAt = appointment.endsAt;
       const from = appointment.status;
       appointment.startsAt = new Date(slot.start);
       appointment.endsAt = new Date(slot.end);
@@ -82,7 +83,7 @@ export async function rescheduleAppointment(
         appointment.status = 'REQUESTED';
         appointment.expiresAt = new Date(Math.min(appointment.startsAt.getTime(), now.getTime() + clinic.policy.requestTtlHours * 3_600_000));
       }
-      recordChange(tx, actor, appointment, { action: 'rescheduled', from, reason, policyOverride: overridden, previousStartsAt, at: now });
+      recordChange(tx, actor, appointment, { action: 'rescheduled', from, reason, policyOverride: overridden, previousStartsAt, previousEndsAt, at: now });
       await tx.flush();
       await offerFreedSlot(tx, clinic, freed);
       return appointment;

@@ -16,6 +16,8 @@ export interface ChangeNote {
   reason?: string | null;
   policyOverride?: boolean;
   previousStartsAt?: Date | null;
+  /** With previousStartsAt (a move): the end of the time the appointment held before. */
+  previousEndsAt?: Date | null;
   at: Date;
 }
 
@@ -30,6 +32,8 @@ export interface AppointmentChangePayload {
   startsAt: string;
   endsAt: string;
   previousStartsAt: string | null;
+  /** Set with previousStartsAt when the appointment moved: the old time is free again. */
+  previousEndsAt?: string | null;
   consultationType: string;
   priority: number;
   occurredAt: string;
@@ -59,6 +63,7 @@ export function recordChange(em: EntityManager, actor: Actor, appointment: Appoi
     startsAt: appointment.startsAt.toISOString(),
     endsAt: appointment.endsAt.toISOString(),
     previousStartsAt: note.previousStartsAt?.toISOString() ?? null,
+    previousEndsAt: note.previousEndsAt?.toISOString() ?? null,
     consultationType: appointment.consultationType,
     priority: appointment.priority,
     occurredAt: note.at.toISOString(),

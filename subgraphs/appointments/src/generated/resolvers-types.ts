@@ -86,6 +86,33 @@ export type AppointmentEvent = {
   toStatus: AppointmentStatus;
 };
 
+/** Which appointments of a list come first. */
+export type AppointmentOrder =
+  /** Latest start first: the whole history, newest first. */
+  | 'NEWEST_FIRST'
+  /** Earliest start first, from `from` (now, when it is not given): the next upcoming appointment first. */
+  | 'UPCOMING_FIRST';
+
+/** A page of appointments: pass `endCursor` as `after` for the next one. */
+export type AppointmentPage = {
+  __typename?: 'AppointmentPage';
+  appointments: Array<Appointment>;
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** Which of a user's appointments, and which page of them (all defaults when omitted). */
+export type AppointmentPageInput = {
+  /** The `endCursor` of the previous page. */
+  after?: InputMaybe<Scalars['String']['input']>;
+  /** 1–200. */
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  order?: InputMaybe<AppointmentOrder>;
+  status?: InputMaybe<Array<AppointmentStatus>>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export type AppointmentStatus =
   | 'APPROVED'
   | 'CANCELLED'
@@ -284,7 +311,9 @@ export type Query = {
   availableSlots: SlotPage;
   /** A doctor's approvals and declines, newest first. */
   decisionHistory: Array<AppointmentEvent>;
-  /** Your appointments as a patient or as a doctor, soonest first. */
+  /** Your appointments as a patient or as a doctor, a page at a time. */
+  myAppointmentPage: AppointmentPage;
+  /** Your appointments as a patient or as a doctor: the first `first` (1–500, default 100), newest first unless ordered otherwise. */
   myAppointments: Array<Appointment>;
   myWaitlistEntries: Array<WaitlistEntry>;
   /** A doctor's undecided requests; priority first unless ordered otherwise. */
@@ -317,9 +346,15 @@ export type QueryDecisionHistoryArgs = {
 };
 
 
+export type QueryMyAppointmentPageArgs = {
+  page?: InputMaybe<AppointmentPageInput>;
+};
+
+
 export type QueryMyAppointmentsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   from?: InputMaybe<Scalars['DateTime']['input']>;
+  order?: InputMaybe<AppointmentOrder>;
   status?: InputMaybe<Array<AppointmentStatus>>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
@@ -517,7 +552,9 @@ export type SubscriptionSlotAvailabilityChangedArgs = {
 
 export type User = {
   __typename?: 'User';
-  /** Appointments of this user (as patient or doctor): yourself, or what you may see of them. */
+  /** The same a page at a time. */
+  appointmentPage: AppointmentPage;
+  /** Appointments of this user (as patient or doctor): yourself, or what you may see of them; the first `first` (1–500, default 100). */
   appointments: Array<Appointment>;
   id: Scalars['ID']['output'];
   /** This doctor's schedule rules (the doctor or staff). */
@@ -525,8 +562,15 @@ export type User = {
 };
 
 
+export type UserAppointmentPageArgs = {
+  page?: InputMaybe<AppointmentPageInput>;
+};
+
+
 export type UserAppointmentsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
   from?: InputMaybe<Scalars['DateTime']['input']>;
+  order?: InputMaybe<AppointmentOrder>;
   status?: InputMaybe<Array<AppointmentStatus>>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
@@ -658,6 +702,9 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AppointmentCategory: AppointmentCategory;
   AppointmentEvent: ResolverTypeWrapper<AppointmentEventRow>;
+  AppointmentOrder: AppointmentOrder;
+  AppointmentPage: ResolverTypeWrapper<Omit<AppointmentPage, 'appointments'> & { appointments: Array<ResolversTypes['Appointment']> }>;
+  AppointmentPageInput: AppointmentPageInput;
   AppointmentStatus: AppointmentStatus;
   AppointmentStatusChange: ResolverTypeWrapper<AppointmentChangePayloadRow>;
   AutoApproval: ResolverTypeWrapper<DoctorSettingsRow>;
@@ -696,6 +743,8 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   AppointmentEvent: AppointmentEventRow;
+  AppointmentPage: Omit<AppointmentPage, 'appointments'> & { appointments: Array<ResolversParentTypes['Appointment']> };
+  AppointmentPageInput: AppointmentPageInput;
   AppointmentStatusChange: AppointmentChangePayloadRow;
   AutoApproval: DoctorSettingsRow;
   DateTime: Scalars['DateTime']['output'];
@@ -752,6 +801,12 @@ export type AppointmentEventResolvers<ContextType = Context, ParentType extends 
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   toStatus?: Resolver<ResolversTypes['AppointmentStatus'], ParentType, ContextType>;
+}>;
+
+export type AppointmentPageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AppointmentPage'] = ResolversParentTypes['AppointmentPage']> = ResolversObject<{
+  appointments?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType>;
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type AppointmentStatusChangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AppointmentStatusChange'] = ResolversParentTypes['AppointmentStatusChange']> = ResolversObject<{
@@ -815,7 +870,8 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   appointmentsDeadEvents?: Resolver<Array<ResolversTypes['DeadOutboxEvent']>, ParentType, ContextType, RequireFields<QueryAppointmentsDeadEventsArgs, 'limit'>>;
   availableSlots?: Resolver<ResolversTypes['SlotPage'], ParentType, ContextType, RequireFields<QueryAvailableSlotsArgs, 'search'>>;
   decisionHistory?: Resolver<Array<ResolversTypes['AppointmentEvent']>, ParentType, ContextType, Partial<QueryDecisionHistoryArgs>>;
-  myAppointments?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, Partial<QueryMyAppointmentsArgs>>;
+  myAppointmentPage?: Resolver<ResolversTypes['AppointmentPage'], ParentType, ContextType, Partial<QueryMyAppointmentPageArgs>>;
+  myAppointments?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryMyAppointmentsArgs, 'order'>>;
   myWaitlistEntries?: Resolver<Array<ResolversTypes['WaitlistEntry']>, ParentType, ContextType>;
   pendingRequests?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, Partial<QueryPendingRequestsArgs>>;
   previewScheduleException?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryPreviewScheduleExceptionArgs, 'input'>>;
@@ -886,7 +942,8 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
 
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  appointments?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, Partial<UserAppointmentsArgs>>;
+  appointmentPage?: Resolver<ResolversTypes['AppointmentPage'], ParentType, ContextType, Partial<UserAppointmentPageArgs>>;
+  appointments?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<UserAppointmentsArgs, 'first' | 'order'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   scheduleRules?: Resolver<Array<ResolversTypes['ScheduleRule']>, ParentType, ContextType>;
 }>;
@@ -906,6 +963,7 @@ export type WaitlistEntryResolvers<ContextType = Context, ParentType extends Res
 export type Resolvers<ContextType = Context> = ResolversObject<{
   Appointment?: AppointmentResolvers<ContextType>;
   AppointmentEvent?: AppointmentEventResolvers<ContextType>;
+  AppointmentPage?: AppointmentPageResolvers<ContextType>;
   AppointmentStatusChange?: AppointmentStatusChangeResolvers<ContextType>;
   AutoApproval?: AutoApprovalResolvers<ContextType>;
   DateTime?: GraphQLScalarType;

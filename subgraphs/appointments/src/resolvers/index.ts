@@ -9,7 +9,6 @@ import {
   recordAudit,
   requireUser,
   requireUserOrScope,
-  type Viewer,
 } from '@clinic/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { AppointmentsContext } from '../context.ts';
@@ -32,6 +31,7 @@ import { ScheduleExceptionSchema, ScheduleRuleSchema } from '../entities/schedul
 import { WaitlistEntrySchema } from '../entities/waitlist.ts';
 import { AppointmentSchema, type Appointment } from '../entities/appointment.ts';
 import { acceptWaitlistOffer, joinWaitlist, leaveWaitlist } from '../waitlist/waitlist.ts';
+import { pageSize, type AppointmentOrder, type AppointmentPage } from '../booking/appointment-lists.ts';
 import { afterCursor, checkedZone, localIso, parseCursor, slotCursor } from './views.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
@@ -62,11 +62,33 @@ async function auditRead(ctx: AppointmentsContext, appointments: Appointment[]):
   await em.flush();
 }
 
-/** What a viewer may see of another user's appointments: all (self, staff), or only those with them (a doctor). */
-function visibleOf(viewer: Viewer, userId: string, rows: Appointment[]): Appointment[] {
-  const user = requireUser(viewer);
-  if (user.userId === userId || isStaff(user)) return rows;
-  return rows.filter((a) => a.doctorId === user.userId || a.patientId === user.userId);
+interface ListArgs {
+  status?: string[] | null;
+  from?: Date | null;
+  to?: Date | null;
+  order?: AppointmentOrder | null;
+  first: number;
+  after?: string | null;
+}
+
+/**
+ * A page of a user's appointments (batched with every other user of the request) and its audit. Yourself
+ * and staff see all of them; anyone else only those they take part in (a doctor, their patient's).
+ */
+async function appointmentsOf(ctx: AppointmentsContext, userId: string, args: ListArgs): Promise<AppointmentPage> {
+  const viewer = requireUser(ctx.viewer);
+  const page = await ctx.loaders.userAppointments.load({
+    userId,
+    status: args.status?.length ? args.status : null,
+    from: args.from ?? null,
+    to: args.to ?? null,
+    order: args.order ?? 'NEWEST_FIRST',
+    involving: viewer.userId === userId || isStaff(viewer) ? null : viewer.userId,
+    first: args.first,
+    after: args.after ?? null,
+  });
+  await auditRead(ctx, page.appointments);
+  return page;
 }
 
 // Admin: appointments' outbox events that gave up (the kit's surface, under this service's field names).
@@ -108,13 +130,8 @@ export const resolvers: Resolvers = {
       await auditRead(ctx, [appointment]);
       return appointment;
     },
-    myAppointments: async (_p, args, ctx) => {
-      const user = requireUser(ctx.viewer);
-      const rows = await ctx.loaders.userAppointments.load({ userId: user.userId, status: args.status ?? null, from: args.from ?? null, to: args.to ?? null });
-      const page = rows.slice(0, Math.min(Math.max(args.first ?? 100, 1), 500));
-      await auditRead(ctx, page);
-      return page;
-    },
+    myAppointments: async (_p, args, ctx) => (await appointmentsOf(ctx, requireUser(ctx.viewer).userId, { ...args, first: pageSize(args.first, 100, 500) })).appointments,
+    myAppointmentPage: (_p, { page }, ctx) => appointmentsOf(ctx, requireUser(ctx.viewer).userId, { ...page, first: pageSize(page?.first, 50, 200) }),
     pendingRequests: async (_p, args, ctx) => {
       const rows = await pendingRequests(ctx.em, ctx.viewer, args);
       await auditRead(ctx, rows);
@@ -218,13 +235,8 @@ export const resolvers: Resolvers = {
   },
   User: {
     __resolveReference: (ref) => ({ id: ref.id }),
-    appointments: async (user, args, ctx) => {
-      const viewer = requireUser(ctx.viewer);
-      const rows = await ctx.loaders.userAppointments.load({ userId: user.id, status: args.status ?? null, from: args.from ?? null, to: args.to ?? null });
-      const visible = visibleOf(viewer, user.id, rows);
-      await auditRead(ctx, visible);
-      return visible;
-    },
+    appointments: async (user, args, ctx) => (await appointmentsOf(ctx, user.id, { ...args, first: pageSize(args.first, 100, 500) })).appointments,
+    appointmentPage: (user, { page }, ctx) => appointmentsOf(ctx, user.id, { ...page, first: pageSize(page?.first, 50, 200) }),
     scheduleRules: async (user, _args, ctx) => {
       const viewer = requireUser(ctx.viewer);
       if (viewer.userId !== user.id && !isStaff(viewer)) throw forbidden('Only the doctor or staff see this schedule');

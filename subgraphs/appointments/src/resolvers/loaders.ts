@@ -4,21 +4,19 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppointmentEventSchema, AppointmentSchema, type Appointment, type AppointmentEvent } from '../entities/appointment.ts';
 import { isUuid } from '../actor.ts';
+import { listAppointmentPages, type AppointmentPage, type ListFilter, type PageRequest } from '../booking/appointment-lists.ts';
 
-export interface UserAppointmentsKey {
-  userId: string;
-  status: string[] | null;
-  from: Date | null;
-  to: Date | null;
-}
+export type UserAppointmentsKey = ListFilter & PageRequest;
+
+const filterOf = ({ status, from, to, order, involving }: UserAppointmentsKey): ListFilter => ({ status, from, to, order, involving });
 
 export interface Loaders {
   appointment: DataLoader<string, Appointment | null>;
   history: DataLoader<string, AppointmentEvent[]>;
-  userAppointments: DataLoader<UserAppointmentsKey, Appointment[], string>;
+  userAppointments: DataLoader<UserAppointmentsKey, AppointmentPage, string>;
 }
 
-export function createLoaders(em: EntityManager): Loaders {
+export function createLoaders(em: EntityManager, now: () => Date): Loaders {
   return {
     appointment: new DataLoader(async (ids) => {
       const valid = ids.filter(isUuid);
@@ -32,29 +30,21 @@ export function createLoaders(em: EntityManager): Loaders {
     }),
     userAppointments: new DataLoader(
       async (keys) => {
-        // One query per distinct filter (normally one), covering every user in the batch.
-        const groups = new Map<string, UserAppointmentsKey[]>();
-        for (const key of keys) {
-          const filter = JSON.stringify([key.status, key.from, key.to]);
-          groups.set(filter, [...(groups.get(filter) ?? []), key]);
+        // One query per distinct filter (normally one), covering every user in the batch, each with their own page.
+        const groups = new Map<string, number[]>();
+        keys.forEach((key, i) => {
+          const filter = JSON.stringify(filterOf(key));
+          groups.set(filter, [...(groups.get(filter) ?? []), i]);
+        });
+        const results: AppointmentPage[] = new Array(keys.length);
+        for (const indexes of groups.values()) {
+          const group = indexes.map((i) => keys[i]!);
+          const pages = await listAppointmentPages(em, filterOf(group[0]!), group, now());
+          indexes.forEach((i, n) => (results[i] = pages[n]!));
         }
-        const results = new Map<string, Appointment[]>();
-        for (const group of groups.values()) {
-          const { status, from, to } = group[0]!;
-          const users = group.map((k) => k.userId);
-          const where: Record<string, unknown> = { $or: [{ patientId: { $in: users } }, { doctorId: { $in: users } }] };
-          if (status?.length) where.status = { $in: status };
-          if (from || to) where.startsAt = { ...(from ? { $gte: from } : {}), ...(to ? { $lt: to } : {}) };
-          const rows = await em.find(AppointmentSchema, where, { orderBy: { startsAt: 'asc' }, limit: 1000 });
-          for (const key of group) {
-            results.set(cacheKey(key), rows.filter((r) => r.patientId === key.userId || r.doctorId === key.userId));
-          }
-        }
-        return keys.map((k) => results.get(cacheKey(k)) ?? []);
+        return results;
       },
-      { cacheKeyFn: (key) => cacheKey(key) },
+      { cacheKeyFn: (key) => JSON.stringify(key) },
     ),
   };
 }
-
-const cacheKey = (k: UserAppointmentsKey) => JSON.stringify([k.userId, k.status, k.from, k.to]);

@@ -1,5 +1,5 @@
 // Live updates through the kit's pub/sub (Redis): the outbox relay publishes each appointment change on
-// per-user and per-doctor triggers. Who may listen is checked on subscribe, and every event is checked
+// per-user and per-doctor triggers; a move announces its freed old time as well as the new one. Who may listen is checked on subscribe, and every event is checked
 // again against the subscriber before it is sent (a patient only ever receives their own).
 import { withFilter } from 'graphql-subscriptions';
 import { badUserInput, requireUser, requireUserOrScope } from '@clinic/service-kit';
@@ -7,23 +7,60 @@ import type { SubscriptionResolvers } from '../generated/resolvers-types.ts';
 import type { AppointmentChangePayload } from '../booking/record.ts';
 import { LIVE_STATUSES } from '../booking/lifecycle.ts';
 import { isUuid } from '../actor.ts';
+import type { SlotChangeView } from './views.ts';
 
 export const slotTrigger = (doctorId: string) => `appointments.slots.${doctorId}`;
 export const statusTrigger = (userId: string) => `appointments.status.${userId}`;
+
+/**
+ * What one appointment change means for the doctor's free time: its time taken or freed, and for a move
+ * of a live appointment first its old time freed (then the new one taken, so overlapping windows end taken).
+ */
+export function slotChangesOf(payload: AppointmentChangePayload): SlotChangeView[] {
+  const now: SlotChangeView = { doctorId: payload.doctorId, startsAt: payload.startsAt, endsAt: payload.endsAt, available: !LIVE_STATUSES.includes(payload.status) };
+  const moved = payload.previousStartsAt && payload.previousEndsAt && payload.previousStatus && LIVE_STATUSES.includes(payload.previousStatus);
+  if (!moved) return [now];
+  return [{ doctorId: payload.doctorId, startsAt: payload.previousStartsAt!, endsAt: payload.previousEndsAt!, available: true }, now];
+}
+
+/** Maps each event of `source` to zero or more events; closing it closes the source at once (no pending read holds it open). */
+function flatMapIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U[]): AsyncIterableIterator<U> {
+  const ready: U[] = [];
+  const done = { done: true, value: undefined } as IteratorReturnResult<undefined>;
+  return {
+    async next() {
+      while (!ready.length) {
+        const result = await source.next();
+        if (result.done) return done;
+        ready.push(...map(result.value));
+      }
+      return { done: false, value: ready.shift()! };
+    },
+    async return() {
+      ready.length = 0;
+      await source.return?.();
+      return done;
+    },
+    async throw(error?: unknown) {
+      ready.length = 0;
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
 
 export const subscriptionResolvers: SubscriptionResolvers = {
   slotAvailabilityChanged: {
     subscribe: (_p, args, ctx) => {
       requireUserOrScope(ctx.viewer, 'availability:read');
       if (!isUuid(args.doctorId)) throw badUserInput('doctorId must be a UUID');
-      return ctx.pubsub.asyncIterator<AppointmentChangePayload>(slotTrigger(args.doctorId)) as unknown as AsyncIterable<never>;
+      const events = ctx.pubsub.asyncIterator<AppointmentChangePayload>(slotTrigger(args.doctorId));
+      return flatMapIterator(events, slotChangesOf) as unknown as AsyncIterable<never>;
     },
-    resolve: (payload: AppointmentChangePayload) => ({
-      doctorId: payload.doctorId,
-      startsAt: payload.startsAt,
-      endsAt: payload.endsAt,
-      available: !LIVE_STATUSES.includes(payload.status),
-    }),
+    resolve: (change: SlotChangeView) => change,
   },
   myAppointmentStatusChanged: {
     subscribe: (parent, args, ctx, info) => {

@@ -62,7 +62,12 @@ export async function setRoleFieldSchema(em: EntityManager, role: string, schema
   if (!updated.length) throw notFound('Role');
 }
 
+/**
+ * Inside a transaction everything goes through `em` (the transaction's): the request's loaders hold
+ * another connection, which a pool of one (the embedded start) never hands out while this one is held.
+ */
 export async function assignRole(em: EntityManager, userId: string, role: string): Promise<boolean> {
+  if (!(await queryOne(em, `select 1 from users where id = ?`, [userId]))) throw notFound('User');
   await assertRolesExist(em, [role]);
   const rows = await query(em, `insert into user_roles (user_id, role) values (?, ?) on conflict do nothing returning role`, [userId, role]);
   return rows.length > 0;

@@ -2,7 +2,7 @@
 import { requirePermission, recordAudit, recordAuditNow, actorOf, badUserInput, notFound } from '@clinic/service-kit';
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts';
 import type { IdentityContext } from '../context.ts';
-import { inTransaction } from '../db.ts';
+import { inTransaction, query } from '../db.ts';
 import { createUser, requestPasswordReset } from '../domain/auth.ts';
 import * as roles from '../domain/roles.ts';
 import * as admin from '../domain/admin.ts';
@@ -77,11 +77,10 @@ export const adminMutations: MutationResolvers = {
     const viewer = requirePermission(ctx.viewer, 'users:manage');
     const id = v.uuid(userId, 'userId');
     await inTransaction(ctx.em, async (tx) => {
-      if (!(await ctx.users.load(id))) throw notFound('User');
       await roles.assignRole(tx, id, role);
       recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'user.role_assigned', resourceType: 'User', resourceId: id, subjectUserId: id, outcome: 'SUCCESS', detail: { role } });
       if (role === 'DOCTOR') {
-        await tx.getConnection().execute(`insert into doctor_profiles (user_id) values (?) on conflict do nothing`, [id], 'run', tx.getTransactionContext());
+        await query(tx, `insert into doctor_profiles (user_id) values (?) on conflict do nothing`, [id]);
         await republishDoctor(tx, id);
       }
     });

@@ -19,7 +19,10 @@ export function DoctorCalendarPage() {
   });
   const from = view === 'week' ? start : day;
   const to = addDays(from, view === 'week' ? 7 : 1);
-  const variables = useMemo(() => ({ from: from.toISOString(), to: to.toISOString(), status: ['REQUESTED' as const, 'APPROVED' as const] }), [from, to]);
+  const variables = useMemo(
+    () => ({ from: from.toISOString(), to: to.toISOString(), status: ['REQUESTED' as const, 'APPROVED' as const], order: 'UPCOMING_FIRST' as const, first: 500 }),
+    [from, to],
+  );
   const { appointments, fetching, error, refetch } = useLiveAppointments(variables);
   const days = Array.from({ length: view === 'week' ? 7 : 1 }, (_, i) => addDays(from, i));
 

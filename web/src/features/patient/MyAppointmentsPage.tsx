@@ -1,4 +1,4 @@
-// The patient's appointments, soonest first, with status that changes live when the doctor decides;
+// The patient's appointments, newest first, with status that changes live when the doctor decides;
 // cancel and reschedule where the status still allows it (the API enforces the clinic's deadlines).
 import { useState } from 'react';
 import { Button, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Paper, Link as MuiLink, Typography } from '@mui/material';
