@@ -184,7 +184,7 @@ test('a cancel inside the 24 h deadline is refused and explained', async () => {
   const refused = await ask(people.patient, 'yes', sessionId);
   expect(refused.outcome).toBe('REFUSED_DEADLINE');
   expect(refused.reply).toMatch(/24 hours/);
-  const mine = await call<{ myAppointments: { status: string }[] }>(`{ myAppointments { status } }`, {}, people.patient.token);
+  const mine = await call<{ myAppointments: { status: string }[] }>(`{ myAppointments(order: UPCOMING_FIRST) { status } }`, {}, people.patient.token);
   expect(mine.myAppointments.map((a) => a.status)).toEqual(['APPROVED', 'REQUESTED']);
 });
 

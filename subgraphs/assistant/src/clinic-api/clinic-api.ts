@@ -114,7 +114,7 @@ export function clinicApi(routerUrl: string, authorization: string, timeoutMs = 
     },
     async myAppointments(from) {
       const r = await call<{ myAppointments: { id: string; status: string; startsAt: string; doctor: { id: string; displayName: string | null } }[] }>(
-        `query AssistantMine($from: DateTime, $status: [AppointmentStatus!]) { myAppointments(from: $from, status: $status, first: 20) { id status startsAt doctor { id displayName } } }`,
+        `query AssistantMine($from: DateTime, $status: [AppointmentStatus!]) { myAppointments(from: $from, status: $status, first: 20, order: UPCOMING_FIRST) { id status startsAt doctor { id displayName } } }`,
         { from: from.toISOString(), status: ['REQUESTED', 'APPROVED'] },
       );
       return r.ok
