@@ -231,6 +231,34 @@ test('a red flag gets 112 at once and an URGENT hand-off; the operator takes ove
   expect(again).toMatchObject({ intent: 'THANKS', reply: 'Cu plăcere!' });
 });
 
+test('staff edit versioned articles; search folds accents and word endings; the assistant answers citing the article', async () => {
+  const SAVE = `mutation($input: KnowledgeArticleInput!) { saveKnowledgeArticle(input: $input) { id version } }`;
+  const ro = { slug: 'consultation-prices', language: 'ro', category: 'SERVICES_PRICES', title: 'Prețuri consultații', body: 'O consultație de cardiologie costă 300 de lei. Plata se face cu cardul sau numerar.' };
+  const en = { slug: 'consultation-prices', language: 'en', category: 'SERVICES_PRICES', title: 'Consultation prices', body: 'A cardiology consultation costs 250 lei.' };
+  await call(SAVE, { input: ro }, people.operator.token);
+  const first = await call<{ saveKnowledgeArticle: { id: string; version: number } }>(SAVE, { input: en }, people.operator.token);
+  const edited = await call<{ saveKnowledgeArticle: { id: string; version: number } }>(SAVE, { input: { ...en, body: 'A cardiology consultation costs 300 lei. You can pay by card or cash.' } }, people.admin.token);
+  expect(edited.saveKnowledgeArticle).toEqual({ id: first.saveKnowledgeArticle.id, version: 2 });
+  const versions = await call<{ knowledgeArticleVersions: { version: number; body: string }[] }>(
+    `query($id: ID!) { knowledgeArticleVersions(id: $id) { version body } }`, { id: first.saveKnowledgeArticle.id }, people.operator.token,
+  );
+  expect(versions.knowledgeArticleVersions.map((v) => v.version)).toEqual([2, 1]);
+  const denied = await gql(url, SAVE, { variables: { input: { ...ro, slug: 'mine' } }, token: people.patient.token });
+  expect(codeOf(denied.body.errors)).toBe('FORBIDDEN');
+
+  const found = await call<{ knowledgeSearch: { title: string }[] }>(
+    `query($t: String!) { knowledgeSearch(text: $t, language: "ro") { title } }`, { t: 'preturile consultatiilor' }, people.other.token,
+  );
+  expect(found.knowledgeSearch.map((a) => a.title)).toEqual(['Prețuri consultații']);
+
+  const answer = await ask(people.other, 'Cât costă o consultație la cardiologie?');
+  expect(answer).toMatchObject({ intent: 'INFO', outcome: 'ANSWERED' });
+  expect(answer.reply).toContain('300 de lei');
+  expect(answer.reply).toContain('„Prețuri consultații”');
+  const english = await ask(people.other, 'How much does a consultation cost?');
+  expect(english.reply).toContain('(Source: “Consultation prices”)');
+});
+
 test('KPIs count turns, hand-offs and completed bookings', async () => {
   const k = await call<{ assistantKpis: { turns: number; handoffs: number; urgentHandoffs: number; bookingsCompleted: number; containmentRate: number } }>(
     `query($f: DateTime!, $t: DateTime!) { assistantKpis(from: $f, to: $t) { turns handoffs urgentHandoffs bookingsCompleted containmentRate } }`,

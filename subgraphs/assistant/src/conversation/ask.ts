@@ -11,6 +11,7 @@ import { respond, type EngineOutput } from '../dialogue/engine.ts';
 import { say } from '../dialogue/replies.ts';
 import type { ClinicApi } from '../clinic-api/clinic-api.ts';
 import { checkSession } from './access.ts';
+import { searchArticles } from '../knowledge/knowledge-base.ts';
 
 export const DEFAULT_ZONE = 'Europe/Bucharest';
 export const HANDOFF_TOPIC = 'assistant.handoff_requested';
@@ -54,7 +55,8 @@ export async function askAssistant(em: EntityManager, viewer: UserViewer, input:
       handoff: urgent ? { priority: 'URGENT', reason: 'RED_FLAG', topic: 'EMERGENCY' } : null,
     };
   } else {
-    result = await respond({ message: input.message, understood, state, api, now, changeDeadlineHours: clock.changeDeadlineHours });
+    const knowledge = async (text: string, language: Language) => (await searchArticles(em, text, language, 1))[0]?.article ?? null;
+    result = await respond({ message: input.message, understood, state, api, now, changeDeadlineHours: clock.changeDeadlineHours, knowledge });
   }
 
   return em.transactional(async (tx) => {

@@ -26,6 +26,8 @@ export interface EngineInput {
   api: ClinicApi;
   now: Date;
   changeDeadlineHours: number;
+  /** The best knowledge-base article for a question, in the language (null: none). */
+  knowledge?: (text: string, language: Language) => Promise<{ title: string; body: string } | null>;
 }
 
 export interface EngineOutput {
@@ -267,9 +269,24 @@ async function listAppointments(input: EngineInput, out: Out): Promise<EngineOut
 
 async function doctorsOrInfo(input: EngineInput, out: Out): Promise<EngineOutput> {
   const lang = input.understood.language;
-  if (input.understood.intent === 'INFO') return out(say(lang, 'info'), { quickActions: starters(lang), outcome: 'FALLBACK' });
+  if (input.understood.intent === 'INFO') {
+    const article = await input.knowledge?.(input.message, lang);
+    if (!article) return out(say(lang, 'info'), { quickActions: starters(lang), outcome: 'FALLBACK' });
+    return out(say(lang, 'fromArticle', { answer: excerpt(article.body), title: article.title }), { outcome: 'ANSWERED' });
+  }
   const doctors = await input.api.doctors(input.now, new Date(input.now.getTime() + 14 * 86_400_000));
   const speciality = input.understood.entities.find((e) => e.kind === 'SPECIALITY')?.value;
   const list = doctors.filter((d) => !speciality || d.specialisations?.includes(speciality)).map((d) => d.name);
   return out(say(lang, 'doctors', { list: list.join(', ') || '—' }), { outcome: 'RESOLVED' });
+}
+
+/** The first sentences of an article, up to about 400 characters. */
+function excerpt(body: string): string {
+  const sentences = body.replace(/\s+/g, ' ').match(/[^.!?]+[.!?]*/g) ?? [body];
+  let text = '';
+  for (const sentence of sentences) {
+    if (text && text.length + sentence.length > 400) break;
+    text += sentence;
+  }
+  return text.trim().slice(0, 400);
 }

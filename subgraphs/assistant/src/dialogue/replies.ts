@@ -43,6 +43,7 @@ const TEXT = {
   operatorActive: { en: 'A member of our staff is handling this conversation.', ro: 'Un membru al personalului se ocupă de această conversație.' },
   info: { en: 'I will ask our staff to answer that; I can also help you book.', ro: 'Voi ruga personalul clinicii să vă răspundă; vă pot și programa.' },
   apiDown: { en: 'I cannot reach the booking system right now. Please try again in a moment.', ro: 'Nu pot accesa acum sistemul de programări. Încercați din nou în câteva momente.' },
+  fromArticle: { en: '{answer} (Source: “{title}”)', ro: '{answer} (Sursa: „{title}”)' },
   doctors: { en: 'Doctors with free time soon: {list}', ro: 'Medici cu locuri libere în curând: {list}' },
 } as const;
 

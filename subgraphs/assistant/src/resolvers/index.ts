@@ -4,11 +4,13 @@ import { badUserInput, DateTimeScalar, forbidden, outboxAdminResolvers, requireR
 import { z } from 'zod';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import { AssistantTurnSchema, HandoffSchema } from '../entities/conversation.ts';
+import type { ArticleCategory } from '../entities/knowledge.ts';
 import { askAssistant } from '../conversation/ask.ts';
 import { checkSession, isStaff, STAFF_ROLES } from '../conversation/access.ts';
 import { clinicApi } from '../clinic-api/clinic-api.ts';
 import { handBack, handoffQueue, operatorReply, takeOver } from '../handoff/handoffs.ts';
 import { assistantKpis } from '../analytics/kpis.ts';
+import { articleVersions, saveArticle, searchArticles } from '../knowledge/knowledge-base.ts';
 
 const outboxAdmin = outboxAdminResolvers('assistant');
 const Uuid = z.string().uuid();
@@ -40,6 +42,17 @@ export const resolvers: Resolvers = {
       requireRole(ctx.viewer, ...STAFF_ROLES);
       return handoffQueue(ctx.em, { language, topic });
     },
+    knowledgeSearch: async (_p, { text, language, first }, ctx) => {
+      requireUser(ctx.viewer);
+      const lang = parse(z.enum(['en', 'ro']), language ?? 'en', 'language');
+      const found = await searchArticles(ctx.em, parse(Message, text, 'text'), lang, Math.min(Math.max(first ?? 5, 1), 50));
+      return found.map((f) => f.article);
+    },
+    knowledgeArticleVersions: async (_p, { id }, ctx) => {
+      requireRole(ctx.viewer, ...STAFF_ROLES);
+      const rows = await articleVersions(ctx.em, parse(Uuid, id, 'id'));
+      return rows.map((r) => ({ version: r.version, title: r.title, body: r.body, category: r.category as ArticleCategory, updatedBy: r.updated_by, updatedAt: r.updated_at }));
+    },
     assistantKpis: (_p, { from, to }, ctx) => {
       requireRole(ctx.viewer, ...STAFF_ROLES);
       if (to <= from) throw badUserInput('to must be after from');
@@ -60,6 +73,7 @@ export const resolvers: Resolvers = {
         ctx.assistant,
       );
     },
+    saveKnowledgeArticle: (_p, { input }, ctx) => saveArticle(ctx.em, requireRole(ctx.viewer, ...STAFF_ROLES), input, ctx.assistant.now()),
     takeOverHandoff: (_p, { id }, ctx) => takeOver(ctx.em, requireRole(ctx.viewer, ...STAFF_ROLES), parse(Uuid, id, 'id'), ctx.assistant.now()),
     operatorReply: (_p, { handoffId, message }, ctx) =>
       operatorReply(ctx.em, requireRole(ctx.viewer, ...STAFF_ROLES), parse(Uuid, handoffId, 'handoffId'), parse(Message, message, 'message'), ctx.assistant.now()),
