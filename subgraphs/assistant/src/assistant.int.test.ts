@@ -12,6 +12,7 @@ import { createIdentitySubgraph } from '@clinic/identity/src/service.ts';
 import { createAppointmentsSubgraph } from '@clinic/appointments/src/service.ts';
 import { DOCTORS_QUEUE } from '@clinic/appointments/src/directory/doctor-directory.ts';
 import { createAssistantSubgraph } from './service.ts';
+import { escalateWaiting } from './handoff/handoffs.ts';
 
 const run = randomBytes(4).toString('hex');
 const ADMIN = { email: `admin-${run}@clinic.test`, password: 'Admin-pass-2026!' };
@@ -225,6 +226,13 @@ test('a red flag gets 112 at once and an URGENT hand-off; the operator takes ove
   );
   expect(transcript.assistantTurns.at(-1)).toEqual({ author: 'OPERATOR', reply: 'Vă sunăm acum.' });
 
+  // The other patient's hand-off, not picked up within the escalation time, becomes URGENT.
+  const em = stack.subgraphs.assistant!.orm.em.fork();
+  expect(await escalateWaiting(em, new Date(Date.now() + 5 * 60_000), 10)).toBe(0);
+  expect(await escalateWaiting(em, new Date(Date.now() + 11 * 60_000), 10)).toBe(1);
+  const raised = await call<{ handoffQueue: { id: string; priority: string }[] }>(`{ handoffQueue { id priority } }`, {}, people.operator.token);
+  expect(raised.handoffQueue.find((h) => h.id === other.handoff!.id)?.priority).toBe('URGENT');
+
   const back = await call<{ handBackHandoff: { status: string } }>(`mutation($id: ID!) { handBackHandoff(id: $id) { status } }`, { id: red.handoff!.id }, people.operator.token);
   expect(back.handBackHandoff.status).toBe('RETURNED');
   const again = await ask(people.patient, 'mulțumesc', sessionId);
@@ -265,6 +273,6 @@ test('KPIs count turns, hand-offs and completed bookings', async () => {
     { f: new Date(Date.now() - 3_600_000).toISOString(), t: new Date(Date.now() + 60_000).toISOString() },
     people.operator.token,
   );
-  expect(k.assistantKpis).toMatchObject({ handoffs: 2, urgentHandoffs: 1, bookingsCompleted: 1 });
+  expect(k.assistantKpis).toMatchObject({ handoffs: 2, urgentHandoffs: 2, bookingsCompleted: 1 });
   expect(k.assistantKpis.turns).toBeGreaterThan(10);
 });

@@ -1,16 +1,18 @@
 // The assistant subgraph as a definition the kit can run (own process, launcher, or tests). It reaches the
 // clinic only through the router (ROUTER_URL) with each patient's own token. Background work: the outbox
-// relay (hand-off requests to the notifications queue, audit to identity) with its maintenance.
+// relay (hand-off requests and escalations to the notifications queue, audit to identity) with its maintenance,
+// and the escalation of hand-offs nobody picked up (ASSISTANT_ESCALATION_MINUTES, once per cluster).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
 import DataLoader from 'dataloader';
-import { AUDIT_QUEUE, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { AUDIT_QUEUE, schedulePeriodic, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { AssistantTurnSchema, type AssistantTurn } from './entities/conversation.ts';
 import type { AssistantContext, AssistantSettings } from './context.ts';
+import { escalateWaiting } from './handoff/handoffs.ts';
 
 export const ASSISTANT_DEFAULT_PORT = 4005;
 export const assistantSdlPath = path.join(__dirname, '..', 'schema.graphql');
@@ -19,7 +21,7 @@ export const ASSISTANT_NOTIFICATIONS_QUEUE = 'notifications-assistant';
 
 export function outboxRoutes(prefix = ''): OutboxRoute[] {
   return [
-    { prefix: 'assistant.handoff_requested', queues: [prefix + ASSISTANT_NOTIFICATIONS_QUEUE] },
+    { prefix: 'assistant.handoff_', queues: [prefix + ASSISTANT_NOTIFICATIONS_QUEUE] },
     { prefix: 'audit.', queues: [prefix + AUDIT_QUEUE] },
   ];
 }
@@ -30,6 +32,8 @@ export interface AssistantOptions {
   now?: () => Date;
   relayPollMs?: number;
   queuePrefix?: string;
+  /** How often waiting hand-offs are checked for escalation (60 s). */
+  escalationCheckMs?: number;
   env?: Record<string, string | undefined>;
 }
 
@@ -42,6 +46,7 @@ export function createAssistantSubgraph(options: AssistantOptions = {}): Subgrap
     now: options.now ?? (() => new Date()),
     changeDeadlineHours: Number(env.BOOKING_CHANGE_DEADLINE_HOURS ?? 24),
   };
+  const escalationMinutes = Number(env.ASSISTANT_ESCALATION_MINUTES ?? 10);
   return {
     name: 'assistant',
     typeDefs: parse(readFileSync(assistantSdlPath, 'utf8')),
@@ -66,7 +71,19 @@ export function createAssistantSubgraph(options: AssistantOptions = {}): Subgrap
         pollIntervalMs: options.relayPollMs,
         maintenance: { name: `${queuePrefix}assistant-outbox` },
       });
-      return () => relay.stop();
+      const escalation = schedulePeriodic({
+        name: `${queuePrefix}assistant-escalation`,
+        everyMs: options.escalationCheckMs ?? 60_000,
+        redisUrl: deps.config.redisUrl,
+        logger: deps.logger,
+        run: async () => {
+          await escalateWaiting(deps.orm.em.fork(), settings.now(), escalationMinutes);
+        },
+      });
+      return async () => {
+        await escalation.close();
+        await relay.stop();
+      };
     },
   };
 }

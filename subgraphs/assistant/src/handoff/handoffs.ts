@@ -1,9 +1,12 @@
 // The operator side of a hand-off: the queue (urgent first, then oldest; by language and topic), taking
-// over (the assistant stays silent in that session), answering, and handing back to the assistant.
+// over (the assistant stays silent in that session), answering, handing back to the assistant, and raising
+// hand-offs nobody picked up in time.
 import { randomUUID } from 'node:crypto';
-import { conflict, notFound, type UserViewer } from '@clinic/service-kit';
+import { conflict, enqueueEvent, notFound, type UserViewer } from '@clinic/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AssistantTurnSchema, HandoffSchema, type AssistantTurn, type Handoff } from '../entities/conversation.ts';
+
+export const HANDOFF_ESCALATED_TOPIC = 'assistant.handoff_escalated';
 
 export async function handoffQueue(em: EntityManager, filter: { language?: string | null; topic?: string | null }): Promise<Handoff[]> {
   const rows = await em.find(
@@ -60,4 +63,20 @@ export async function handBack(em: EntityManager, operator: UserViewer, id: stri
   Object.assign(row, { status: 'RETURNED', returnedAt: now, operatorId: row.operatorId ?? operator.userId });
   await em.flush();
   return row;
+}
+
+/** Hand-offs still QUEUED after the escalation time become URGENT and staff are notified again (ids only). */
+export async function escalateWaiting(em: EntityManager, now: Date, escalationMinutes: number): Promise<number> {
+  return em.transactional(async (tx) => {
+    const waiting = await tx.find(
+      HandoffSchema,
+      { status: 'QUEUED', priority: 'NORMAL', createdAt: { $lte: new Date(now.getTime() - escalationMinutes * 60_000) } },
+      { limit: 500 },
+    );
+    for (const row of waiting) {
+      row.priority = 'URGENT';
+      enqueueEvent(tx, HANDOFF_ESCALATED_TOPIC, { handoffId: row.id, userId: row.userId, priority: row.priority });
+    }
+    return waiting.length;
+  });
 }
