@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 COPY packages/service-kit/package.json packages/service-kit/
 COPY subgraphs/identity/package.json subgraphs/identity/
 COPY subgraphs/appointments/package.json subgraphs/appointments/
+COPY subgraphs/notifications/package.json subgraphs/notifications/
 COPY router/package.json router/
 COPY schema/package.json schema/
 COPY scripts/package.json scripts/

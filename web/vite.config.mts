@@ -16,7 +16,8 @@ export default defineConfig({
       '/.well-known': { target: routerOrigin, changeOrigin: true },
     },
   },
-  build: { outDir: 'dist', sourcemap: true, chunkSizeWarningLimit: 2000 },
+  // No source maps in the published build (they would publish the source); hashed file names, cached forever.
+  build: { outDir: 'dist', sourcemap: false, chunkSizeWarningLimit: 2000 },
   test: {
     environment: 'jsdom',
     include: ['src/**/*.test.tsx', 'src/**/*.test.ts'],

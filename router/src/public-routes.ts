@@ -10,6 +10,7 @@ import { sendJson } from '@clinic/service-kit';
 export const PUBLIC_ROUTES: readonly { prefix: string; subgraph: string }[] = [
   { prefix: '/.well-known/', subgraph: 'identity' },
   { prefix: '/auth/', subgraph: 'identity' },
+  { prefix: '/webhooks/', subgraph: 'notifications' },
 ];
 
 const agent = new http.Agent({ keepAlive: true });

@@ -1,6 +1,7 @@
 // The web server in front of the router: static client with SPA fallback and safe paths, and the API
 // paths (HTTP and the graphql-ws WebSocket upgrade) forwarded to a stand-in router.
 import http from 'node:http';
+import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,8 @@ beforeAll(async () => {
   mkdirSync(path.join(dist, 'assets'));
   writeFileSync(path.join(dist, 'index.html'), '<!doctype html><div id="root"></div>');
   writeFileSync(path.join(dist, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(path.join(dist, 'assets', 'big-abc123.js'), `export const text = ${JSON.stringify('clinic '.repeat(5000))};`);
+  writeFileSync(path.join(dist, 'assets', 'big-abc123.js.map'), '{"version":3}');
   router = http.createServer((req, res) => {
     seen.push({ url: req.url ?? '', forwardedFor: req.headers['x-forwarded-for'] as string | undefined });
     let body = '';
@@ -92,4 +95,35 @@ test('says how to build the client when web/dist is missing', async () => {
   const logger = { warn: (msg: string) => void warnings.push(msg), info: () => undefined };
   expect(await startWebServerIfBuilt({ routerUrl: 'http://127.0.0.1:1/graphql', port: 0, distDir: path.join(dist, 'nope'), logger: logger as never })).toBeNull();
   expect(warnings[0]).toMatch(/npm run build -w @clinic\/web/);
+});
+
+/** A raw GET (no automatic decompression): status, headers and the bytes as sent. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+test('text assets go out brotli- or gzip-compressed as the browser accepts, hashed ones cached forever; no source maps', async () => {
+  const original = `export const text = ${JSON.stringify('clinic '.repeat(5000))};`;
+  const br = await rawGet(`${web.url}/assets/big-abc123.js`, { 'accept-encoding': 'gzip, deflate, br' });
+  expect(br.headers['content-encoding']).toBe('br');
+  expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  expect(br.headers.vary).toMatch(/accept-encoding/i);
+  expect(br.body.length).toBeLessThan(original.length / 10);
+  expect(zlib.brotliDecompressSync(br.body).toString()).toBe(original);
+  const gz = await rawGet(`${web.url}/assets/big-abc123.js`, { 'accept-encoding': 'gzip' });
+  expect(gz.headers['content-encoding']).toBe('gzip');
+  expect(zlib.gunzipSync(gz.body).toString()).toBe(original);
+  const plain = await rawGet(`${web.url}/assets/big-abc123.js`, { 'accept-encoding': 'identity' });
+  expect(plain.headers['content-encoding']).toBeUndefined();
+  expect(plain.body.toString()).toBe(original);
+  const html = await rawGet(`${web.url}/find`, { 'accept-encoding': 'br' });
+  expect(html.headers['content-encoding']).toBe('br');
+  expect(html.headers['cache-control']).toBe('no-cache');
+  expect((await rawGet(`${web.url}/assets/big-abc123.js.map`, {})).status).toBe(404);
 });

@@ -8,6 +8,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@clinic/service-kit';
 import { isAmbiguousPath, originFormPath } from '@clinic/router/src/public-routes.ts';
+import { chooseEncoding, compressedFile } from './static-compression.ts';
 
 export const WEB_DIST = path.resolve(__dirname, '../../web/dist');
 const PROXIED = ['/graphql', '/auth/', '/.well-known/'];
@@ -95,23 +96,42 @@ function serveStatic(distDir: string, pathname: string, req: IncomingMessage, re
   const file = path.resolve(distDir, `.${path.posix.normalize(decoded)}`);
   const inside = file === distDir || file.startsWith(distDir + path.sep);
   let target = path.join(distDir, 'index.html');
-  if (inside && existsSync(file) && statSync(file).isFile()) target = file;
+  // Source maps are never published (the build makes none; a stray one is not served either).
+  if (inside && existsSync(file) && statSync(file).isFile() && !decoded.endsWith('.map')) target = file;
+  else if (decoded.endsWith('.map')) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('not found');
+    return;
+  }
   else if (path.extname(decoded) && decoded.startsWith('/assets/')) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('not found');
     return;
   }
   const immutable = target.includes(`${path.sep}assets${path.sep}`);
-  res.writeHead(200, {
+  const encoding = chooseEncoding(req, path.extname(target));
+  const headers = {
     ...SECURITY_HEADERS,
     'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream',
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-  });
-  if (req.method === 'HEAD') {
-    res.end();
+    vary: 'accept-encoding',
+  };
+  if (!encoding) {
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(target).pipe(res);
     return;
   }
-  createReadStream(target).pipe(res);
+  compressedFile(target, encoding, immutable).then(
+    (body) => {
+      res.writeHead(200, { ...headers, 'content-encoding': encoding, 'content-length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    },
+    () => {
+      res.writeHead(500);
+      res.end();
+    },
+  );
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {

@@ -1,6 +1,7 @@
 // Small helpers for the end-to-end tests: GraphQL through the web server (same origin as the
 // browser), UI steps used by several tests, TOTP codes, and the axe-core accessibility check.
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -80,4 +81,15 @@ export async function assertAccessible(page: Page, screen: string): Promise<void
     problems.map((p) => `${screen}: ${p.id} (${p.impact}) ${p.help} at ${p.nodes.map((n) => `${n.html} — ${n.failureSummary ?? ''}`).slice(0, 3).join(' | ')}`),
     [],
   );
+}
+
+/** A GET as a browser sends it, without decoding: the bytes that cross the network and the headers. */
+export function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes }));
+    }).on('error', reject);
+  });
 }

@@ -30,7 +30,7 @@ export interface Stack {
   databaseUrl: string;
   /** The bootstrap administrator identity creates at start (IDENTITY_ADMIN_EMAIL / _PASSWORD). */
   admin: { email: string; password: string };
-  newPage(opts?: { timezoneId?: string; locale?: string }): Promise<{ context: BrowserContext; page: Page }>;
+  newPage(opts?: { timezoneId?: string; locale?: string; viewport?: { width: number; height: number }; isMobile?: boolean }): Promise<{ context: BrowserContext; page: Page }>;
   screenshot(page: Page, name: string): Promise<void>;
   /** Screenshots of every page still open (after a failure, to see what the browser saw). */
   debugShots(prefix: string): Promise<void>;
@@ -106,9 +106,9 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       browser,
       databaseUrl,
       admin: bootstrapAdmin,
-      async newPage({ timezoneId = 'Europe/Bucharest', locale = 'en-GB' } = {}) {
+      async newPage({ timezoneId = 'Europe/Bucharest', locale = 'en-GB', viewport = { width: 1280, height: 900 }, isMobile = false } = {}) {
         // Reduced motion: no transitions, so screenshots and the contrast check never catch a half-faded colour.
-        const context = await browser.newContext({ baseURL: web.url, timezoneId, locale, viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+        const context = await browser.newContext({ baseURL: web.url, timezoneId, locale, viewport, isMobile, hasTouch: isMobile, reducedMotion: 'reduce' });
         const page = await context.newPage();
         page.setDefaultTimeout(15_000);
         open.add(page);

@@ -16,10 +16,12 @@ import { RegisterPage } from './features/auth/RegisterPage.tsx';
 import { SessionsPage } from './features/auth/SessionsPage.tsx';
 import { SignedInPage } from './features/auth/SignedInPage.tsx';
 import { Loading } from './components/Feedback.tsx';
+import { NotificationBell } from './features/notifications/NotificationBell.tsx';
 
 // Each area's screens load when first opened: a patient never downloads the admin screens.
 const FindDoctorPage = lazy(() => import('./features/patient/FindDoctorPage.tsx').then((m) => ({ default: m.FindDoctorPage })));
 const MyAppointmentsPage = lazy(() => import('./features/patient/MyAppointmentsPage.tsx').then((m) => ({ default: m.MyAppointmentsPage })));
+const AppointmentPage = lazy(() => import('./features/patient/AppointmentPage.tsx').then((m) => ({ default: m.AppointmentPage })));
 const WaitlistPage = lazy(() => import('./features/patient/WaitlistPage.tsx').then((m) => ({ default: m.WaitlistPage })));
 const ScheduleEditorPage = lazy(() => import('./features/doctor/ScheduleEditorPage.tsx').then((m) => ({ default: m.ScheduleEditorPage })));
 const PendingRequestsPage = lazy(() => import('./features/doctor/PendingRequestsPage.tsx').then((m) => ({ default: m.PendingRequestsPage })));
@@ -27,6 +29,8 @@ const DoctorCalendarPage = lazy(() => import('./features/doctor/DoctorCalendarPa
 const UsersPage = lazy(() => import('./features/admin/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
 const PartnerClientsPage = lazy(() => import('./features/admin/PartnerClientsPage.tsx').then((m) => ({ default: m.PartnerClientsPage })));
 const AuditPage = lazy(() => import('./features/admin/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const PreferencesPage = lazy(() => import('./features/notifications/PreferencesPage.tsx').then((m) => ({ default: m.PreferencesPage })));
+const DevInboxPage = lazy(() => import('./features/notifications/DevInboxPage.tsx').then((m) => ({ default: m.DevInboxPage })));
 const SecurityAlertsPage = lazy(() => import('./features/admin/SecurityAlertsPage.tsx').then((m) => ({ default: m.SecurityAlertsPage })));
 
 interface NavItem {
@@ -46,6 +50,8 @@ const NAV: NavItem[] = [
   { to: '/admin/partners', label: 'nav.partners', roles: ['ADMIN'] },
   { to: '/admin/audit', label: 'nav.audit', roles: ['ADMIN', 'JURIST'] },
   { to: '/admin/alerts', label: 'nav.alerts', roles: ['ADMIN'] },
+  { to: '/admin/dev-inbox', label: 'nav.devInbox', roles: ['ADMIN'] },
+  { to: '/notifications', label: 'nav.notificationPreferences', roles: ['*'] },
   { to: '/sessions', label: 'nav.sessions', roles: ['*'] },
 ];
 
@@ -103,6 +109,7 @@ export function App() {
           ) : (
             <Box sx={{ flexGrow: 1 }} />
           )}
+          {signedIn ? <NotificationBell /> : null}
           {signedIn && live !== 'idle' ? (
             <Chip size="small" role="status" label={live === 'on' ? t('common.live') : t('common.offline')} color={live === 'on' ? 'success' : 'default'} sx={live === 'on' ? undefined : { bgcolor: 'grey.200', color: 'grey.900' }} />
           ) : null}
@@ -143,6 +150,7 @@ export function App() {
           <Route path="/sessions" element={<Guard roles={['*']}><SessionsPage /></Guard>} />
           <Route path="/find" element={<Guard roles={['PATIENT']}><FindDoctorPage /></Guard>} />
           <Route path="/appointments" element={<Guard roles={['PATIENT']}><MyAppointmentsPage /></Guard>} />
+          <Route path="/appointments/:id" element={<Guard roles={['PATIENT']}><AppointmentPage /></Guard>} />
           <Route path="/waitlist" element={<Guard roles={['PATIENT']}><WaitlistPage /></Guard>} />
           <Route path="/doctor/requests" element={<Guard roles={['DOCTOR']}><PendingRequestsPage /></Guard>} />
           <Route path="/doctor/calendar" element={<Guard roles={['DOCTOR']}><DoctorCalendarPage /></Guard>} />
@@ -151,6 +159,8 @@ export function App() {
           <Route path="/admin/partners" element={<Guard roles={['ADMIN']}><PartnerClientsPage /></Guard>} />
           <Route path="/admin/audit" element={<Guard roles={['ADMIN', 'JURIST']}><AuditPage /></Guard>} />
           <Route path="/admin/alerts" element={<Guard roles={['ADMIN']}><SecurityAlertsPage /></Guard>} />
+          <Route path="/admin/dev-inbox" element={<Guard roles={['ADMIN']}><DevInboxPage /></Guard>} />
+          <Route path="/notifications" element={<Guard roles={['*']}><PreferencesPage /></Guard>} />
           <Route path="*" element={signedIn ? <Home /> : <Navigate to="/sign-in" replace />} />
         </Routes>
       </Container>

@@ -72,6 +72,11 @@ async function browserSignIn(): Promise<URLSearchParams> {
   return new URLSearchParams(done.hash.slice(1));
 }
 
+test('the sign-in page learns that Microsoft sign-in is configured', async () => {
+  const res = await fetch(new URL('/graphql', routerUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ signInOptions { password microsoft } }' }) });
+  expect(((await res.json()) as { data: unknown }).data).toEqual({ signInOptions: { password: true, microsoft: true } });
+});
+
 test('authorization code + PKCE with msal-node provisions a new patient and signs them in', async () => {
   issuer.nextUser = { oid: 'a1b2c3d4-0000-4000-8000-000000000001', email: 'new.patient@contoso.test', name: 'New Patient' };
   const tokens = await browserSignIn();

@@ -15,6 +15,7 @@ import { fromPrivateJwk, keySettings, signingKeyFrom } from './domain/keys.ts';
 import { fixedKeyRing, keyEncryptionKey, openKeyStore, type KeyRing } from './domain/key-store.ts';
 import { startAuditWorker } from './domain/audit-log.ts';
 import { resolveAzureUserFromTables } from './domain/azure.ts';
+import { microsoftSettings } from './http/microsoft.ts';
 import type { DevInboxMessage, IdentityDeps, IdentityQueues } from './domain/deps.ts';
 import { identityRoutes } from './http/routes.ts';
 import { ensureBootstrapAdmin } from './domain/bootstrap.ts';
@@ -79,6 +80,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
         publicUrl: env.PUBLIC_URL ?? 'http://localhost:5173',
         devInbox,
         azureProvisioning: env.AZURE_AD_PROVISIONING === 'link-only' ? 'link-only' : 'link-or-provision',
+        microsoftSignIn: microsoftSettings(env) !== null,
       };
     })();
     return loaded;

@@ -14,12 +14,19 @@ export function formatDateTime(iso: string, locale: string, timeZone = viewerTim
   return new Intl.DateTimeFormat(refine(locale), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso));
 }
 
+/** 24-hour "09:30" in Romanian; "9:30 AM" (no leading zero) in English. */
 export function formatTime(iso: string, locale: string, timeZone = viewerTimeZone()): string {
-  return new Intl.DateTimeFormat(refine(locale), { hour: '2-digit', minute: '2-digit', timeZone }).format(new Date(iso));
+  const ro = locale.toLowerCase().startsWith('ro');
+  return new Intl.DateTimeFormat(refine(locale), ro ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone } : { hour: 'numeric', minute: '2-digit', timeZone }).format(new Date(iso));
 }
 
 export function formatDay(date: Date, locale: string, timeZone = viewerTimeZone()): string {
   return new Intl.DateTimeFormat(refine(locale), { weekday: 'short', day: 'numeric', month: 'short', timeZone }).format(date);
+}
+
+/** "Mon 7 Dec, 9:00 am": a slot's day and the time exactly as its button shows it (screen readers hear both). */
+export function formatSlot(iso: string, locale: string, timeZone = viewerTimeZone()): string {
+  return `${formatDay(new Date(iso), locale, timeZone)}, ${formatTime(iso, locale, timeZone)}`;
 }
 
 /** yyyy-mm-dd of an instant as seen in a time zone (for grouping slots into days). */

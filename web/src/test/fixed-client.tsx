@@ -12,7 +12,7 @@ import { createSessionStore } from '../api/session.ts';
 import { createI18n } from '../i18n/index.ts';
 
 type Vars = Record<string, unknown>;
-export type Handler = (variables: Vars) => { data: unknown } | { errorCode: string; message?: string };
+export type Handler = (variables: Vars) => { data: unknown } | { errorCode: string; message?: string; extensions?: Record<string, unknown> };
 
 export interface FixedClient {
   client: Client;
@@ -47,7 +47,7 @@ export function fixedClient(handlers: Record<string, Handler>): FixedClient {
         if (!handler) return fromValue(makeErrorResult(op, new Error(`no fixed result for ${name}`)));
         const answer = handler(op.variables as Vars);
         if ('errorCode' in answer) {
-          return fromValue(makeResult(op, { errors: [new GraphQLError(answer.message ?? answer.errorCode, { extensions: { code: answer.errorCode } })] }));
+          return fromValue(makeResult(op, { errors: [new GraphQLError(answer.message ?? answer.errorCode, { extensions: { code: answer.errorCode, ...answer.extensions } })] }));
         }
         return fromValue(makeResult(op, { data: answer.data as Record<string, unknown> }));
       }),

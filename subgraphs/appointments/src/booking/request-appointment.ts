@@ -27,10 +27,20 @@ export interface AppointmentRequest {
 /** Turns the constraint violations (and the deadlock concurrent overlapping inserts can raise) into CONFLICT. */
 export function slotTaken(error: unknown): Error {
   const code = pgErrorCode(error);
+  if (code === '23P01' && constraintOf(error) === 'appointments_patient_no_overlap') {
+    // Not a race: the patient already holds an appointment at this time (with any doctor).
+    return conflict('You already have an appointment at this time', { reason: 'OVERLAPS_OWN_APPOINTMENT', sqlState: code });
+  }
   if (code === '23P01' || code === '40P01' || code === '40001') {
     return conflict('This time is no longer available', { reason: 'SLOT_TAKEN', sqlState: code });
   }
   return error as Error;
+}
+
+function constraintOf(error: unknown): string | undefined {
+  const e = error as { constraint?: unknown; cause?: unknown } | null;
+  if (e && typeof e.constraint === 'string') return e.constraint;
+  return e?.cause ? constraintOf(e.cause) : undefined;
 }
 
 export function validateReason(reason: string | null | undefined): string | null {

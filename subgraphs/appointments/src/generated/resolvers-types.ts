@@ -39,6 +39,8 @@ export type AffectedAppointments =
 export type Appointment = {
   __typename?: 'Appointment';
   category: AppointmentCategory;
+  /** Until when the patient may cancel or reschedule it themselves (later changes need staff). */
+  changeDeadline: Scalars['DateTime']['output'];
   consultationType: Scalars['String']['output'];
   decidedAt?: Maybe<Scalars['DateTime']['output']>;
   doctor: User;
@@ -54,6 +56,8 @@ export type Appointment = {
   /** The patient's message to the doctor. */
   reason?: Maybe<Scalars['String']['output']>;
   requestedAt: Scalars['DateTime']['output'];
+  /** Whether a new time chosen by the patient keeps it APPROVED (the doctor approves this kind of visit automatically); otherwise an approved appointment goes back to REQUESTED. */
+  rescheduleKeepsApproval: Scalars['Boolean']['output'];
   startsAt: Scalars['DateTime']['output'];
   status: AppointmentStatus;
 };
@@ -196,6 +200,8 @@ export type Mutation = {
   joinWaitlist: WaitlistEntry;
   leaveWaitlist: WaitlistEntry;
   markNoShow: Appointment;
+  /** Remove a break, day off or extra hours (a clinic-wide holiday: administrators only). */
+  removeScheduleException: Scalars['Boolean']['output'];
   removeScheduleRule: Scalars['Boolean']['output'];
   requestAppointment: Appointment;
   rescheduleAppointment: Appointment;
@@ -271,6 +277,11 @@ export type MutationMarkNoShowArgs = {
 };
 
 
+export type MutationRemoveScheduleExceptionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRemoveScheduleRuleArgs = {
   id: Scalars['ID']['input'];
 };
@@ -322,6 +333,8 @@ export type Query = {
   previewScheduleException: Array<Appointment>;
   scheduleExceptions: Array<ScheduleException>;
   scheduleRules: Array<ScheduleRule>;
+  /** What the search box could mean: specialisations and languages of active doctors that the text finds. */
+  searchSuggestions: Array<SearchSuggestion>;
 };
 
 
@@ -384,6 +397,11 @@ export type QueryScheduleExceptionsArgs = {
 
 export type QueryScheduleRulesArgs = {
   doctorId: Scalars['ID']['input'];
+};
+
+
+export type QuerySearchSuggestionsArgs = {
+  text: Scalars['String']['input'];
 };
 
 export type RequestAppointmentInput = {
@@ -492,6 +510,17 @@ export type ScheduleRuleKind =
   /** On the given weekdays every week. */
   | 'WEEKLY';
 
+export type SearchSuggestion = {
+  __typename?: 'SearchSuggestion';
+  kind: SearchSuggestionKind;
+  /** As the directory has it (a language as its code, e.g. "ro"). */
+  value: Scalars['String']['output'];
+};
+
+export type SearchSuggestionKind =
+  | 'LANGUAGE'
+  | 'SPECIALITY';
+
 export type Slot = {
   __typename?: 'Slot';
   consultationType: Scalars['String']['output'];
@@ -527,8 +556,12 @@ export type SlotSearchInput = {
   doctorIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   first?: InputMaybe<Scalars['Int']['input']>;
   from: Scalars['DateTime']['input'];
+  /** A language code or name ("en", "English", "română"). */
   language?: InputMaybe<Scalars['String']['input']>;
+  /** A speciality, matched by part of a word, case- and accent-insensitive, in everyday words ("heart", "inimă"). */
   specialisation?: InputMaybe<Scalars['String']['input']>;
+  /** One search box: a speciality in everyday words or a language, whichever the text names. */
+  text?: InputMaybe<Scalars['String']['input']>;
   /**
    * IANA zone name for the local times in the answer (the viewer's), spelled as IANA spells it
    * (case-sensitive, e.g. America/New_York); UTC by default. Offsets such as +05:30 are refused.
@@ -578,6 +611,8 @@ export type UserAppointmentsArgs = {
 export type WaitlistEntry = {
   __typename?: 'WaitlistEntry';
   consultationType?: Maybe<Scalars['String']['output']>;
+  /** The doctor waited for (name and profile from identity). */
+  doctor: User;
   doctorId: Scalars['ID']['output'];
   from: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
@@ -725,6 +760,8 @@ export type ResolversTypes = ResolversObject<{
   ScheduleRule: ResolverTypeWrapper<ScheduleRuleRow>;
   ScheduleRuleInput: ScheduleRuleInput;
   ScheduleRuleKind: ScheduleRuleKind;
+  SearchSuggestion: ResolverTypeWrapper<SearchSuggestion>;
+  SearchSuggestionKind: SearchSuggestionKind;
   Slot: ResolverTypeWrapper<SlotViewRow>;
   SlotAvailabilityChange: ResolverTypeWrapper<SlotChangeViewRow>;
   SlotPage: ResolverTypeWrapper<Omit<SlotPage, 'slots'> & { slots: Array<ResolversTypes['Slot']> }>;
@@ -760,6 +797,7 @@ export type ResolversParentTypes = ResolversObject<{
   ScheduleExceptionResult: ExceptionResultViewRow;
   ScheduleRule: ScheduleRuleRow;
   ScheduleRuleInput: ScheduleRuleInput;
+  SearchSuggestion: SearchSuggestion;
   Slot: SlotViewRow;
   SlotAvailabilityChange: SlotChangeViewRow;
   SlotPage: Omit<SlotPage, 'slots'> & { slots: Array<ResolversParentTypes['Slot']> };
@@ -772,6 +810,7 @@ export type ResolversParentTypes = ResolversObject<{
 export type AppointmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Appointment'] = ResolversParentTypes['Appointment'], FederationReferenceType extends FederationReferenceTypes['Appointment'] = FederationReferenceTypes['Appointment']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Appointment']> | FederationReferenceType, FederationReferenceType, ContextType>;
   category?: Resolver<ResolversTypes['AppointmentCategory'], ParentType, ContextType>;
+  changeDeadline?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   consultationType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   doctor?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -785,6 +824,7 @@ export type AppointmentResolvers<ContextType = Context, ParentType extends Resol
   priority?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  rescheduleKeepsApproval?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['AppointmentStatus'], ParentType, ContextType>;
 }>;
@@ -859,6 +899,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   joinWaitlist?: Resolver<ResolversTypes['WaitlistEntry'], ParentType, ContextType, RequireFields<MutationJoinWaitlistArgs, 'input'>>;
   leaveWaitlist?: Resolver<ResolversTypes['WaitlistEntry'], ParentType, ContextType, RequireFields<MutationLeaveWaitlistArgs, 'id'>>;
   markNoShow?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationMarkNoShowArgs, 'id'>>;
+  removeScheduleException?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveScheduleExceptionArgs, 'id'>>;
   removeScheduleRule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveScheduleRuleArgs, 'id'>>;
   requestAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationRequestAppointmentArgs, 'input'>>;
   rescheduleAppointment?: Resolver<ResolversTypes['Appointment'], ParentType, ContextType, RequireFields<MutationRescheduleAppointmentArgs, 'id' | 'startsAt'>>;
@@ -877,6 +918,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   previewScheduleException?: Resolver<Array<ResolversTypes['Appointment']>, ParentType, ContextType, RequireFields<QueryPreviewScheduleExceptionArgs, 'input'>>;
   scheduleExceptions?: Resolver<Array<ResolversTypes['ScheduleException']>, ParentType, ContextType, RequireFields<QueryScheduleExceptionsArgs, 'doctorId' | 'from' | 'to'>>;
   scheduleRules?: Resolver<Array<ResolversTypes['ScheduleRule']>, ParentType, ContextType, RequireFields<QueryScheduleRulesArgs, 'doctorId'>>;
+  searchSuggestions?: Resolver<Array<ResolversTypes['SearchSuggestion']>, ParentType, ContextType, RequireFields<QuerySearchSuggestionsArgs, 'text'>>;
 }>;
 
 export type ScheduleExceptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ScheduleException'] = ResolversParentTypes['ScheduleException']> = ResolversObject<{
@@ -910,6 +952,11 @@ export type ScheduleRuleResolvers<ContextType = Context, ParentType extends Reso
   validFrom?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   validUntil?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   weekdays?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
+export type SearchSuggestionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SearchSuggestion'] = ResolversParentTypes['SearchSuggestion']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['SearchSuggestionKind'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type SlotResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Slot'] = ResolversParentTypes['Slot']> = ResolversObject<{
@@ -950,6 +997,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
 
 export type WaitlistEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WaitlistEntry'] = ResolversParentTypes['WaitlistEntry']> = ResolversObject<{
   consultationType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  doctor?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   doctorId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -974,6 +1022,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ScheduleException?: ScheduleExceptionResolvers<ContextType>;
   ScheduleExceptionResult?: ScheduleExceptionResultResolvers<ContextType>;
   ScheduleRule?: ScheduleRuleResolvers<ContextType>;
+  SearchSuggestion?: SearchSuggestionResolvers<ContextType>;
   Slot?: SlotResolvers<ContextType>;
   SlotAvailabilityChange?: SlotAvailabilityChangeResolvers<ContextType>;
   SlotPage?: SlotPageResolvers<ContextType>;

@@ -26,6 +26,8 @@ import {
   setAutoApproval,
 } from '../schedules/manage-schedule.ts';
 import { searchFreeSlots } from '../schedules/slot-search.ts';
+import { removeScheduleException } from '../schedules/remove-exception.ts';
+import { searchSuggestions } from '../directory/search-words.ts';
 import type { Slot } from '../schedules/free-slots.ts';
 import { ScheduleExceptionSchema, ScheduleRuleSchema } from '../entities/schedule.ts';
 import { WaitlistEntrySchema } from '../entities/waitlist.ts';
@@ -110,6 +112,7 @@ export const resolvers: Resolvers = {
         doctorIds: search.doctorIds ?? null,
         specialisation: short(search.specialisation, 'specialisation'),
         language: short(search.language, 'language'),
+        text: short(search.text, 'text'),
         consultationType: short(search.consultationType, 'consultationType'),
         from: search.from,
         to: search.to,
@@ -118,6 +121,10 @@ export const resolvers: Resolvers = {
       const shown = slots.slice(0, first);
       const last = shown[shown.length - 1];
       return { slots: shown.map((s) => ({ ...s, timeZone: zone })), endCursor: last ? slotCursor(last) : null, hasNextPage: slots.length > first };
+    },
+    searchSuggestions: async (_p, { text }, ctx) => {
+      requireUserOrScope(ctx.viewer, 'availability:read');
+      return searchSuggestions(ctx.em, short(text, 'text') ?? '');
     },
     appointment: async (_p, { id }, ctx) => {
       requireUser(ctx.viewer);
@@ -182,6 +189,7 @@ export const resolvers: Resolvers = {
         bufferMinutes: input.bufferMinutes ?? 0,
       }),
     removeScheduleRule: (_p, { id }, ctx) => removeScheduleRule(ctx.em, ctx.actor, id),
+    removeScheduleException: (_p, { id }, ctx) => removeScheduleException(ctx.em, ctx.actor, ctx.clinic, id),
     addScheduleException: (_p, { input, affected }, ctx) =>
       addScheduleException(ctx.em, ctx.actor, ctx.clinic, { ...input, doctorId: input.doctorId ?? null, label: short(input.label, 'label', 200) }, affected ?? 'REFUSE'),
     setAutoApproval: (_p, args, ctx) => setAutoApproval(ctx.em, ctx.actor, ctx.clinic, { doctorId: args.doctorId, all: args.all, consultationTypes: args.consultationTypes }),
@@ -207,6 +215,11 @@ export const resolvers: Resolvers = {
     doctor: (a) => ({ id: a.doctorId }),
     localStartsAt: (a, { timeZone }) => localIso(a.startsAt.getTime(), checkedZone(timeZone)),
     history: (a, _args, ctx) => ctx.loaders.history.load(a.id),
+    changeDeadline: (a, _args, ctx) => new Date(a.startsAt.getTime() - ctx.clinic.policy.changeDeadlineHours * 3_600_000),
+    rescheduleKeepsApproval: async (a, _args, ctx) => {
+      const settings = await ctx.loaders.doctorSettings.load(a.doctorId);
+      return Boolean(settings && (settings.autoApproveAll || settings.autoApproveTypes.includes(a.consultationType)));
+    },
   },
   AppointmentEvent: {
     actor: (e) => (e.actorId ? { id: e.actorId } : null),
@@ -219,6 +232,7 @@ export const resolvers: Resolvers = {
     },
   },
   WaitlistEntry: {
+    doctor: (e) => ({ id: e.doctorId }),
     from: (e) => e.windowStart,
     to: (e) => e.windowEnd,
   },

@@ -3,6 +3,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppointmentEventSchema, AppointmentSchema, type Appointment, type AppointmentEvent } from '../entities/appointment.ts';
+import { DoctorSettingsSchema, type DoctorSettings } from '../entities/doctor.ts';
 import { isUuid } from '../actor.ts';
 import { listAppointmentPages, type AppointmentPage, type ListFilter, type PageRequest } from '../booking/appointment-lists.ts';
 
@@ -14,6 +15,8 @@ export interface Loaders {
   appointment: DataLoader<string, Appointment | null>;
   history: DataLoader<string, AppointmentEvent[]>;
   userAppointments: DataLoader<UserAppointmentsKey, AppointmentPage, string>;
+  /** A doctor's approval settings (auto-approval), for the policy fields of many appointments at once. */
+  doctorSettings: DataLoader<string, DoctorSettings | null>;
 }
 
 export function createLoaders(em: EntityManager, now: () => Date): Loaders {
@@ -46,5 +49,9 @@ export function createLoaders(em: EntityManager, now: () => Date): Loaders {
       },
       { cacheKeyFn: (key) => JSON.stringify(key) },
     ),
+    doctorSettings: new DataLoader(async (ids) => {
+      const rows = await em.find(DoctorSettingsSchema, { doctorId: { $in: [...ids] } });
+      return ids.map((id) => rows.find((r) => r.doctorId === id) ?? null);
+    }),
   };
 }

@@ -5,12 +5,15 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput } from '@clinic/service-kit';
 import { freeSlots, MAX_SLOT_MS, type BusyInput, type ExceptionInput, type RuleInput, type Slot } from './free-slots.ts';
 import type { Clinic } from '../policy.ts';
+import { directoryConditions } from '../directory/search-words.ts';
 
 export interface SlotSearch {
   /** One doctor, or many filtered by the directory fields below. */
   doctorIds?: string[] | null;
   specialisation?: string | null;
   language?: string | null;
+  /** One search box: a speciality in everyday words or a language, whichever the text names. */
+  text?: string | null;
   consultationType?: string | null;
   from: Date;
   to: Date;
@@ -38,21 +41,17 @@ const ms = (value: unknown) => new Date(value as string | Date).getTime();
 /** The UTC date of an ISO instant moved by `days`: local dates differ from it by less than a day. */
 const utcDate = (iso: string, days: number) => new Date(Date.parse(iso) + days * 86_400_000).toISOString().slice(0, 10);
 
-export async function loadDoctors(em: EntityManager, s: Pick<SlotSearch, 'doctorIds' | 'specialisation' | 'language' | 'consultationType'>): Promise<DoctorRow[]> {
+export async function loadDoctors(em: EntityManager, s: Pick<SlotSearch, 'doctorIds' | 'specialisation' | 'language' | 'consultationType' | 'text'>): Promise<DoctorRow[]> {
   const where = ['active'];
   const params: unknown[] = [];
   if (s.doctorIds) {
     where.push('doctor_id = any(?::uuid[])');
     params.push(pgArray(s.doctorIds));
   }
-  if (s.specialisation) {
-    where.push('specialisations @> ?::text[]');
-    params.push(pgArray([s.specialisation]));
-  }
-  if (s.language) {
-    where.push('languages @> ?::text[]');
-    params.push(pgArray([s.language]));
-  }
+  // Speciality and language by the words patients use (directory/search-words.ts).
+  const words = directoryConditions(s);
+  where.push(...words.where);
+  params.push(...words.params);
   if (s.consultationType) {
     where.push('consultation_types @> ?::text[]');
     params.push(pgArray([s.consultationType]));

@@ -59,7 +59,7 @@ export async function createUser(
   const displayName = v.text(input.displayName, 'displayName', 200);
   const password = input.password === null ? null : v.newPassword(input.password, email);
   await assertRolesExist(tx, input.roles);
-  if (await queryOne(tx, `select 1 from users where lower(email) = ?`, [email])) throw conflict('An account with this e-mail already exists');
+  if (await queryOne(tx, `select 1 from users where lower(email) = ?`, [email])) throw conflict('An account with this e-mail already exists', { reason: 'EMAIL_TAKEN' });
   const hashed = password ? await hashPassword(password) : null;
   const row = await queryOne<{ id: string }>(tx, `insert into users (email, display_name, password_hash) values (?, ?, ?) returning id`, [email, displayName, hashed]);
   for (const role of input.roles) await query(tx, `insert into user_roles (user_id, role) values (?, ?)`, [row!.id, role]);
@@ -100,7 +100,7 @@ export async function signIn(em: EntityManager, deps: IdentityDeps, input: { ema
     if (!ok || !user) {
       const { lockedUntil } = await recordFailure(tx, user?.id ?? null, meta.ip);
       audit(tx, user?.id ?? null, meta, { action: 'auth.sign_in', outcome: 'FAILURE', detail: { reason: 'BAD_CREDENTIALS', locked: Boolean(lockedUntil) } });
-      return unauthenticated('E-mail or password is wrong');
+      return withReason(unauthenticated('E-mail or password is wrong'), 'WRONG_CREDENTIALS');
     }
     if (user.status !== 'ACTIVE') {
       audit(tx, user.id, meta, { action: 'auth.sign_in', outcome: 'DENIED', detail: { reason: 'DEACTIVATED' } });
@@ -109,6 +109,12 @@ export async function signIn(em: EntityManager, deps: IdentityDeps, input: { ema
     if (user.mfaEnabled) return { kind: 'mfaRequired' as const, challenge: await issueMfaChallenge(deps.tokens, user.id) };
     return { kind: 'signedIn' as const, tokens: await startSession(tx, deps, user.id, meta, 'PASSWORD') };
   });
+}
+
+/** A stable `extensions.reason` beside the code, so clients say exactly what happened (in their language). */
+function withReason<E extends ReturnType<typeof unauthenticated>>(error: E, reason: string): E {
+  error.extensions.reason = reason;
+  return error;
 }
 
 function forbiddenWith(message: string, reason: string, lockedUntil?: Date): Error {
@@ -127,7 +133,7 @@ export async function completeMfaSignIn(em: EntityManager, deps: IdentityDeps, c
     if (!(await verifySecondFactor(tx, userId, code))) {
       await recordFailure(tx, userId, meta.ip);
       audit(tx, userId, meta, { action: 'auth.mfa', outcome: 'FAILURE' });
-      return unauthenticated('The code is wrong or has expired');
+      return withReason(unauthenticated('The code is wrong or has expired'), 'WRONG_CODE');
     }
     return startSession(tx, deps, userId, meta, 'PASSWORD+TOTP');
   });

@@ -27,4 +27,6 @@ export interface IdentityDeps {
   devInbox: DevInboxMessage[] | null;
   /** Provision unknown Microsoft accounts as patients, or only link to existing users by verified e-mail. */
   azureProvisioning: 'link-or-provision' | 'link-only';
+  /** Sign in with Microsoft is configured (tenant, client id and secret). */
+  microsoftSignIn?: boolean;
 }

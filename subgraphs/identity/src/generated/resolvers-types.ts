@@ -403,6 +403,8 @@ export type Query = {
   roles: Array<Role>;
   /** Security alerts, newest first. */
   securityAlerts: Array<SecurityAlert>;
+  /** How one can sign in here (public): the sign-in page offers only what is configured. */
+  signInOptions: SignInOptions;
   /** A user by id: yourself, or anyone for clinic staff (reads of others are audited). */
   user?: Maybe<User>;
   /** Admin: search users by e-mail or name prefix and role. */
@@ -485,6 +487,15 @@ export type Session = {
   ip?: Maybe<Scalars['String']['output']>;
   lastUsedAt: Scalars['DateTime']['output'];
   method: Scalars['String']['output'];
+};
+
+/** Sign-in methods this deployment offers. */
+export type SignInOptions = {
+  __typename?: 'SignInOptions';
+  /** Sign in with Microsoft (Azure AD) is configured: /auth/microsoft/start leads somewhere. */
+  microsoft: Scalars['Boolean']['output'];
+  /** E-mail and password. */
+  password: Scalars['Boolean']['output'];
 };
 
 export type SignInResult = {
@@ -650,6 +661,7 @@ export type ResolversTypes = ResolversObject<{
   SecurityAlert: ResolverTypeWrapper<AlertRecordRow>;
   SecurityAlertKind: SecurityAlertKind;
   Session: ResolverTypeWrapper<SessionRecordRow>;
+  SignInOptions: ResolverTypeWrapper<SignInOptions>;
   SignInResult: ResolverTypeWrapper<Omit<SignInResult, 'auth'> & { auth?: Maybe<ResolversTypes['AuthPayload']> }>;
   SignInStatus: SignInStatus;
   User: ResolverTypeWrapper<UserRecordRow>;
@@ -688,6 +700,7 @@ export type ResolversParentTypes = ResolversObject<{
   Role: RoleRecordRow;
   SecurityAlert: AlertRecordRow;
   Session: SessionRecordRow;
+  SignInOptions: SignInOptions;
   SignInResult: Omit<SignInResult, 'auth'> & { auth?: Maybe<ResolversParentTypes['AuthPayload']> };
   User: UserRecordRow;
 }>;
@@ -850,6 +863,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   partnerClients?: Resolver<Array<ResolversTypes['PartnerClient']>, ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   securityAlerts?: Resolver<Array<ResolversTypes['SecurityAlert']>, ParentType, ContextType, RequireFields<QuerySecurityAlertsArgs, 'limit'>>;
+  signInOptions?: Resolver<ResolversTypes['SignInOptions'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'limit' | 'offset'>>;
 }>;
@@ -878,6 +892,11 @@ export type SessionResolvers<ContextType = Context, ParentType extends Resolvers
   ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastUsedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   method?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type SignInOptionsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SignInOptions'] = ResolversParentTypes['SignInOptions']> = ResolversObject<{
+  microsoft?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  password?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type SignInResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SignInResult'] = ResolversParentTypes['SignInResult']> = ResolversObject<{
@@ -922,6 +941,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Role?: RoleResolvers<ContextType>;
   SecurityAlert?: SecurityAlertResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
+  SignInOptions?: SignInOptionsResolvers<ContextType>;
   SignInResult?: SignInResultResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -15,6 +15,8 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 export { AZURE_USER_PATH };
 export const DEV_INBOX_PATH = '/auth/dev/inbox';
 export const TOKEN_PATH = '/auth/token';
+/** Notifications asks for a recipient's name, e-mail and phone at send time (router secret; never proxied). */
+export const USER_CONTACT_PATH = '/internal/user-contact';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -33,6 +35,16 @@ export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<Ident
       if (!/^[A-Za-z0-9-]{1,64}$/.test(tid) || !/^[A-Za-z0-9-]{1,64}$/.test(oid)) return sendJson(res, 400, { error: 'tid and oid are required' });
       const user = await resolveAzureUserFromTables(orm().em.fork(), tid, oid);
       sendJson(res, user ? 200 : 404, user ?? { error: 'not linked' }, { 'cache-control': 'no-store' });
+    },
+    [USER_CONTACT_PATH]: async (req, res) => {
+      if (!hasRouterSecret(req, deps.config.routerSecret)) return sendJson(res, 403, { error: 'forbidden' });
+      const id = new URL(req.url ?? '/', 'http://localhost').searchParams.get('id') ?? '';
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return sendJson(res, 400, { error: 'id must be a UUID' });
+      const [row] = (await orm().em.fork().getConnection().execute(
+        `select u.email, u.display_name as "displayName", p.phone from users u left join patient_profiles p on p.user_id = u.id where u.id = ? and u.status = 'ACTIVE'`,
+        [id],
+      )) as { email: string; displayName: string; phone: string | null }[];
+      sendJson(res, row ? 200 : 404, row ?? { error: 'no such user' }, { 'cache-control': 'no-store' });
     },
     // OAuth 2.0 client credentials for partners (RFC 6749 §4.4): Basic auth or form fields.
     [TOKEN_PATH]: async (req, res) => {

@@ -11,6 +11,7 @@ import * as v from '../domain/validation.ts';
 const meta = (ctx: { ip: string | null; requestId: string }) => ({ ip: ctx.ip, requestId: ctx.requestId });
 
 export const authQueries: QueryResolvers = {
+  signInOptions: async (_p, _a, ctx) => ({ password: true, microsoft: Boolean((await ctx.identity()).microsoftSignIn) }),
   mySessions: async (_p, _a, ctx) => {
     const viewer = requireUser(ctx.viewer);
     return listSessions(ctx.em, viewer.userId);

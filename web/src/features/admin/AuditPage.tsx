@@ -1,12 +1,15 @@
 // The central audit log: who did what to which record, when, from where, and whether it was allowed.
+// Actions and outcomes read as words in the UI language (the code stays beside it for search), and what
+// is shown can be downloaded as CSV.
 import { useMemo, useState } from 'react';
-import { Box, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TextField } from '@mui/material';
+import { Box, Button, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, TextField } from '@mui/material';
 import { useQuery } from 'urql';
 import { useTranslation } from 'react-i18next';
 import { AuditLogDocument } from '../../gql/graphql.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
 import { addDays, formatDateTime } from '../../lib/dates.ts';
+import { downloadCsv, toCsv } from '../../lib/csv.ts';
 
 const isoDay = (d: Date) => d.toLocaleDateString('en-CA');
 
@@ -28,6 +31,16 @@ export function AuditPage() {
   );
   const [result, reexecute] = useQuery({ query: AuditLogDocument, variables: { filter } });
   const rows = result.data?.auditLog ?? [];
+  const actionName = (code: string) => t(`admin.auditAction.${code}`, { defaultValue: code });
+  const outcomeName = (code: string) => t(`admin.auditOutcome.${code}`, { defaultValue: code });
+  const exportCsv = () =>
+    downloadCsv(
+      `audit-${from}-${to}.csv`,
+      toCsv(
+        [t('common.when'), t('admin.action'), 'code', t('admin.resource'), t('admin.actor'), t('admin.outcome'), 'IP'],
+        rows.map((r) => [r.occurredAt, actionName(r.action), r.action, `${r.resourceType}${r.resourceId ? ` ${r.resourceId}` : ''}`, `${r.actorKind}${r.actorId ? ` ${r.actorId}` : ''}`, outcomeName(r.outcome), r.ip]),
+      ),
+    );
   return (
     <>
       <PageTitle>{t('admin.auditTitle')}</PageTitle>
@@ -36,6 +49,9 @@ export function AuditPage() {
         <TextField size="small" type="date" label={t('doctor.to_')} value={to} onChange={(e) => setTo(e.target.value)} slotProps={{ inputLabel: { shrink: true } }} />
         <TextField size="small" label={t('admin.action')} value={action} onChange={(e) => setAction(e.target.value)} />
         <TextField size="small" label={t('admin.subject')} value={subject} onChange={(e) => setSubject(e.target.value)} />
+        <Button variant="outlined" disabled={rows.length === 0 || result.fetching} onClick={exportCsv}>
+          {t('admin.exportCsv')}
+        </Button>
       </Box>
       <ErrorNotice error={result.error} onRetry={() => reexecute({ requestPolicy: 'network-only' })} />
       {result.fetching && !result.data ? <Loading /> : null}
@@ -57,7 +73,7 @@ export function AuditPage() {
               {rows.map((r) => (
                 <TableRow key={r.id}>
                   <TableCell>{formatDateTime(r.occurredAt, i18n.language)}</TableCell>
-                  <TableCell>{r.action}</TableCell>
+                  <TableCell title={r.action}>{actionName(r.action)}</TableCell>
                   <TableCell>
                     {r.resourceType}
                     {r.resourceId ? ` ${r.resourceId}` : ''}
@@ -66,7 +82,7 @@ export function AuditPage() {
                     {r.actorKind}
                     {r.actorId ? ` ${r.actorId}` : ''}
                   </TableCell>
-                  <TableCell>{r.outcome}</TableCell>
+                  <TableCell>{outcomeName(r.outcome)}</TableCell>
                   <TableCell>{r.ip ?? '—'}</TableCell>
                 </TableRow>
               ))}

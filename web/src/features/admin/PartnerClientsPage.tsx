@@ -7,6 +7,7 @@ import { IssuePartnerClientDocument, PartnerClientsDocument, RevokePartnerClient
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
+import { useConfirm } from '../../components/ConfirmDialog.tsx';
 
 const SCOPES = ['availability:read'];
 
@@ -15,6 +16,7 @@ export function PartnerClientsPage() {
   const [clients, reexecute] = useQuery({ query: PartnerClientsDocument });
   const [issued, issue] = useMutation(IssuePartnerClientDocument);
   const [revoked, revoke] = useMutation(RevokePartnerClientDocument);
+  const [confirm, confirmDialog] = useConfirm();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(SCOPES);
   const refetch = () => reexecute({ requestPolicy: 'network-only' });
@@ -71,7 +73,14 @@ export function PartnerClientsPage() {
                 key={c.id}
                 secondaryAction={
                   c.revokedAt ? null : (
-                    <Button color="error" onClick={async () => (await revoke({ id: c.id })).data && refetch()}>
+                    <Button
+                      color="error"
+                      disabled={revoked.fetching || clients.fetching}
+                      onClick={async () => {
+                        const ok = await confirm({ title: t('admin.revokeTitle', { name: c.name }), body: t('admin.revokeBody'), confirmLabel: t('admin.revoke'), danger: true });
+                        if (ok && (await revoke({ id: c.id })).data) refetch();
+                      }}
+                    >
                       {t('admin.revoke')}
                     </Button>
                   )
@@ -86,6 +95,7 @@ export function PartnerClientsPage() {
           </List>
         </Paper>
       ) : null}
+      {confirmDialog}
     </>
   );
 }

@@ -14,12 +14,21 @@ export function RegisterPage() {
   const session = useSessionStore();
   const [form, setForm] = useState({ displayName: '', email: '', password: '' });
   const [result, register] = useMutation(RegisterPatientDocument);
+  const alreadyRegistered = result.error?.graphQLErrors.some((e) => e.extensions?.code === 'CONFLICT');
   return (
     <Paper sx={{ maxWidth: 440, mx: 'auto', p: 3 }}>
       <PageTitle>{t('auth.registerTitle')}</PageTitle>
       {result.error ? (
         <Alert severity="error" role="alert" sx={{ mb: 2 }}>
-          {humanError(result.error, t)}
+          {humanError(result.error, t, 'register')}
+          {alreadyRegistered ? (
+            <>
+              {' '}
+              <MuiLink component={Link} to="/sign-in">
+                {t('auth.haveAccount')}
+              </MuiLink>
+            </>
+          ) : null}
         </Alert>
       ) : null}
       <Box

@@ -1,12 +1,14 @@
 // Sign in: e-mail and password; when the account has two-step verification, a second step asks for
 // the authenticator (or recovery) code. "Sign in with Microsoft" goes to identity's redirect flow,
-// which comes back to /auth/callback with tokens in the fragment (see MicrosoftCallback).
+// which comes back to /auth/callback with tokens in the fragment (see MicrosoftCallback). The button
+// shows only when identity says Microsoft sign-in is configured (signInOptions), never as a dead link.
+// Errors read as sign-in errors: a wrong password is said to be one, not an ended session.
 import { useState } from 'react';
 import { Alert, Box, Button, Divider, Link as MuiLink, Paper, TextField, Typography } from '@mui/material';
 import { Link } from 'react-router';
-import { useMutation } from 'urql';
+import { useMutation, useQuery } from 'urql';
 import { useTranslation } from 'react-i18next';
-import { CompleteMfaSignInDocument, SignInDocument } from '../../gql/graphql.ts';
+import { CompleteMfaSignInDocument, SignInDocument, SignInOptionsDocument } from '../../gql/graphql.ts';
 import { useSessionStore } from '../../api/session-react.tsx';
 import { humanError } from '../../api/errors.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
@@ -20,7 +22,8 @@ export function SignInPage() {
   const [challenge, setChallenge] = useState<string | null>(null);
   const [signInResult, signIn] = useMutation(SignInDocument);
   const [mfaResult, completeMfa] = useMutation(CompleteMfaSignInDocument);
-  const error = humanError(challenge ? mfaResult.error : signInResult.error, t);
+  const [options] = useQuery({ query: SignInOptionsDocument });
+  const error = humanError(challenge ? mfaResult.error : signInResult.error, t, 'signIn');
 
   return (
     <Paper sx={{ maxWidth: 440, mx: 'auto', p: 3 }}>
@@ -82,10 +85,14 @@ export function SignInPage() {
           <Button type="submit" variant="contained" fullWidth sx={{ mt: 1 }} disabled={signInResult.fetching || !email || !password}>
             {t('auth.submit')}
           </Button>
-          <Divider sx={{ my: 2 }}>{t('auth.or')}</Divider>
-          <Button variant="outlined" fullWidth href="/auth/microsoft/start">
-            {t('auth.microsoft')}
-          </Button>
+          {options.data?.signInOptions.microsoft ? (
+            <>
+              <Divider sx={{ my: 2 }}>{t('auth.or')}</Divider>
+              <Button variant="outlined" fullWidth href="/auth/microsoft/start">
+                {t('auth.microsoft')}
+              </Button>
+            </>
+          ) : null}
           <Typography sx={{ mt: 2 }}>
             <MuiLink component={Link} to="/register">
               {t('auth.noAccount')}

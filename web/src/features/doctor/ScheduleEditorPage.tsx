@@ -1,8 +1,11 @@
 // The doctor's weekly schedule: working hours per weekday (in the doctor's local time; the API
 // expands them in the doctor's IANA zone), and exceptions (breaks, days off, extra or emergency
 // hours). Before an exception is saved the preview lists booked appointments it would hit, and the
-// doctor chooses to refuse, cancel them, or keep them.
+// doctor chooses to refuse, cancel them, or keep them. Rules are labelled with the schedule's zone (the
+// doctor's profile zone, not the browser's); removing hours is confirmed and can be undone; breaks and
+// other exceptions can be edited (replaced) and removed.
 import { useState } from 'react';
+import { useConfirm } from '../../components/ConfirmDialog.tsx';
 import {
   Alert,
   Box,
@@ -29,6 +32,8 @@ import {
   AddScheduleRuleDocument,
   PreviewScheduleExceptionDocument,
   RemoveScheduleRuleDocument,
+  RemoveScheduleExceptionDocument,
+  type ScheduleRulesQuery,
   ScheduleExceptionsDocument,
   ScheduleRulesDocument,
   type AffectedAppointments,
@@ -108,6 +113,11 @@ function ProfileSection({ doctorId }: { doctorId: string }) {
 
 const KINDS: ScheduleExceptionKind[] = ['BREAK', 'DAY_OFF', 'HOLIDAY', 'EXTRA_HOURS', 'EMERGENCY'];
 const today = () => new Date().toLocaleDateString('en-CA');
+/** An instant as the value of a datetime-local input (the browser's zone, as the form reads it back). */
+const localInput = (iso: string) => {
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
 
 function RulesSection({ doctorId }: { doctorId: string }) {
   const { t } = useTranslation();
@@ -115,6 +125,29 @@ function RulesSection({ doctorId }: { doctorId: string }) {
   const [rules, reexecute] = useQuery({ query: ScheduleRulesDocument, variables: { doctorId } });
   const [added, addRule] = useMutation(AddScheduleRuleDocument);
   const [removed, removeRule] = useMutation(RemoveScheduleRuleDocument);
+  const [profile] = useQuery({ query: MyDoctorProfileDocument });
+  const zone = profile.data?.me?.doctorProfile?.timeZone ?? 'UTC';
+  const [confirm, confirmDialog] = useConfirm();
+  const [undoable, setUndoable] = useState<ScheduleRulesQuery['scheduleRules'][number] | null>(null);
+  const describe = (r: ScheduleRulesQuery['scheduleRules'][number]) =>
+    `${r.kind === 'WEEKLY' ? r.weekdays.map((d) => weekdays[d - 1]).join(', ') : r.rrule} · ${r.startTime}–${r.endTime}`;
+  const remove = async (r: ScheduleRulesQuery['scheduleRules'][number]) => {
+    const ok = await confirm({ title: t('doctor.removeRuleTitle'), body: t('doctor.removeRuleBody', { what: describe(r), zone }), confirmLabel: t('doctor.remove'), danger: true });
+    if (!ok) return;
+    setSaved(false);
+    if ((await removeRule({ id: r.id })).data) {
+      setUndoable(r);
+      refetch();
+    }
+  };
+  const undo = async (r: ScheduleRulesQuery['scheduleRules'][number]) => {
+    const { id: _id, __typename: _t, ...shape } = r as typeof r & { __typename?: string };
+    const res = await addRule({ input: { doctorId, ...shape, rrule: shape.rrule ?? null, validUntil: shape.validUntil ?? null, allowOverlap: true } });
+    if (res.data) {
+      setUndoable(null);
+      refetch();
+    }
+  };
   const [form, setForm] = useState({ weekdays: [1, 2, 3, 4, 5], startTime: '09:00', endTime: '17:00', slotMinutes: 30, consultationType: 'IN_PERSON', validFrom: today() });
   const [saved, setSaved] = useState(false);
   const refetch = () => reexecute({ requestPolicy: 'network-only' });
@@ -124,21 +157,38 @@ function RulesSection({ doctorId }: { doctorId: string }) {
       <Typography variant="h6" component="h2" id="rules-title">
         {t('doctor.scheduleTitle')}
       </Typography>
+      <Typography variant="body2" color="text.secondary" data-testid="rules-zone">
+        {t('doctor.rulesZone', { zone })}
+      </Typography>
       <ErrorNotice error={rules.error} onRetry={refetch} />
       {rules.fetching && !rules.data ? <Loading /> : null}
+      {undoable ? (
+        <Alert
+          severity="info"
+          role="status"
+          sx={{ mt: 1 }}
+          action={
+            <Button color="inherit" size="small" disabled={added.fetching} onClick={() => void undo(undoable)}>
+              {t('common.undo')}
+            </Button>
+          }
+        >
+          {t('doctor.ruleRemoved')}
+        </Alert>
+      ) : null}
       {rules.data && rules.data.scheduleRules.length === 0 ? <EmptyState>{t('doctor.noRules')}</EmptyState> : null}
       <List dense>
         {rules.data?.scheduleRules.map((r) => (
           <ListItem
             key={r.id}
             secondaryAction={
-              <Button color="error" onClick={async () => (await removeRule({ id: r.id })).data && refetch()}>
+              <Button color="error" disabled={removed.fetching || rules.fetching} onClick={() => void remove(r)} aria-label={`${t('doctor.remove')}: ${describe(r)}`}>
                 {t('doctor.remove')}
               </Button>
             }
           >
             <ListItemText
-              primary={`${r.kind === 'WEEKLY' ? r.weekdays.map((d) => weekdays[d - 1]).join(', ') : r.rrule} · ${r.startTime}–${r.endTime}`}
+              primary={`${describe(r)} (${zone})`}
               secondary={`${r.slotMinutes} min · ${t(`consultation.${r.consultationType}`, { defaultValue: r.consultationType })} · ${r.validFrom}${r.validUntil ? ` → ${r.validUntil}` : ''}`}
             />
           </ListItem>
@@ -206,6 +256,7 @@ function RulesSection({ doctorId }: { doctorId: string }) {
           </Alert>
         ) : null}
       </Box>
+      {confirmDialog}
     </Paper>
   );
 }
@@ -216,7 +267,23 @@ function ExceptionsSection({ doctorId }: { doctorId: string }) {
   const [range] = useState(() => ({ from: new Date().toISOString(), to: addDays(new Date(), 90).toISOString() }));
   const [list, reexecute] = useQuery({ query: ScheduleExceptionsDocument, variables: { doctorId, ...range } });
   const [added, addException] = useMutation(AddScheduleExceptionDocument);
-  const [form, setForm] = useState({ kind: 'BREAK' as ScheduleExceptionKind, startsAt: '', endsAt: '', label: '' });
+  const [removed, removeException] = useMutation(RemoveScheduleExceptionDocument);
+  const [confirm, confirmDialog] = useConfirm();
+  const [notice, setNotice] = useState<string | null>(null);
+  const empty = { kind: 'BREAK' as ScheduleExceptionKind, startsAt: '', endsAt: '', label: '' };
+  const [form, setForm] = useState(empty);
+  /** The exception being edited: saving adds the new one, then removes this one. */
+  const [editing, setEditing] = useState<string | null>(null);
+  const refetch = () => reexecute({ requestPolicy: 'network-only' });
+  const when = (x: { startsAt: string; endsAt: string }) => `${formatDateTime(x.startsAt, i18n.language)} – ${formatDateTime(x.endsAt, i18n.language)}`;
+  const remove = async (x: { id: string; kind: ScheduleExceptionKind; startsAt: string; endsAt: string }) => {
+    const kind = t(`doctor.kind.${x.kind}`);
+    const ok = await confirm({ title: t('doctor.removeExceptionTitle', { kind: kind.toLowerCase() }), body: t('doctor.removeExceptionBody', { when: when(x) }), confirmLabel: t('doctor.remove'), danger: true });
+    if (ok && (await removeException({ id: x.id })).data) {
+      setNotice(t('doctor.exceptionRemoved'));
+      refetch();
+    }
+  };
   const [affected, setAffected] = useState<AffectedAppointments>('REFUSE');
   const [preview, setPreview] = useState<PreviewScheduleExceptionQuery['previewScheduleException'] | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
@@ -238,11 +305,37 @@ function ExceptionsSection({ doctorId }: { doctorId: string }) {
       {list.data && list.data.scheduleExceptions.length === 0 ? <EmptyState>{t('doctor.noExceptions')}</EmptyState> : null}
       <List dense>
         {list.data?.scheduleExceptions.map((x) => (
-          <ListItem key={x.id}>
-            <ListItemText primary={`${t(`doctor.kind.${x.kind}`)}${x.label ? ` · ${x.label}` : ''}`} secondary={`${formatDateTime(x.startsAt, i18n.language)} – ${formatDateTime(x.endsAt, i18n.language)}`} />
+          <ListItem
+            key={x.id}
+            data-exception={x.id}
+            secondaryAction={
+              <>
+                <Button
+                  disabled={list.fetching || removed.fetching}
+                  aria-label={`${t('common.edit')}: ${t(`doctor.kind.${x.kind}`)} ${when(x)}`}
+                  onClick={() => {
+                    setEditing(x.id);
+                    setPreview(null);
+                    setForm({ kind: x.kind, startsAt: localInput(x.startsAt), endsAt: localInput(x.endsAt), label: x.label ?? '' });
+                  }}
+                >
+                  {t('common.edit')}
+                </Button>
+                <Button color="error" disabled={list.fetching || removed.fetching} aria-label={`${t('doctor.remove')}: ${t(`doctor.kind.${x.kind}`)} ${when(x)}`} onClick={() => void remove(x)}>
+                  {t('doctor.remove')}
+                </Button>
+              </>
+            }
+          >
+            <ListItemText primary={`${t(`doctor.kind.${x.kind}`)}${x.label ? ` · ${x.label}` : ''}`} secondary={when(x)} />
           </ListItem>
         ))}
       </List>
+      {editing ? (
+        <Alert severity="info" sx={{ mb: 1 }} action={<Button color="inherit" size="small" onClick={() => { setEditing(null); setForm(empty); setPreview(null); }}>{t('common.cancel')}</Button>}>
+          {t('doctor.editing')}
+        </Alert>
+      ) : null}
       <Box component="form" aria-label={t('doctor.addException')} sx={{ display: 'flex', gap: 2, flexWrap: 'wrap' }} onSubmit={(e) => e.preventDefault()}>
         <TextField select size="small" label={t('doctor.exceptionKind')} value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value as ScheduleExceptionKind })} sx={{ minWidth: 160 }}>
           {KINDS.map((k) => (
@@ -301,8 +394,11 @@ function ExceptionsSection({ doctorId }: { doctorId: string }) {
             onClick={async () => {
               const res = await addException({ input: input(), affected });
               if (res.data) {
+                if (editing) await removeException({ id: editing });
+                setEditing(null);
+                setForm(empty);
                 setPreview(null);
-                reexecute({ requestPolicy: 'network-only' });
+                refetch();
               }
             }}
           >
@@ -310,7 +406,13 @@ function ExceptionsSection({ doctorId }: { doctorId: string }) {
           </Button>
         </Box>
       ) : null}
-      <ErrorNotice error={added.error} />
+      <ErrorNotice error={added.error ?? removed.error} />
+      {notice ? (
+        <Alert severity="success" role="status" sx={{ mt: 1 }} onClose={() => setNotice(null)}>
+          {notice}
+        </Alert>
+      ) : null}
+      {confirmDialog}
     </Paper>
   );
 }

@@ -57,7 +57,7 @@ describe('approval list', () => {
       { id: 'r2', decision: 'APPROVE', reason: 'See you then' },
     ]);
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toMatch(/Maria Ionescu: Someone else changed this/);
+    expect(alert.textContent).toMatch(/Maria Ionescu: This could not be saved/); // no reason given: no race is claimed
     await waitFor(() => expect(document.querySelector('[data-request="r1"]')).toBeNull());
     expect(document.querySelector('[data-request="r2"]')).not.toBeNull();
   });

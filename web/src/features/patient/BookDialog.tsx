@@ -1,11 +1,13 @@
 // Requesting one free time: kind of visit and an optional reason for the doctor (at most 2000
-// characters, as the API allows). A CONFLICT (someone was faster) is explained and the week refreshed.
+// characters, as the API allows). Only a time someone else took (SLOT_TAKEN) closes the dialog and
+// refreshes the week; any other refusal (e.g. the patient's own overlapping appointment) is said here.
+// "Urgent" carries emergency guidance: call 112; the doctor still checks the request.
 import { useState } from 'react';
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, MenuItem, TextField } from '@mui/material';
 import { useMutation } from 'urql';
 import { useTranslation } from 'react-i18next';
 import { RequestAppointmentDocument, type AppointmentCategory } from '../../gql/graphql.ts';
-import { humanError } from '../../api/errors.ts';
+import { errorReason, humanError } from '../../api/errors.ts';
 import { formatDateTime } from '../../lib/dates.ts';
 import type { FreeSlot } from './useFreeSlots.ts';
 
@@ -27,7 +29,7 @@ export function BookDialog({ slot, onClose, onBooked }: { slot: FreeSlot | null;
     if (res.data) {
       setReason('');
       onBooked(slot, false);
-    } else if (res.error?.graphQLErrors.some((e) => e.extensions?.code === 'CONFLICT')) {
+    } else if (errorReason(res.error) === 'SLOT_TAKEN') {
       onBooked(slot, true);
     }
   };
@@ -38,7 +40,7 @@ export function BookDialog({ slot, onClose, onBooked }: { slot: FreeSlot | null;
         <DialogTitle id="book-title">{t('patient.requestTitle')}</DialogTitle>
         <DialogContent>
           {slot ? (
-            <Alert severity="info" sx={{ mb: 2 }}>
+            <Alert severity="info" role="note" sx={{ mb: 2 }}>
               {slot.doctor.displayName} · {formatDateTime(slot.startsAt, i18n.language)}
             </Alert>
           ) : null}
@@ -56,6 +58,11 @@ export function BookDialog({ slot, onClose, onBooked }: { slot: FreeSlot | null;
               </MenuItem>
             ))}
           </TextField>
+          {category === 'URGENT' ? (
+            <Alert severity="warning" role="note" sx={{ mt: 1 }}>
+              {t('patient.emergency')}
+            </Alert>
+          ) : null}
           <TextField
             fullWidth
             multiline

@@ -1,4 +1,5 @@
-// The patient's waiting-list entries: leave one, or accept an offered time before it expires.
+// The patient's waiting-list entries, naming the doctor and window: leave one (after confirming: the
+// place is lost), or accept an offered time before it expires.
 import { Button, List, ListItem, ListItemText, Paper } from '@mui/material';
 import { useMutation, useQuery } from 'urql';
 import { useTranslation } from 'react-i18next';
@@ -6,6 +7,7 @@ import { AcceptWaitlistOfferDocument, LeaveWaitlistDocument, MyWaitlistEntriesDo
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
+import { useConfirm } from '../../components/ConfirmDialog.tsx';
 
 export function WaitlistPage() {
   const { t, i18n } = useTranslation();
@@ -13,6 +15,8 @@ export function WaitlistPage() {
   const [left, leave] = useMutation(LeaveWaitlistDocument);
   const [accepted, accept] = useMutation(AcceptWaitlistOfferDocument);
   const entries = result.data?.myWaitlistEntries ?? [];
+  const [confirm, confirmDialog] = useConfirm();
+  const busy = result.fetching || left.fetching || accepted.fetching;
   const refetch = () => reexecute({ requestPolicy: 'network-only' });
   return (
     <>
@@ -30,10 +34,22 @@ export function WaitlistPage() {
                 secondaryAction={
                   <>
                     {e.status === 'OFFERED' ? (
-                      <Button onClick={async () => (await accept({ id: e.id })).data && refetch()}>{t('patient.sendRequest')}</Button>
+                      <Button disabled={busy} onClick={async () => (await accept({ id: e.id })).data && refetch()}>{t('patient.sendRequest')}</Button>
                     ) : null}
                     {e.status === 'WAITING' || e.status === 'OFFERED' ? (
-                      <Button color="error" onClick={async () => (await leave({ id: e.id })).data && refetch()}>
+                      <Button
+                        color="error"
+                        disabled={busy}
+                        onClick={async () => {
+                          const ok = await confirm({
+                            title: t('patient.leaveConfirmTitle'),
+                            body: t('patient.leaveConfirm', { doctor: e.doctor.displayName, from: formatDateTime(e.from, i18n.language), to: formatDateTime(e.to, i18n.language) }),
+                            confirmLabel: t('patient.leaveWaitlist'),
+                            danger: true,
+                          });
+                          if (ok && (await leave({ id: e.id })).data) refetch();
+                        }}
+                      >
                         {t('patient.leaveWaitlist')}
                       </Button>
                     ) : null}
@@ -41,7 +57,7 @@ export function WaitlistPage() {
                 }
               >
                 <ListItemText
-                  primary={`${formatDateTime(e.from, i18n.language)} – ${formatDateTime(e.to, i18n.language)}`}
+                  primary={`${e.doctor.displayName} · ${formatDateTime(e.from, i18n.language)} – ${formatDateTime(e.to, i18n.language)}`}
                   secondary={`${t(`waitlistStatus.${e.status}`)}${e.offerStartsAt ? ` · ${formatDateTime(e.offerStartsAt, i18n.language)}` : ''}`}
                 />
               </ListItem>
@@ -49,6 +65,7 @@ export function WaitlistPage() {
           </List>
         </Paper>
       ) : null}
+      {confirmDialog}
     </>
   );
 }

@@ -2,7 +2,7 @@
 // name says the full date, so keyboard and screen-reader users know exactly what they pick.
 import { Box, Button, Typography } from '@mui/material';
 import { useTranslation } from 'react-i18next';
-import { addDays, dayKey, formatDateTime, formatDay, formatTime } from '../../lib/dates.ts';
+import { addDays, dayKey, formatDay, formatSlot, formatTime } from '../../lib/dates.ts';
 import type { FreeSlot } from './useFreeSlots.ts';
 
 export function WeekSlots({ weekStart, slots, onPick }: { weekStart: Date; slots: FreeSlot[]; onPick: (slot: FreeSlot) => void }) {
@@ -38,7 +38,7 @@ export function WeekSlots({ weekStart, slots, onPick }: { weekStart: Date; slots
                     variant="outlined"
                     size="small"
                     onClick={() => onPick(s)}
-                    aria-label={t('patient.book', { time: `${formatDateTime(s.startsAt, i18n.language)}, ${s.doctor.displayName}` })}
+                    aria-label={t('patient.book', { time: `${formatSlot(s.startsAt, i18n.language)}, ${s.doctor.displayName}` })}
                     data-slot={s.startsAt}
                   >
                     {formatTime(s.startsAt, i18n.language)}

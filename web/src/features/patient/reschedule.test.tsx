@@ -1,5 +1,5 @@
 // Rescheduling on the component level: the dialog offers the same doctor's free week and moves the
-// appointment to the chosen time.
+// appointment to the chosen time only after a confirmation that states what happens to its status.
 import { describe, expect, test } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -14,9 +14,8 @@ const newTime = (() => {
   return d.toISOString();
 })();
 
-describe('reschedule', () => {
-  test('moves an appointment to another free time of the same doctor', async () => {
-    const api = fixedClient({
+function api(keepsApproval: boolean) {
+  return fixedClient({
       MyAppointments: () => ({
         data: {
           myAppointments: [
@@ -47,15 +46,39 @@ describe('reschedule', () => {
           },
         },
       }),
+      AppointmentPolicy: (v) => ({ data: { appointment: { __typename: 'Appointment', id: v.id, changeDeadline: '2026-11-30T08:00:00.000Z', rescheduleKeepsApproval: keepsApproval } } }),
       RescheduleAppointment: (v) => ({ data: { rescheduleAppointment: { __typename: 'Appointment', id: v.id, status: 'APPROVED', startsAt: v.startsAt, endsAt: v.startsAt } } }),
-    });
-    renderWith(<MyAppointmentsPage />, { client: api.client });
-    const user = userEvent.setup();
-    await user.click(await screen.findByRole('button', { name: 'Reschedule' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Choose a new time' });
-    await user.click(await within(dialog).findByRole('button', { name: /^Request .*Dr Ana Pop/ }));
+  });
+}
+
+async function chooseNewTime(client: ReturnType<typeof api>) {
+  renderWith(<MyAppointmentsPage />, { client: client.client });
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name: 'Reschedule' }));
+  const dialog = await screen.findByRole('dialog', { name: 'Choose a new time' });
+  await user.click(await within(dialog).findByRole('button', { name: /^Request .*Dr Ana Pop/ }));
+  return { user, confirm: await screen.findByRole('dialog', { name: 'Move your appointment?' }) };
+}
+
+describe('reschedule', () => {
+  test('states that an approved appointment becomes a request again, and moves it only when confirmed', async () => {
+    const client = api(false);
+    const { user, confirm } = await chooseNewTime(client);
+    expect(confirm.textContent).toMatch(/must be approved by the doctor again/);
+    expect(confirm.textContent).toMatch(/You can change or cancel it yourself until/);
+    expect(client.calls.some((c) => c.name === 'RescheduleAppointment')).toBe(false);
+    await user.click(within(confirm).getByRole('button', { name: 'Move it' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
-    expect(api.calls.find((c) => c.name === 'AvailableSlots')!.variables.search).toMatchObject({ doctorIds: ['d1'] });
-    expect(api.calls.find((c) => c.name === 'RescheduleAppointment')!.variables).toMatchObject({ id: 'a1', startsAt: newTime });
+    expect(client.calls.find((c) => c.name === 'AvailableSlots')!.variables.search).toMatchObject({ doctorIds: ['d1'] });
+    expect(client.calls.find((c) => c.name === 'RescheduleAppointment')!.variables).toMatchObject({ id: 'a1', startsAt: newTime });
+  });
+
+  test('says it stays approved when the doctor approves automatically; Cancel goes back without moving', async () => {
+    const client = api(true);
+    const { user, confirm } = await chooseNewTime(client);
+    expect(confirm.textContent).toMatch(/stays approved at the new time/);
+    await user.click(within(confirm).getByRole('button', { name: 'Cancel' }));
+    await screen.findByRole('dialog', { name: 'Choose a new time' });
+    expect(client.calls.some((c) => c.name === 'RescheduleAppointment')).toBe(false);
   });
 });

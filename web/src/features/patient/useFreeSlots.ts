@@ -40,6 +40,9 @@ export function useFreeSlots(opts: { weekStart: Date; doctorIds?: string[]; spec
   const [more, setMore] = useState<{ slots: FreeSlot[]; endCursor: string | null; hasNextPage: boolean } | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   useEffect(() => setMore(null), [search, result.data]);
+  // Fresh data from the server is the truth: local "taken" marks only bridge the time until it arrives
+  // (a rescheduled appointment frees its old time without an event of its own, for one).
+  useEffect(() => setTaken(new Set()), [result.data]);
   const loadMore = useCallback(async () => {
     const cursor = more ? more.endCursor : result.data?.availableSlots.endCursor;
     if (!cursor) return;

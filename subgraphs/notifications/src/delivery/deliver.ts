@@ -1,0 +1,97 @@
+// Sends one queued e-mail/SMS attempt through its provider and records the outcome on the attempt row:
+// SENT with the provider's id; a transient failure is retried by the queue (exponential backoff) and after the
+// last try becomes DEAD (an admin's dead letter); a permanent one is FAILED at once and marks the address as
+// failing. A reminder that cannot go out by e-mail fails over to SMS, then to in-app.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from '../db.ts';
+import type { DeliveryAttempt } from '../entities/index.ts';
+import type { NotifyDeps } from '../deps.ts';
+import { PermanentDeliveryError } from './providers.ts';
+import { createMessage, dispatch, type MessageOutcome } from './messages.ts';
+
+export type DeliveryResult = 'sent' | 'skipped' | 'permanent' | 'retry' | 'dead';
+
+async function attemptOf(em: EntityManager, id: string): Promise<DeliveryAttempt | null> {
+  const [row] = await sql<DeliveryAttempt>(
+    em,
+    `select id, dedupe_key as "dedupeKey", user_id as "userId", type, channel, reminder_id as "reminderId", subject, body, status, attempts
+     from delivery_attempts where id = ?`,
+    [id],
+  );
+  return row ?? null;
+}
+
+const setStatus = (em: EntityManager, id: string, status: string, fields: { providerMessageId?: string | null; error?: string | null } = {}) =>
+  sql(em, `update delivery_attempts set status = ?, provider_message_id = coalesce(?, provider_message_id), error = ?, attempts = attempts + 1, updated_at = now() where id = ?`, [
+    status,
+    fields.providerMessageId ?? null,
+    fields.error?.slice(0, 500) ?? null,
+    id,
+  ]);
+
+/** `lastTry`: the queue will not retry after this one. Throws to ask for a retry. */
+export async function deliverAttempt(em: EntityManager, deps: NotifyDeps, attemptId: string, lastTry: boolean): Promise<DeliveryResult> {
+  const attempt = await attemptOf(em, attemptId);
+  if (!attempt || attempt.status !== 'QUEUED') return 'skipped';
+  try {
+    const contact = await deps.contacts.contactOf(attempt.userId);
+    const address = attempt.channel === 'EMAIL' ? contact?.email : contact?.phone;
+    if (!address) throw new PermanentDeliveryError(`no ${attempt.channel === 'EMAIL' ? 'e-mail address' : 'phone number'} on file`);
+    const sent =
+      attempt.channel === 'EMAIL'
+        ? await deps.providers.email(em, {
+            to: address,
+            subject: attempt.subject ?? '',
+            text: attempt.body,
+            attemptId: attempt.id,
+            headers: unsubscribeHeaders(deps.unsubscribe.url({ userId: attempt.userId, type: attempt.type, channel: 'EMAIL' })),
+          })
+        : await deps.providers.sms(em, { to: address, body: attempt.body, attemptId: attempt.id });
+    await setStatus(em, attempt.id, 'SENT', { providerMessageId: sent.providerMessageId });
+    return 'sent';
+  } catch (error) {
+    const message = (error as Error).message;
+    if (error instanceof PermanentDeliveryError) {
+      await setStatus(em, attempt.id, 'FAILED', { error: message });
+      await markFailing(em, attempt);
+      await failover(em, deps, attempt);
+      return 'permanent';
+    }
+    if (lastTry) {
+      await setStatus(em, attempt.id, 'DEAD', { error: message });
+      await failover(em, deps, attempt);
+      return 'dead';
+    }
+    await sql(em, `update delivery_attempts set attempts = attempts + 1, error = ?, updated_at = now() where id = ?`, [message.slice(0, 500), attempt.id]);
+    throw error;
+  }
+}
+
+/** RFC 8058 one-click unsubscribe. */
+export function unsubscribeHeaders(url: string): Record<string, string> {
+  return { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+}
+
+async function markFailing(em: EntityManager, attempt: DeliveryAttempt): Promise<void> {
+  const column = attempt.channel === 'EMAIL' ? 'email_failing' : 'sms_failing';
+  await sql(em, `insert into notification_settings (user_id, ${column}) values (?, true) on conflict (user_id) do update set ${column} = true`, [attempt.userId]);
+}
+
+/** A reminder that did not go out by e-mail goes by SMS (if the patient allows SMS), else in-app. */
+export async function failover(em: EntityManager, deps: NotifyDeps, attempt: Pick<DeliveryAttempt, 'userId' | 'type' | 'channel' | 'reminderId' | 'dedupeKey'>): Promise<MessageOutcome | null> {
+  if (!attempt.reminderId || attempt.channel === 'IN_APP') return null;
+  const [reminder] = await sql<{ appointment_id: string; doctor_id: string; starts_at: Date }>(em, `select appointment_id, doctor_id, starts_at from reminders where id = ?`, [
+    attempt.reminderId,
+  ]);
+  if (!reminder) return null;
+  const base = { userId: attempt.userId, type: attempt.type, reminderId: attempt.reminderId, appointmentId: reminder.appointment_id, doctorId: reminder.doctor_id, startsAt: new Date(reminder.starts_at), urgent: true };
+  let outcome: MessageOutcome = { kind: 'opted-out' };
+  if (attempt.channel === 'EMAIL') {
+    outcome = await createMessage(em, deps, { ...base, channel: 'SMS', dedupeKey: `${attempt.dedupeKey}/failover-sms` });
+  }
+  if (outcome.kind === 'opted-out') {
+    outcome = await createMessage(em, deps, { ...base, channel: 'IN_APP', dedupeKey: `${attempt.dedupeKey}/failover-in-app`, allowed: true });
+  }
+  await dispatch(deps, outcome);
+  return outcome;
+}

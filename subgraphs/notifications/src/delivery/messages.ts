@@ -1,0 +1,88 @@
+// One notification to one user on one channel: checked against their preferences, rendered from the template
+// in their locale and zone, then stored (in-app, published live) or queued as a delivery attempt (e-mail,
+// SMS). A dedupe key makes every message exactly-once: a second call with the same key does nothing.
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from '../db.ts';
+import type { Channel, Notification, NotificationType } from '../entities/index.ts';
+import type { NotifyDeps } from '../deps.ts';
+import { settingsOf, wants } from '../preferences/preferences.ts';
+import { templateFor } from '../templates/templates.ts';
+import { render } from '../templates/render.ts';
+import { afterQuietHours, localTime } from '../reminders/timing.ts';
+
+export const userTrigger = (userId: string) => `notifications.user.${userId}`;
+
+export interface MessageRequest {
+  userId: string;
+  type: NotificationType;
+  channel: Channel;
+  dedupeKey: string;
+  appointmentId?: string | null;
+  startsAt?: Date | null;
+  doctorId?: string | null;
+  change?: string;
+  reminderId?: string | null;
+  /** Security notices and same-day changes: first in the queue. */
+  urgent?: boolean;
+  /** Skip the preference check (a failover of a message already allowed). */
+  allowed?: boolean;
+}
+
+export type MessageOutcome =
+  | { kind: 'opted-out' }
+  | { kind: 'duplicate' }
+  | { kind: 'unsupported' }
+  | { kind: 'in-app'; notification: Notification }
+  | { kind: 'queued'; attemptId: string; urgent: boolean; notBefore: Date | null };
+
+/** Call inside the caller's transaction; afterwards, `publishOutcome` (in-app) / queue the attempt. */
+export async function createMessage(em: EntityManager, deps: NotifyDeps, req: MessageRequest): Promise<MessageOutcome> {
+  if (req.channel === 'PUSH' || req.channel === 'CHAT') return { kind: 'unsupported' };
+  const settings = await settingsOf(em, deps.policy, req.userId);
+  if (!req.allowed && !(await wants(em, deps.policy, req.userId, req.type, req.channel, settings))) return { kind: 'opted-out' };
+  const [me, doctor] = await Promise.all([deps.contacts.contactOf(req.userId), req.doctorId ? deps.contacts.contactOf(req.doctorId) : null]);
+  const text = render(await templateFor(em, req.type, req.channel, settings.locale), {
+    name: me?.displayName ?? '',
+    doctorName: doctor?.displayName ?? '',
+    startsAtLocal: req.startsAt ? localTime(req.startsAt, settings.timeZone, settings.locale) : '',
+    appointmentId: req.appointmentId ?? '',
+    change: req.change ?? '',
+    unsubscribeUrl: deps.unsubscribe.url({ userId: req.userId, type: req.type, channel: req.channel }),
+  });
+  if (req.channel === 'IN_APP') {
+    const [row] = await sql<Record<string, unknown>>(
+      em,
+      `insert into notifications (id, user_id, type, title, body, appointment_id, dedupe_key, created_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (dedupe_key) do nothing
+       returning id, user_id as "userId", type, title, body, appointment_id as "appointmentId", created_at as "createdAt", read_at as "readAt"`,
+      [randomUUID(), req.userId, req.type, text.subject ?? req.type, text.body, req.appointmentId ?? null, req.dedupeKey, deps.now()],
+    );
+    return row ? { kind: 'in-app', notification: row as unknown as Notification } : { kind: 'duplicate' };
+  }
+  const [attempt] = await sql<{ id: string }>(
+    em,
+    `insert into delivery_attempts (id, dedupe_key, user_id, type, channel, reminder_id, subject, body, status, attempts, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', 0, ?, ?) on conflict (dedupe_key) do nothing returning id`,
+    [randomUUID(), req.dedupeKey, req.userId, req.type, req.channel, req.reminderId ?? null, text.subject, text.body, deps.now(), deps.now()],
+  );
+  if (!attempt) return { kind: 'duplicate' };
+  const urgent = !!req.urgent || req.type === 'SECURITY';
+  // Non-urgent e-mail and SMS wait for the end of the recipient's quiet hours.
+  const now = deps.now();
+  const quietEnd = urgent ? now : afterQuietHours(now, settings.timeZone, settings.quietHours);
+  return { kind: 'queued', attemptId: attempt.id, urgent, notBefore: quietEnd > now ? quietEnd : null };
+}
+
+/** After the transaction committed: live in-app update, or the delivery job. */
+export async function dispatch(deps: NotifyDeps, outcome: MessageOutcome): Promise<void> {
+  if (outcome.kind === 'in-app') await deps.pubsub.publish(userTrigger(outcome.notification.userId), { notificationReceived: outcome.notification });
+  if (outcome.kind === 'queued') await deps.queues.delivery(outcome.attemptId, outcome.urgent, outcome.notBefore);
+}
+
+/** Creates and dispatches in its own transaction (for callers without one). */
+export async function notify(em: EntityManager, deps: NotifyDeps, req: MessageRequest): Promise<MessageOutcome> {
+  const outcome = await em.fork().transactional((tx) => createMessage(tx, deps, req));
+  await dispatch(deps, outcome);
+  return outcome;
+}

@@ -1,0 +1,26 @@
+// What the domain functions of this subgraph share: policy, contact lookups, providers, the job queues,
+// pub/sub for in-app live updates, the unsubscribe signer and the clock (tests move it).
+import type { PubSubEngine } from 'graphql-subscriptions';
+import type { Logger } from '@clinic/service-kit';
+import type { NotificationPolicy } from './policy.ts';
+import type { ContactDirectory } from './delivery/contacts.ts';
+import type { Providers } from './delivery/providers.ts';
+import type { UnsubscribeLinks } from './delivery/unsubscribe.ts';
+
+export interface JobQueues {
+  /** Runs the reminder at `at` (BullMQ delayed job; the id makes a repeat add a no-op). */
+  reminder(reminderId: string, at: Date): Promise<void>;
+  /** Sends a queued e-mail/SMS attempt (not before `notBefore`); `urgent` ones jump the queue. */
+  delivery(attemptId: string, urgent: boolean, notBefore?: Date | null): Promise<void>;
+}
+
+export interface NotifyDeps {
+  policy: NotificationPolicy;
+  contacts: ContactDirectory;
+  providers: Providers;
+  queues: JobQueues;
+  pubsub: PubSubEngine;
+  unsubscribe: UnsubscribeLinks;
+  logger: Logger;
+  now(): Date;
+}

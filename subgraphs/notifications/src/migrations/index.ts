@@ -1,0 +1,6 @@
+// Every migration of the notifications schema, in order. Add new ones at the end; never edit an applied one.
+// This service writes no outbox events (it only consumes queues), so it has no outbox table.
+import type { MigrationObject } from '@clinic/service-kit';
+import { Migration20261130Notifications } from './m20261130-notifications.ts';
+
+export const migrations: MigrationObject[] = [{ name: 'm20261130-notifications', class: Migration20261130Notifications }];

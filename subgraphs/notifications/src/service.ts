@@ -1,0 +1,123 @@
+// The notifications subgraph as a definition the kit can run (own process, launcher, or tests). Background
+// work: the consumer of appointments' events (`notifications-events`), the reminder and delivery workers
+// (BullMQ delayed jobs), and the sweeper that re-queues due rows a lost job would otherwise leave unsent.
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import { consumeQueue, schedulePeriodic, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { entities } from './entities/index.ts';
+import { migrations } from './migrations/index.ts';
+import { resolvers } from './resolvers/index.ts';
+import { createLoaders } from './resolvers/loaders.ts';
+import { loadNotificationPolicy, type NotificationPolicy } from './policy.ts';
+import { identityContacts, type ContactDirectory } from './delivery/contacts.ts';
+import { createProviders, providerConfig } from './delivery/providers.ts';
+import { unsubscribeLinks } from './delivery/unsubscribe.ts';
+import { deliverAttempt } from './delivery/deliver.ts';
+import { webhookRoutes } from './delivery/webhooks.ts';
+import { runReminder, sweepDueReminders, sweepQueuedDeliveries } from './reminders/reminders.ts';
+import { handleAppointmentEvent } from './reminders/appointment-events.ts';
+import { startQueues, type RunningQueues } from './queues.ts';
+import type { NotifyDeps } from './deps.ts';
+import type { NotificationsContext } from './context.ts';
+
+export const NOTIFICATIONS_DEFAULT_PORT = 4006;
+export const notificationsSdlPath = path.join(__dirname, '..', 'schema.graphql');
+/** Appointments' events for us (its outbox routes `appointment.*` and `waitlist.offered` here). */
+export const EVENTS_QUEUE = 'notifications-events';
+
+export interface NotificationsOptions {
+  /** Settings (the launcher's environment; process.env by default). */
+  env?: Record<string, string | undefined>;
+  policy?: NotificationPolicy;
+  queuePrefix?: string;
+  /** Where names, addresses and phones come from (identity by default). */
+  contacts?: ContactDirectory;
+  now?: () => Date;
+  sweepIntervalMs?: number;
+  /** false: this instance only produces jobs (no workers, no sweeper). */
+  work?: boolean;
+  concurrency?: number;
+}
+
+export interface NotificationsRuntime {
+  deps: NotifyDeps;
+  queues: RunningQueues;
+}
+
+export function createNotificationsSubgraph(options: NotificationsOptions = {}): SubgraphDefinition<NotificationsContext> & { runtime(): NotificationsRuntime | null } {
+  const env = options.env ?? process.env;
+  const queuePrefix = options.queuePrefix ?? env.QUEUE_PREFIX ?? '';
+  const policy = options.policy ?? loadNotificationPolicy(env);
+  const baseUrl = (env.WEBHOOK_BASE_URL ?? 'http://localhost:4000').replace(/\/$/, '');
+  let runtime: NotificationsRuntime | null = null;
+
+  const runtimeOf = (kit: SubgraphDeps): NotificationsRuntime => {
+    if (runtime) return runtime;
+    const contacts = options.contacts ?? identityContacts(kit.config.identityUrl ?? 'http://127.0.0.1:4001/graphql', kit.config.routerSecret);
+    const secret = env.UNSUBSCRIBE_SECRET || createHmac('sha256', kit.config.routerSecret).update('notifications-unsubscribe').digest('hex');
+    const deps: NotifyDeps = {
+      policy,
+      contacts,
+      providers: createProviders(providerConfig(env)),
+      pubsub: kit.pubsub,
+      unsubscribe: unsubscribeLinks(secret, baseUrl),
+      logger: kit.logger,
+      now: options.now ?? (() => new Date()),
+      queues: { reminder: async (...a) => queues.reminder(...a), delivery: async (...a) => queues.delivery(...a) },
+    };
+    const queues = startQueues(
+      { redisUrl: kit.config.redisUrl, prefix: queuePrefix, logger: kit.logger, attempts: policy.deliveryAttempts, retryDelayMs: policy.retryDelayMs, concurrency: options.concurrency, work: options.work, now: deps.now },
+      {
+        reminder: (id) => runReminder(kit.orm.em.fork(), deps, id),
+        delivery: (id, lastTry) => deliverAttempt(kit.orm.em.fork(), deps, id, lastTry),
+      },
+    );
+    runtime = { deps, queues };
+    return runtime;
+  };
+
+  return {
+    name: 'notifications',
+    typeDefs: parse(readFileSync(notificationsSdlPath, 'utf8')),
+    resolvers,
+    entities,
+    migrations,
+    runtime: () => runtime,
+    context: (base, kit) => ({ ...base, notify: runtimeOf(kit).deps, queues: runtimeOf(kit).queues, loaders: createLoaders(base.em) }),
+    httpRoutes: (kit) =>
+      webhookRoutes(kit.orm, runtimeOf(kit).deps, { sendgridPublicKey: env.SENDGRID_WEBHOOK_PUBLIC_KEY, twilioAuthToken: env.TWILIO_AUTH_TOKEN, baseUrl }, kit.logger),
+    background: async (kit) => {
+      const { deps, queues } = runtimeOf(kit);
+      if (kit.config.nodeEnv === 'production' && deps.providers.emailMode === 'dev-inbox') kit.logger.warn('SENDGRID_API_KEY is not set: e-mail goes to the developer inbox');
+      if (options.work === false) return () => queues.close();
+      const events = consumeQueue(queuePrefix + EVENTS_QUEUE, kit.config.redisUrl, (job) => handleAppointmentEvent(kit.orm.em.fork(), deps, job), kit.logger);
+      const interval = options.sweepIntervalMs ?? 30_000;
+      const sweep = async () => {
+        await sweepDueReminders(kit.orm.em.fork(), deps, interval);
+        await sweepQueuedDeliveries(kit.orm.em.fork(), deps, 60_000);
+      };
+      // Once per cluster (the kit's job scheduler; a timer without Redis).
+      const sweeper = schedulePeriodic({ name: `${queuePrefix}notifications-sweep`, everyMs: interval, redisUrl: kit.config.redisUrl, logger: kit.logger, run: sweep });
+      // The scheduler itself lives in Redis: a flushed Redis loses it until a restart. The sweep is what
+      // recovers from exactly that, so each replica also runs it on its own, five times less often
+      // (idempotent: re-queuing a job that exists is a no-op, and sending is claimed in Postgres).
+      let safety: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(() => {
+        safety = sweep().catch((error: unknown) => kit.logger.warn({ err: error }, 'notification safety sweep failed'));
+      }, interval * 5);
+      timer.unref();
+      return async () => {
+        clearInterval(timer);
+        await safety;
+        await sweeper.close();
+        await events.close();
+        await queues.close();
+        runtime = null;
+      };
+    },
+  };
+}
+
+export const notificationsSubgraph = createNotificationsSubgraph();

@@ -1,0 +1,43 @@
+// The built-in template of every type × channel × locale (an admin's saved version replaces it).
+import type { Channel, NotificationType } from '../entities/index.ts';
+
+export interface TemplateText {
+  subject: string | null;
+  body: string;
+}
+
+type Texts = Record<'en' | 'ro', { subject: string; short: string; long: string }>;
+
+const TEXTS: Record<NotificationType, Texts> = {
+  REMINDERS: {
+    en: { subject: 'Reminder: your appointment on {{startsAtLocal}}', short: 'Reminder: appointment with {{doctorName}} on {{startsAtLocal}}.', long: 'Hello {{name}},\n\nThis is a reminder of your appointment with {{doctorName}} on {{startsAtLocal}}.' },
+    ro: { subject: 'Memento: programarea din {{startsAtLocal}}', short: 'Memento: programare la {{doctorName}} pe {{startsAtLocal}}.', long: 'Bună ziua, {{name}},\n\nVă reamintim programarea la {{doctorName}} din {{startsAtLocal}}.' },
+  },
+  APPOINTMENT_UPDATES: {
+    en: { subject: 'Your appointment was {{change}}', short: 'Your appointment on {{startsAtLocal}} was {{change}}.', long: 'Hello {{name}},\n\nYour appointment with {{doctorName}} on {{startsAtLocal}} was {{change}}.' },
+    ro: { subject: 'Programarea dvs. a fost {{change}}', short: 'Programarea din {{startsAtLocal}} a fost {{change}}.', long: 'Bună ziua, {{name}},\n\nProgramarea la {{doctorName}} din {{startsAtLocal}} a fost {{change}}.' },
+  },
+  WAITLIST_OFFERS: {
+    en: { subject: 'A slot is free for you', short: 'A slot on {{startsAtLocal}} is held for you. Accept it in the app.', long: 'Hello {{name}},\n\nA slot with {{doctorName}} on {{startsAtLocal}} is held for you for a short while.' },
+    ro: { subject: 'Un loc s-a eliberat pentru dvs.', short: 'Un loc pe {{startsAtLocal}} vă este rezervat. Acceptați-l în aplicație.', long: 'Bună ziua, {{name}},\n\nUn loc la {{doctorName}} pe {{startsAtLocal}} vă este rezervat pentru scurt timp.' },
+  },
+  NEW_MESSAGES: {
+    en: { subject: 'New messages', short: 'You have new messages.', long: 'Hello {{name}},\n\nYou have new messages in the clinic app.' },
+    ro: { subject: 'Mesaje noi', short: 'Aveți mesaje noi.', long: 'Bună ziua, {{name}},\n\nAveți mesaje noi în aplicația clinicii.' },
+  },
+  DOCUMENTS: {
+    en: { subject: 'A new document', short: 'A new document is available.', long: 'Hello {{name}},\n\nA new document is available in the clinic app.' },
+    ro: { subject: 'Un document nou', short: 'Un document nou este disponibil.', long: 'Bună ziua, {{name}},\n\nUn document nou este disponibil în aplicația clinicii.' },
+  },
+  SECURITY: {
+    en: { subject: 'Security notice', short: 'Security notice for your account.', long: 'Hello {{name}},\n\nThere was a security-relevant change to your account.' },
+    ro: { subject: 'Notificare de securitate', short: 'Notificare de securitate pentru contul dvs.', long: 'Bună ziua, {{name}},\n\nA avut loc o schimbare importantă pentru securitatea contului dvs.' },
+  },
+};
+
+export function builtInTemplate(type: NotificationType, channel: Channel, locale: string): TemplateText {
+  const t = TEXTS[type][locale === 'en' ? 'en' : 'ro'];
+  if (channel === 'EMAIL') return { subject: t.subject, body: t.long };
+  if (channel === 'IN_APP') return { subject: t.subject, body: t.short };
+  return { subject: null, body: t.short };
+}

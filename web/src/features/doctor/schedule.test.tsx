@@ -1,0 +1,58 @@
+// The schedule editor tells the truth about zones and never removes in one click: rules are labelled in
+// the schedule's own zone (the doctor's profile, New York here, not the browser's), removing working
+// hours is confirmed and can be undone, and a break can be removed (confirmed) or edited.
+import { describe, expect, test } from 'vitest';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { ScheduleEditorPage } from './ScheduleEditorPage.tsx';
+import { fixedClient, renderWith } from '../../test/fixed-client.tsx';
+
+const doctorId = '33333333-3333-4333-8333-333333333333';
+const rule = { __typename: 'ScheduleRule', id: 'r1', kind: 'WEEKLY', weekdays: [1, 2], rrule: null, startTime: '09:00', endTime: '17:00', validFrom: '2026-11-01', validUntil: null, slotMinutes: 30, bufferMinutes: 0, consultationType: 'IN_PERSON' };
+const pause = { __typename: 'ScheduleException', id: 'x1', kind: 'BREAK', startsAt: '2026-12-02T17:00:00.000Z', endsAt: '2026-12-02T18:00:00.000Z', label: 'Lunch' };
+
+function api() {
+  let rules = [rule];
+  let exceptions = [pause];
+  return fixedClient({
+    MyDoctorProfile: () => ({ data: { me: { __typename: 'User', id: doctorId, doctorProfile: { __typename: 'DoctorProfile', specialisations: ['Cardiology'], languages: ['en'], timeZone: 'America/New_York', consultationTypes: ['IN_PERSON'], clinic: 'Main' } } } }),
+    ScheduleRules: () => ({ data: { scheduleRules: rules } }),
+    ScheduleExceptions: () => ({ data: { scheduleExceptions: exceptions } }),
+    RemoveScheduleRule: () => ((rules = []), { data: { removeScheduleRule: true } }),
+    AddScheduleRule: () => ((rules = [rule]), { data: { addScheduleRule: { __typename: 'ScheduleRule', id: 'r2' } } }),
+    RemoveScheduleException: () => ((exceptions = []), { data: { removeScheduleException: true } }),
+  });
+}
+
+describe('schedule editor', () => {
+  test('rules are labelled in the schedule\'s zone; removing is confirmed and can be undone', async () => {
+    const client = api();
+    renderWith(<ScheduleEditorPage />, { client: client.client, roles: ['DOCTOR'], userId: doctorId });
+    const user = userEvent.setup();
+    expect((await screen.findByTestId('rules-zone')).textContent).toMatch(/America\/New_York/);
+    await screen.findByText(/Monday, Tuesday · 09:00–17:00 \(America\/New_York\)/);
+    await user.click(screen.getByRole('button', { name: /^Remove: Monday, Tuesday/ }));
+    const dialog = await screen.findByRole('dialog', { name: 'Remove these working hours?' });
+    expect(dialog.textContent).toMatch(/America\/New_York/);
+    expect(client.calls.some((c) => c.name === 'RemoveScheduleRule')).toBe(false);
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    await screen.findByText('Working hours removed.');
+    await user.click(screen.getByRole('button', { name: 'Undo' }));
+    await waitFor(() => expect(client.calls.find((c) => c.name === 'AddScheduleRule')?.variables.input).toMatchObject({ doctorId, weekdays: [1, 2], startTime: '09:00', endTime: '17:00', allowOverlap: true }));
+  });
+
+  test('a break is removed only after confirming', async () => {
+    const client = api();
+    renderWith(<ScheduleEditorPage />, { client: client.client, roles: ['DOCTOR'], userId: doctorId });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: /^Remove: Break/ }));
+    const dialog = await screen.findByRole('dialog', { name: 'Remove this break?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(client.calls.some((c) => c.name === 'RemoveScheduleException')).toBe(false);
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    await user.click(await screen.findByRole('button', { name: /^Remove: Break/ }));
+    await user.click(within(await screen.findByRole('dialog', { name: 'Remove this break?' })).getByRole('button', { name: 'Remove' }));
+    await screen.findByText('Removed. The time is bookable again.');
+    expect(client.calls.find((c) => c.name === 'RemoveScheduleException')?.variables).toEqual({ id: 'x1' });
+  });
+});
