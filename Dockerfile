@@ -8,6 +8,7 @@ COPY packages/service-kit/package.json packages/service-kit/
 COPY subgraphs/identity/package.json subgraphs/identity/
 COPY subgraphs/appointments/package.json subgraphs/appointments/
 COPY subgraphs/notifications/package.json subgraphs/notifications/
+COPY subgraphs/documents/package.json subgraphs/documents/
 COPY router/package.json router/
 COPY schema/package.json schema/
 COPY scripts/package.json scripts/
@@ -21,5 +22,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
 RUN if [ "$SERVICE" = web ]; then npm run build -w @clinic/web; fi
+# DATA_DIR for services that keep files (documents mounts a volume here; it inherits this owner).
+RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 CMD ["sh", "-c", "case \"$SERVICE\" in router) exec node --import tsx router/src/main.ts ;; web) exec node --import tsx scripts/web-main.ts ;; *) exec node --import tsx subgraphs/$SERVICE/src/main.ts ;; esac"]

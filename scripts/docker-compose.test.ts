@@ -54,3 +54,11 @@ test('the assistant calls the public API through the router (with each patient\'
   expect(compose.services.assistant!.environment?.ROUTER_URL).toBe('http://router:4000/graphql');
   expect(compose.services.assistant!.depends_on?.router).toBeUndefined();
 });
+
+test('documents keeps its files on a volume and requires its keys and URL secret from .env', () => {
+  const documents = compose.services.documents as ComposeService & { volumes?: string[] };
+  expect(documents.volumes).toContain('documents-data:/app/.data');
+  expect(documents.environment?.DATA_DIR).toBe('/app/.data');
+  expect(documents.environment?.DOCUMENTS_KEYS).toMatch(/DOCUMENTS_KEYS:\?/);
+  expect(documents.environment?.DOCUMENTS_URL_SECRET).toMatch(/DOCUMENTS_URL_SECRET:\?/);
+});

@@ -14,6 +14,7 @@ export default defineConfig({
       // /auth/complete is the client's own route (Microsoft sign-in lands there); the rest is identity's.
       '^/auth/(?!complete$)': { target: routerOrigin, changeOrigin: true },
       '/.well-known': { target: routerOrigin, changeOrigin: true },
+      '/files': { target: routerOrigin, changeOrigin: true },
     },
   },
   // No source maps in the published build (they would publish the source); hashed file names, cached forever.

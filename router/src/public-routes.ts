@@ -11,6 +11,8 @@ export const PUBLIC_ROUTES: readonly { prefix: string; subgraph: string }[] = [
   { prefix: '/.well-known/', subgraph: 'identity' },
   { prefix: '/auth/', subgraph: 'identity' },
   { prefix: '/webhooks/', subgraph: 'notifications' },
+  // Document bytes: signed, single-use upload and download URLs (documents checks token and caller).
+  { prefix: '/files/', subgraph: 'documents' },
 ];
 
 const agent = new http.Agent({ keepAlive: true });

@@ -15,6 +15,7 @@ export const SUBGRAPHS: SubgraphEntry[] = [
   { name: 'appointments', sdlPath: path.join(root, 'subgraphs/appointments/schema.graphql'), url: 'http://localhost:4002/graphql' },
   { name: 'assistant', sdlPath: path.join(root, 'subgraphs/assistant/schema.graphql'), url: 'http://localhost:4005/graphql' },
   { name: 'notifications', sdlPath: path.join(root, 'subgraphs/notifications/schema.graphql'), url: 'http://localhost:4006/graphql' },
+  { name: 'documents', sdlPath: path.join(root, 'subgraphs/documents/schema.graphql'), url: 'http://localhost:4003/graphql' },
 ];
 
 export const SUPERGRAPH_PATH = path.join(root, 'schema/supergraph.graphql');

@@ -82,3 +82,25 @@ test('subgraphs report ready (database and Redis answer)', async () => {
     expect(res.status).toBe(200);
   }
 });
+
+test('documents: a development key is generated under the data folder and a file goes up and comes back through the router', async () => {
+  expect(existsSync(path.join(dataDir, 'keys', 'documents-kek'))).toBe(true);
+  const signIn = await post<{ signIn: { auth: { accessToken: string } } }>(
+    'mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { auth { accessToken } } }',
+    { email: DEFAULT_ADMIN.email, password: DEFAULT_ADMIN.password },
+  );
+  const token = signIn.data!.signIn.auth.accessToken;
+  const bytes = Buffer.from('%PDF-1.4\n% a tiny document\n');
+  const grant = await post<{ createUpload: { documentId: string; url: string } }>(
+    'mutation($size: Int!) { createUpload(type: OTHER, fileName: "a.pdf", size: $size) { documentId url } }',
+    { size: bytes.length },
+    token,
+  );
+  const origin = new URL(launched.routerUrl).origin;
+  const auth = { authorization: `Bearer ${token}` };
+  const put = await fetch(new URL(grant.data!.createUpload.url, origin), { method: 'PUT', headers: auth, body: bytes });
+  expect(put.status).toBe(201);
+  const doc = await post<{ document: { downloadUrl: string } }>('query($id: ID!) { document(id: $id) { downloadUrl } }', { id: grant.data!.createUpload.documentId }, token);
+  const got = await fetch(new URL(doc.data!.document.downloadUrl, origin), { headers: auth });
+  expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+});

@@ -1,5 +1,5 @@
 // Serves the built web client (web/dist) on its own port and forwards the API paths (/graphql over
-// HTTP and its WebSocket upgrade, /auth/*, /.well-known/*) to the router, so the browser talks to ONE
+// HTTP and its WebSocket upgrade, /auth/*, /.well-known/*, /files/*) to the router, so the browser talks to ONE
 // origin: no CORS, cookies and tokens stay first-party, and the client uses relative URLs. Unknown
 // paths get index.html (the client routes itself). Plain node:http: no framework for a static server.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,7 +11,7 @@ import { isAmbiguousPath, originFormPath } from '@clinic/router/src/public-route
 import { chooseEncoding, compressedFile } from './static-compression.ts';
 
 export const WEB_DIST = path.resolve(__dirname, '../../web/dist');
-const PROXIED = ['/graphql', '/auth/', '/.well-known/'];
+const PROXIED = ['/graphql', '/auth/', '/.well-known/', '/files/'];
 /** Client routes under a proxied prefix: identity's Microsoft callback lands the browser on /auth/complete. */
 const CLIENT_ROUTES = new Set(['/auth/complete']);
 

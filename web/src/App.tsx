@@ -22,6 +22,7 @@ import { NotificationBell } from './features/notifications/NotificationBell.tsx'
 const FindDoctorPage = lazy(() => import('./features/patient/FindDoctorPage.tsx').then((m) => ({ default: m.FindDoctorPage })));
 const MyAppointmentsPage = lazy(() => import('./features/patient/MyAppointmentsPage.tsx').then((m) => ({ default: m.MyAppointmentsPage })));
 const AppointmentPage = lazy(() => import('./features/patient/AppointmentPage.tsx').then((m) => ({ default: m.AppointmentPage })));
+const DocumentsPage = lazy(() => import('./features/documents/DocumentsPage.tsx').then((m) => ({ default: m.DocumentsPage })));
 const WaitlistPage = lazy(() => import('./features/patient/WaitlistPage.tsx').then((m) => ({ default: m.WaitlistPage })));
 const ScheduleEditorPage = lazy(() => import('./features/doctor/ScheduleEditorPage.tsx').then((m) => ({ default: m.ScheduleEditorPage })));
 const PendingRequestsPage = lazy(() => import('./features/doctor/PendingRequestsPage.tsx').then((m) => ({ default: m.PendingRequestsPage })));
@@ -43,6 +44,7 @@ const NAV: NavItem[] = [
   { to: '/find', label: 'nav.findDoctor', roles: ['PATIENT'] },
   { to: '/appointments', label: 'nav.myAppointments', roles: ['PATIENT'] },
   { to: '/waitlist', label: 'nav.waitlist', roles: ['PATIENT'] },
+  { to: '/documents', label: 'nav.documents', roles: ['PATIENT'] },
   { to: '/doctor/requests', label: 'nav.requests', roles: ['DOCTOR'] },
   { to: '/doctor/calendar', label: 'nav.calendar', roles: ['DOCTOR'] },
   { to: '/doctor/schedule', label: 'nav.schedule', roles: ['DOCTOR'] },
@@ -149,6 +151,7 @@ export function App() {
           <Route path="/register" element={signedIn ? <Navigate to="/" replace /> : <RegisterPage />} />
           <Route path="/sessions" element={<Guard roles={['*']}><SessionsPage /></Guard>} />
           <Route path="/find" element={<Guard roles={['PATIENT']}><FindDoctorPage /></Guard>} />
+          <Route path="/documents" element={<Guard roles={['PATIENT']}><DocumentsPage /></Guard>} />
           <Route path="/appointments" element={<Guard roles={['PATIENT']}><MyAppointmentsPage /></Guard>} />
           <Route path="/appointments/:id" element={<Guard roles={['PATIENT']}><AppointmentPage /></Guard>} />
           <Route path="/waitlist" element={<Guard roles={['PATIENT']}><WaitlistPage /></Guard>} />

@@ -10,7 +10,7 @@ import { TEST_REDIS_URL } from '@clinic/service-kit/testing';
 import { AUDIT_QUEUE } from '@clinic/service-kit';
 import { addDoctor, addEverydayRule, daysAhead, gql, localToUtc, REQUEST, SLOTS, startAppointments, token, type AppointmentsHarness } from './testing/fixtures.ts';
 import { DOCTORS_QUEUE } from './directory/doctor-directory.ts';
-import { ASSISTANT_QUEUE, NOTIFICATIONS_QUEUE } from './service.ts';
+import { ASSISTANT_QUEUE, DOCUMENTS_QUEUE, NOTIFICATIONS_QUEUE } from './service.ts';
 import { connectWs, eventually } from '@clinic/router/src/testing/ws.ts';
 
 let h: AppointmentsHarness;
@@ -151,11 +151,15 @@ test('a partner without availability:read cannot listen to slot changes', async 
   expect(JSON.stringify(partner.errors)).toContain('FORBIDDEN');
 });
 
-test('the relay puts appointment events on the notification and assistant queues, and audit events on the audit queue, without PHI', async () => {
+test('the relay puts appointment events on the notification, assistant and documents queues, and audit events on the audit queue, without PHI', async () => {
   const at = localToUtc(daysAhead(2), '11:00');
-  const res = await gql<{ requestAppointment: { id: string } }>(h.url, REQUEST, { token: await token(h, randomUUID(), ['PATIENT']), variables: { input: { doctorId, startsAt: at, reason: 'very private words' } } });
+  const documentId = randomUUID();
+  const patientToken = await token(h, randomUUID(), ['PATIENT']);
+  const tooMany = await gql(h.url, REQUEST, { token: patientToken, variables: { input: { doctorId, startsAt: at, documentIds: Array.from({ length: 21 }, () => randomUUID()) } } });
+  expect(tooMany.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  const res = await gql<{ requestAppointment: { id: string } }>(h.url, REQUEST, { token: patientToken, variables: { input: { doctorId, startsAt: at, reason: 'very private words', documentIds: [documentId] } } });
   const id = res.body.data!.requestAppointment.id;
-  for (const name of [NOTIFICATIONS_QUEUE, ASSISTANT_QUEUE, AUDIT_QUEUE]) {
+  for (const name of [NOTIFICATIONS_QUEUE, ASSISTANT_QUEUE, DOCUMENTS_QUEUE, AUDIT_QUEUE]) {
     const q = queue(name);
     await until(async () => (await q.getJobs()).some((j) => JSON.stringify(j.data).includes(id)));
     const jobs = await q.getJobs();
@@ -165,6 +169,9 @@ test('the relay puts appointment events on the notification and assistant queues
   const job = notifications.find((j) => j.data.payload.appointmentId === id)!;
   expect(job.data.topic).toBe('appointment.requested');
   expect(job.opts.jobId).toBe(job.data.eventId);
+  // The documents service attaches the request's documents (it checks they are the patient's).
+  const forDocuments = (await queue(DOCUMENTS_QUEUE).getJobs()).find((j) => j.data.payload.appointmentId === id)!;
+  expect(forDocuments.data.payload.documentIds).toEqual([documentId]);
 });
 
 test('doctor profiles from identity\'s queue feed the directory, idempotently and in order', async () => {

@@ -22,13 +22,15 @@ export const appointmentsSdlPath = path.join(__dirname, '..', 'schema.graphql');
 
 export const NOTIFICATIONS_QUEUE = 'notifications-events';
 export const ASSISTANT_QUEUE = 'assistant-events';
+/** The documents service learns who takes part in each appointment (its doctor may read attached files). */
+export const DOCUMENTS_QUEUE = 'documents-appointments';
 
 const idOf = (payload: Record<string, unknown>, key: string) => (typeof payload[key] === 'string' ? (payload[key] as string) : null);
 
 /** `prefix` renames every queue (tests use it so parallel runs do not consume each other's jobs). */
 export function outboxRoutes(prefix = ''): OutboxRoute[] {
   return [
-    { prefix: 'appointment.', queues: [prefix + NOTIFICATIONS_QUEUE, prefix + ASSISTANT_QUEUE], pubsubTrigger: (e) => mapId(idOf(e.payload, 'patientId'), statusTrigger) },
+    { prefix: 'appointment.', queues: [prefix + NOTIFICATIONS_QUEUE, prefix + ASSISTANT_QUEUE, prefix + DOCUMENTS_QUEUE], pubsubTrigger: (e) => mapId(idOf(e.payload, 'patientId'), statusTrigger) },
     { prefix: 'appointment.', pubsubTrigger: (e) => mapId(idOf(e.payload, 'doctorId'), statusTrigger) },
     { prefix: 'appointment.', pubsubTrigger: (e) => mapId(idOf(e.payload, 'doctorId'), slotTrigger) },
     { prefix: 'waitlist.offered', queues: [prefix + NOTIFICATIONS_QUEUE] },

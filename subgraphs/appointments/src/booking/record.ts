@@ -19,6 +19,8 @@ export interface ChangeNote {
   /** With previousStartsAt (a move): the end of the time the appointment held before. */
   previousEndsAt?: Date | null;
   at: Date;
+  /** Documents the patient attached to the request (ids only). */
+  documentIds?: string[];
 }
 
 /** Payload of `appointment.*` outbox events and of the live triggers built from them. */
@@ -37,6 +39,8 @@ export interface AppointmentChangePayload {
   consultationType: string;
   priority: number;
   occurredAt: string;
+  /** On `appointment.requested`: the patient's documents to attach (the documents service checks ownership). */
+  documentIds?: string[];
 }
 
 export function recordChange(em: EntityManager, actor: Actor, appointment: Appointment, note: ChangeNote): void {
@@ -67,6 +71,7 @@ export function recordChange(em: EntityManager, actor: Actor, appointment: Appoi
     consultationType: appointment.consultationType,
     priority: appointment.priority,
     occurredAt: note.at.toISOString(),
+    ...(note.documentIds?.length ? { documentIds: note.documentIds } : {}),
   };
   enqueueEvent(em, `appointment.${note.action}`, payload);
   recordAudit(em, auditActor(actor), {

@@ -22,6 +22,8 @@ export interface AppointmentRequest {
   reason?: string | null;
   /** Staff booking for a patient; patients always book for themselves. */
   patientId?: string | null;
+  /** The patient's documents to attach (the documents service attaches only the patient's own). */
+  documentIds?: string[] | null;
 }
 
 /** Turns the constraint violations (and the deadlock concurrent overlapping inserts can raise) into CONFLICT. */
@@ -86,6 +88,8 @@ export async function requestAppointment(em: EntityManager, actor: Actor, clinic
   if (!CATEGORIES.includes(input.category)) throw badUserInput('Unknown category');
   if (input.consultationType && input.consultationType.length > 40) throw badUserInput('Unknown consultation type');
   const reason = validateReason(input.reason);
+  const documentIds = [...new Set(input.documentIds ?? [])];
+  if (documentIds.length > 20 || !documentIds.every(isUuid)) throw badUserInput('documentIds: at most 20 document ids');
   const urgent = input.category === 'URGENT';
 
   const slot = await findBookableSlot(em, clinic, {
@@ -95,14 +99,14 @@ export async function requestAppointment(em: EntityManager, actor: Actor, clinic
     includeEmergency: staff || urgent,
     patientId,
   });
-  return insertAppointment(em, actor, clinic, { patientId, slot, category: input.category, reason });
+  return insertAppointment(em, actor, clinic, { patientId, slot, category: input.category, reason, documentIds });
 }
 
 export async function insertAppointment(
   em: EntityManager,
   actor: Actor,
   clinic: Clinic,
-  input: { patientId: string; slot: { doctorId: string; start: number; end: number; consultationType: string; emergency: boolean }; category: AppointmentCategory; reason: string | null },
+  input: { patientId: string; slot: { doctorId: string; start: number; end: number; consultationType: string; emergency: boolean }; category: AppointmentCategory; reason: string | null; documentIds?: string[] },
   inTransaction: (tx: EntityManager, appointment: Appointment) => Promise<void> = async () => {},
 ): Promise<Appointment> {
   const now = clinic.now();
@@ -128,7 +132,7 @@ export async function insertAppointment(
         decidedBy: null,
         updatedAt: now,
       });
-      recordChange(tx, actor, appointment, { action: 'requested', from: null, at: now });
+      recordChange(tx, actor, appointment, { action: 'requested', from: null, at: now, documentIds: input.documentIds });
       if (auto) {
         appointment.status = 'APPROVED';
         appointment.decidedAt = now;

@@ -408,6 +408,8 @@ export type RequestAppointmentInput = {
   category?: InputMaybe<AppointmentCategory>;
   consultationType?: InputMaybe<Scalars['String']['input']>;
   doctorId: Scalars['ID']['input'];
+  /** The patient's documents to attach (ids from the documents service's createUpload; at most 20). */
+  documentIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Staff booking for a patient. */
   patientId?: InputMaybe<Scalars['ID']['input']>;
   /** Optional message to the doctor (at most 2000 characters). */

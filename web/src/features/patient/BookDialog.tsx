@@ -1,6 +1,7 @@
-// Requesting one free time: kind of visit and an optional reason for the doctor (at most 2000
-// characters, as the API allows). Only a time someone else took (SLOT_TAKEN) closes the dialog and
-// refreshes the week; any other refusal (e.g. the patient's own overlapping appointment) is said here.
+// Requesting one free time: kind of visit, an optional reason for the doctor (at most 2000
+// characters, as the API allows) and documents to bring (uploaded here, attached with the request).
+// Only a time someone else took (SLOT_TAKEN) closes the dialog and refreshes the week; any other
+// refusal (e.g. the patient's own overlapping appointment) is said here.
 // "Urgent" carries emergency guidance: call 112; the doctor still checks the request.
 import { useState } from 'react';
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, MenuItem, TextField } from '@mui/material';
@@ -10,6 +11,7 @@ import { RequestAppointmentDocument, type AppointmentCategory } from '../../gql/
 import { errorReason, humanError } from '../../api/errors.ts';
 import { formatDateTime } from '../../lib/dates.ts';
 import type { FreeSlot } from './useFreeSlots.ts';
+import { UploadZone } from '../documents/UploadZone.tsx';
 
 const CATEGORIES: AppointmentCategory[] = ['ROUTINE', 'FOLLOW_UP', 'CONSULTATION', 'URGENT'];
 export const MAX_REASON = 2000;
@@ -18,16 +20,18 @@ export function BookDialog({ slot, onClose, onBooked }: { slot: FreeSlot | null;
   const { t, i18n } = useTranslation();
   const [reason, setReason] = useState('');
   const [category, setCategory] = useState<AppointmentCategory>('ROUTINE');
+  const [documentIds, setDocumentIds] = useState<string[]>([]);
   const [result, request] = useMutation(RequestAppointmentDocument);
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     if (!slot) return;
     const res = await request({
-      input: { doctorId: slot.doctor.id, startsAt: slot.startsAt, consultationType: slot.consultationType, category, reason: reason.trim() || null },
+      input: { doctorId: slot.doctor.id, startsAt: slot.startsAt, consultationType: slot.consultationType, category, reason: reason.trim() || null, ...(documentIds.length ? { documentIds } : {}) },
     });
     if (res.data) {
       setReason('');
+      setDocumentIds([]);
       onBooked(slot, false);
     } else if (errorReason(res.error) === 'SLOT_TAKEN') {
       onBooked(slot, true);
@@ -74,6 +78,12 @@ export function BookDialog({ slot, onClose, onBooked }: { slot: FreeSlot | null;
             onChange={(e) => setReason(e.target.value.slice(0, MAX_REASON))}
             slotProps={{ htmlInput: { maxLength: MAX_REASON } }}
           />
+          <UploadZone onUploaded={(id) => setDocumentIds((ids) => [...ids, id])} />
+          {documentIds.length ? (
+            <Alert severity="success" sx={{ mt: 1 }}>
+              {t('documents.attached', { count: documentIds.length })}
+            </Alert>
+          ) : null}
           {result.error ? (
             <Alert severity="error" role="alert" sx={{ mt: 1 }}>
               {humanError(result.error, t)}

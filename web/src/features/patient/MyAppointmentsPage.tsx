@@ -13,6 +13,7 @@ import { formatDateTime } from '../../lib/dates.ts';
 import { useLiveAppointments } from './useLiveAppointments.ts';
 import { RescheduleDialog } from './RescheduleDialog.tsx';
 import { CancelDialog } from './CancelDialog.tsx';
+import { AppointmentDocumentsDialog } from '../documents/AppointmentDocumentsDialog.tsx';
 
 export const ACTIVE = new Set(['REQUESTED', 'APPROVED']);
 const CLOSED = new Set(['CANCELLED', 'DECLINED', 'EXPIRED']);
@@ -34,6 +35,7 @@ export function MyAppointmentsPage() {
   const now = Date.now();
   // Upcoming soonest first; past and cancelled newest first (whatever order the API answers in).
   const shown = appointments.filter((a) => tabOf(a, now) === tab).sort((a, b) => a.startsAt.localeCompare(b.startsAt) * (tab === 'upcoming' ? 1 : -1));
+  const [filesOf, setFilesOf] = useState<string | null>(null);
 
   return (
     <>
@@ -82,20 +84,26 @@ export function MyAppointmentsPage() {
                   </Typography>
                 ) : null}
               </Box>
-              {ACTIVE.has(a.status) && tab === 'upcoming' ? (
-                <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
-                  <Button size="small" variant="outlined" onClick={() => setMoving(a)}>
-                    {t('patient.reschedule')}
-                  </Button>
-                  <Button size="small" color="error" variant="outlined" onClick={() => setCancelling(a)}>
-                    {t('patient.cancel')}
-                  </Button>
-                </Box>
-              ) : null}
+              <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap' }}>
+                <Button size="small" variant="outlined" onClick={() => setFilesOf(a.id)}>
+                  {t('documents.open')}
+                </Button>
+                {ACTIVE.has(a.status) && tab === 'upcoming' ? (
+                  <>
+                    <Button size="small" variant="outlined" onClick={() => setMoving(a)}>
+                      {t('patient.reschedule')}
+                    </Button>
+                    <Button size="small" color="error" variant="outlined" onClick={() => setCancelling(a)}>
+                      {t('patient.cancel')}
+                    </Button>
+                  </>
+                ) : null}
+              </Box>
             </Paper>
           );
         })}
       </Box>
+      <AppointmentDocumentsDialog appointmentId={filesOf} onClose={() => setFilesOf(null)} />
       <RescheduleDialog
         appointment={moving}
         onClose={(done) => {
