@@ -60,6 +60,11 @@ test('identity gets the key that encrypts its signing-key store from .env (produ
   expect(compose.services.identity!.environment?.JWT_KEYS_ENCRYPTION_KEY).toMatch(/JWT_KEYS_ENCRYPTION_KEY:\?/);
 });
 
+test('the assistant calls the public API through the router (with each patient\'s own token)', () => {
+  expect(compose.services.assistant!.environment?.ROUTER_URL).toBe('http://router:4000/graphql');
+  expect(compose.services.assistant!.depends_on?.router).toBeUndefined();
+});
+
 test('documents keeps its files on a volume and requires its keys and URL secret from .env', () => {
   const documents = compose.services.documents as ComposeService & { volumes?: string[] };
   expect(documents.volumes).toContain('documents-data:/app/.data');

@@ -14,6 +14,7 @@ export const SUBGRAPHS: SubgraphEntry[] = [
   { name: 'identity', sdlPath: path.join(root, 'subgraphs/identity/schema.graphql'), url: 'http://localhost:4001/graphql' },
   { name: 'appointments', sdlPath: path.join(root, 'subgraphs/appointments/schema.graphql'), url: 'http://localhost:4002/graphql' },
   { name: 'chat', sdlPath: path.join(root, 'subgraphs/chat/schema.graphql'), url: 'http://localhost:4004/graphql' },
+  { name: 'assistant', sdlPath: path.join(root, 'subgraphs/assistant/schema.graphql'), url: 'http://localhost:4005/graphql' },
   { name: 'notifications', sdlPath: path.join(root, 'subgraphs/notifications/schema.graphql'), url: 'http://localhost:4006/graphql' },
   { name: 'documents', sdlPath: path.join(root, 'subgraphs/documents/schema.graphql'), url: 'http://localhost:4003/graphql' },
 ];

@@ -40,10 +40,11 @@ export interface Launched {
  * not process.env) or, failing that, a ready definition named after the subgraph.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function definitionOf(name: string, env: Env): Promise<SubgraphDefinition<any>> {
+async function definitionOf(name: string, env: Env, routerUrl: () => string): Promise<SubgraphDefinition<any>> {
   const mod = (await import(`@clinic/${name}`)) as Record<string, unknown>;
   const factory = mod[`create${name[0]!.toUpperCase()}${name.slice(1)}Subgraph`];
-  if (typeof factory === 'function') return (factory as (opts: { env: Env }) => SubgraphDefinition)({ env });
+  // `routerUrl` (known once the router listens) is for subgraphs that call the public API (the assistant).
+  if (typeof factory === 'function') return (factory as (opts: { env: Env; routerUrl: () => string }) => SubgraphDefinition)({ env, routerUrl });
   const def = Object.values(mod).find(
     (v): v is SubgraphDefinition => typeof v === 'object' && v !== null && (v as SubgraphDefinition).name === name && 'typeDefs' in v,
   );
@@ -78,6 +79,7 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
 
     const subgraphs: RunningSubgraph[] = [];
     const urls: Env = {};
+    let routerUrl = env.ROUTER_URL ?? `http://127.0.0.1:${env.PORT ?? '4000'}/graphql`;
     for (const entry of SUBGRAPHS) {
       let databaseUrl = env.DATABASE_URL;
       if (embedded) {
@@ -97,7 +99,7 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
         DATABASE_URL: databaseUrl,
         DB_POOL_MAX: embedded ? '1' : env.DB_POOL_MAX,
       });
-      const running = await startSubgraph(await definitionOf(entry.name, shared), config);
+      const running = await startSubgraph(await definitionOf(entry.name, shared, () => routerUrl), config);
       stops.push(running.stop);
       subgraphs.push(running);
       urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = running.url;
@@ -106,6 +108,7 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
     }
     const router = await startRouter(loadRouterConfig({ ...shared, ...urls, PORT: randomPorts ? '0' : (env.PORT ?? '4000') }));
     stops.push(router.stop);
+    routerUrl = env.ROUTER_URL ?? router.url;
     return { routerUrl: router.url, router, subgraphs, embedded, stop: stopAll };
   } catch (error) {
     await stopAll();

@@ -38,6 +38,11 @@ export interface RequestContext {
   /** A fresh identity map per request. */
   em: EntityManager;
   pubsub: PubSubEngine;
+  /**
+   * The caller's verified Authorization header as received over HTTP (absent over WebSocket), for a service
+   * that acts through the public API with the caller's own rights (the assistant). Never log it.
+   */
+  authorization?: string;
 }
 
 export interface SubgraphDeps {
@@ -130,8 +135,8 @@ export async function startSubgraph<TContext extends RequestContext>(
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);
 
   const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null): Promise<TContext> =>
-    contextFor(await verifier.verify(authorization), requestId, ip);
-  const contextFor = async (viewer: Viewer, requestId: string, ip: string | null): Promise<TContext> => {
+    contextFor(await verifier.verify(authorization), requestId, ip, authorization);
+  const contextFor = async (viewer: Viewer, requestId: string, ip: string | null, authorization?: string): Promise<TContext> => {
     const base: RequestContext = {
       viewer,
       requestId,
@@ -139,6 +144,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       logger: logger.child({ requestId }),
       em: orm.em.fork(),
       pubsub: bus.pubsub,
+      ...(authorization && viewer.kind === 'user' ? { authorization } : {}),
     };
     return def.context ? def.context(base, deps) : (base as TContext);
   };

@@ -1,0 +1,17 @@
+// What every resolver of the assistant subgraph receives: the kit's request context plus the assistant's
+// settings (where the router is, the clock, the change deadline it explains) and a transcript loader.
+import type { RequestContext } from '@clinic/service-kit';
+import type DataLoader from 'dataloader';
+import type { AssistantTurn } from './entities/conversation.ts';
+import type { AssistantClock } from './conversation/ask.ts';
+
+export interface AssistantSettings extends AssistantClock {
+  /** The router's GraphQL URL; read per call (in tests and under the launcher the router starts last). */
+  routerUrl: () => string;
+}
+
+export interface AssistantContext extends RequestContext {
+  assistant: AssistantSettings;
+  transcripts: DataLoader<string, AssistantTurn[]>;
+}
+export type Context = AssistantContext;

@@ -1,0 +1,11 @@
+// Every migration of the assistant schema, in order. Add new ones at the end; never edit an applied one.
+import { outboxMigration, outboxRetryMigration, type MigrationObject } from '@clinic/service-kit';
+import { Migration20261130Assistant } from './m20261130-assistant.ts';
+import { Migration20261130Knowledge } from './m20261130-knowledge.ts';
+
+export const migrations: MigrationObject[] = [
+  outboxMigration,
+  outboxRetryMigration,
+  { name: 'm20261130-assistant', class: Migration20261130Assistant },
+  { name: 'm20261130-knowledge', class: Migration20261130Knowledge },
+];
