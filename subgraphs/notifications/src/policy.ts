@@ -1,5 +1,6 @@
 // The clinic's notification policy from the environment: reminder offsets (defaults, extras per consultation
-// type, the choices a patient may pick from), the default zone and locale, retry counts.
+// type, the choices a patient may pick from), the default zone and locale, retry counts, the unread-message
+// digest window.
 import { checkTimeZone, isIanaTimeZone } from '@clinic/service-kit';
 
 export interface NotificationPolicy {
@@ -15,6 +16,8 @@ export interface NotificationPolicy {
   deliveryAttempts: number;
   /** First retry delay (doubles each time). */
   retryDelayMs: number;
+  /** At most one unread-message notification per (recipient, conversation) in this many minutes. */
+  messageDigestMinutes: number;
 }
 
 export const DEFAULT_NOTIFICATION_POLICY: NotificationPolicy = {
@@ -25,6 +28,7 @@ export const DEFAULT_NOTIFICATION_POLICY: NotificationPolicy = {
   defaultLocale: 'ro',
   deliveryAttempts: 5,
   retryDelayMs: 2_000,
+  messageDigestMinutes: 10,
 };
 
 const minutesList = (raw: string, name: string): number[] => {
@@ -47,6 +51,7 @@ export function loadNotificationPolicy(env: Record<string, string | undefined> =
       }),
     );
   }
+  if (env.NOTIFICATIONS_MESSAGE_DIGEST_MINUTES) p.messageDigestMinutes = minutesList(env.NOTIFICATIONS_MESSAGE_DIGEST_MINUTES, 'NOTIFICATIONS_MESSAGE_DIGEST_MINUTES')[0]!;
   if (env.NOTIFICATIONS_DEFAULT_ZONE) {
     if (!isIanaTimeZone(env.NOTIFICATIONS_DEFAULT_ZONE)) throw new Error(`config error: NOTIFICATIONS_DEFAULT_ZONE must be an IANA zone (got ${env.NOTIFICATIONS_DEFAULT_ZONE})`);
     p.defaultZone = env.NOTIFICATIONS_DEFAULT_ZONE;

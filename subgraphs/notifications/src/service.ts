@@ -18,13 +18,14 @@ import { deliverAttempt } from './delivery/deliver.ts';
 import { webhookRoutes } from './delivery/webhooks.ts';
 import { runReminder, sweepDueReminders, sweepQueuedDeliveries } from './reminders/reminders.ts';
 import { handleAppointmentEvent } from './reminders/appointment-events.ts';
+import { handleUnreadMessage, MESSAGE_UNREAD_TOPIC } from './conversations/unread-messages.ts';
 import { startQueues, type RunningQueues } from './queues.ts';
 import type { NotifyDeps } from './deps.ts';
 import type { NotificationsContext } from './context.ts';
 
 export const NOTIFICATIONS_DEFAULT_PORT = 4006;
 export const notificationsSdlPath = path.join(__dirname, '..', 'schema.graphql');
-/** Appointments' events for us (its outbox routes `appointment.*` and `waitlist.offered` here). */
+/** Events for us: appointments' `appointment.*` and `waitlist.offered`, chat's `chat.message_unread`. */
 export const EVENTS_QUEUE = 'notifications-events';
 
 export interface NotificationsOptions {
@@ -92,7 +93,8 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
       const { deps, queues } = runtimeOf(kit);
       if (kit.config.nodeEnv === 'production' && deps.providers.emailMode === 'dev-inbox') kit.logger.warn('SENDGRID_API_KEY is not set: e-mail goes to the developer inbox');
       if (options.work === false) return () => queues.close();
-      const events = consumeQueue(queuePrefix + EVENTS_QUEUE, kit.config.redisUrl, (job) => handleAppointmentEvent(kit.orm.em.fork(), deps, job), kit.logger);
+      const events = consumeQueue(queuePrefix + EVENTS_QUEUE, kit.config.redisUrl, (job) =>
+        job.topic === MESSAGE_UNREAD_TOPIC ? handleUnreadMessage(kit.orm.em.fork(), deps, job) : handleAppointmentEvent(kit.orm.em.fork(), deps, job), kit.logger);
       const interval = options.sweepIntervalMs ?? 30_000;
       const sweep = async () => {
         await sweepDueReminders(kit.orm.em.fork(), deps, interval);

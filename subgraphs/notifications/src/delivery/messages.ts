@@ -22,6 +22,8 @@ export interface MessageRequest {
   startsAt?: Date | null;
   doctorId?: string | null;
   change?: string;
+  /** The app path it leads to (new messages: /messages/<conversationId>). */
+  link?: string;
   reminderId?: string | null;
   /** Security notices and same-day changes: first in the queue. */
   urgent?: boolean;
@@ -48,6 +50,7 @@ export async function createMessage(em: EntityManager, deps: NotifyDeps, req: Me
     startsAtLocal: req.startsAt ? localTime(req.startsAt, settings.timeZone, settings.locale) : '',
     appointmentId: req.appointmentId ?? '',
     change: req.change ?? '',
+    link: req.link ?? '',
     unsubscribeUrl: deps.unsubscribe.url({ userId: req.userId, type: req.type, channel: req.channel }),
   });
   if (req.channel === 'IN_APP') {

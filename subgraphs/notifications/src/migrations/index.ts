@@ -2,5 +2,9 @@
 // This service writes no outbox events (it only consumes queues), so it has no outbox table.
 import type { MigrationObject } from '@clinic/service-kit';
 import { Migration20261130Notifications } from './m20261130-notifications.ts';
+import { Migration20261130MessageDigests } from './m20261130-message-digests.ts';
 
-export const migrations: MigrationObject[] = [{ name: 'm20261130-notifications', class: Migration20261130Notifications }];
+export const migrations: MigrationObject[] = [
+  { name: 'm20261130-notifications', class: Migration20261130Notifications },
+  { name: 'm20261130-message-digests', class: Migration20261130MessageDigests },
+];

@@ -10,6 +10,8 @@ export interface TemplateData {
   startsAtLocal: string;
   appointmentId: string;
   change: string;
+  /** The app path the notification leads to (e.g. /messages/<conversationId>); empty when none. */
+  link: string;
   unsubscribeUrl: string;
 }
 
@@ -19,6 +21,7 @@ export const SAMPLE_DATA: TemplateData = {
   startsAtLocal: 'miercuri, 10 iunie 2026, 10:00 EEST',
   appointmentId: '00000000-0000-4000-8000-000000000000',
   change: 'approved',
+  link: '/messages/00000000-0000-4000-8000-000000000000',
   unsubscribeUrl: 'https://clinic.example/webhooks/unsubscribe?t=sample',
 };
 

@@ -1,0 +1,51 @@
+// The consumer of chat's `chat.message_unread` events (ids only: conversationId, messageId, recipientId): a
+// message reached someone with no live chat subscription. At most one notification per (recipient,
+// conversation) per digest window: later events inside the window are folded into the window's count instead
+// of notifying again. Each event is handled once (its id is recorded in the same transaction); the usual
+// preference (type NEW_MESSAGES per channel) and quiet-hours rules apply. No message text is ever read here.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import type { OutboxJob } from '@clinic/service-kit';
+import { firstDelivery, sql } from '../db.ts';
+import type { NotifyDeps } from '../deps.ts';
+import { createMessage, dispatch, type MessageOutcome } from '../delivery/messages.ts';
+
+export const MESSAGE_UNREAD_TOPIC = 'chat.message_unread';
+
+const UnreadPayload = z.object({ conversationId: z.string().uuid(), messageId: z.string().uuid(), recipientId: z.string().uuid() });
+
+/** Counts the message into the recipient's window for this conversation; `count` 1 means a new window began. */
+async function countIntoWindow(em: EntityManager, deps: NotifyDeps, userId: string, conversationId: string) {
+  const [row] = await sql<{ windowStartedAt: Date; count: number }>(
+    em,
+    `insert into message_digests (user_id, conversation_id, window_started_at, unread_count) values (?, ?, ?, 1)
+     on conflict (user_id, conversation_id) do update set
+       unread_count = case when message_digests.window_started_at > excluded.window_started_at - ?::int * interval '1 minute' then message_digests.unread_count + 1 else 1 end,
+       window_started_at = case when message_digests.window_started_at > excluded.window_started_at - ?::int * interval '1 minute' then message_digests.window_started_at else excluded.window_started_at end
+     returning window_started_at as "windowStartedAt", unread_count as count`,
+    [userId, conversationId, deps.now(), deps.policy.messageDigestMinutes, deps.policy.messageDigestMinutes],
+  );
+  return row!;
+}
+
+export async function handleUnreadMessage(em: EntityManager, deps: NotifyDeps, job: OutboxJob): Promise<void> {
+  const parsed = UnreadPayload.safeParse(job.payload);
+  if (!parsed.success) {
+    deps.logger.warn({ eventId: job.eventId, topic: job.topic }, 'event without the ids notifications need; skipped');
+    return;
+  }
+  const { conversationId, recipientId } = parsed.data;
+  const messages: MessageOutcome[] = [];
+  await em.fork().transactional(async (tx) => {
+    if (!(await firstDelivery(tx, job.eventId))) return;
+    const window = await countIntoWindow(tx, deps, recipientId, conversationId);
+    if (window.count > 1) return; // folded into this window's notification
+    const windowKey = new Date(window.windowStartedAt).getTime();
+    for (const channel of ['IN_APP', 'EMAIL', 'SMS'] as const) {
+      messages.push(
+        await createMessage(tx, deps, { userId: recipientId, type: 'NEW_MESSAGES', channel, dedupeKey: `messages/${conversationId}/${recipientId}/${windowKey}/${channel}`, link: `/messages/${conversationId}` }),
+      );
+    }
+  });
+  for (const m of messages) await dispatch(deps, m);
+}
