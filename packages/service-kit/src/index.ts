@@ -24,6 +24,7 @@ export * from './azure-users.ts';
 export * from './scalars.ts';
 export * from './revocation.ts';
 export * from './care-events.ts';
+export * from './chat-events.ts';
 export * from './time-zones.ts';
 export * from './metrics.ts';
 export * from './telemetry.ts';

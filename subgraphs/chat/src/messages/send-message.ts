@@ -5,7 +5,7 @@
 // commit; a client that missed them catches up by cursor.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, conflict, enqueueEvent, forbidden, notFound } from '@clinic/service-kit';
+import { badUserInput, conflict, enqueueEvent, forbidden, MESSAGE_UNREAD_TOPIC, notFound, type MessageUnreadPayload } from '@clinic/service-kit';
 import { z } from 'zod';
 import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
@@ -14,7 +14,7 @@ import { participantIds, requireParticipant } from '../conversations/access.ts';
 import { announceConversation, announceMessage } from '../realtime/triggers.ts';
 import { messagesByIds, toMessage } from './read-messages.ts';
 
-export const MESSAGE_UNREAD_TOPIC = 'chat.message_unread';
+export { MESSAGE_UNREAD_TOPIC };
 
 /** A concurrent send with the same client message id won: the transaction rolls back (no gap in sequence). */
 class DuplicateSend extends Error {}
@@ -92,7 +92,7 @@ export async function appendMessage(
     await tx.execute(`update participants set delivered_seq = ?, read_seq = ? where conversation_id = ? and user_id = ?`, [seq, seq, conv.id, msg.senderId]);
   }
   for (const recipientId of offlineRecipients) {
-    enqueueEvent(tx, MESSAGE_UNREAD_TOPIC, { conversationId: conv.id, messageId: id, recipientId });
+    enqueueEvent(tx, MESSAGE_UNREAD_TOPIC, { conversationId: conv.id, messageId: id, recipientId } satisfies MessageUnreadPayload);
   }
   return id;
 }

@@ -5,14 +5,14 @@
 // preference (type NEW_MESSAGES per channel) and quiet-hours rules apply. No message text is ever read here.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import type { OutboxJob } from '@clinic/service-kit';
+import { MESSAGE_UNREAD_TOPIC, type MessageUnreadPayload, type OutboxJob } from '@clinic/service-kit';
 import { firstDelivery, sql } from '../db.ts';
 import type { NotifyDeps } from '../deps.ts';
 import { createMessage, dispatch, type MessageOutcome } from '../delivery/messages.ts';
 
-export const MESSAGE_UNREAD_TOPIC = 'chat.message_unread';
+export { MESSAGE_UNREAD_TOPIC };
 
-const UnreadPayload = z.object({ conversationId: z.string().uuid(), messageId: z.string().uuid(), recipientId: z.string().uuid() });
+const UnreadPayload: z.ZodType<MessageUnreadPayload> = z.object({ conversationId: z.string().uuid(), messageId: z.string().uuid(), recipientId: z.string().uuid() });
 
 /** Counts the message into the recipient's window for this conversation; `count` 1 means a new window began. */
 async function countIntoWindow(em: EntityManager, deps: NotifyDeps, userId: string, conversationId: string) {
