@@ -87,8 +87,10 @@ test('a quick action books with the patient\'s own rights, and cannot approve', 
   expect(conv).toBeDefined();
 
   const slot = localToUtc(daysAhead(5), '12:30');
+  // The first test's feed is still open: wait for this one to be counted on top of it.
+  const open = h.stack.subgraphs.chat!.subscriptionStats().subscriptions;
   const patientFeed = ws(h, patient).subscribe<{ messageAdded: { id: string } }>(MESSAGE_ADDED, { id: conv });
-  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 1, 5_000, 'subscribed');
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions > open, 5_000, 'subscribed');
   await send(h, doctor, conv!, 'I can see you then', randomUUID(), {
     actions: [
       { kind: 'BOOK_SLOT', doctorId, startsAt: slot, consultationType: 'IN_PERSON' },
