@@ -48,7 +48,7 @@ beforeAll(async () => {
   s.admin = (await signIn(ADMIN)).token;
   await act(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: PATIENT }, undefined);
   s.patient = await signIn(PATIENT);
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await clinic?.stop();

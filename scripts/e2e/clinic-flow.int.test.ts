@@ -56,7 +56,7 @@ describe.each(CLINIC_MODES)('the clinic flow on %s PostgreSQL, end to end throug
   beforeAll(async () => {
     clinic = await startClinic(ADMIN, mode);
     url = clinic.url;
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await clinic?.stop();

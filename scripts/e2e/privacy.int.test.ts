@@ -101,7 +101,7 @@ describe.each(CLINIC_MODES)('privacy on %s PostgreSQL', (mode) => {
       `mutation($id: String!, $secret: String!) { partnerToken(clientId: $id, clientSecret: $secret) { accessToken } }`,
       { id: issued.issuePartnerClient.client.id, secret: issued.issuePartnerClient.clientSecret });
     s.partnerToken = token.partnerToken.accessToken;
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await clinic?.stop();

@@ -18,7 +18,7 @@ describe.each(CLINIC_MODES)('the demo seed on %s PostgreSQL', (mode) => {
     clinic = await startClinic(DEFAULT_ADMIN, mode);
     lines.length = 0;
     first = await seedDemo({ url: clinic.url, admin: DEFAULT_ADMIN, log: (l) => lines.push(l) });
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await clinic?.stop();

@@ -33,7 +33,7 @@ beforeAll(async () => {
     logger: createLogger('launcher-test', 'silent'),
     randomPorts: true,
   });
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await launched?.stop();

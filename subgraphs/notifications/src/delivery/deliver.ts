@@ -80,7 +80,7 @@ async function markFailing(em: EntityManager, attempt: DeliveryAttempt): Promise
 /** A reminder that did not go out by e-mail goes by SMS (if the patient allows SMS), else in-app. */
 export async function failover(em: EntityManager, deps: NotifyDeps, attempt: Pick<DeliveryAttempt, 'userId' | 'type' | 'channel' | 'reminderId' | 'dedupeKey'>): Promise<MessageOutcome | null> {
   if (!attempt.reminderId || attempt.channel === 'IN_APP') return null;
-  const [reminder] = await sql<{ appointment_id: string; doctor_id: string; starts_at: Date }>(em, `select appointment_id, doctor_id, starts_at from reminders where id = ?`, [
+  const [reminder] = await sql<{ appointment_id: string; doctor_id: string; starts_at: Date; offset_minutes: number }>(em, `select appointment_id, doctor_id, starts_at, offset_minutes from reminders where id = ?`, [
     attempt.reminderId,
   ]);
   if (!reminder) return null;
@@ -90,6 +90,12 @@ export async function failover(em: EntityManager, deps: NotifyDeps, attempt: Pic
     outcome = await createMessage(em, deps, { ...base, channel: 'SMS', dedupeKey: `${attempt.dedupeKey}/failover-sms` });
   }
   if (outcome.kind === 'opted-out') {
+    // A patient who gets (or will get) this very reminder in the app would only see it twice.
+    const [inApp] = await sql(em, `select 1 from reminders where appointment_id = ? and offset_minutes = ? and channel = 'IN_APP' and status in ('PENDING', 'SENT')`, [
+      reminder.appointment_id,
+      reminder.offset_minutes,
+    ]);
+    if (inApp) return null;
     outcome = await createMessage(em, deps, { ...base, channel: 'IN_APP', dedupeKey: `${attempt.dedupeKey}/failover-in-app`, allowed: true });
   }
   await dispatch(deps, outcome);
