@@ -37,7 +37,9 @@ describe('schedule editor', () => {
     expect(client.calls.some((c) => c.name === 'RemoveScheduleRule')).toBe(false);
     await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
     await screen.findByText('Working hours removed.');
-    await user.click(screen.getByRole('button', { name: 'Undo' }));
+    // The page behind the dialog is hidden from assistive technology until the dialog has closed.
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    await user.click(await screen.findByRole('button', { name: 'Undo' }));
     await waitFor(() => expect(client.calls.find((c) => c.name === 'AddScheduleRule')?.variables.input).toMatchObject({ doctorId, weekdays: [1, 2], startTime: '09:00', endTime: '17:00', allowOverlap: true }));
   });
 
