@@ -13,6 +13,8 @@ import {
   ConfigError,
   createAzureUserLookup,
   createErrorFormatter,
+  createErrorTracker,
+  errorTrackingPlugin,
   createLogger,
   createRedis,
   createRevocationList,
@@ -120,7 +122,12 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   });
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const armor = edgeProtection(config.limits, production);
-  const formatError = createErrorFormatter(logger);
+  const formatError = createErrorFormatter();
+  const errors = createErrorTracker('router', logger);
+  // The web app's manifest: preloads APQ; enforced for first-party callers with PERSISTED_OPERATIONS=enforce.
+  const persisted = config.persistedOperations.mode === 'enforce' || existsSync(config.persistedOperations.manifestPath)
+    ? loadPersistedOperations(config.persistedOperations.manifestPath)
+    : null;
   // Registered before apollo.start() so it sees the first supergraph load.
   const subscriptions = attachSubscriptionServer({
     httpServer,
@@ -138,12 +145,10 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     logger,
     keepAliveMs: config.limits.wsKeepAliveMs,
     revocations,
+    persisted: { mode: config.persistedOperations.mode, operations: persisted },
+    replicasFor: (name) => replicaPoolFor(config, name),
   });
 
-  // The web app's manifest: preloads APQ; enforced for first-party callers with PERSISTED_OPERATIONS=enforce.
-  const persisted = config.persistedOperations.mode === 'enforce' || existsSync(config.persistedOperations.manifestPath)
-    ? loadPersistedOperations(config.persistedOperations.manifestPath)
-    : null;
   const apollo = new ApolloServer<RouterContext>({
     gateway: withAccessFilter(gateway),
     persistedQueries: { cache: persistedQueryCache(persisted) },
@@ -162,6 +167,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       ...armor.plugins,
       accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
       metricsPlugin<RouterContext>('router'),
+      errorTrackingPlugin<RouterContext>(errors),
       persistedOperationsPlugin(config.persistedOperations.mode, persisted),
     ],
   });
@@ -260,7 +266,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
         logger.info({ requestId: req.headers['x-request-id'], method: req.method }, 'client closed request');
         return;
       }
-      logger.error({ err: error }, 'request failed');
+      errors.capture(error, { requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined });
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();
     });
@@ -289,6 +295,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
         await apollo.stop();
         await revocations.close();
         redis?.disconnect();
+        await errors.close();
         logger.info('router stopped');
       })();
       return stopping;
