@@ -1,8 +1,8 @@
 // A scaled-out clinic on one machine, on the real PostgreSQL and Redis: two replicas of EVERY subgraph
 // (each pair sharing its Postgres schema, Redis and queue prefix, started from the same environment) and two
 // routers, each balancing over both replicas of each subgraph (SUBGRAPH_<NAME>_URL="r1,r2") over the
-// committed supergraph. The second appointments replica runs as its own process (`tsx .../main.ts`, the
-// production entry point) so a test can kill it with SIGKILL mid-load, as a crash would.
+// committed supergraph. The second appointments replica runs as its own process (node running its
+// `src/main.ts`, the production entry point) so a test can kill it with SIGKILL mid-load, as a crash would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -51,7 +51,8 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
 async function startExternalReplica(name: string, env: Record<string, string | undefined>): Promise<ExternalReplica> {
   const port = await freePort();
   let output = '';
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'subgraphs', name, 'src', 'main.ts')], {
+  // Node itself runs the service (tsx as a loader, not its wrapper process), so SIGKILL hits the server.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'subgraphs', name, 'src', 'main.ts')], {
     env: { ...process.env, ...env, PORT: String(port) } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
