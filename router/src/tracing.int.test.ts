@@ -84,3 +84,11 @@ test("a client's traceparent is continued only when it comes through a trusted p
   expect(untrusted?.parentSpanId).toBeNull();
   expect(probe.spans.filter((s) => s.traceId === untrusted!.traceId).some((s) => s.kind === CLIENT)).toBe(true);
 });
+
+test('tracing stays lean: no childless gateway bookkeeping spans, no SQL, Redis or HTTP client span outside a request', () => {
+  expect(probe.spans.filter((s) => ['gateway.validate', 'gateway.plan', 'gateway.postprocessing'].includes(s.name))).toEqual([]);
+  // Pool connects are not spans of their own; background polling (queues, relays, key refresh) makes no root spans.
+  expect(probe.spans.filter((s) => /connect/i.test(s.name) && s.attributes['db.system.name'] === 'postgresql')).toEqual([]);
+  const roots = probe.spans.filter((s) => s.parentSpanId === null);
+  expect(roots.filter((s) => s.kind === CLIENT || s.attributes['db.system.name'])).toEqual([]);
+});
