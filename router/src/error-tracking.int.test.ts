@@ -44,14 +44,14 @@ beforeAll(async () => {
   const dsn = `http://publickey@127.0.0.1:${(ingest.address() as AddressInfo).port}/7`;
   const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(tsx, [path.join(__dirname, 'testing', 'error-probe.ts')], { env: { ...process.env, SENTRY_DSN: dsn, LOG_LEVEL: 'silent' }, timeout: 90_000, maxBuffer: 20_000_000 }, (error, out, err) =>
+    execFile(tsx, [path.join(__dirname, 'testing', 'error-probe.ts')], { env: { ...process.env, SENTRY_DSN: dsn, LOG_LEVEL: 'silent' }, timeout: 240_000, maxBuffer: 20_000_000 }, (error, out, err) =>
       error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
     );
   });
   const line = stdout.split('\n').find((l) => l.startsWith('ERROR-PROBE '));
   if (!line) throw new Error(`probe printed nothing:\n${stdout}`);
   probe = JSON.parse(line.slice('ERROR-PROBE '.length)) as Probe;
-}, 120_000);
+}, 300_000);
 
 afterAll(() => new Promise<void>((resolve) => ingest.close(() => resolve())));
 

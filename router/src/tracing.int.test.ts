@@ -29,14 +29,14 @@ beforeAll(async () => {
   const script = path.join(__dirname, 'testing', 'trace-probe.ts');
   const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(tsx, [script], { env: { ...process.env, LOG_LEVEL: 'silent' }, timeout: 90_000, maxBuffer: 20_000_000 }, (error, out, err) =>
+    execFile(tsx, [script], { env: { ...process.env, LOG_LEVEL: 'silent' }, timeout: 240_000, maxBuffer: 20_000_000 }, (error, out, err) =>
       error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
     );
   });
   const line = stdout.split('\n').find((l) => l.startsWith('TRACE-PROBE '));
   if (!line) throw new Error(`probe printed no spans:\n${stdout}`);
   probe = JSON.parse(line.slice('TRACE-PROBE '.length)) as ProbeOutput;
-}, 120_000);
+}, 300_000);
 
 const isRouterSpan = (s: ProbeSpan) => s.kind === SERVER && s.name === 'POST /graphql';
 const ancestors = (span: ProbeSpan, spans: ProbeSpan[]): ProbeSpan[] => {
