@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import { AUDIT_QUEUE, startOutboxRelay, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
-import { migrations } from './migrations/index.ts';
+import { documentsMigrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createLoaders } from './resolvers/loaders.ts';
 import { fileRoutes } from './transfer/routes.ts';
@@ -35,7 +35,7 @@ export function createDocumentsSubgraph(options: DocumentsOptions = {}): Subgrap
     typeDefs: parse(readFileSync(documentsSdlPath, 'utf8')),
     resolvers,
     entities,
-    migrations,
+    migrations: documentsMigrations(settings.keys),
     context: (base) => ({
       ...base,
       settings,

@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, hasPermission, notFound, requireUser } from '@clinic/service-kit';
-import { AppointmentPartySchema, DocumentSchema, type AppointmentParty, type Document } from '../entities/document.ts';
+import { AppointmentPartySchema, DocumentSchema, DocumentVersionSchema, type AppointmentParty, type Document } from '../entities/document.ts';
 import { storeVersion } from '../library/store-version.ts';
+import { makePreview } from '../library/previews.ts';
 import type { DocumentsSettings } from '../settings.ts';
 import type { Actor } from '../actor.ts';
 import { renderPdf, type PdfContent } from './render-pdf.ts';
@@ -76,6 +77,9 @@ export async function storeGenerated(
     },
     pdf,
   );
+  // Its first-page thumbnail, made once now; a failure leaves the document without one.
+  const version = await em.fork().findOneOrFail(DocumentVersionSchema, { documentId: stored.documentId, version: stored.version });
+  await makePreview(em.fork(), settings, version).catch(() => false);
   return em.fork().findOneOrFail(DocumentSchema, { id: stored.documentId });
 }
 
