@@ -38,7 +38,7 @@ export type AppointmentStatus =
   | 'REQUESTED';
 
 export type AttachmentInput = {
-  /** A document id from the documents subgraph. */
+  /** A document id from the documents subgraph: you must be able to read it; sending shares it with the conversation's members (until they leave). */
   documentId: string | number;
   name: string;
 };
