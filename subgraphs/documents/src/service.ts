@@ -13,6 +13,7 @@ import { createLoaders } from './resolvers/loaders.ts';
 import { fileRoutes } from './transfer/routes.ts';
 import { loadDocumentsSettings, type DocumentsSettings } from './settings.ts';
 import { DOCUMENTS_APPOINTMENTS_QUEUE, startAppointmentPartiesWorker } from './appointments/appointment-parties.ts';
+import { stopPdfRenderer, warmPdfRenderer } from './library/pdf-first-page.ts';
 import { conversationSharesRoute } from './sharing/conversation-shares-route.ts';
 import { startConversationMembersWorker } from './sharing/conversation-shares.ts';
 import type { DocumentsContext } from './context.ts';
@@ -57,8 +58,10 @@ export function createDocumentsSubgraph(options: DocumentsOptions = {}): Subgrap
         maintenance: { name: `${queuePrefix}documents-outbox` },
       });
       const parties = startAppointmentPartiesWorker(deps.orm, deps.config.redisUrl, deps.logger, queuePrefix + DOCUMENTS_APPOINTMENTS_QUEUE);
+      warmPdfRenderer();
       const members = startConversationMembersWorker(deps.orm, deps.config.redisUrl, deps.logger, queuePrefix + DOCUMENTS_CHAT_QUEUE);
       return async () => {
+        await stopPdfRenderer();
         await members.close();
         await parties.close();
         await relay.stop();

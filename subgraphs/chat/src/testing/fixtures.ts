@@ -34,8 +34,9 @@ export interface ChatHarness {
 export async function startChat(opts: { withAppointments?: boolean; withDocuments?: boolean; chat?: ChatOptions } = {}): Promise<ChatHarness> {
   const keys = await createTestKeys();
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
-  let documentsUrl: string | undefined;
-  const chat = createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, documentsUrl: () => documentsUrl, ...opts.chat });
+  // Known once the stack runs; chat asks for it on each send.
+  const documentsAt: { url?: string } = {};
+  const chat = createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, documentsUrl: () => documentsAt.url, ...opts.chat });
   const dataDir = opts.withDocuments ? await mkdtemp(path.join(os.tmpdir(), 'chat-documents-')) : null;
   const documents = dataDir
     ? createDocumentsSubgraph({
@@ -51,7 +52,7 @@ export async function startChat(opts: { withAppointments?: boolean; withDocument
     ...(documents ? [documents] : []),
   ];
   const stack = await startStack(keys, defs);
-  documentsUrl = stack.subgraphs.documents?.url;
+  documentsAt.url = stack.subgraphs.documents?.url;
   const clients: TestWsClient[] = [];
   return {
     keys, stack, queuePrefix, clients,

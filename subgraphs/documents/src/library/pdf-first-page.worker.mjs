@@ -1,13 +1,16 @@
 // Renders the first page of a PDF to a PNG no larger than the given box, in a worker thread: pdf.js
 // (Apache-2.0, pure JavaScript) draws on @napi-rs/canvas (Skia, prebuilt in its npm package), so nothing is
 // downloaded at run time and no system package is needed. Plain ESM on purpose: pdf.js ships only ESM,
-// and a worker runs it with Node's own loader whatever loaded the service (tsx, jest).
-// In: workerData { pdf: Uint8Array, box: number, standardFontDataUrl: string }. Out: a PNG Uint8Array or null.
+// and a worker runs it with Node's own loader whatever loaded the service (tsx, jest). The worker stays
+// up and takes one request at a time, so pdf.js is loaded once.
+// In: { id, pdf: Uint8Array, box: number } messages. Out: { id, png: Uint8Array | null } or { id, error }.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createCanvas } from '@napi-rs/canvas';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
-async function render({ pdf, box, standardFontDataUrl }) {
+const { standardFontDataUrl } = workerData;
+
+async function render(pdf, box) {
   const task = getDocument({ data: pdf, standardFontDataUrl, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0 });
   const doc = await task.promise;
   try {
@@ -28,7 +31,12 @@ async function render({ pdf, box, standardFontDataUrl }) {
   }
 }
 
-render(workerData).then(
-  (png) => parentPort.postMessage({ png }, png ? [png.buffer] : []),
-  (error) => parentPort.postMessage({ error: String(error?.message ?? error) }),
-);
+let queue = Promise.resolve();
+parentPort.on('message', ({ id, pdf, box }) => {
+  queue = queue.then(() =>
+    render(pdf, box).then(
+      (png) => parentPort.postMessage({ id, png }, png ? [png.buffer] : []),
+      (error) => parentPort.postMessage({ id, error: String(error?.message ?? error) }),
+    ),
+  );
+});
