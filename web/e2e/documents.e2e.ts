@@ -106,7 +106,14 @@ test('a patient fills in the pre-appointment form, sees its PDF, and downloads t
   // The PDF's first page, as a thumbnail fetched with the session's token.
   const thumbnail = page.getByRole('img', { name: /^Preview of / });
   await thumbnail.waitFor();
-  assert.ok((await thumbnail.evaluate((img) => (img as HTMLImageElement).naturalWidth)) > 0);
+  // A real PNG that decodes: the first page, fitted into 256×256 (A4 is taller than wide).
+  const size = await thumbnail.evaluate(async (img) => {
+    const image = img as HTMLImageElement;
+    await image.decode();
+    return { width: image.naturalWidth, height: image.naturalHeight };
+  });
+  assert.equal(size.height, 256);
+  assert.ok(size.width > 100 && size.width < 256);
   assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'no horizontal scroll at phone width');
   await assertAccessible(page, '41-intake-sent-phone');
   await stack.screenshot(page, '41-intake-sent-phone');
