@@ -2,12 +2,12 @@
 // type, in the viewer's language, rendered from the form's JSON Schema; checked before sending (each
 // problem said beside its field, focus moved to the first), then sent; the PDF made from the answers is
 // shown with its thumbnail and a download button.
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Box, Button, Checkbox, FormControl, FormControlLabel, FormHelperText, Link as MuiLink, Paper, Stack, TextField, Typography } from '@mui/material';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { useTranslation } from 'react-i18next';
-import { IntakeFormDocument, SubmitIntakeFormDocument } from '../../gql/graphql.ts';
+import { DocumentPreviewDocument, IntakeFormDocument, SubmitIntakeFormDocument } from '../../gql/graphql.ts';
 import { useSession } from '../../api/session-react.tsx';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { ErrorNotice, Loading } from '../../components/Feedback.tsx';
@@ -27,6 +27,7 @@ export function IntakeFormPage() {
   const [problems, setProblems] = useState<Record<string, FieldProblem>>({});
   const formRef = useRef<HTMLFormElement>(null);
   const pdf = submitted.data?.submitIntakeForm;
+  const previewUrl = useEventualPreview(pdf?.id, pdf?.previewUrl);
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
@@ -59,7 +60,7 @@ export function IntakeFormPage() {
             {t('intake.sent')}
           </Typography>
           <Stack direction="row" spacing={2} sx={{ alignItems: 'center', mt: 1, flexWrap: 'wrap' }}>
-            <Thumbnail url={pdf.previewUrl} alt={t('documents.previewOf', { name: pdf.fileName })} />
+            <Thumbnail url={previewUrl} alt={t('documents.previewOf', { name: pdf.fileName })} />
             <Box>
               <Typography sx={{ overflowWrap: 'anywhere' }}>{pdf.fileName}</Typography>
               {accessToken ? (
@@ -88,6 +89,23 @@ export function IntakeFormPage() {
       ) : null}
     </Box>
   );
+}
+
+/** The document's thumbnail URL; when it was still being made, asked again a few times until it is there. */
+function useEventualPreview(documentId: string | undefined, initial: string | null | undefined): string | null {
+  const missing = !!documentId && !initial;
+  const [asked, reask] = useQuery({ query: DocumentPreviewDocument, variables: { id: documentId ?? '' }, pause: !missing, requestPolicy: 'network-only' });
+  const found = asked.data?.document?.previewUrl ?? null;
+  const [tries, setTries] = useState(0);
+  useEffect(() => {
+    if (!missing || found || asked.fetching || tries >= 10) return;
+    const timer = setTimeout(() => {
+      setTries((n) => n + 1);
+      reask({ requestPolicy: 'network-only' });
+    }, 1500);
+    return () => clearTimeout(timer);
+  }, [missing, found, asked.fetching, tries, reask]);
+  return initial ?? found;
 }
 
 function IntakeInput({ field, value, problem, onChange }: { field: IntakeField; value: string | boolean | undefined; problem: FieldProblem | undefined; onChange: (value: string | boolean) => void }) {

@@ -81,6 +81,19 @@ describe('intake form from its JSON Schema', () => {
     expect(await screen.findByText('Thank you: your answers are attached to the appointment.')).toBeTruthy();
     expect(await screen.findByRole('img', { name: 'Preview of Pre-appointment form.pdf' })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Download the PDF' })).toBeTruthy();
+  }, 60_000);
+
+  test('a thumbnail still being made is asked for again until it is there', async () => {
+    let asked = 0;
+    const api = fixedClient({
+      IntakeForm: () => ({ data: { intakeForm: { __typename: 'IntakeForm', id: 'general-v1', consultationType: 'IN_PERSON', schema: { type: 'object', required: [], properties: { allergies: { type: 'string', maxLength: 1000, title: 'Allergies' } } } } } }),
+      SubmitIntakeForm: () => ({ data: { submitIntakeForm: { __typename: 'Document', id: 'doc-9', fileName: 'Form.pdf', previewUrl: null, downloadUrl: '/files/download?t=d' } } }),
+      DocumentPreview: () => ({ data: { document: { __typename: 'Document', id: 'doc-9', previewUrl: ++asked > 1 ? '/files/preview?t=p' : null } } }),
+    });
+    renderWith(<Routes><Route path="/appointments/:id/intake" element={<IntakeFormPage />} /></Routes>, { client: api.client, path: '/appointments/a1/intake' });
+    fireEvent.click(await screen.findByRole('button', { name: 'Send the form' }));
+    expect(await screen.findByRole('img', { name: 'Preview of Form.pdf' }, { timeout: 10_000 })).toBeTruthy();
+    expect(asked).toBeGreaterThan(1);
   });
 
   test('a refusal from the server is shown, not hidden', async () => {
