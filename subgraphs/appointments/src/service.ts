@@ -60,7 +60,12 @@ export interface AppointmentsOptions {
   availabilityCache?: boolean;
 }
 
-export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): SubgraphDefinition<AppointmentsContext> {
+export interface AppointmentsSubgraph extends SubgraphDefinition<AppointmentsContext> {
+  /** The running service's availability cache (null before start, when off, or without Redis). */
+  availabilityCache(): AvailabilityCache | null;
+}
+
+export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): AppointmentsSubgraph {
   const queuePrefix = options.queuePrefix ?? (options.env ?? process.env).QUEUE_PREFIX ?? '';
   const clinic: Clinic = options.clinic ?? { policy: loadBookingPolicy(options.env), now: () => new Date() };
   const cacheOn = options.availabilityCache ?? (options.env ?? process.env).AVAILABILITY_CACHE !== 'off';
@@ -68,6 +73,7 @@ export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): S
   let availability: AvailabilityCache | null = null;
   return {
     name: 'appointments',
+    availabilityCache: () => availability,
     typeDefs: parse(readFileSync(appointmentsSdlPath, 'utf8')),
     resolvers,
     entities,
