@@ -277,3 +277,19 @@ test('with Redis unreachable every search answers afresh', async () => {
     await down.close();
   }
 });
+
+test('a doctor with extra hours and no weekly rule has those slots, and they can be booked', async () => {
+  const doctor = (await addDoctor(h, { timeZone: 'Europe/Bucharest' })).doctorId;
+  const day = daysAhead(4);
+  const added = await gql(h.url, ADD_EXCEPTION, {
+    token: await asDoctor(doctor),
+    variables: { input: { doctorId: doctor, kind: 'EXTRA_HOURS', startsAt: localToUtc(day, '18:00'), endsAt: localToUtc(day, '19:00'), slotMinutes: 30 } },
+  });
+  expect(added.body.errors).toBeUndefined();
+  const search: SlotSearch = { doctorIds: [doctor], from: new Date(localToUtc(day, '00:00')), to: new Date(localToUtc(daysAhead(5), '00:00')), includeEmergency: false };
+  const expected = [localToUtc(day, '18:00'), localToUtc(day, '18:30')];
+  expect((await fresh(search)).map((s) => new Date(s.start).toISOString())).toEqual(expected);
+  expect((await searchAvailability(em(), h.clinic, replicaA, search)).slots.map((s) => new Date(s.start).toISOString())).toEqual(expected);
+  const booked = await gql(h.url, REQUEST, { token: await token(h, randomUUID(), ['PATIENT']), variables: { input: { doctorId: doctor, startsAt: expected[0] } } });
+  expect(booked.body.errors).toBeUndefined();
+});

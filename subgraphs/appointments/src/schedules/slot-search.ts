@@ -95,8 +95,8 @@ export async function searchFreeSlots(
   const doctors = await loadDoctors(em, s);
   if (!doctors.length) return { doctors, slots: [] };
   const ids = pgArray(doctors.map((d) => d.doctorId));
+  // No rules is no early answer: extra and emergency hours are slots without any rule.
   const rules = await loadRules(em, ids, s.from, s.to);
-  if (!rules.length && !page) return { doctors, slots: [] };
 
   const slots: Slot[] = [];
   let windowStart = Math.max(s.from.getTime(), page?.afterStart ?? 0);
