@@ -41,6 +41,7 @@ import type { RouterContext } from './context.ts';
 import { createGateway, replicaPoolFor, subgraphUrl, SubgraphSource } from './gateway.ts';
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { createSyncedRateLimiter } from './local-rate-limit.ts';
 import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
 import { createClientIpResolver, createPeerTrust, type ClientIpOf } from './client-ip.ts';
 import { SpanKind, inSpan, incomingTraceContext } from '@clinic/service-kit/telemetry';
@@ -50,6 +51,7 @@ import { loadPersistedOperations, persistedOperationsPlugin, persistedQueryCache
 import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-routes.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
+import { httpCachePlugin } from './http-cache.ts';
 
 export const ROUTER_PATH = '/graphql';
 
@@ -107,7 +109,8 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   }
   const redis: Redis | null = config.redisUrl ? createRedis(config.redisUrl, 'router-ratelimit') : null;
   if (!redis) logger.warn('REDIS_URL is not set: rate limits are per router process');
-  const rateLimiter = createRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
+  // Decided locally and synchronised with Redis in the background: no round trip before the query.
+  const rateLimiter = createSyncedRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
   // The public routes are keyed by client address (they are where credentials are tried), POST /auth/token more strictly.
   const authWindow = config.limits.authRateLimitWindowSeconds;
   const publicRouteLimiter = createRateLimiter({ points: config.limits.authRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: 'router:rl:public' });
@@ -169,6 +172,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       metricsPlugin<RouterContext>('router'),
       errorTrackingPlugin<RouterContext>(errors),
       persistedOperationsPlugin(config.persistedOperations.mode, persisted),
+      httpCachePlugin(),
     ],
   });
   await apollo.start();
@@ -291,6 +295,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     stop: () => {
       stopping ??= (async () => {
         for (const stopWatching of unwatch) stopWatching();
+        rateLimiter.close();
         await subscriptions.close();
         await apollo.stop();
         await revocations.close();
