@@ -16,6 +16,7 @@ import { createProviders, providerConfig } from './delivery/providers.ts';
 import { unsubscribeLinks } from './delivery/unsubscribe.ts';
 import { deliverAttempt } from './delivery/deliver.ts';
 import { webhookRoutes } from './delivery/webhooks.ts';
+import { failOverUndelivered } from './delivery/deadline.ts';
 import { runReminder, sweepDueReminders, sweepQueuedDeliveries } from './reminders/reminders.ts';
 import { handleAppointmentEvent } from './reminders/appointment-events.ts';
 import { handleUnreadMessage, MESSAGE_UNREAD_TOPIC } from './conversations/unread-messages.ts';
@@ -99,6 +100,7 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
       const sweep = async () => {
         await sweepDueReminders(kit.orm.em.fork(), deps, interval);
         await sweepQueuedDeliveries(kit.orm.em.fork(), deps, 60_000);
+        await failOverUndelivered(kit.orm.em.fork(), deps);
       };
       // Once per cluster (the kit's job scheduler; a timer without Redis).
       const sweeper = schedulePeriodic({ name: `${queuePrefix}notifications-sweep`, everyMs: interval, redisUrl: kit.config.redisUrl, logger: kit.logger, run: sweep });

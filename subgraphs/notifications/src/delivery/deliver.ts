@@ -8,6 +8,7 @@ import type { DeliveryAttempt } from '../entities/index.ts';
 import type { NotifyDeps } from '../deps.ts';
 import { PermanentDeliveryError } from './providers.ts';
 import { createMessage, dispatch, type MessageOutcome } from './messages.ts';
+import { setDeliveryDeadline } from './deadline.ts';
 
 export type DeliveryResult = 'sent' | 'skipped' | 'permanent' | 'retry' | 'dead';
 
@@ -48,6 +49,8 @@ export async function deliverAttempt(em: EntityManager, deps: NotifyDeps, attemp
           })
         : await deps.providers.sms(em, { to: address, body: attempt.body, attemptId: attempt.id });
     await setStatus(em, attempt.id, 'SENT', { providerMessageId: sent.providerMessageId });
+    // A reminder e-mail must be confirmed delivered in time, or it fails over (deadline.ts).
+    if (attempt.channel === 'EMAIL' && attempt.reminderId) await setDeliveryDeadline(em, deps, attempt.id);
     return 'sent';
   } catch (error) {
     const message = (error as Error).message;
@@ -77,7 +80,7 @@ async function markFailing(em: EntityManager, attempt: DeliveryAttempt): Promise
   await sql(em, `insert into notification_settings (user_id, ${column}) values (?, true) on conflict (user_id) do update set ${column} = true`, [attempt.userId]);
 }
 
-/** A reminder that did not go out by e-mail goes by SMS (if the patient allows SMS), else in-app. */
+/** A reminder that did not go out by e-mail (or push, chat) goes by SMS (if the patient allows SMS), else in-app. */
 export async function failover(em: EntityManager, deps: NotifyDeps, attempt: Pick<DeliveryAttempt, 'userId' | 'type' | 'channel' | 'reminderId' | 'dedupeKey'>): Promise<MessageOutcome | null> {
   if (!attempt.reminderId || attempt.channel === 'IN_APP') return null;
   const [reminder] = await sql<{ appointment_id: string; doctor_id: string; starts_at: Date; offset_minutes: number }>(em, `select appointment_id, doctor_id, starts_at, offset_minutes from reminders where id = ?`, [
@@ -85,17 +88,20 @@ export async function failover(em: EntityManager, deps: NotifyDeps, attempt: Pic
   ]);
   if (!reminder) return null;
   const base = { userId: attempt.userId, type: attempt.type, reminderId: attempt.reminderId, appointmentId: reminder.appointment_id, doctorId: reminder.doctor_id, startsAt: new Date(reminder.starts_at), urgent: true };
+  // A patient who gets (or will get) this very reminder on that channel anyway would only see it twice.
+  const covered = async (channel: string) =>
+    (await sql(em, `select 1 from reminders where appointment_id = ? and offset_minutes = ? and channel = ? and status in ('PENDING', 'SENT')`, [
+      reminder.appointment_id,
+      reminder.offset_minutes,
+      channel,
+    ])).length > 0;
   let outcome: MessageOutcome = { kind: 'opted-out' };
-  if (attempt.channel === 'EMAIL') {
+  if (attempt.channel !== 'SMS') {
+    if (await covered('SMS')) return null;
     outcome = await createMessage(em, deps, { ...base, channel: 'SMS', dedupeKey: `${attempt.dedupeKey}/failover-sms` });
   }
   if (outcome.kind === 'opted-out') {
-    // A patient who gets (or will get) this very reminder in the app would only see it twice.
-    const [inApp] = await sql(em, `select 1 from reminders where appointment_id = ? and offset_minutes = ? and channel = 'IN_APP' and status in ('PENDING', 'SENT')`, [
-      reminder.appointment_id,
-      reminder.offset_minutes,
-    ]);
-    if (inApp) return null;
+    if (await covered('IN_APP')) return null;
     outcome = await createMessage(em, deps, { ...base, channel: 'IN_APP', dedupeKey: `${attempt.dedupeKey}/failover-in-app`, allowed: true });
   }
   await dispatch(deps, outcome);

@@ -88,7 +88,7 @@ export async function runReminder(em: EntityManager, deps: NotifyDeps, reminderI
     const settings = await settingsOf(tx, deps.policy, r.patientId);
     const quietEnd = afterQuietHours(now, settings.timeZone, settings.quietHours);
     // Deferred only while it would still arrive in time to be useful (15 min before the start); else urgent.
-    if (quietEnd > now && quietEnd.getTime() <= startsAt.getTime() - 15 * 60_000) {
+    if (quietEnd > now && quietEnd.getTime() <= startsAt.getTime() - deps.policy.reminderRelevanceMinutes * 60_000) {
       requeueAt = quietEnd;
       return 'deferred';
     }
