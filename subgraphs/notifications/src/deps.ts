@@ -10,6 +10,8 @@ import type { UnsubscribeLinks } from './delivery/unsubscribe.ts';
 export interface JobQueues {
   /** Runs the reminder at `at` (BullMQ delayed job; the id makes a repeat add a no-op). */
   reminder(reminderId: string, at: Date): Promise<void>;
+  /** Many at once (one round trip to Redis). */
+  reminders(list: { id: string; at: Date }[]): Promise<void>;
   /** Sends a queued e-mail/SMS attempt (not before `notBefore`); `urgent` ones jump the queue. */
   delivery(attemptId: string, urgent: boolean, notBefore?: Date | null): Promise<void>;
 }

@@ -67,7 +67,7 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
       unsubscribe: unsubscribeLinks(secret, baseUrl),
       logger: kit.logger,
       now: options.now ?? (() => new Date()),
-      queues: { reminder: async (...a) => queues.reminder(...a), delivery: async (...a) => queues.delivery(...a) },
+      queues: { reminder: async (...a) => queues.reminder(...a), reminders: async (...a) => queues.reminders(...a), delivery: async (...a) => queues.delivery(...a) },
     };
     const queues = startQueues(
       { redisUrl: kit.config.redisUrl, prefix: queuePrefix, logger: kit.logger, attempts: policy.deliveryAttempts, retryDelayMs: policy.retryDelayMs, concurrency: options.concurrency, work: options.work, now: deps.now },

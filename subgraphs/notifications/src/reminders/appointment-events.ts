@@ -65,5 +65,5 @@ export async function handleAppointmentEvent(em: EntityManager, deps: NotifyDeps
     }
   });
   for (const m of messages) await dispatch(deps, m);
-  for (const r of planned) await deps.queues.reminder(r.id, r.dueAt);
+  await deps.queues.reminders(planned.map((r) => ({ id: r.id, at: r.dueAt })));
 }

@@ -22,8 +22,8 @@ const TEXTS: Record<NotificationType, Texts> = {
     ro: { subject: 'Un loc s-a eliberat pentru dvs.', short: 'Un loc pe {{startsAtLocal}} vă este rezervat. Acceptați-l în aplicație.', long: 'Bună ziua, {{name}},\n\nUn loc la {{doctorName}} pe {{startsAtLocal}} vă este rezervat pentru scurt timp.' },
   },
   NEW_MESSAGES: {
-    en: { subject: 'New message(s)', short: 'New message(s) from your clinic conversation: {{link}}', long: 'Hello {{name}},\n\nYou have new message(s) from your clinic conversation. Read them in the clinic app: {{link}}' },
-    ro: { subject: 'Mesaj(e) nou(i)', short: 'Mesaj(e) nou(i) în conversația cu clinica: {{link}}', long: 'Bună ziua, {{name}},\n\nAveți mesaj(e) nou(i) în conversația cu clinica. Citiți-le în aplicația clinicii: {{link}}' },
+    en: { subject: 'New messages: {{messageCount}}', short: '{{messageCount}} new message(s) in your clinic conversation: {{link}}', long: 'Hello {{name}},\n\nYou have {{messageCount}} new message(s) in your clinic conversation. Read them in the clinic app: {{link}}' },
+    ro: { subject: 'Mesaje noi: {{messageCount}}', short: '{{messageCount}} mesaj(e) nou(i) în conversația cu clinica: {{link}}', long: 'Bună ziua, {{name}},\n\nAveți {{messageCount}} mesaj(e) nou(i) în conversația cu clinica. Citiți-le în aplicația clinicii: {{link}}' },
   },
   DOCUMENTS: {
     en: { subject: 'A new document', short: 'A new document is available.', long: 'Hello {{name}},\n\nA new document is available in the clinic app.' },

@@ -9,13 +9,23 @@ import { checkedRender } from './render.ts';
 
 export const LOCALES = ['en', 'ro'];
 
+// The newest version per (type, channel, locale), kept briefly: every message needs one, and they change
+// rarely. A save here clears it at once; another replica picks a new version up within TEMPLATE_CACHE_MS.
+const TEMPLATE_CACHE_MS = 30_000;
+const newest = new Map<string, { text: TemplateText; until: number }>();
+
 export async function templateFor(em: EntityManager, type: NotificationType, channel: Channel, locale: string): Promise<TemplateText> {
+  const key = `${type}/${channel}/${locale}`;
+  const hit = newest.get(key);
+  if (hit && hit.until > Date.now()) return hit.text;
   const [row] = await sql<{ subject: string | null; body: string }>(
     em,
     `select subject, body from notification_templates where type = ? and channel = ? and locale = ? order by version desc limit 1`,
     [type, channel, locale],
   );
-  return row ?? builtInTemplate(type, channel, locale);
+  const text = row ?? builtInTemplate(type, channel, locale);
+  newest.set(key, { text, until: Date.now() + TEMPLATE_CACHE_MS });
+  return text;
 }
 
 export interface TemplateInput {
@@ -61,6 +71,7 @@ export async function saveTemplate(em: EntityManager, adminId: string, input: Te
       createdAt: new Date(),
     });
     await tx.flush();
+    newest.delete(`${input.type}/${input.channel}/${input.locale}`);
     return row;
   });
 }
