@@ -6,6 +6,7 @@ import type { NotificationPolicy } from './policy.ts';
 import type { ContactDirectory } from './delivery/contacts.ts';
 import type { Providers } from './delivery/providers.ts';
 import type { UnsubscribeLinks } from './delivery/unsubscribe.ts';
+import type { PushSender } from './push/sender.ts';
 
 export interface JobQueues {
   /** Runs the reminder at `at` (BullMQ delayed job; the id makes a repeat add a no-op). */
@@ -20,6 +21,7 @@ export interface NotifyDeps {
   policy: NotificationPolicy;
   contacts: ContactDirectory;
   providers: Providers;
+  push: PushSender;
   queues: JobQueues;
   pubsub: PubSubEngine;
   unsubscribe: UnsubscribeLinks;

@@ -137,6 +137,8 @@ export type NotificationSettingsInput = {
 /** What a notification is about; preferences are kept per type and channel. */
 export type NotificationType =
   | 'APPOINTMENT_UPDATES'
+  /** Staff: a patient asked the assistant for a human (or their wait became urgent). */
+  | 'ASSISTANT_HANDOFFS'
   | 'DOCUMENTS'
   | 'NEW_MESSAGES'
   | 'REMINDERS'

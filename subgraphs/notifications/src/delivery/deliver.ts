@@ -12,10 +12,10 @@ import { setDeliveryDeadline } from './deadline.ts';
 
 export type DeliveryResult = 'sent' | 'skipped' | 'permanent' | 'retry' | 'dead';
 
-async function attemptOf(em: EntityManager, id: string): Promise<DeliveryAttempt | null> {
-  const [row] = await sql<DeliveryAttempt>(
+async function attemptOf(em: EntityManager, id: string): Promise<(DeliveryAttempt & { link: string | null }) | null> {
+  const [row] = await sql<DeliveryAttempt & { link: string | null }>(
     em,
-    `select id, dedupe_key as "dedupeKey", user_id as "userId", type, channel, reminder_id as "reminderId", subject, body, status, attempts
+    `select id, dedupe_key as "dedupeKey", user_id as "userId", type, channel, reminder_id as "reminderId", subject, body, status, attempts, link
      from delivery_attempts where id = ?`,
     [id],
   );
@@ -35,6 +35,11 @@ export async function deliverAttempt(em: EntityManager, deps: NotifyDeps, attemp
   const attempt = await attemptOf(em, attemptId);
   if (!attempt || attempt.status !== 'QUEUED') return 'skipped';
   try {
+    if (attempt.channel === 'PUSH') {
+      const pushed = await deps.push.send(em, attempt.userId, { title: attempt.subject ?? '', body: attempt.body, link: attempt.link ?? '/notifications', attemptId: attempt.id, urgent: attempt.type === 'SECURITY' });
+      await setStatus(em, attempt.id, 'SENT', { providerMessageId: pushed.providerMessageId });
+      return 'sent';
+    }
     const contact = await deps.contacts.contactOf(attempt.userId);
     const address = attempt.channel === 'EMAIL' ? contact?.email : contact?.phone;
     if (!address) throw new PermanentDeliveryError(`no ${attempt.channel === 'EMAIL' ? 'e-mail address' : 'phone number'} on file`);
@@ -76,6 +81,7 @@ export function unsubscribeHeaders(url: string): Record<string, string> {
 }
 
 async function markFailing(em: EntityManager, attempt: DeliveryAttempt): Promise<void> {
+  if (attempt.channel !== 'EMAIL' && attempt.channel !== 'SMS') return;
   const column = attempt.channel === 'EMAIL' ? 'email_failing' : 'sms_failing';
   await sql(em, `insert into notification_settings (user_id, ${column}) values (?, true) on conflict (user_id) do update set ${column} = true`, [attempt.userId]);
 }

@@ -8,6 +8,8 @@ export class Migration20261130DeliveryControls extends Migration {
     this.addSql(`alter table delivery_attempts add column deliver_by timestamptz null`);
     // When a deferred attempt (quiet hours, hourly cap, digest window) may go out: the sweeper keeps to it.
     this.addSql(`alter table delivery_attempts add column not_before timestamptz null`);
+    // The app path a push notification opens.
+    this.addSql(`alter table delivery_attempts add column link varchar(300) null`);
     // The sweeper's path: sent reminder e-mails still waiting for their delivery confirmation.
     this.addSql(`create index delivery_attempts_deliver_by_idx on delivery_attempts (deliver_by) where deliver_by is not null`);
     this.addSql(`create table send_windows (
@@ -39,6 +41,7 @@ export class Migration20261130DeliveryControls extends Migration {
     this.addSql(`drop table push_devices`);
     this.addSql(`drop table send_windows`);
     this.addSql(`alter table delivery_attempts drop column not_before`);
+    this.addSql(`alter table delivery_attempts drop column link`);
     this.addSql(`alter table delivery_attempts drop column deliver_by`);
   }
 }

@@ -30,14 +30,18 @@ const TEXTS: Record<NotificationType, Texts> = {
     ro: { subject: 'Un document nou', short: 'Un document nou este disponibil.', long: 'Bună ziua, {{name}},\n\nUn document nou este disponibil în aplicația clinicii.' },
   },
   SECURITY: {
-    en: { subject: 'Security notice', short: 'Security notice for your account.', long: 'Hello {{name}},\n\nThere was a security-relevant change to your account.' },
-    ro: { subject: 'Notificare de securitate', short: 'Notificare de securitate pentru contul dvs.', long: 'Bună ziua, {{name}},\n\nA avut loc o schimbare importantă pentru securitatea contului dvs.' },
+    en: { subject: 'Security notice: {{change}}', short: 'Security notice for your account: {{change}}.', long: 'Hello {{name}},\n\nThere was a security-relevant change to your account: {{change}}. If this was not you, change your password now.' },
+    ro: { subject: 'Notificare de securitate: {{change}}', short: 'Notificare de securitate pentru contul dvs.: {{change}}.', long: 'Bună ziua, {{name}},\n\nA avut loc o schimbare importantă pentru securitatea contului dvs.: {{change}}. Dacă nu ați fost dvs., schimbați parola acum.' },
+  },
+  ASSISTANT_HANDOFFS: {
+    en: { subject: 'A patient is waiting for a human ({{change}})', short: 'A patient asked the assistant for a human ({{change}}). See the hand-off queue.', long: 'Hello {{name}},\n\nA patient asked the assistant for a human; priority: {{change}}. Take it over from the hand-off queue.' },
+    ro: { subject: 'Un pacient așteaptă un operator ({{change}})', short: 'Un pacient a cerut un operator asistentului ({{change}}). Vedeți coada de preluări.', long: 'Bună ziua, {{name}},\n\nUn pacient a cerut asistentului un operator; prioritate: {{change}}. Preluați conversația din coada de preluări.' },
   },
 };
 
 export function builtInTemplate(type: NotificationType, channel: Channel, locale: string): TemplateText {
   const t = TEXTS[type][locale === 'en' ? 'en' : 'ro'];
   if (channel === 'EMAIL') return { subject: t.subject, body: t.long };
-  if (channel === 'IN_APP') return { subject: t.subject, body: t.short };
+  if (channel === 'IN_APP' || channel === 'PUSH') return { subject: t.subject, body: t.short };
   return { subject: null, body: t.short };
 }

@@ -9,6 +9,7 @@ import { createNotificationsSubgraph, EVENTS_QUEUE, type NotificationsOptions } 
 import { staticContacts, type Contact } from '../delivery/contacts.ts';
 import { DEFAULT_NOTIFICATION_POLICY, type NotificationPolicy } from '../policy.ts';
 import { startStubProvider, type StubProvider } from './stub-providers.ts';
+import { startStubPushService, type StubPushService } from './stub-push-service.ts';
 
 export const TWILIO_SID = `AC${'0'.repeat(32)}`;
 export const TWILIO_TOKEN = 'twilio-test-auth-token';
@@ -33,6 +34,8 @@ export interface Harness {
   contacts: Map<string, Contact>;
   sendgrid: StubProvider;
   twilio: StubProvider;
+  /** A browser vendor's push service (HTTPS). */
+  push: StubPushService;
   /** SendGrid's event-webhook signing key (the public half is configured on the subgraph). */
   sendgridSigningKey: import('node:crypto').KeyObject;
   def: ReturnType<typeof createNotificationsSubgraph>;
@@ -65,7 +68,9 @@ export async function startHarness(opts: { providers?: boolean; options?: Partia
           TWILIO_API_URL: twilio.url,
         }),
   };
+  const push = await startStubPushService();
   const def = createNotificationsSubgraph({
+    pushAgent: push.agent,
     env,
     queuePrefix,
     contacts: staticContacts(contacts),
@@ -85,6 +90,7 @@ export async function startHarness(opts: { providers?: boolean; options?: Partia
     contacts,
     sendgrid,
     twilio,
+    push,
     sendgridSigningKey: privateKey,
     def,
     events,
@@ -94,6 +100,7 @@ export async function startHarness(opts: { providers?: boolean; options?: Partia
       await stack.stop();
       await sendgrid.close();
       await twilio.close();
+      await push.close();
     },
   };
 }
