@@ -26,5 +26,7 @@ export interface NotifyDeps {
   pubsub: PubSubEngine;
   unsubscribe: UnsubscribeLinks;
   logger: Logger;
+  /** The web app's origin, for links in e-mails (APP_URL). */
+  appUrl: string;
   now(): Date;
 }

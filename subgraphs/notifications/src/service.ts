@@ -75,6 +75,7 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
       pubsub: kit.pubsub,
       unsubscribe: unsubscribeLinks(secret, baseUrl),
       logger: kit.logger,
+      appUrl: (env.APP_URL ?? 'http://localhost:5173').replace(/\/$/, ''),
       now: options.now ?? (() => new Date()),
       queues: { reminder: async (...a) => queues.reminder(...a), reminders: async (...a) => queues.reminders(...a), delivery: async (...a) => queues.delivery(...a) },
     };

@@ -9,6 +9,8 @@ import type { NotifyDeps } from '../deps.ts';
 import { PermanentDeliveryError } from './providers.ts';
 import { createMessage, dispatch, type MessageOutcome } from './messages.ts';
 import { setDeliveryDeadline } from './deadline.ts';
+import { settingsOf } from '../preferences/preferences.ts';
+import { emailHtml } from '../templates/email-html.ts';
 
 export type DeliveryResult = 'sent' | 'skipped' | 'permanent' | 'retry' | 'dead';
 
@@ -43,16 +45,16 @@ export async function deliverAttempt(em: EntityManager, deps: NotifyDeps, attemp
     const contact = await deps.contacts.contactOf(attempt.userId);
     const address = attempt.channel === 'EMAIL' ? contact?.email : contact?.phone;
     if (!address) throw new PermanentDeliveryError(`no ${attempt.channel === 'EMAIL' ? 'e-mail address' : 'phone number'} on file`);
-    const sent =
-      attempt.channel === 'EMAIL'
-        ? await deps.providers.email(em, {
-            to: address,
-            subject: attempt.subject ?? '',
-            text: attempt.body,
-            attemptId: attempt.id,
-            headers: unsubscribeHeaders(deps.unsubscribe.url({ userId: attempt.userId, type: attempt.type, channel: 'EMAIL' })),
-          })
-        : await deps.providers.sms(em, { to: address, body: attempt.body, attemptId: attempt.id });
+    let sent: { providerMessageId: string | null };
+    if (attempt.channel === 'EMAIL') {
+      const unsubscribeUrl = deps.unsubscribe.url({ userId: attempt.userId, type: attempt.type, channel: 'EMAIL' });
+      const { locale } = await settingsOf(em, deps.policy, attempt.userId);
+      const subject = attempt.subject ?? '';
+      const html = emailHtml({ subject, text: attempt.body, locale, unsubscribeUrl, appUrl: attempt.link ? deps.appUrl + attempt.link : null });
+      sent = await deps.providers.email(em, { to: address, subject, text: attempt.body, html, attemptId: attempt.id, headers: unsubscribeHeaders(unsubscribeUrl) });
+    } else {
+      sent = await deps.providers.sms(em, { to: address, body: attempt.body, attemptId: attempt.id });
+    }
     await setStatus(em, attempt.id, 'SENT', { providerMessageId: sent.providerMessageId });
     // A reminder e-mail must be confirmed delivered in time, or it fails over (deadline.ts).
     if (attempt.channel === 'EMAIL' && attempt.reminderId) await setDeliveryDeadline(em, deps, attempt.id);

@@ -376,7 +376,10 @@ export type Subscription = {
 
 export type TemplatePreview = {
   __typename?: 'TemplatePreview';
+  /** The plain text (for e-mail: its text/plain part). */
   body: Scalars['String']['output'];
+  /** E-mail only: the responsive HTML part (MJML layout) with this text. */
+  html?: Maybe<Scalars['String']['output']>;
   subject?: Maybe<Scalars['String']['output']>;
 };
 
@@ -705,6 +708,7 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
 
 export type TemplatePreviewResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TemplatePreview'] = ResolversParentTypes['TemplatePreview']> = ResolversObject<{
   body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  html?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 

@@ -5,7 +5,8 @@ import { badUserInput } from '@clinic/service-kit';
 import { sql } from '../db.ts';
 import { NotificationTemplateSchema, type Channel, type NotificationTemplate, type NotificationType } from '../entities/index.ts';
 import { builtInTemplate, type TemplateText } from './defaults.ts';
-import { checkedRender } from './render.ts';
+import { checkedRender, SAMPLE_DATA } from './render.ts';
+import { emailHtml } from './email-html.ts';
 
 export const LOCALES = ['en', 'ro'];
 
@@ -40,13 +41,24 @@ function checkInput(input: TemplateInput): TemplateText {
   if (!LOCALES.includes(input.locale)) throw badUserInput('locale must be en or ro');
   if (input.body.length > 20_000 || (input.subject?.length ?? 0) > 300) throw badUserInput('template too long');
   const text = { subject: input.subject ?? null, body: input.body };
-  checkedRender(text);
+  const rendered = checkedRender(text);
+  // An e-mail is also rendered into its HTML part (the MJML layout), so that too is proven at save time.
+  if (input.channel === 'EMAIL') emailPreviewHtml(rendered, input.locale);
   return text;
 }
 
-export function previewTemplate(input: TemplateInput): TemplateText {
+function emailPreviewHtml(rendered: TemplateText, locale: string): string {
+  try {
+    return emailHtml({ subject: rendered.subject ?? '', text: rendered.body, locale: locale === 'en' ? 'en' : 'ro', unsubscribeUrl: SAMPLE_DATA.unsubscribeUrl, appUrl: null });
+  } catch (error) {
+    throw badUserInput(`e-mail does not render: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+export function previewTemplate(input: TemplateInput): TemplateText & { html: string | null } {
   checkInput(input);
-  return checkedRender({ subject: input.subject ?? null, body: input.body });
+  const rendered = checkedRender({ subject: input.subject ?? null, body: input.body });
+  return { ...rendered, html: input.channel === 'EMAIL' ? emailPreviewHtml(rendered, input.locale) : null };
 }
 
 export async function saveTemplate(em: EntityManager, adminId: string, input: TemplateInput): Promise<NotificationTemplate> {
