@@ -1,7 +1,7 @@
 // What the domain functions of this subgraph share: policy, contact lookups, providers, the job queues,
 // pub/sub for in-app live updates, the unsubscribe signer and the clock (tests move it).
 import type { PubSubEngine } from 'graphql-subscriptions';
-import type { Logger } from '@clinic/service-kit';
+import type { ChatNotificationPayload, Logger } from '@clinic/service-kit';
 import type { NotificationPolicy } from './policy.ts';
 import type { ContactDirectory } from './delivery/contacts.ts';
 import type { Providers } from './delivery/providers.ts';
@@ -17,7 +17,13 @@ export interface JobQueues {
   delivery(attemptId: string, urgent: boolean, notBefore?: Date | null): Promise<void>;
 }
 
+/** Hands a CHAT-channel message to chat (its queue; chat answers on the results queue). */
+export interface ChatChannel {
+  post(payload: ChatNotificationPayload): Promise<void>;
+}
+
 export interface NotifyDeps {
+  chat: ChatChannel;
   policy: NotificationPolicy;
   contacts: ContactDirectory;
   providers: Providers;

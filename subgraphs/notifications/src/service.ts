@@ -1,13 +1,22 @@
 // The notifications subgraph as a definition the kit can run (own process, launcher, or tests). Background
 // work: the consumers of appointments' and chat's events (`notifications-events`), identity's security events
-// (`notifications-identity`) and the assistant's hand-offs (`notifications-assistant`), the reminder and delivery workers
+// (`notifications-identity`), the assistant's hand-offs (`notifications-assistant`) and chat's answers for the
+// CHAT channel (`notifications-chat-results`), the reminder and delivery workers
 // (BullMQ delayed jobs), and the sweeper that re-queues due rows a lost job would otherwise leave unsent.
 import { createHmac } from 'node:crypto';
 import type { Agent } from 'node:https';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { ASSISTANT_NOTIFICATIONS_QUEUE, consumeQueue, IDENTITY_NOTIFICATIONS_QUEUE, schedulePeriodic, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import {
+  ASSISTANT_NOTIFICATIONS_QUEUE,
+  CHAT_NOTIFICATIONS_QUEUE,
+  CHAT_NOTIFICATION_TOPIC,
+  consumeQueue,
+  createQueueProducer,
+  IDENTITY_NOTIFICATIONS_QUEUE,
+  NOTIFICATIONS_CHAT_RESULTS_QUEUE,
+  schedulePeriodic, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -25,6 +34,7 @@ import { handleUnreadMessage, MESSAGE_UNREAD_TOPIC } from './conversations/unrea
 import { startQueues, type RunningQueues } from './queues.ts';
 import { handleAssistantEvent, handleIdentityEvent } from './account/account-events.ts';
 import { createPushSender } from './push/sender.ts';
+import { handleChatResult } from './delivery/chat-channel.ts';
 import { loadVapidKeys, type VapidKeys } from './push/vapid.ts';
 import type { NotifyDeps } from './deps.ts';
 import type { NotificationsContext } from './context.ts';
@@ -67,7 +77,11 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
     const contacts = options.contacts ?? identityContacts(kit.config.identityUrl ?? 'http://127.0.0.1:4001/graphql', kit.config.routerSecret);
     let vapid: Promise<VapidKeys | null> | null = null;
     const secret = env.UNSUBSCRIBE_SECRET || createHmac('sha256', kit.config.routerSecret).update('notifications-unsubscribe').digest('hex');
+    const chatProducer = createQueueProducer(kit.config.redisUrl, kit.logger);
     const deps: NotifyDeps = {
+      chat: {
+        post: (payload) => chatProducer.add(queuePrefix + CHAT_NOTIFICATIONS_QUEUE, { eventId: payload.notificationId, topic: CHAT_NOTIFICATION_TOPIC, payload: { ...payload }, createdAt: new Date().toISOString() }),
+      },
       policy,
       contacts,
       providers: createProviders(providerConfig(env)),
@@ -86,7 +100,7 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
         delivery: (id, lastTry) => deliverAttempt(kit.orm.em.fork(), deps, id, lastTry),
       },
     );
-    runtime = { deps, queues };
+    runtime = { deps, queues: { ...queues, close: async () => { await queues.close(); await chatProducer.close(); } } };
     return runtime;
   };
 
@@ -108,6 +122,7 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
       const events = consumeQueue(queuePrefix + EVENTS_QUEUE, kit.config.redisUrl, (job) =>
         job.topic === MESSAGE_UNREAD_TOPIC ? handleUnreadMessage(kit.orm.em.fork(), deps, job) : handleAppointmentEvent(kit.orm.em.fork(), deps, job), kit.logger);
       const identityEvents = consumeQueue(queuePrefix + IDENTITY_NOTIFICATIONS_QUEUE, kit.config.redisUrl, (job) => handleIdentityEvent(kit.orm.em.fork(), deps, job), kit.logger);
+      const chatResults = consumeQueue(queuePrefix + NOTIFICATIONS_CHAT_RESULTS_QUEUE, kit.config.redisUrl, (job) => handleChatResult(kit.orm.em.fork(), deps, job), kit.logger);
       const assistantEvents = consumeQueue(queuePrefix + ASSISTANT_NOTIFICATIONS_QUEUE, kit.config.redisUrl, (job) => handleAssistantEvent(kit.orm.em.fork(), deps, job), kit.logger);
       const interval = options.sweepIntervalMs ?? 30_000;
       const sweep = async () => {
@@ -132,6 +147,7 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
         await events.close();
         await identityEvents.close();
         await assistantEvents.close();
+        await chatResults.close();
         await queues.close();
         runtime = null;
       };

@@ -297,7 +297,7 @@ export const en = {
     actionDone: 'Done.',
     tick: { PENDING: 'Waiting to send', SENT: 'Sent', DELIVERED: 'Delivered', READ: 'Read' },
     action: { BOOK_SLOT: 'Book {{when}}', RESCHEDULE: 'Move to {{when}}', CANCEL: 'Cancel the appointment', CONFIRM: 'Confirm the appointment' },
-    system: { appointment_approved: 'The appointment was approved.', other: 'Update from the clinic' },
+    system: { appointment_approved: 'The appointment was approved.', notification_reminder: 'Reminder: your appointment is coming up.', notification_appointment_update: 'Your appointment was updated.', other: 'Update from the clinic' },
   },
   admin: {
     auditAction: {

@@ -299,7 +299,7 @@ export const ro: Messages = {
     actionDone: 'Gata.',
     tick: { PENDING: 'Se trimite', SENT: 'Trimis', DELIVERED: 'Livrat', READ: 'Citit' },
     action: { BOOK_SLOT: 'Programează {{when}}', RESCHEDULE: 'Mută la {{when}}', CANCEL: 'Anulează programarea', CONFIRM: 'Confirmă programarea' },
-    system: { appointment_approved: 'Programarea a fost aprobată.', other: 'Noutăți de la clinică' },
+    system: { appointment_approved: 'Programarea a fost aprobată.', notification_reminder: 'Memento: programarea dvs. se apropie.', notification_appointment_update: 'Programarea dvs. a fost actualizată.', other: 'Noutăți de la clinică' },
   },
   admin: {
     auditAction: {

@@ -11,13 +11,14 @@ import { createMessage, dispatch, type MessageOutcome } from './messages.ts';
 import { setDeliveryDeadline } from './deadline.ts';
 import { settingsOf } from '../preferences/preferences.ts';
 import { emailHtml } from '../templates/email-html.ts';
+import { sendToChat } from './chat-channel.ts';
 
 export type DeliveryResult = 'sent' | 'skipped' | 'permanent' | 'retry' | 'dead';
 
-async function attemptOf(em: EntityManager, id: string): Promise<(DeliveryAttempt & { link: string | null }) | null> {
-  const [row] = await sql<DeliveryAttempt & { link: string | null }>(
+async function attemptOf(em: EntityManager, id: string): Promise<(DeliveryAttempt & { link: string | null; appointmentId: string | null }) | null> {
+  const [row] = await sql<DeliveryAttempt & { link: string | null; appointmentId: string | null }>(
     em,
-    `select id, dedupe_key as "dedupeKey", user_id as "userId", type, channel, reminder_id as "reminderId", subject, body, status, attempts, link
+    `select id, dedupe_key as "dedupeKey", user_id as "userId", type, channel, reminder_id as "reminderId", subject, body, status, attempts, link, appointment_id as "appointmentId"
      from delivery_attempts where id = ?`,
     [id],
   );
@@ -37,6 +38,11 @@ export async function deliverAttempt(em: EntityManager, deps: NotifyDeps, attemp
   const attempt = await attemptOf(em, attemptId);
   if (!attempt || attempt.status !== 'QUEUED') return 'skipped';
   try {
+    if (attempt.channel === 'CHAT') {
+      await sendToChat(deps, attempt);
+      await setStatus(em, attempt.id, 'SENT');
+      return 'sent';
+    }
     if (attempt.channel === 'PUSH') {
       const pushed = await deps.push.send(em, attempt.userId, { title: attempt.subject ?? '', body: attempt.body, link: attempt.link ?? '/notifications', attemptId: attempt.id, urgent: attempt.type === 'SECURITY' });
       await setStatus(em, attempt.id, 'SENT', { providerMessageId: pushed.providerMessageId });

@@ -63,7 +63,8 @@ export async function renderMessage(em: EntityManager, deps: NotifyDeps, req: Me
 
 /** Call inside the caller's transaction; afterwards, `publishOutcome` (in-app) / queue the attempt. */
 export async function createMessage(em: EntityManager, deps: NotifyDeps, req: MessageRequest): Promise<MessageOutcome> {
-  if (req.channel === 'CHAT') return { kind: 'unsupported' };
+  // Chat carries reminders and appointment updates, into that appointment's conversation.
+  if (req.channel === 'CHAT' && (!req.appointmentId || (req.type !== 'REMINDERS' && req.type !== 'APPOINTMENT_UPDATES'))) return { kind: 'unsupported' };
   // Push needs a browser that subscribed (mobile tokens are registered, not sent to yet).
   if (req.channel === 'PUSH' && !(await sql(em, `select 1 from push_devices where user_id = ? and platform = 'WEB' limit 1`, [req.userId])).length) return { kind: 'unsupported' };
   const settings = req.settings ?? (await settingsOf(em, deps.policy, req.userId));
@@ -81,9 +82,9 @@ export async function createMessage(em: EntityManager, deps: NotifyDeps, req: Me
   }
   const [attempt] = await sql<{ id: string }>(
     em,
-    `insert into delivery_attempts (id, dedupe_key, user_id, type, channel, reminder_id, subject, body, link, status, attempts, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', 0, ?, ?) on conflict (dedupe_key) do nothing returning id`,
-    [randomUUID(), req.dedupeKey, req.userId, req.type, req.channel, req.reminderId ?? null, text.subject, text.body, req.link || (req.appointmentId ? '/appointments' : null), deps.now(), deps.now()],
+    `insert into delivery_attempts (id, dedupe_key, user_id, type, channel, reminder_id, appointment_id, subject, body, link, status, attempts, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', 0, ?, ?) on conflict (dedupe_key) do nothing returning id`,
+    [randomUUID(), req.dedupeKey, req.userId, req.type, req.channel, req.reminderId ?? null, req.appointmentId ?? null, text.subject, text.body, req.link || (req.appointmentId ? '/appointments' : null), deps.now(), deps.now()],
   );
   if (!attempt) return { kind: 'duplicate' };
   const urgent = !!req.urgent || req.type === 'SECURITY';

@@ -10,6 +10,8 @@ export class Migration20261130DeliveryControls extends Migration {
     this.addSql(`alter table delivery_attempts add column not_before timestamptz null`);
     // The app path a push notification opens.
     this.addSql(`alter table delivery_attempts add column link varchar(300) null`);
+    // The appointment a CHAT-channel message belongs to (its conversation).
+    this.addSql(`alter table delivery_attempts add column appointment_id uuid null`);
     // The sweeper's path: sent reminder e-mails still waiting for their delivery confirmation.
     this.addSql(`create index delivery_attempts_deliver_by_idx on delivery_attempts (deliver_by) where deliver_by is not null`);
     this.addSql(`create table send_windows (
@@ -42,6 +44,7 @@ export class Migration20261130DeliveryControls extends Migration {
     this.addSql(`drop table send_windows`);
     this.addSql(`alter table delivery_attempts drop column not_before`);
     this.addSql(`alter table delivery_attempts drop column link`);
+    this.addSql(`alter table delivery_attempts drop column appointment_id`);
     this.addSql(`alter table delivery_attempts drop column deliver_by`);
   }
 }

@@ -12,7 +12,7 @@ import { settingsOf, wants } from '../preferences/preferences.ts';
 import { createMessage, dispatch, type MessageOutcome } from '../delivery/messages.ts';
 import { afterQuietHours, dueInstants } from './timing.ts';
 
-export const REMINDER_CHANNELS: Channel[] = ['EMAIL', 'SMS', 'IN_APP'];
+export const REMINDER_CHANNELS: Channel[] = ['EMAIL', 'SMS', 'IN_APP', 'CHAT'];
 
 export interface AppointmentFacts {
   appointmentId: string;

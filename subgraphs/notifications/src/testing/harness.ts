@@ -3,7 +3,7 @@
 // the events queue (as appointments' outbox relay would write to it), and tokens.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createTestKeys, signTestToken, testServiceConfig, type TestKeys } from '@clinic/service-kit/testing';
-import { createLogger, createQueueProducer, type OutboxJob, type QueueProducer } from '@clinic/service-kit';
+import { createLogger, createQueueProducer, type OutboxJob, type QueueProducer, type SubgraphDefinition } from '@clinic/service-kit';
 import { gql, startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
 import { createNotificationsSubgraph, EVENTS_QUEUE, type NotificationsOptions } from '../service.ts';
 import { staticContacts, type Contact } from '../delivery/contacts.ts';
@@ -46,7 +46,9 @@ export interface Harness {
 
 export const testPolicy = (over: Partial<NotificationPolicy> = {}): NotificationPolicy => ({ ...DEFAULT_NOTIFICATION_POLICY, deliveryAttempts: 3, retryDelayMs: 50, ...over });
 
-export async function startHarness(opts: { providers?: boolean; options?: Partial<NotificationsOptions>; policy?: Partial<NotificationPolicy> } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { providers?: boolean; options?: Partial<NotificationsOptions>; policy?: Partial<NotificationPolicy>; with?: (queuePrefix: string) => SubgraphDefinition[] } = {},
+): Promise<Harness> {
   const keys = await createTestKeys();
   const clock = testClock();
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
@@ -79,7 +81,7 @@ export async function startHarness(opts: { providers?: boolean; options?: Partia
     sweepIntervalMs: 3_600_000,
     ...opts.options,
   });
-  const stack = await startStack(keys, [def]);
+  const stack = await startStack(keys, [def, ...(opts.with?.(queuePrefix) ?? [])]);
   const events = createQueueProducer(testServiceConfig('t', keys).redisUrl, createLogger('test', 'silent'));
   return {
     keys,
