@@ -402,7 +402,9 @@ export const en = {
       NEW_MESSAGES: 'New messages',
       DOCUMENTS: 'Documents',
       SECURITY: 'Security',
+      ASSISTANT_HANDOFFS: 'Assistant hand-offs',
     },
+    push: { enable: 'Enable browser notifications', unsupported: 'This browser cannot show notifications from the clinic.', denied: 'Notifications are blocked for this site in the browser settings.', off: 'Browser notifications are not available right now.', failed: 'This browser could not be registered. Try again.' },
     channel: { EMAIL: 'E-mail', SMS: 'SMS', IN_APP: 'In the app', PUSH: 'Push', CHAT: 'Chat' },
   },
   documents: {

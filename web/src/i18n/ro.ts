@@ -404,7 +404,9 @@ export const ro: Messages = {
       NEW_MESSAGES: 'Mesaje noi',
       DOCUMENTS: 'Documente',
       SECURITY: 'Securitate',
+      ASSISTANT_HANDOFFS: 'Preluări de la asistent',
     },
+    push: { enable: 'Activați notificările în browser', unsupported: 'Acest browser nu poate afișa notificări de la clinică.', denied: 'Notificările sunt blocate pentru acest site în setările browserului.', off: 'Notificările în browser nu sunt disponibile acum.', failed: 'Acest browser nu a putut fi înregistrat. Încercați din nou.' },
     channel: { EMAIL: 'E-mail', SMS: 'SMS', IN_APP: 'În aplicație', PUSH: 'Push', CHAT: 'Chat' },
   },
   documents: {
