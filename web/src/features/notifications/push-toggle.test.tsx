@@ -40,7 +40,7 @@ describe('browser notifications switch', () => {
     fireEvent.click(toggle);
     await waitFor(() => expect((toggle as HTMLInputElement).checked).toBe(true));
     expect(browser.register).toHaveBeenCalledWith(PUSH_WORKER_URL);
-    const options = browser.subscribe.mock.calls[0]![0] as unknown as { userVisibleOnly: boolean; applicationServerKey: Uint8Array };
+    const options = (browser.subscribe.mock.calls[0] as unknown[])[0] as { userVisibleOnly: boolean; applicationServerKey: Uint8Array };
     expect(options.userVisibleOnly).toBe(true);
     expect(options.applicationServerKey).toHaveLength(65);
     expect(options.applicationServerKey[0]).toBe(4);
