@@ -33,7 +33,7 @@ const DeviceInput = z.discriminatedUnion('platform', [
     auth: z.string().regex(base64url).min(16).max(100),
     label: z.string().max(100).nullish(),
   }),
-  z.object({ platform: z.enum(['IOS', 'ANDROID']), token: z.string().min(16).max(4096).regex(/^[A-Za-z0-9_:.\-]+$/), label: z.string().max(100).nullish() }),
+  z.object({ platform: z.enum(['IOS', 'ANDROID']), token: z.string().min(16).max(4096).regex(/^[A-Za-z0-9_:.-]+$/), label: z.string().max(100).nullish() }),
 ]);
 
 const COLUMNS = `id, user_id as "userId", platform, endpoint, p256dh, auth, token, label, created_at as "createdAt", last_used_at as "lastUsedAt"`;
