@@ -27,6 +27,7 @@ export async function handleChatResult(em: EntityManager, deps: NotifyDeps, job:
   const parsed = Result.safeParse(job.payload);
   if (!parsed.success) return deps.logger.warn({ eventId: job.eventId }, 'chat result without its ids; skipped');
   let after: MessageOutcome | null = null;
+  let failedReminder: DeliveryAttempt | null = null;
   await em.fork().transactional(async (tx) => {
     if (!(await firstDelivery(tx, job.eventId))) return;
     const [attempt] = await sql<DeliveryAttempt & { subject: string | null; body: string; appointmentId: string | null }>(
@@ -37,7 +38,8 @@ export async function handleChatResult(em: EntityManager, deps: NotifyDeps, job:
     );
     if (!attempt || parsed.data.outcome === 'POSTED') return;
     if (attempt.reminderId) {
-      await failover(tx, deps, attempt);
+      // After the commit: failover queues its own delivery job, which must find the new row.
+      failedReminder = attempt;
       return;
     }
     // An appointment update: in-app, unless the same event already put it there.
@@ -53,4 +55,5 @@ export async function handleChatResult(em: EntityManager, deps: NotifyDeps, job:
     if (row) after = { kind: 'in-app', notification: row as never };
   });
   if (after) await dispatch(deps, after);
+  if (failedReminder) await failover(em.fork(), deps, failedReminder);
 }
