@@ -26,6 +26,8 @@ export * from './scalars.ts';
 export * from './revocation.ts';
 export * from './care-events.ts';
 export * from './chat-events.ts';
+export * from './account-events.ts';
+export * from './chat-notifications.ts';
 export * from './time-zones.ts';
 export * from './metrics.ts';
 export * from './telemetry.ts';
