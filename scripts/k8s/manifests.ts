@@ -230,6 +230,9 @@ function shared(): Doc[] {
         JWT_KEYS_ENCRYPTION_KEY: 'CHANGE-ME',
         // Sentry-compatible DSN for unexpected errors (empty: they are only logged).
         SENTRY_DSN: '',
+        // Browser push signing keys (npx web-push generate-vapid-keys); empty: push is off in production.
+        VAPID_PUBLIC_KEY: '',
+        VAPID_PRIVATE_KEY: '',
       },
     },
     {

@@ -61,8 +61,12 @@ const securityNotices = (userId: string) =>
 
 test('a sign-in and a password change each tell the account holder at once, in quiet hours too, once', async () => {
   const u = await user(['PATIENT']);
-  // quiet all day long: security notices do not wait
-  await sql(nem(), `insert into notification_settings (user_id, locale, quiet_start, quiet_end) values (?, 'en', '00:00', '23:59')`, [u.id]);
+  // quiet all day long: security notices do not wait; SMS consented, so only the policy keeps a sign-in off SMS
+  await sql(
+    nem(),
+    `insert into notification_settings (user_id, locale, quiet_start, quiet_end, sms_consent_granted, sms_consent_method, sms_consent_at) values (?, 'en', '00:00', '23:59', true, 'web', now())`,
+    [u.id],
+  );
   const token = await signIn(u.email);
   const [notice] = await until(async () => {
     const rows = await securityNotices(u.id);
@@ -75,6 +79,8 @@ test('a sign-in and a password change each tell the account holder at once, in q
   }, 10_000, 'security e-mail sent');
   expect(mail!.not_before).toBeNull();
   expect(mail!.body).toContain('a new sign-in');
+  // a sign-in is not texted (SMS is kept for changes to the account)
+  expect(await sql(nem(), `select 1 from delivery_attempts where user_id = ? and channel = 'SMS'`, [u.id])).toHaveLength(0);
 
   const changed = await gql(stack.router.url, `mutation { changePassword(currentPassword: "A-long-Passw0rd!", newPassword: "An-other-Passw0rd!2") }`, { token });
   expect(changed.body.errors).toBeUndefined();
@@ -83,6 +89,8 @@ test('a sign-in and a password change each tell the account holder at once, in q
     return list.length === 2 ? list : null;
   }, 10_000, 'password notice');
   expect(rows[1]!.body).toBe('Security notice for your account: your password was changed.');
+  // a change to the account is texted as well
+  await until(async () => ((await sql(nem(), `select 1 from delivery_attempts where user_id = ? and channel = 'SMS'`, [u.id])).length ? true : null), 10_000, 'password SMS');
 
   // the same event again (a redelivery) adds nothing
   const eventId = rows[1]!.dedupe_key.split('/')[1]!;

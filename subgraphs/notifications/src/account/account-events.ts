@@ -14,6 +14,8 @@ import { settingsOf } from '../preferences/preferences.ts';
 import { createMessage, dispatch, type MessageOutcome } from '../delivery/messages.ts';
 
 const SECURITY_CHANNELS: Channel[] = ['IN_APP', 'EMAIL', 'SMS', 'PUSH'];
+// An ordinary sign-in is worth a look, not a text message on every visit: SMS is kept for changes to the account.
+const SIGN_IN_CHANNELS: Channel[] = ['IN_APP', 'EMAIL', 'PUSH'];
 const HANDOFF_CHANNELS: Channel[] = ['IN_APP', 'EMAIL', 'PUSH'];
 
 /** What happened, in the recipient's language (the template's `change`). */
@@ -46,7 +48,7 @@ export async function handleIdentityEvent(em: EntityManager, deps: NotifyDeps, j
     const settings = await settingsOf(tx, deps.policy, userId);
     const change = SECURITY_CHANGE[key]![settings.locale];
     const out: MessageOutcome[] = [];
-    for (const channel of SECURITY_CHANNELS) {
+    for (const channel of job.topic === SECURITY_EVENT_TOPICS.signedIn ? SIGN_IN_CHANNELS : SECURITY_CHANNELS) {
       out.push(await createMessage(tx, deps, { userId, type: 'SECURITY', channel, dedupeKey: `event/${job.eventId}/${channel}`, change, urgent: true, settings }));
     }
     return out;
