@@ -16,7 +16,7 @@ import {
   settingsOf,
   updateSettings,
 } from '../preferences/preferences.ts';
-import { listTemplates, previewTemplate, saveTemplate } from '../templates/templates.ts';
+import { builtInTemplateFor, listTemplates, previewTemplate, saveTemplate } from '../templates/templates.ts';
 import { queueStats } from '../monitoring/queue-stats.ts';
 import { checkedId, notificationOwner, preferenceOwner } from './access.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
@@ -88,6 +88,10 @@ export const resolvers: Resolvers = {
     previewNotificationTemplate: (_p, { input }, ctx) => {
       requireRole(ctx.viewer, 'ADMIN');
       return previewTemplate(input);
+    },
+    builtInNotificationTemplate: (_p, { type, channel, locale }, ctx) => {
+      requireRole(ctx.viewer, 'ADMIN');
+      return builtInTemplateFor(type, channel, locale);
     },
   },
   Mutation: {

@@ -34,6 +34,12 @@ function checkInput(input: TemplateInput): TemplateText {
   return text;
 }
 
+/** The text used while nothing is saved for this key; an unknown locale is refused, not defaulted. */
+export function builtInTemplateFor(type: NotificationType, channel: Channel, locale: string): TemplateText {
+  if (!LOCALES.includes(locale)) throw badUserInput('locale must be en or ro', { field: 'locale' });
+  return builtInTemplate(type, channel, locale);
+}
+
 export function previewTemplate(input: TemplateInput): TemplateText {
   checkInput(input);
   return checkedRender({ subject: input.subject ?? null, body: input.body });
