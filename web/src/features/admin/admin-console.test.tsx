@@ -166,6 +166,8 @@ describe('queue monitor', () => {
     expect(api.calls.some((c) => c.name === 'DiscardDeadLetter')).toBe(false);
     fireEvent.click(within(dialog).getByRole('button', { name: 'Discard' }));
     await waitFor(() => expect(api.calls.find((c) => c.name === 'DiscardDeadLetter')?.variables).toEqual({ id: 'd1' }));
+    // While the dialog is open (or fading out) the page behind it is hidden from assistive technology.
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     const event = (await screen.findByText('identity · user.registered')).closest('li')!;
     fireEvent.click(within(event).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(api.calls.find((c) => c.name === 'RetryIdentityDeadEvent')?.variables).toEqual({ id: 'o1' }));
