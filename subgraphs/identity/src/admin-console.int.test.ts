@@ -149,6 +149,36 @@ test('the audit log names actor and subject, filters by a person and by outcome,
   expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
 });
 
+test('the names of a whole audit page come from one batched users query (no query per entry)', async () => {
+  const actors: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    actors.push(await inTransaction(identityEm(s), (tx) => createUser(tx, { email: `batch${i}@example.test`, displayName: `Batch Person ${i}`, password: null, roles: ['PATIENT'] })));
+  }
+  await inTransaction(identityEm(s), async (tx) => {
+    for (const [i, actor] of actors.entries()) {
+      await query(tx, `insert into audit_log (id, occurred_at, service, action, resource_type, resource_id, subject_user_id, outcome, actor_id, actor_kind, detail)
+        values (gen_random_uuid(), now(), 'chat', 'batch.read', 'Thing', ?, ?, 'SUCCESS', ?, 'user', '{}')`, [String(i), actors[(i + 1) % actors.length], actor]);
+    }
+  });
+  // Every SQL statement identity sends while answering (knex reports each one).
+  const sent: string[] = [];
+  const knex = s.stack.subgraphs.identity!.orm.em.getConnection().getKnex();
+  const record = (q: { sql: string }) => void sent.push(q.sql);
+  knex.on('query', record);
+  let res;
+  try {
+    res = await gql<{ auditLog: Entry[] }>(s.url, AUDIT, {
+      token: admin.accessToken,
+      variables: { filter: { action: 'batch.read', from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() } },
+    });
+  } finally {
+    knex.off('query', record);
+  }
+  expect(res.body.data!.auditLog).toHaveLength(12);
+  expect(res.body.data!.auditLog.every((e) => e.actor?.displayName.startsWith('Batch Person') && e.subject?.displayName.startsWith('Batch Person'))).toBe(true);
+  expect(sent.filter((q) => /from users where id in/i.test(q))).toHaveLength(1);
+});
+
 test('a patient or a doctor calling any admin API of identity gets FORBIDDEN, and nothing changes', async () => {
   const id = await newAlert(null);
   const calls: [string, Record<string, unknown>][] = [
