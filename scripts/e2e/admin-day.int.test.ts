@@ -170,6 +170,24 @@ describe("the administrator's day on the embedded start", () => {
     expect(report.complianceReport.accessors.flatMap((a) => a.actions)).toContain('appointment.cancelled');
   });
 
+  test('finds a user by any part of the name, accents ignored (pg_trgm on PGlite), and works a stolen-session alert', async () => {
+    const reg = await act<{ registerPatient: { refreshToken: string; user: { id: string } } }>(
+      `mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { refreshToken user { id } } }`,
+      { input: { email: `stefan-${run}@example.test`, password: 'Patient-pass-2026!', displayName: `Ștefan Ionescu ${run}` } }, undefined);
+    for (const search of ['escu', 'STEFAN ION']) {
+      const found = await act<{ users: { id: string }[] }>(`query($q: String) { users(search: $q) { id } }`, { q: search });
+      expect(found.users.map((u) => u.id)).toContain(reg.registerPatient.user.id);
+    }
+    const REFRESH = `mutation($t: String!) { refreshSession(refreshToken: $t) { refreshToken } }`;
+    await act(REFRESH, { t: reg.registerPatient.refreshToken }, undefined);
+    await gql(clinic.url, REFRESH, { variables: { t: reg.registerPatient.refreshToken } });
+    const alerts = await act<{ securityAlerts: { id: string; user: { id: string } | null }[] }>(`{ securityAlerts(kind: TOKEN_REUSE, state: OPEN) { id user { id } } }`);
+    const alert = alerts.securityAlerts.find((a) => a.user?.id === reg.registerPatient.user.id)!;
+    await act(`mutation($id: ID!) { acknowledgeAlert(id: $id) { state } }`, { id: alert.id });
+    const resolved = await act<{ resolveAlert: { state: string } }>(`mutation($id: ID!) { resolveAlert(id: $id, note: "Sessions ended") { state } }`, { id: alert.id });
+    expect(resolved.resolveAlert.state).toBe('RESOLVED');
+  });
+
   test('everyone can still sign in afterwards', async () => {
     await signIn(ADMIN);
     await signIn({ email: PATIENT.email, password: 'Patient-new-2026!' });

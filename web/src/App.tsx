@@ -36,6 +36,8 @@ const ThreadPage = lazy(() => import('./features/chat/ThreadPage.tsx').then((m) 
 const PreferencesPage = lazy(() => import('./features/notifications/PreferencesPage.tsx').then((m) => ({ default: m.PreferencesPage })));
 const DevInboxPage = lazy(() => import('./features/notifications/DevInboxPage.tsx').then((m) => ({ default: m.DevInboxPage })));
 const SecurityAlertsPage = lazy(() => import('./features/admin/SecurityAlertsPage.tsx').then((m) => ({ default: m.SecurityAlertsPage })));
+const TemplatesPage = lazy(() => import('./features/admin/TemplatesPage.tsx').then((m) => ({ default: m.TemplatesPage })));
+const QueueMonitorPage = lazy(() => import('./features/admin/QueueMonitorPage.tsx').then((m) => ({ default: m.QueueMonitorPage })));
 
 interface NavItem {
   to: string;
@@ -57,6 +59,8 @@ const NAV: NavItem[] = [
   { to: '/admin/alerts', label: 'nav.alerts', roles: ['ADMIN'] },
   { to: '/messages', label: 'nav.messages', roles: ['PATIENT', 'DOCTOR', 'OPERATOR', 'ADMIN'] },
   { to: '/admin/dev-inbox', label: 'nav.devInbox', roles: ['ADMIN'] },
+  { to: '/admin/templates', label: 'console.navTemplates', roles: ['ADMIN'] },
+  { to: '/admin/queues', label: 'console.navQueues', roles: ['ADMIN'] },
   { to: '/notifications', label: 'nav.notificationPreferences', roles: ['*'] },
   { to: '/sessions', label: 'nav.sessions', roles: ['*'] },
 ];
@@ -170,6 +174,8 @@ export function App() {
           <Route path="/admin/audit" element={<Guard roles={['ADMIN', 'JURIST']}><AuditPage /></Guard>} />
           <Route path="/admin/alerts" element={<Guard roles={['ADMIN']}><SecurityAlertsPage /></Guard>} />
           <Route path="/admin/dev-inbox" element={<Guard roles={['ADMIN']}><DevInboxPage /></Guard>} />
+          <Route path="/admin/templates" element={<Guard roles={['ADMIN']}><TemplatesPage /></Guard>} />
+          <Route path="/admin/queues" element={<Guard roles={['ADMIN']}><QueueMonitorPage /></Guard>} />
           <Route path="/notifications" element={<Guard roles={['*']}><PreferencesPage /></Guard>} />
           <Route path="*" element={signedIn ? <Home /> : <Navigate to="/sign-in" replace />} />
         </Routes>

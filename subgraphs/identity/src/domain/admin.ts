@@ -9,16 +9,21 @@ import { revokeAllSessions } from './sessions.ts';
 import { republishDoctor } from './profiles.ts';
 import * as v from './validation.ts';
 
+/**
+ * Users whose name or e-mail contains the search anywhere ("escu" finds Ionescu), ignoring case and
+ * accents ("stefan" finds Ștefan): both sides go through the schema's fold_search(), and the trigram
+ * index on users.search_text serves the `like '%…%'`.
+ */
 export async function searchUsers(em: EntityManager, opts: { search?: string | null; role?: string | null; limit: number; offset: number }): Promise<UserRecord[]> {
-  const search = opts.search ? v.text(opts.search, 'search', 100).toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`) : null;
+  const search = opts.search?.trim() ? v.text(opts.search.trim(), 'search', 100).replace(/[%_\\]/g, (c) => `\\${c}`) : null;
   const role = opts.role ? v.roleName(opts.role) : null;
   return query<UserRecord>(
     em,
     `select ${USER_COLUMNS} from users u
-      where (?::text is null or lower(u.email) like ? || '%' or lower(u.display_name) like ? || '%')
+      where (?::text is null or u.search_text like '%' || fold_search(?) || '%')
         and (?::text is null or exists (select 1 from user_roles r where r.user_id = u.id and r.role = ?))
       order by lower(u.display_name), u.id limit ? offset ?`,
-    [search, search, search, role, role, opts.limit, opts.offset],
+    [search, search, role, role, opts.limit, opts.offset],
   );
 }
 

@@ -68,21 +68,31 @@ export interface AuditFilter {
   subjectUserId?: string | null;
   actorId?: string | null;
   action?: string | null;
+  outcome?: string | null;
+  /** Part of a person's name or e-mail: entries they made or that concerned them. */
+  person?: string | null;
   from: Date;
   to: Date;
   limit: number;
 }
 
+/** People a name filter can mean at most; a vaguer search should be made more precise. */
+const MAX_PEOPLE = 200;
+
 export function searchAudit(em: EntityManager, f: AuditFilter): Promise<AuditEntryRecord[]> {
+  const person = f.person?.trim() ? f.person.trim().replace(/[%_\\]/g, (c) => `\\${c}`) : null;
   return query<AuditEntryRecord>(
     em,
-    `select ${COLUMNS} from audit_log
+    `with people as (select id from users where ?::text is not null and search_text like '%' || fold_search(?) || '%' limit ${MAX_PEOPLE})
+     select ${COLUMNS} from audit_log
       where occurred_at >= ? and occurred_at < ?
         and (?::uuid is null or subject_user_id = ?::uuid)
         and (?::text is null or actor_id = ?)
         and (?::text is null or action = ?)
+        and (?::text is null or outcome = ?)
+        and (?::text is null or subject_user_id in (select id from people) or actor_id in (select id::text from people))
       order by occurred_at desc limit ?`,
-    [f.from, f.to, f.subjectUserId ?? null, f.subjectUserId ?? null, f.actorId ?? null, f.actorId ?? null, f.action ?? null, f.action ?? null, f.limit],
+    [person, person, f.from, f.to, f.subjectUserId ?? null, f.subjectUserId ?? null, f.actorId ?? null, f.actorId ?? null, f.action ?? null, f.action ?? null, f.outcome ?? null, f.outcome ?? null, person, f.limit],
   );
 }
 

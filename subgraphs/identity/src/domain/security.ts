@@ -84,6 +84,8 @@ export async function recordSuccess(em: EntityManager, userId: string, ip: strin
   return { newIpRange };
 }
 
+export type AlertState = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
+
 export interface AlertRecord {
   id: string;
   kind: AlertKind;
@@ -91,13 +93,23 @@ export interface AlertRecord {
   ip: string | null;
   detail: Record<string, unknown>;
   createdAt: Date;
+  state: AlertState;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
 }
 
-export function listAlerts(em: EntityManager, opts: { since?: Date | null; kind?: string | null; limit: number }): Promise<AlertRecord[]> {
+export const ALERT_COLUMNS = `id, kind, user_id as "userId", ip, detail, created_at as "createdAt", state,
+  acknowledged_at as "acknowledgedAt", acknowledged_by as "acknowledgedBy", resolved_at as "resolvedAt",
+  resolved_by as "resolvedBy", resolution_note as "resolutionNote"`;
+
+export function listAlerts(em: EntityManager, opts: { since?: Date | null; kind?: string | null; state?: AlertState | null; limit: number }): Promise<AlertRecord[]> {
   return query<AlertRecord>(
     em,
-    `select id, kind, user_id as "userId", ip, detail, created_at as "createdAt" from security_alerts
-      where created_at >= ? and (?::text is null or kind = ?) order by created_at desc limit ?`,
-    [opts.since ?? new Date(0), opts.kind ?? null, opts.kind ?? null, opts.limit],
+    `select ${ALERT_COLUMNS} from security_alerts
+      where created_at >= ? and (?::text is null or kind = ?) and (?::text is null or state = ?) order by created_at desc limit ?`,
+    [opts.since ?? new Date(0), opts.kind ?? null, opts.kind ?? null, opts.state ?? null, opts.state ?? null, opts.limit],
   );
 }

@@ -36,6 +36,8 @@ export type AccountInput = {
 export type AuditEntry = {
   __typename?: 'AuditEntry';
   action: Scalars['String']['output'];
+  /** The user who acted (null for a service or partner, or an account that no longer exists). */
+  actor?: Maybe<User>;
   actorId?: Maybe<Scalars['String']['output']>;
   actorKind: Scalars['String']['output'];
   id: Scalars['ID']['output'];
@@ -46,6 +48,8 @@ export type AuditEntry = {
   resourceId?: Maybe<Scalars['String']['output']>;
   resourceType: Scalars['String']['output'];
   service: Scalars['String']['output'];
+  /** The user whose data it concerned (null when none, or an account that no longer exists). */
+  subject?: Maybe<User>;
   subjectUserId?: Maybe<Scalars['ID']['output']>;
 };
 
@@ -54,6 +58,10 @@ export type AuditFilter = {
   actorId?: InputMaybe<Scalars['String']['input']>;
   from: Scalars['DateTime']['input'];
   limit?: InputMaybe<Scalars['Int']['input']>;
+  /** SUCCESS, DENIED or FAILURE. */
+  outcome?: InputMaybe<Scalars['String']['input']>;
+  /** A person's name or e-mail (anywhere in it, case- and accent-insensitive): entries where they acted or were the subject. */
+  person?: InputMaybe<Scalars['String']['input']>;
   subjectUserId?: InputMaybe<Scalars['ID']['input']>;
   to: Scalars['DateTime']['input'];
 };
@@ -172,6 +180,8 @@ export type MfaEnrolment = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Admin: I am looking at this alert (OPEN → ACKNOWLEDGED; again: unchanged; once RESOLVED: CONFLICT). */
+  acknowledgeAlert: SecurityAlert;
   assignRole: User;
   beginMfaEnrolment: MfaEnrolment;
   changePassword: Scalars['Boolean']['output'];
@@ -198,6 +208,8 @@ export type Mutation = {
   /** Sends a single-use reset link if the account exists; always answers true. */
   requestPasswordReset: Scalars['Boolean']['output'];
   resetPassword: Scalars['Boolean']['output'];
+  /** Admin: closes the alert with what was done (again with the same note: unchanged; another note: CONFLICT). */
+  resolveAlert: SecurityAlert;
   revokePartnerClient: Scalars['Boolean']['output'];
   revokeSession: Scalars['Boolean']['output'];
   /** Admin: the custom profile fields of a role, as { fields: { name: { type, required, ... } } }. */
@@ -211,6 +223,11 @@ export type Mutation = {
   updateMyAccount: User;
   /** A patient updates their own profile; staff with patients:read may not, admins may. */
   updatePatientProfile: PatientProfile;
+};
+
+
+export type MutationAcknowledgeAlertArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -306,6 +323,12 @@ export type MutationRequestPasswordResetArgs = {
 export type MutationResetPasswordArgs = {
   newPassword: Scalars['String']['input'];
   token: Scalars['String']['input'];
+};
+
+
+export type MutationResolveAlertArgs = {
+  id: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
 };
 
 
@@ -407,7 +430,7 @@ export type Query = {
   signInOptions: SignInOptions;
   /** A user by id: yourself, or anyone for clinic staff (reads of others are audited). */
   user?: Maybe<User>;
-  /** Admin: search users by e-mail or name prefix and role. */
+  /** Admin: users whose name or e-mail contains the search anywhere (case- and accent-insensitive), by role, paged. */
   users: Array<User>;
 };
 
@@ -433,6 +456,7 @@ export type QuerySecurityAlertsArgs = {
   kind?: InputMaybe<SecurityAlertKind>;
   limit?: InputMaybe<Scalars['Int']['input']>;
   since?: InputMaybe<Scalars['DateTime']['input']>;
+  state?: InputMaybe<SecurityAlertState>;
 };
 
 
@@ -464,11 +488,19 @@ export type Role = {
 
 export type SecurityAlert = {
   __typename?: 'SecurityAlert';
+  acknowledgedAt?: Maybe<Scalars['DateTime']['output']>;
+  acknowledgedBy?: Maybe<User>;
   createdAt: Scalars['DateTime']['output'];
   detail: Scalars['JSON']['output'];
   id: Scalars['ID']['output'];
   ip?: Maybe<Scalars['String']['output']>;
   kind: SecurityAlertKind;
+  resolutionNote?: Maybe<Scalars['String']['output']>;
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  resolvedBy?: Maybe<User>;
+  state: SecurityAlertState;
+  /** The account concerned (null for an alert about an address, or an account that no longer exists). */
+  user?: Maybe<User>;
   userId?: Maybe<Scalars['ID']['output']>;
 };
 
@@ -477,6 +509,11 @@ export type SecurityAlertKind =
   | 'BRUTE_FORCE'
   | 'NEW_IP_RANGE'
   | 'TOKEN_REUSE';
+
+export type SecurityAlertState =
+  | 'ACKNOWLEDGED'
+  | 'OPEN'
+  | 'RESOLVED';
 
 export type Session = {
   __typename?: 'Session';
@@ -660,6 +697,7 @@ export type ResolversTypes = ResolversObject<{
   Role: ResolverTypeWrapper<RoleRecordRow>;
   SecurityAlert: ResolverTypeWrapper<AlertRecordRow>;
   SecurityAlertKind: SecurityAlertKind;
+  SecurityAlertState: SecurityAlertState;
   Session: ResolverTypeWrapper<SessionRecordRow>;
   SignInOptions: ResolverTypeWrapper<SignInOptions>;
   SignInResult: ResolverTypeWrapper<Omit<SignInResult, 'auth'> & { auth?: Maybe<ResolversTypes['AuthPayload']> }>;
@@ -707,6 +745,7 @@ export type ResolversParentTypes = ResolversObject<{
 
 export type AuditEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = ResolversObject<{
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   actorId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   actorKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -717,6 +756,7 @@ export type AuditEntryResolvers<ContextType = Context, ParentType extends Resolv
   resourceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   service?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   subjectUserId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 
@@ -801,6 +841,7 @@ export type MfaEnrolmentResolvers<ContextType = Context, ParentType extends Reso
 }>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  acknowledgeAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlertArgs, 'id'>>;
   assignRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationAssignRoleArgs, 'role' | 'userId'>>;
   beginMfaEnrolment?: Resolver<ResolversTypes['MfaEnrolment'], ParentType, ContextType>;
   changePassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
@@ -819,6 +860,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   removeRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRemoveRoleArgs, 'role' | 'userId'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
+  resolveAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationResolveAlertArgs, 'id' | 'note'>>;
   revokePartnerClient?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokePartnerClientArgs, 'id'>>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   setRoleFieldSchema?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationSetRoleFieldSchemaArgs, 'role' | 'schema'>>;
@@ -876,11 +918,18 @@ export type RoleResolvers<ContextType = Context, ParentType extends ResolversPar
 }>;
 
 export type SecurityAlertResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SecurityAlert'] = ResolversParentTypes['SecurityAlert']> = ResolversObject<{
+  acknowledgedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  acknowledgedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   detail?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   ip?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['SecurityAlertKind'], ParentType, ContextType>;
+  resolutionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  resolvedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['SecurityAlertState'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 }>;
 

@@ -1,13 +1,16 @@
 // Administration and security monitoring: users and roles, bulk import, partners, alerts, audit, compliance.
-import { requirePermission, recordAudit, recordAuditNow, actorOf, badUserInput, notFound } from '@clinic/service-kit';
-import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { requirePermission, requireRole, recordAudit, recordAuditNow, actorOf, badUserInput, notFound, type UserViewer } from '@clinic/service-kit';
+import type { AuditEntryResolvers, MutationResolvers, QueryResolvers, SecurityAlertResolvers } from '../generated/resolvers-types.ts';
 import type { IdentityContext } from '../context.ts';
 import { inTransaction, query } from '../db.ts';
 import { createUser, requestPasswordReset } from '../domain/auth.ts';
 import * as roles from '../domain/roles.ts';
 import * as admin from '../domain/admin.ts';
 import { republishDoctor } from '../domain/profiles.ts';
-import { listAlerts } from '../domain/security.ts';
+import { listAlerts, type AlertRecord } from '../domain/security.ts';
+import { acknowledgeAlert, resolveAlert, type AlertChange } from '../domain/alerts.ts';
+import { isUuid } from '../users.ts';
 import { searchAudit, complianceReport } from '../domain/audit-log.ts';
 import { issuePartnerClient, listPartnerClients, revokePartnerClient } from '../domain/partners.ts';
 import { checkSchema } from '../domain/custom-fields.ts';
@@ -27,6 +30,35 @@ async function reloadUser(ctx: IdentityContext, userId: string) {
   return user;
 }
 
+const OUTCOMES = ['SUCCESS', 'DENIED', 'FAILURE'];
+
+/** A user id the DataLoader can batch; anything else (a service, a partner client) has no User. */
+const userRef = (id: string | null | undefined) => (id && isUuid(id) ? id : null);
+const loadUser = (ctx: IdentityContext, id: string | null | undefined) => {
+  const ref = userRef(id);
+  return ref ? ctx.users.load(ref) : null;
+};
+
+// Names instead of ids: every actor, subject and admin on a page is loaded in one query per request.
+export const AuditEntry: AuditEntryResolvers = {
+  actor: (entry, _a, ctx) => (entry.actorKind === 'user' ? loadUser(ctx, entry.actorId) : null),
+  subject: (entry, _a, ctx) => loadUser(ctx, entry.subjectUserId),
+};
+
+export const SecurityAlert: SecurityAlertResolvers = {
+  user: (alert, _a, ctx) => loadUser(ctx, alert.userId),
+  acknowledgedBy: (alert, _a, ctx) => loadUser(ctx, alert.acknowledgedBy),
+  resolvedBy: (alert, _a, ctx) => loadUser(ctx, alert.resolvedBy),
+};
+
+/** One audit row per real change, committed with it; a repeated click that changed nothing is not an action. */
+function auditAlert(tx: EntityManager, ctx: IdentityContext, viewer: UserViewer, action: string, change: AlertChange): AlertRecord {
+  if (change.changed) {
+    recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action, resourceType: 'SecurityAlert', resourceId: change.alert.id, subjectUserId: change.alert.userId, outcome: 'SUCCESS' });
+  }
+  return change.alert;
+}
+
 export const adminQueries: QueryResolvers = {
   users: async (_p, args, ctx) => {
     requirePermission(ctx.viewer, 'users:manage');
@@ -38,11 +70,13 @@ export const adminQueries: QueryResolvers = {
   },
   securityAlerts: async (_p, args, ctx) => {
     requirePermission(ctx.viewer, 'audit:read');
-    return listAlerts(ctx.em, { since: args.since, kind: args.kind, limit: limit(args.limit, 500) });
+    return listAlerts(ctx.em, { since: args.since, kind: args.kind, state: args.state, limit: limit(args.limit, 500) });
   },
   auditLog: async (_p, { filter }, ctx) => {
     const viewer = requirePermission(ctx.viewer, 'audit:read');
     if (filter.subjectUserId) v.uuid(filter.subjectUserId, 'subjectUserId');
+    if (filter.outcome && !OUTCOMES.includes(filter.outcome)) throw badUserInput(`outcome must be one of ${OUTCOMES.join(', ')}`, { field: 'outcome' });
+    if (filter.person) v.text(filter.person, 'person', 100);
     const rows = await searchAudit(ctx.em, { ...filter, limit: limit(filter.limit, 1000) });
     await recordAuditNow(ctx.em, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'audit.read', resourceType: 'AuditLog', resourceId: null, subjectUserId: filter.subjectUserId ?? null, outcome: 'SUCCESS' });
     return rows;
@@ -62,6 +96,17 @@ export const adminQueries: QueryResolvers = {
 };
 
 export const adminMutations: MutationResolvers = {
+  acknowledgeAlert: async (_p, { id }, ctx) => {
+    const viewer = requireRole(ctx.viewer, 'ADMIN');
+    const alertId = v.uuid(id, 'id');
+    return inTransaction(ctx.em, async (tx) => auditAlert(tx, ctx, viewer, 'security_alert.acknowledge', await acknowledgeAlert(tx, alertId, viewer.userId)));
+  },
+  resolveAlert: async (_p, { id, note }, ctx) => {
+    const viewer = requireRole(ctx.viewer, 'ADMIN');
+    const alertId = v.uuid(id, 'id');
+    const text = v.text(note, 'note', 2000);
+    return inTransaction(ctx.em, async (tx) => auditAlert(tx, ctx, viewer, 'security_alert.resolve', await resolveAlert(tx, alertId, viewer.userId, text)));
+  },
   createStaffUser: async (_p, { input }, ctx) => {
     const viewer = requirePermission(ctx.viewer, 'users:manage');
     const userId = await inTransaction(ctx.em, async (tx) => {

@@ -3,7 +3,7 @@ import type { Resolvers } from '../generated/resolvers-types.ts';
 import { DateTimeScalar as DateTime, JSONScalar, outboxAdminResolvers } from '@clinic/service-kit';
 import { authMutations, authQueries } from './auth.ts';
 import { peopleMutations, peopleQueries, User, DoctorProfile, PatientProfile, Session, asOwnAccount } from './people.ts';
-import { adminMutations, adminQueries } from './admin.ts';
+import { adminMutations, adminQueries, AuditEntry, SecurityAlert } from './admin.ts';
 
 // Admin: identity's outbox events that gave up (the kit's surface, under identity's field names).
 const outboxAdmin = outboxAdminResolvers('identity');
@@ -17,6 +17,8 @@ export const resolvers: Resolvers = {
   DoctorProfile,
   PatientProfile,
   Session,
+  AuditEntry,
+  SecurityAlert,
   AuthPayload: {
     // The caller just proved to be this user (the token is not yet their viewer): they read their own account.
     user: async (payload, _a, ctx) => asOwnAccount((await ctx.users.load(payload.userId))!),

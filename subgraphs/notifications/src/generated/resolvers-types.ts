@@ -269,6 +269,8 @@ export type PushPlatform =
 
 export type Query = {
   __typename?: 'Query';
+  /** Admin: the built-in text used while a type/channel/locale has no saved version (an editor's starting point). */
+  builtInNotificationTemplate: TemplatePreview;
   /** Admin: deliveries that gave up after their retries. */
   deadLetters: Array<DeliveryAttempt>;
   /** Admin: e-mail and SMS captured while no provider keys are configured (newest first). */
@@ -287,6 +289,13 @@ export type Query = {
   pushPublicKey?: Maybe<Scalars['String']['output']>;
   /** Your unread in-app notifications. */
   unreadNotificationCount: Scalars['Int']['output'];
+};
+
+
+export type QueryBuiltInNotificationTemplateArgs = {
+  channel: NotificationChannel;
+  locale: Scalars['String']['input'];
+  type: NotificationType;
 };
 
 
@@ -660,6 +669,7 @@ export type PushDeviceResolvers<ContextType = Context, ParentType extends Resolv
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  builtInNotificationTemplate?: Resolver<ResolversTypes['TemplatePreview'], ParentType, ContextType, RequireFields<QueryBuiltInNotificationTemplateArgs, 'channel' | 'locale' | 'type'>>;
   deadLetters?: Resolver<Array<ResolversTypes['DeliveryAttempt']>, ParentType, ContextType, RequireFields<QueryDeadLettersArgs, 'limit'>>;
   devInbox?: Resolver<Array<ResolversTypes['DevMessage']>, ParentType, ContextType, RequireFields<QueryDevInboxArgs, 'limit'>>;
   myPushDevices?: Resolver<Array<ResolversTypes['PushDevice']>, ParentType, ContextType>;

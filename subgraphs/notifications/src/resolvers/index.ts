@@ -16,7 +16,7 @@ import {
   settingsOf,
   updateSettings,
 } from '../preferences/preferences.ts';
-import { listTemplates, previewTemplate, saveTemplate } from '../templates/templates.ts';
+import { builtInTemplateFor, listTemplates, previewTemplate, saveTemplate } from '../templates/templates.ts';
 import { queueStats } from '../monitoring/queue-stats.ts';
 import { devicesOf, registerDevice, unregisterDevice } from '../push/devices.ts';
 import { checkedId, notificationOwner, preferenceOwner } from './access.ts';
@@ -95,6 +95,10 @@ export const resolvers: Resolvers = {
       return ctx.notify.push.publicKey();
     },
     myPushDevices: async (_p, _a, ctx) => devicesOf(ctx.em, requireUser(ctx.viewer).userId),
+    builtInNotificationTemplate: (_p, { type, channel, locale }, ctx) => {
+      requireRole(ctx.viewer, 'ADMIN');
+      return builtInTemplateFor(type, channel, locale);
+    },
   },
   Mutation: {
     setNotificationPreferences: async (_p, { userId, input }, ctx) => {

@@ -55,6 +55,13 @@ function emailPreviewHtml(rendered: TemplateText, locale: string): string {
   }
 }
 
+/** The text used while nothing is saved for this key; an unknown locale is refused, not defaulted. */
+export function builtInTemplateFor(type: NotificationType, channel: Channel, locale: string): TemplateText & { html: string | null } {
+  if (!LOCALES.includes(locale)) throw badUserInput('locale must be en or ro', { field: 'locale' });
+  const text = builtInTemplate(type, channel, locale);
+  return { ...text, html: channel === 'EMAIL' ? emailPreviewHtml(text, locale) : null };
+}
+
 export function previewTemplate(input: TemplateInput): TemplateText & { html: string | null } {
   checkInput(input);
   const rendered = checkedRender({ subject: input.subject ?? null, body: input.body });

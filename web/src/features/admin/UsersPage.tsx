@@ -137,7 +137,7 @@ export function UsersPage() {
           setApplied({ search: search.trim(), role, page: 0 });
         }}
       >
-        <TextField size="small" label={t('admin.search')} value={search} onChange={(e) => setSearch(e.target.value)} />
+        <TextField size="small" label={t('admin.search')} helperText={t('console.searchHelp')} value={search} onChange={(e) => setSearch(e.target.value)} />
         <TextField select size="small" label={t('admin.role')} value={role} onChange={(e) => setRole(e.target.value)} sx={{ minWidth: 160 }}>
           <MenuItem value="">—</MenuItem>
           {roleNames.map((r) => (
