@@ -1,10 +1,10 @@
 // The chat subgraph as a definition the kit can run (own process, launcher, or tests). Background work: the
-// outbox relay (unread-message events to notifications, audit to identity), the consumer of appointments'
+// outbox relay (unread-message events to notifications, patients' messages to the assistant, audit to identity), the consumer of appointments'
 // events (who may write to whom; a conversation per approved appointment) and presence leases.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { AUDIT_QUEUE, OutboxEventSchema, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { ASSISTANT_CHAT_QUEUE, AUDIT_QUEUE, MESSAGE_TO_ASSISTANT_TOPIC, OutboxEventSchema, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createLoaders } from './resolvers/loaders.ts';
@@ -15,6 +15,7 @@ import { createPresence } from './realtime/presence.ts';
 import { CHAT_APPOINTMENTS_QUEUE, startAppointmentEventsWorker } from './care/appointment-events.ts';
 import { MESSAGE_UNREAD_TOPIC } from './messages/send-message.ts';
 import type { ChatServices } from './services.ts';
+import { assistantRoutes } from './assistant/assistant-routes.ts';
 import type { ChatContext } from './context.ts';
 
 export const CHAT_DEFAULT_PORT = 4004;
@@ -26,6 +27,7 @@ export { CHAT_APPOINTMENTS_QUEUE };
 export function outboxRoutes(prefix = ''): OutboxRoute[] {
   return [
     { prefix: MESSAGE_UNREAD_TOPIC, queues: [prefix + NOTIFICATIONS_QUEUE] },
+    { prefix: MESSAGE_TO_ASSISTANT_TOPIC, queues: [prefix + ASSISTANT_CHAT_QUEUE] },
     { prefix: 'audit.', queues: [prefix + AUDIT_QUEUE] },
   ];
 }
@@ -68,6 +70,7 @@ export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinitio
       chat: servicesFor(deps),
       loaders: createLoaders(base.em, base.viewer.kind === 'user' ? base.viewer.userId : null),
     }),
+    httpRoutes: (deps) => assistantRoutes(deps, servicesFor(deps)),
     background: async (deps) => {
       const chat = servicesFor(deps);
       const relay = startOutboxRelay({

@@ -5,7 +5,10 @@
 // commit; a client that missed them catches up by cursor.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, conflict, enqueueEvent, forbidden, MESSAGE_UNREAD_TOPIC, notFound, type MessageUnreadPayload } from '@clinic/service-kit';
+import {
+  ASSISTANT_PARTICIPANT_ID, badUserInput, conflict, enqueueEvent, forbidden, MESSAGE_TO_ASSISTANT_TOPIC, MESSAGE_UNREAD_TOPIC, notFound,
+  type MessageToAssistantPayload, type MessageUnreadPayload,
+} from '@clinic/service-kit';
 import { z } from 'zod';
 import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
@@ -13,6 +16,7 @@ import type { ConversationView, MessageRow, MessageView, QuickAction, StoredAtta
 import { participantIds, requireParticipant } from '../conversations/access.ts';
 import { announceConversation, announceMessage } from '../realtime/triggers.ts';
 import { messagesByIds, toMessage } from './read-messages.ts';
+import { people } from '../assistant/assistant-participant.ts';
 
 export { MESSAGE_UNREAD_TOPIC };
 
@@ -124,14 +128,19 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
   if (!conv.membership && conv.kind === 'DESK' && isDesk(actor.user)) {
     await em.execute(`insert into participants (conversation_id, user_id, role, joined_at) values (?, ?, 'MEMBER', ?) on conflict (conversation_id, user_id) do update set left_at = null`, [conv.id, me, services.now()]);
   }
-  const recipients = (await participantIds(em, conv.id)).filter((id) => id !== me);
+  const everyone = await participantIds(em, conv.id);
+  const recipients = people(everyone).filter((id) => id !== me);
   const offline: string[] = [];
   for (const id of recipients) if (!(await services.presence.online(id))) offline.push(id);
+  // A patient's words in a conversation the assistant takes part in go to the assistant (ids only).
+  const toAssistant = everyone.includes(ASSISTANT_PARTICIPANT_ID) && !isStaff(actor.user) && body.length > 0;
 
   const messageId = await em
-    .transactional((tx) =>
-      appendMessage(tx, services, conv, { kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body, attachments: input.attachments ?? [], actions }, offline),
-    )
+    .transactional(async (tx) => {
+      const id = await appendMessage(tx, services, conv, { kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body, attachments: input.attachments ?? [], actions }, offline);
+      if (toAssistant) enqueueEvent(tx, MESSAGE_TO_ASSISTANT_TOPIC, { conversationId: conv.id, messageId: id, senderId: me } satisfies MessageToAssistantPayload, { aggregateKey: conv.id });
+      return id;
+    })
     .catch((error: unknown) => {
       if (error instanceof DuplicateSend) return null;
       throw error;
@@ -168,7 +177,7 @@ export async function editMessage(em: EntityManager, services: ChatServices, act
     const names = (row.attachments ?? []).map((a) => services.keys.decrypt(row.wrapped_key, a.nameEnc));
     await indexTerms(tx, services, row.conversation_id, id, [text, ...names].join(' '));
   });
-  await announceConversation(services.pubsub, row.conversation_id, await participantIds(em, row.conversation_id));
+  await announceConversation(services.pubsub, row.conversation_id, people(await participantIds(em, row.conversation_id)));
   return (await messagesByIds(em, services.keys, [id]))[0]!;
 }
 
@@ -178,6 +187,6 @@ export async function deleteMessage(em: EntityManager, services: ChatServices, a
     await tx.execute(`update messages set body_enc = null, attachments = '[]', actions = '[]', deleted_at = ? where id = ?`, [services.now(), id]);
     await tx.execute(`delete from message_terms where message_id = ?`, [id]);
   });
-  await announceConversation(services.pubsub, row.conversation_id, await participantIds(em, row.conversation_id));
+  await announceConversation(services.pubsub, row.conversation_id, people(await participantIds(em, row.conversation_id)));
   return (await messagesByIds(em, services.keys, [id]))[0]!;
 }
