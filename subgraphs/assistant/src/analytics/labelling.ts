@@ -21,7 +21,8 @@ export interface Unrecognised {
 export async function unrecognisedMessages(em: EntityManager, from: Date, to: Date, opts: { language?: string | null; first: number }): Promise<Unrecognised[]> {
   const rows = await em.getConnection().execute<{ message: string; language: string; created_at: Date }[]>(
     `select message, language, created_at from assistant_turns
-      where (outcome = 'FALLBACK' or intent = 'OUT_OF_SCOPE') and created_at >= ? and created_at < ? and message is not null
+      where (outcome = 'FALLBACK' or intent = 'OUT_OF_SCOPE') and outcome is distinct from 'RATED' and author = 'BOT'
+        and created_at >= ? and created_at < ? and message is not null
         ${opts.language ? 'and language = ?' : ''}
       order by created_at desc limit 5000`,
     opts.language ? [from, to, opts.language] : [from, to],

@@ -16,13 +16,18 @@ export interface LabelledExample {
 export const SIMILAR = 0.6;
 
 const FILLER = new Set(
-  'i me my a an the to on in at for of is are be can could would please do does it this that some la o un una si sa pe de in cu ma mi imi va te rog pot as pentru ca e este'.split(' '),
+  [
+    'i me my a an the to on in at for of is are be can could would please do does it this that some la o un una si sa pe de in cu ma mi imi va te rog pot as pentru ca e este',
+    // When-words: the dates and times parsed from a message differ between otherwise equal requests.
+    'today tomorrow next this week weekend morning afternoon evening am pm monday tuesday wednesday thursday friday saturday sunday',
+    'azi astazi maine poimaine viitoare viitor saptamana dimineata seara dupa-amiaza amiaza luni marti miercuri joi vineri sambata duminica',
+  ].join(' ').split(' '),
 );
 
 /** The words that carry the request: folded, without filler words and without the words of what was recognised. */
 export function contentWords(folded: string, recognised: string[] = []): Set<string> {
   const skip = new Set(recognised.flatMap((t) => fold(t).split(' ')));
-  return new Set(folded.split(' ').filter((w) => w.length > 1 && !FILLER.has(w) && !skip.has(w)));
+  return new Set(folded.split(' ').filter((w) => w.length > 1 && !/^\d/.test(w) && !FILLER.has(w) && !skip.has(w)));
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {
