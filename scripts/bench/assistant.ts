@@ -7,6 +7,7 @@
 //     slot-search benchmark's subject, and the assistant's share is what this one measures.
 //   npx tsx scripts/bench/assistant.ts [rounds=3]
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createTestKeys } from '@clinic/service-kit/testing';
 import { startStack } from '@clinic/router/src/testing/harness.ts';
@@ -48,6 +49,8 @@ function report(label: string, samples: number[]) {
 }
 
 async function main() {
+  // Latencies on a shared machine say little without its load.
+  console.log(`machine load average (1 min): ${loadavg()[0]!.toFixed(1)}`);
   console.log(`labelled set: ${set.utterances.length} utterances`);
   for (const lang of ['en', 'ro'] as const) {
     const s = scoreLanguage(set, lang);
