@@ -34,6 +34,9 @@ const ConversationsPage = lazy(() => import('./features/chat/ConversationsPage.t
 const ThreadPage = lazy(() => import('./features/chat/ThreadPage.tsx').then((m) => ({ default: m.ThreadPage })));
 const PreferencesPage = lazy(() => import('./features/notifications/PreferencesPage.tsx').then((m) => ({ default: m.PreferencesPage })));
 const DevInboxPage = lazy(() => import('./features/notifications/DevInboxPage.tsx').then((m) => ({ default: m.DevInboxPage })));
+const OperatorConsolePage = lazy(() => import('./features/assistant/OperatorConsolePage.tsx').then((m) => ({ default: m.OperatorConsolePage })));
+const KnowledgeEditorPage = lazy(() => import('./features/assistant/KnowledgeEditorPage.tsx').then((m) => ({ default: m.KnowledgeEditorPage })));
+const AssistantAnalyticsPage = lazy(() => import('./features/assistant/AnalyticsPage.tsx').then((m) => ({ default: m.AnalyticsPage })));
 const SecurityAlertsPage = lazy(() => import('./features/admin/SecurityAlertsPage.tsx').then((m) => ({ default: m.SecurityAlertsPage })));
 
 interface NavItem {
@@ -55,6 +58,9 @@ const NAV: NavItem[] = [
   { to: '/admin/audit', label: 'nav.audit', roles: ['ADMIN', 'JURIST'] },
   { to: '/admin/alerts', label: 'nav.alerts', roles: ['ADMIN'] },
   { to: '/messages', label: 'nav.messages', roles: ['PATIENT', 'DOCTOR', 'OPERATOR', 'ADMIN'] },
+  { to: '/assistant/console', label: 'nav.assistantConsole', roles: ['OPERATOR', 'ADMIN'] },
+  { to: '/assistant/knowledge', label: 'nav.assistantKnowledge', roles: ['OPERATOR', 'ADMIN'] },
+  { to: '/assistant/analytics', label: 'nav.assistantAnalytics', roles: ['OPERATOR', 'ADMIN'] },
   { to: '/admin/dev-inbox', label: 'nav.devInbox', roles: ['ADMIN'] },
   { to: '/notifications', label: 'nav.notificationPreferences', roles: ['*'] },
   { to: '/sessions', label: 'nav.sessions', roles: ['*'] },
@@ -168,6 +174,9 @@ export function App() {
           <Route path="/admin/audit" element={<Guard roles={['ADMIN', 'JURIST']}><AuditPage /></Guard>} />
           <Route path="/admin/alerts" element={<Guard roles={['ADMIN']}><SecurityAlertsPage /></Guard>} />
           <Route path="/admin/dev-inbox" element={<Guard roles={['ADMIN']}><DevInboxPage /></Guard>} />
+          <Route path="/assistant/console" element={<Guard roles={['OPERATOR', 'ADMIN']}><OperatorConsolePage /></Guard>} />
+          <Route path="/assistant/knowledge" element={<Guard roles={['OPERATOR', 'ADMIN']}><KnowledgeEditorPage /></Guard>} />
+          <Route path="/assistant/analytics" element={<Guard roles={['OPERATOR', 'ADMIN']}><AssistantAnalyticsPage /></Guard>} />
           <Route path="/notifications" element={<Guard roles={['*']}><PreferencesPage /></Guard>} />
           <Route path="*" element={signedIn ? <Home /> : <Navigate to="/sign-in" replace />} />
         </Routes>
