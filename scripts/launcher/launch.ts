@@ -107,6 +107,8 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
       if (entry.name === 'identity') shared.IDENTITY_URL ??= running.url;
       // The assistant answers in chat through chat's internal routes.
       if (entry.name === 'chat') shared.CHAT_URL ??= running.url;
+      // Chat (started after documents) checks and shares message attachments there.
+      if (entry.name === 'documents') shared.DOCUMENTS_URL ??= running.url;
     }
     const router = await startRouter(loadRouterConfig({ ...shared, ...urls, PORT: randomPorts ? '0' : (env.PORT ?? '4000') }));
     stops.push(router.stop);
