@@ -65,7 +65,7 @@ test('every app has probes, resources, a Service, an HPA and a PDB; the router k
   expect(job.spec.template.spec.containers[0]!.command).toEqual(expect.arrayContaining(SUBGRAPHS.map((s) => s.name)));
 });
 
-test('subgraphs accept traffic only from the router (identity also from subgraphs) and Prometheus; the rest is denied', () => {
+test('subgraphs accept traffic only from the router (identity also from subgraphs, chat also from the assistant) and Prometheus; the rest is denied', () => {
   expect(ofKind('NetworkPolicy').find((d) => d.metadata.name === 'default-deny-ingress')?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
   for (const { name } of SUBGRAPHS) {
     const policy = ofKind('NetworkPolicy').find((d) => d.metadata.name === name) as Doc & { spec: { ingress: { from: Record<string, unknown>[] }[] } };
@@ -73,6 +73,7 @@ test('subgraphs accept traffic only from the router (identity also from subgraph
     expect(from).toContainEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'router' } } });
     expect(from.some((peer) => 'ipBlock' in peer)).toBe(false);
     const others = from.filter((peer) => !('namespaceSelector' in peer));
-    expect(others).toHaveLength(name === 'identity' ? 2 : 1);
+    expect(others).toHaveLength(name === 'identity' || name === 'chat' ? 2 : 1);
+    if (name === 'chat') expect(from).toContainEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'assistant' } } });
   }
 });

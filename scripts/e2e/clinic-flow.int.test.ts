@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import { gql } from '../../router/src/testing/harness.ts';
 import { DOCTORS_QUEUE as IDENTITY_DOCTORS_QUEUE } from '../../subgraphs/identity/src/service.ts';
 import { DOCTORS_QUEUE } from '../../subgraphs/appointments/src/directory/doctor-directory.ts';
+import { codeOf, graphqlCaller, signIn as signInAs } from '@clinic/service-kit/testing';
 import { CLINIC_MODES, eventually, startClinic, type Clinic } from './clinic-stack.ts';
 
 const run = randomBytes(4).toString('hex');
@@ -22,24 +23,8 @@ let clinic: Clinic;
 let url: string;
 const startedAt = new Date();
 
-type Errors = { message: string; extensions?: Record<string, unknown> }[] | undefined;
-const codeOf = (errors: Errors) => errors?.[0]?.extensions?.code;
-
-/** A GraphQL call that must succeed. */
-async function call<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const res = await gql<T>(url, query, { variables, token });
-  if (res.body.errors?.length || !res.body.data) throw new Error(`${query.slice(0, 60)}… failed: ${JSON.stringify(res.body.errors)}`);
-  return res.body.data;
-}
-
-const SIGN_IN = `mutation($email: String!, $password: String!) {
-  signIn(email: $email, password: $password) { status auth { accessToken user { id roles } } }
-}`;
-async function signIn(who: { email: string; password: string }): Promise<{ token: string; userId: string }> {
-  const data = await call<{ signIn: { status: string; auth: { accessToken: string; user: { id: string } } } }>(SIGN_IN, who);
-  expect(data.signIn.status).toBe('SIGNED_IN');
-  return { token: data.signIn.auth.accessToken, userId: data.signIn.auth.user.id };
-}
+const call = graphqlCaller(() => url);
+const signIn = (who: { email: string; password: string }) => signInAs(call, who);
 
 const SLOTS = `query($search: SlotSearchInput!) {
   availableSlots(search: $search) { slots { startsAt localStartsAt doctor { id displayName } } hasNextPage }

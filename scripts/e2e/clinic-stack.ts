@@ -99,11 +99,5 @@ async function startEmbedded(admin: { email: string; password: string }, queuePr
 }
 
 /** Polls until the condition holds (events travel through outbox relays and BullMQ workers). */
-export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Shared with every cross-service suite (the kit's testing helpers). */
+export { eventually } from '@clinic/service-kit/testing';

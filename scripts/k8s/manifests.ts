@@ -101,6 +101,8 @@ function networkPolicy(app: App): Doc {
       ? [
           { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'router' } } },
           ...(app.name === 'identity' ? [{ podSelector: { matchLabels: { 'clinic/tier': 'subgraph' } } }] : []),
+          // The clinic assistant reads patients' messages and posts its replies through chat's internal routes.
+          ...(app.name === 'chat' ? [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'assistant' } } }] : []),
           // The migration job does not call services; Prometheus scrapes /metrics (bearer METRICS_TOKEN).
           fromPrometheus,
         ]
@@ -122,7 +124,16 @@ const subgraphApp = (name: string): App => ({
   name,
   tier: 'subgraph',
   port: PORT,
-  env: [{ name: 'OTEL_SERVICE_NAME', value: name }],
+  env: [
+    { name: 'OTEL_SERVICE_NAME', value: name },
+    // The assistant acts through the public API (the router) and answers in chat through chat's internal routes.
+    ...(name === 'assistant'
+      ? [
+          { name: 'ROUTER_URL', value: `http://router:${PORT}/graphql` },
+          { name: 'CHAT_URL', value: `http://chat:${PORT}/graphql` },
+        ]
+      : []),
+  ],
   ready: '/ready',
   live: '/health',
   minReplicas: 2,

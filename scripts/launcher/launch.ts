@@ -105,6 +105,8 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
       urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = running.url;
       // Everyone trusts the keys identity publishes, unless keys were configured explicitly.
       if (entry.name === 'identity') shared.IDENTITY_URL ??= running.url;
+      // The assistant answers in chat through chat's internal routes.
+      if (entry.name === 'chat') shared.CHAT_URL ??= running.url;
       // Chat (started after documents) checks and shares message attachments there.
       if (entry.name === 'documents') shared.DOCUMENTS_URL ??= running.url;
     }

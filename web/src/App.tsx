@@ -35,6 +35,9 @@ const ConversationsPage = lazy(() => import('./features/chat/ConversationsPage.t
 const ThreadPage = lazy(() => import('./features/chat/ThreadPage.tsx').then((m) => ({ default: m.ThreadPage })));
 const PreferencesPage = lazy(() => import('./features/notifications/PreferencesPage.tsx').then((m) => ({ default: m.PreferencesPage })));
 const DevInboxPage = lazy(() => import('./features/notifications/DevInboxPage.tsx').then((m) => ({ default: m.DevInboxPage })));
+const OperatorConsolePage = lazy(() => import('./features/assistant/OperatorConsolePage.tsx').then((m) => ({ default: m.OperatorConsolePage })));
+const KnowledgeEditorPage = lazy(() => import('./features/assistant/KnowledgeEditorPage.tsx').then((m) => ({ default: m.KnowledgeEditorPage })));
+const AssistantAnalyticsPage = lazy(() => import('./features/assistant/AnalyticsPage.tsx').then((m) => ({ default: m.AnalyticsPage })));
 const SecurityAlertsPage = lazy(() => import('./features/admin/SecurityAlertsPage.tsx').then((m) => ({ default: m.SecurityAlertsPage })));
 const TemplatesPage = lazy(() => import('./features/admin/TemplatesPage.tsx').then((m) => ({ default: m.TemplatesPage })));
 const QueueMonitorPage = lazy(() => import('./features/admin/QueueMonitorPage.tsx').then((m) => ({ default: m.QueueMonitorPage })));
@@ -58,6 +61,9 @@ const NAV: NavItem[] = [
   { to: '/admin/audit', label: 'nav.audit', roles: ['ADMIN', 'JURIST'] },
   { to: '/admin/alerts', label: 'nav.alerts', roles: ['ADMIN'] },
   { to: '/messages', label: 'nav.messages', roles: ['PATIENT', 'DOCTOR', 'OPERATOR', 'ADMIN'] },
+  { to: '/assistant/console', label: 'nav.assistantConsole', roles: ['OPERATOR', 'ADMIN'] },
+  { to: '/assistant/knowledge', label: 'nav.assistantKnowledge', roles: ['OPERATOR', 'ADMIN'] },
+  { to: '/assistant/analytics', label: 'nav.assistantAnalytics', roles: ['OPERATOR', 'ADMIN'] },
   { to: '/admin/dev-inbox', label: 'nav.devInbox', roles: ['ADMIN'] },
   { to: '/admin/templates', label: 'console.navTemplates', roles: ['ADMIN'] },
   { to: '/admin/queues', label: 'console.navQueues', roles: ['ADMIN'] },
@@ -176,6 +182,9 @@ export function App() {
           <Route path="/admin/dev-inbox" element={<Guard roles={['ADMIN']}><DevInboxPage /></Guard>} />
           <Route path="/admin/templates" element={<Guard roles={['ADMIN']}><TemplatesPage /></Guard>} />
           <Route path="/admin/queues" element={<Guard roles={['ADMIN']}><QueueMonitorPage /></Guard>} />
+          <Route path="/assistant/console" element={<Guard roles={['OPERATOR', 'ADMIN']}><OperatorConsolePage /></Guard>} />
+          <Route path="/assistant/knowledge" element={<Guard roles={['OPERATOR', 'ADMIN']}><KnowledgeEditorPage /></Guard>} />
+          <Route path="/assistant/analytics" element={<Guard roles={['OPERATOR', 'ADMIN']}><AssistantAnalyticsPage /></Guard>} />
           <Route path="/notifications" element={<Guard roles={['*']}><PreferencesPage /></Guard>} />
           <Route path="*" element={signedIn ? <Home /> : <Navigate to="/sign-in" replace />} />
         </Routes>

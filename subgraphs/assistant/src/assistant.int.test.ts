@@ -3,55 +3,16 @@
 // appointment at the right instant in the patient's zone, a cancel refused by the 24 h deadline and
 // explained, another patient's conversation and appointments refused, a red flag → 112 + URGENT hand-off,
 // operator take-over (bot silent) and hand-back, and the KPI query.
-import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { AUDIT_QUEUE } from '@clinic/service-kit';
-import { createTestKeys } from '@clinic/service-kit/testing';
-import { gql, startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
-import { createIdentitySubgraph } from '@clinic/identity/src/service.ts';
-import { createAppointmentsSubgraph } from '@clinic/appointments/src/service.ts';
-import { DOCTORS_QUEUE } from '@clinic/appointments/src/directory/doctor-directory.ts';
-import { createAssistantSubgraph } from './service.ts';
+import { codeOf as errorCode } from '@clinic/service-kit/testing';
+import { gql } from '@clinic/router/src/testing/harness.ts';
 import { escalateWaiting } from './handoff/handoffs.ts';
+import { local, startAssistantClinic, ZONE, type AssistantClinic, type Who } from './testing/clinic.ts';
 
-const run = randomBytes(4).toString('hex');
-const ADMIN = { email: `admin-${run}@clinic.test`, password: 'Admin-pass-2026!' };
-const DOCTOR = { email: `dr-${run}@clinic.test`, password: 'Doctor-pass-2026!', displayName: 'Dr. Ana Ionescu' };
-const OPERATOR = { email: `op-${run}@clinic.test`, password: 'Operator-pass-2026!', displayName: 'Olga Operator' };
-const PATIENT = { email: `maria-${run}@example.test`, password: 'Patient-pass-2026!', displayName: 'Maria Popescu' };
-const OTHER = { email: `ion-${run}@example.test`, password: 'Other-pass-2026!', displayName: 'Ion Vasile' };
-const ZONE = 'Europe/Bucharest';
-
-let stack: Stack;
+let clinic: AssistantClinic;
 let url = '';
-type Who = { token: string; userId: string };
-const people = {} as Record<'admin' | 'doctor' | 'operator' | 'patient' | 'other', Who>;
-
-type Errors = { message: string; extensions?: Record<string, unknown> }[] | undefined;
-const codeOf = (errors: Errors) => errors?.[0]?.extensions?.code;
-
-async function call<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const res = await gql<T>(url, query, { variables, token });
-  if (res.body.errors?.length || !res.body.data) throw new Error(`${query.slice(0, 60)}… failed: ${JSON.stringify(res.body.errors)}`);
-  return res.body.data;
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function signIn(who: { email: string; password: string }): Promise<Who> {
-  const d = await call<{ signIn: { auth: { accessToken: string; user: { id: string } } } }>(
-    `mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { auth { accessToken user { id } } } }`,
-    who,
-  );
-  return { token: d.signIn.auth.accessToken, userId: d.signIn.auth.user.id };
-}
+const people = {} as AssistantClinic['people'];
+const call: AssistantClinic['call'] = (query, variables, token) => clinic.call(query, variables, token);
 
 interface Turn {
   id: string;
@@ -78,58 +39,15 @@ async function ask(who: Who, message: string, sessionId?: string): Promise<Turn>
 }
 
 beforeAll(async () => {
-  const keys = await createTestKeys();
-  const queuePrefix = `as${run}-`;
-  const identity = createIdentitySubgraph({
-    signingKey: { kid: keys.kid, privateKey: keys.privateKey },
-    queues: { audit: queuePrefix + AUDIT_QUEUE, doctors: queuePrefix + DOCTORS_QUEUE, notifications: `${queuePrefix}notifications-identity` },
-    env: { ...process.env, IDENTITY_ADMIN_EMAIL: ADMIN.email, IDENTITY_ADMIN_PASSWORD: ADMIN.password },
-  });
-  const appointments = createAppointmentsSubgraph({ queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });
-  // The router starts after the subgraphs: the assistant reads its URL per call.
-  const assistant = createAssistantSubgraph({ queuePrefix, relayPollMs: 50, routerUrl: () => url });
-  stack = await startStack(keys, [identity, appointments, assistant]);
-  url = stack.router.url;
-
-  await eventually(
-    () => stack.subgraphs.identity!.orm.em.fork().getConnection().execute<unknown[]>(`select 1 from users where lower(email) = lower(?)`, [ADMIN.email]),
-    (rows) => rows.length === 1,
-  );
-  people.admin = await signIn(ADMIN);
-  for (const [key, who, roles] of [['doctor', DOCTOR, ['DOCTOR']], ['operator', OPERATOR, ['OPERATOR']]] as const) {
-    await call(`mutation($input: CreateStaffInput!) { createStaffUser(input: $input) { id } }`, { input: { ...who, roles } }, people.admin.token);
-    people[key] = await signIn(who);
-  }
-  await call(
-    `mutation($id: ID!, $input: DoctorProfileInput!) { updateDoctorProfile(doctorId: $id, input: $input) { doctorId } }`,
-    { id: people.doctor.userId, input: { specialisations: ['CARDIOLOGY'], languages: ['ro', 'en'], timeZone: ZONE, consultationTypes: ['IN_PERSON'] } },
-    people.admin.token,
-  );
-  await eventually(
-    () => stack.subgraphs.appointments!.orm.em.fork().getConnection().execute<unknown[]>(`select 1 from doctor_directory where doctor_id = ?`, [people.doctor.userId]),
-    (rows) => rows.length === 1,
-  );
-  await call(
-    `mutation($input: ScheduleRuleInput!) { addScheduleRule(input: $input) { id } }`,
-    {
-      input: {
-        doctorId: people.doctor.userId, kind: 'WEEKLY', weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: '09:00', endTime: '17:00',
-        validFrom: DateTime.now().setZone(ZONE).toISODate(), slotMinutes: 30, bufferMinutes: 0, consultationType: 'IN_PERSON',
-      },
-    },
-    people.doctor.token,
-  );
-  for (const [key, who] of [['patient', PATIENT], ['other', OTHER]] as const) {
-    await call(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: who });
-    people[key] = await signIn(who);
-  }
+  clinic = await startAssistantClinic();
+  url = clinic.url;
+  Object.assign(people, clinic.people);
 }, 60_000);
 
 afterAll(async () => {
-  await stack?.stop();
+  await clinic?.stop();
 });
 
-const local = (days: number, time: string) => DateTime.fromISO(`${DateTime.now().setZone(ZONE).plus({ days }).toISODate()}T${time}`, { zone: ZONE });
 let sessionId = '';
 
 test('a Romanian booking: who → when → a correction → slot → reason → confirm ends REQUESTED at the right instant', async () => {
@@ -194,13 +112,13 @@ test("another patient's conversation and appointments are refused", async () => 
   expect(refused.outcome).toBe('REFUSED_OTHER_PATIENT');
   expect((await ask(people.other, 'what are my appointments')).reply).toMatch(/no upcoming appointments/);
   const turns = await gql(url, `query($s: ID) { assistantTurns(sessionId: $s) { id reply } }`, { variables: { s: sessionId }, token: people.other.token });
-  expect(codeOf(turns.body.errors)).toBe('FORBIDDEN');
+  expect(errorCode(turns.body.errors)).toBe('FORBIDDEN');
   const byUser = await gql(url, `query($u: ID) { assistantTurns(userId: $u) { id } }`, { variables: { u: people.patient.userId }, token: people.other.token });
-  expect(codeOf(byUser.body.errors)).toBe('FORBIDDEN');
+  expect(errorCode(byUser.body.errors)).toBe('FORBIDDEN');
   const intoSession = await gql(url, `mutation($s: ID) { askAssistant(message: "hello", sessionId: $s) { id } }`, { variables: { s: sessionId }, token: people.other.token });
-  expect(codeOf(intoSession.body.errors)).toBe('FORBIDDEN');
+  expect(errorCode(intoSession.body.errors)).toBe('FORBIDDEN');
   const queue = await gql(url, `{ handoffQueue { id } }`, { token: people.other.token });
-  expect(codeOf(queue.body.errors)).toBe('FORBIDDEN');
+  expect(errorCode(queue.body.errors)).toBe('FORBIDDEN');
 });
 
 test('a red flag gets 112 at once and an URGENT hand-off; the operator takes over, the bot is silent, then hands back', async () => {
@@ -227,7 +145,7 @@ test('a red flag gets 112 at once and an URGENT hand-off; the operator takes ove
   expect(transcript.assistantTurns.at(-1)).toEqual({ author: 'OPERATOR', reply: 'Vă sunăm acum.' });
 
   // The other patient's hand-off, not picked up within the escalation time, becomes URGENT.
-  const em = stack.subgraphs.assistant!.orm.em.fork();
+  const em = clinic.stack.subgraphs.assistant!.orm.em.fork();
   expect(await escalateWaiting(em, new Date(Date.now() + 5 * 60_000), 10)).toBe(0);
   expect(await escalateWaiting(em, new Date(Date.now() + 11 * 60_000), 10)).toBe(1);
   const raised = await call<{ handoffQueue: { id: string; priority: string }[] }>(`{ handoffQueue { id priority } }`, {}, people.operator.token);
@@ -236,7 +154,8 @@ test('a red flag gets 112 at once and an URGENT hand-off; the operator takes ove
   const back = await call<{ handBackHandoff: { status: string } }>(`mutation($id: ID!) { handBackHandoff(id: $id) { status } }`, { id: red.handoff!.id }, people.operator.token);
   expect(back.handBackHandoff.status).toBe('RETURNED');
   const again = await ask(people.patient, 'mulțumesc', sessionId);
-  expect(again).toMatchObject({ intent: 'THANKS', reply: 'Cu plăcere!' });
+  expect(again).toMatchObject({ intent: 'THANKS' });
+  expect(again.reply).toMatch(/^Cu plăcere!/);
 });
 
 test('staff edit versioned articles; search folds accents and word endings; the assistant answers citing the article', async () => {
@@ -252,7 +171,7 @@ test('staff edit versioned articles; search folds accents and word endings; the 
   );
   expect(versions.knowledgeArticleVersions.map((v) => v.version)).toEqual([2, 1]);
   const denied = await gql(url, SAVE, { variables: { input: { ...ro, slug: 'mine' } }, token: people.patient.token });
-  expect(codeOf(denied.body.errors)).toBe('FORBIDDEN');
+  expect(errorCode(denied.body.errors)).toBe('FORBIDDEN');
 
   const found = await call<{ knowledgeSearch: { title: string }[] }>(
     `query($t: String!) { knowledgeSearch(text: $t, language: "ro") { title } }`, { t: 'preturile consultatiilor' }, people.other.token,

@@ -8,6 +8,8 @@ import type { AssistantClock } from './conversation/ask.ts';
 export interface AssistantSettings extends AssistantClock {
   /** The router's GraphQL URL; read per call (in tests and under the launcher the router starts last). */
   routerUrl: () => string;
+  /** The assistant's read-only availability token (partner client), for chat; null when none is configured. */
+  availability: () => Promise<string | null>;
 }
 
 export interface AssistantContext extends RequestContext {

@@ -1,16 +1,19 @@
 // The chat subgraph as a definition the kit can run (own process, launcher, or tests). Background work: the
 // outbox relay (unread-message events and CHAT-channel results to notifications, member lists to documents,
-// audit to identity), the consumer of appointments' events (who may write to whom; a conversation per approved
-// appointment), the consumer of notifications' CHAT channel (system messages) and presence leases.
+// patients' messages to the assistant, audit to identity), the consumer of appointments' events (who may write to
+// whom; a conversation per approved appointment), the consumer of notifications' CHAT channel (system messages)
+// and presence leases.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
 import {
+  ASSISTANT_CHAT_QUEUE,
   AUDIT_QUEUE,
   CHAT_NOTIFICATIONS_QUEUE,
   CHAT_NOTIFICATION_RESULT_TOPIC,
   CONVERSATION_MEMBERS_TOPIC,
   DOCUMENTS_CHAT_QUEUE,
+  MESSAGE_TO_ASSISTANT_TOPIC,
   NOTIFICATIONS_CHAT_RESULTS_QUEUE,
   OutboxEventSchema,
   startOutboxRelay,
@@ -29,6 +32,7 @@ import { CHAT_APPOINTMENTS_QUEUE, startAppointmentEventsWorker } from './care/ap
 import { startNotificationMessagesWorker } from './care/notification-messages.ts';
 import { MESSAGE_UNREAD_TOPIC } from './messages/send-message.ts';
 import type { ChatServices } from './services.ts';
+import { assistantRoutes } from './assistant/assistant-routes.ts';
 import { createDocumentsClient } from './attachments/documents-client.ts';
 import type { ChatContext } from './context.ts';
 
@@ -41,6 +45,7 @@ export { CHAT_APPOINTMENTS_QUEUE };
 export function outboxRoutes(prefix = ''): OutboxRoute[] {
   return [
     { prefix: MESSAGE_UNREAD_TOPIC, queues: [prefix + NOTIFICATIONS_QUEUE] },
+    { prefix: MESSAGE_TO_ASSISTANT_TOPIC, queues: [prefix + ASSISTANT_CHAT_QUEUE] },
     { prefix: CHAT_NOTIFICATION_RESULT_TOPIC, queues: [prefix + NOTIFICATIONS_CHAT_RESULTS_QUEUE] },
     { prefix: CONVERSATION_MEMBERS_TOPIC, queues: [prefix + DOCUMENTS_CHAT_QUEUE] },
     { prefix: 'audit.', queues: [prefix + AUDIT_QUEUE] },
@@ -88,6 +93,7 @@ export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinitio
       chat: servicesFor(deps),
       loaders: createLoaders(base.em, base.viewer.kind === 'user' ? base.viewer.userId : null),
     }),
+    httpRoutes: (deps) => assistantRoutes(deps, servicesFor(deps)),
     background: async (deps) => {
       const chat = servicesFor(deps);
       const relay = startOutboxRelay({

@@ -8,6 +8,7 @@ const schema = z.object({
   CHAT_INACTIVE_AFTER_DAYS: z.coerce.number().int().min(1).default(30),
   CHAT_TYPING_THROTTLE_MS: z.coerce.number().int().min(0).default(2000),
   CHAT_FREE_STANDING: z.enum(['true', 'false']).default('true'),
+  CHAT_DESK_ASSISTANT: z.enum(['true', 'false']).default('true'),
 });
 
 export interface ChatSettings {
@@ -17,6 +18,8 @@ export interface ChatSettings {
   typingThrottleMs: number;
   /** Patients may open conversations that are not about an appointment. */
   freeStanding: boolean;
+  /** The clinic assistant joins every new desk conversation and answers first (an operator takes over). */
+  deskAssistant: boolean;
 }
 
 export function loadChatSettings(env: Record<string, string | undefined> = process.env): ChatSettings {
@@ -33,5 +36,6 @@ export function loadChatSettings(env: Record<string, string | undefined> = proce
     inactiveAfterMs: s.CHAT_INACTIVE_AFTER_DAYS * 86_400_000,
     typingThrottleMs: s.CHAT_TYPING_THROTTLE_MS,
     freeStanding: s.CHAT_FREE_STANDING === 'true',
+    deskAssistant: s.CHAT_DESK_ASSISTANT === 'true',
   };
 }

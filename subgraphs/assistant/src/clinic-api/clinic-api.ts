@@ -47,12 +47,13 @@ interface SlotRow {
   doctor: { id: string; displayName: string | null; doctorProfile: { specialisations: string[] } | null };
 }
 
-export function clinicApi(routerUrl: string, authorization: string, timeoutMs = 10_000): ClinicApi {
+/** `authorization`: the patient's own bearer token, or in chat the assistant's read-only availability token (or none). */
+export function clinicApi(routerUrl: string, authorization: string | null, timeoutMs = 10_000): ClinicApi {
   async function call<T>(query: string, variables: Record<string, unknown>): Promise<ApiResult<T>> {
     try {
       const res = await fetch(routerUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization },
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(timeoutMs),
       });

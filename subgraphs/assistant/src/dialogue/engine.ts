@@ -28,6 +28,11 @@ export interface EngineInput {
   changeDeadlineHours: number;
   /** The best knowledge-base article for a question, in the language (null: none). */
   knowledge?: (text: string, language: Language) => Promise<{ title: string; body: string } | null>;
+  /**
+   * False in chat, where the assistant holds no token of the patient: it offers slots as buttons the patient's
+   * own client books, and sends appointment changes to the app (default true).
+   */
+  canAct?: boolean;
 }
 
 export interface EngineOutput {
@@ -68,6 +73,9 @@ export async function respond(input: EngineInput): Promise<EngineOutput> {
   if (u.intent === 'HUMAN') return handoff('human', 'NORMAL', 'ASKED_FOR_HUMAN');
   if (u.intent === 'COMPLAINT' || u.sentiment === 'NEGATIVE') return handoff('sorryHandoff', 'NORMAL', u.intent === 'COMPLAINT' ? 'COMPLAINT' : 'NEGATIVE_SENTIMENT');
 
+  if (input.canAct === false && ['RESCHEDULE', 'CANCEL', 'MY_APPOINTMENTS'].includes(u.intent)) {
+    return out(say(lang, 'changesInApp'), { outcome: 'NEEDS_APP', state: { ...base, flow: null, misunderstandings: 0 } });
+  }
   const startsNew = ['BOOK', 'RESCHEDULE', 'CANCEL', 'MY_APPOINTMENTS'].includes(u.intent) && !(flow && u.intent === flow.kind);
   if (flow && !startsNew) return continueFlow(input, { ...flow }, out);
 
@@ -151,6 +159,7 @@ async function continueFlow(input: EngineInput, flow: Flow, out: Out): Promise<E
   if (next.step === 'SLOT') {
     const index = choice(u);
     const picked = index != null ? next.offered[index] : undefined;
+    if (input.canAct === false) return ask(input, next, say(lang, 'tapSlot'), out, slotActions(next.offered, state.zone, lang));
     if (picked) {
       next.chosen = picked;
       if (next.kind === 'BOOK') return ask(input, { ...next, step: 'REASON' }, say(lang, 'reason'), out);
@@ -172,28 +181,36 @@ async function offerSlots(input: EngineInput, flow: Flow, out: Out): Promise<Eng
   if (!found.data.length) return ask(input, { ...flow, step: 'WHEN', offered: [] }, say(lang, 'noSlots'), out);
   const next: Flow = { ...flow, step: 'SLOT', offered: found.data };
   const lines = found.data.map((s, i) => `${i + 1}. ${slotLabel(s.startsAt, state.zone, lang)} — ${s.doctorName}`);
-  return ask(input, next, `${say(lang, 'offer')}\n${lines.join('\n')}\n${say(lang, 'pickSlot')}`, out, slotActions(found.data, state.zone, lang));
+  const pick = say(lang, input.canAct === false ? 'tapSlot' : 'pickSlot');
+  return ask(input, next, `${say(lang, 'offer')}\n${lines.join('\n')}\n${pick}`, out, slotActions(found.data, state.zone, lang));
 }
 
 const slotActions = (slots: FreeSlot[], zone: string, lang: Language): QuickAction[] =>
-  slots.map((s, i) => ({ label: `${slotLabel(s.startsAt, zone, lang)} · ${s.doctorName}`, message: String(i + 1) }));
+  slots.map((s, i) => ({
+    label: `${slotLabel(s.startsAt, zone, lang)} · ${s.doctorName}`,
+    message: String(i + 1),
+    slot: { doctorId: s.doctorId, startsAt: s.startsAt, consultationType: s.consultationType },
+  }));
 
 function ask(input: EngineInput, flow: Flow, reply: string, out: Out, quickActions: QuickAction[] = []): EngineOutput {
   return out(reply, { quickActions, state: { ...input.state, language: input.understood.language, flow, misunderstandings: 0 } });
 }
 
-function confirm(input: EngineInput, flow: Flow, out: Out): EngineOutput {
-  const lang = input.understood.language;
-  const zone = input.state.zone;
-  const yesNo: QuickAction[] = lang === 'ro' ? [{ label: 'Da', message: 'da' }, { label: 'Nu', message: 'nu' }] : [{ label: 'Yes', message: 'yes' }, { label: 'No', message: 'no' }];
-  const step = { ...flow, step: 'CONFIRM' as const };
+/** The question asked before anything changes (also after the LLM proposes a change), with yes/no buttons. */
+export function confirmation(flow: Flow, lang: Language, zone: string): { reply: string; quickActions: QuickAction[] } {
+  const quickActions: QuickAction[] = lang === 'ro' ? [{ label: 'Da', message: 'da' }, { label: 'Nu', message: 'nu' }] : [{ label: 'Yes', message: 'yes' }, { label: 'No', message: 'no' }];
   if (flow.kind === 'CANCEL') {
     const a = flow.appointment!;
-    return ask(input, step, say(lang, 'confirmCancel', { doctor: a.doctorName, slot: slotLabel(a.startsAt, zone, lang) }), out, yesNo);
+    return { reply: say(lang, 'confirmCancel', { doctor: a.doctorName, slot: slotLabel(a.startsAt, zone, lang) }), quickActions };
   }
   const c = flow.chosen!;
   const key = flow.kind === 'BOOK' ? 'confirmBook' : 'confirmReschedule';
-  return ask(input, step, say(lang, key, { doctor: c.doctorName, slot: slotLabel(c.startsAt, zone, lang) }), out, yesNo);
+  return { reply: say(lang, key, { doctor: c.doctorName, slot: slotLabel(c.startsAt, zone, lang) }), quickActions };
+}
+
+function confirm(input: EngineInput, flow: Flow, out: Out): EngineOutput {
+  const { reply, quickActions } = confirmation(flow, input.understood.language, input.state.zone);
+  return ask(input, { ...flow, step: 'CONFIRM' }, reply, out, quickActions);
 }
 
 async function execute(input: EngineInput, flow: Flow, out: Out): Promise<EngineOutput> {

@@ -34,6 +34,14 @@ const TEXT = {
     en: 'Appointments can only be changed or cancelled up to {hours} hours before they start, and this one is closer than that. I can pass you to our staff, who may make an exception.',
     ro: 'Programările pot fi modificate sau anulate doar cu cel puțin {hours} ore înainte, iar aceasta este mai aproape. Vă pot transfera către personalul clinicii, care poate face o excepție.',
   },
+  tapSlot: {
+    en: 'Tap a slot to request it (the app asks you to confirm), or tell me another day or time.',
+    ro: 'Atingeți un loc pentru a-l cere (aplicația vă cere confirmarea) sau spuneți-mi altă zi sau oră.',
+  },
+  changesInApp: {
+    en: 'Here I can find free times and answer questions. To see, move or cancel your appointments, open My appointments or the assistant page of the app, where I act with your sign-in.',
+    ro: 'Aici pot găsi locuri libere și răspunde la întrebări. Pentru a vedea, muta sau anula programările, deschideți Programările mele sau pagina asistentului din aplicație, unde acționez cu autentificarea dumneavoastră.',
+  },
   stopped: { en: 'OK, I stopped. Nothing was changed.', ro: 'Bine, m-am oprit. Nu s-a modificat nimic.' },
   whatChange: { en: 'What should I change? Tell me another day or time, or say "stop".', ro: 'Ce să schimb? Spuneți-mi altă zi sau oră, sau „stop”.' },
   noAppointments: { en: 'You have no upcoming appointments.', ro: 'Nu aveți programări viitoare.' },

@@ -11,12 +11,16 @@ export interface AssistantContext {
   flow: Flow | null;
   lastDoctorId: string | null;
   misunderstandings: number;
+  /** The conversation whose satisfaction rating was just asked for (the next message may be the rating). */
+  ratingSessionId: string | null;
   updatedAt: Date;
 }
 
 export interface QuickAction {
   label: string;
   message: string;
+  /** A recommended slot: in chat it becomes a BOOK_SLOT button the patient's own client books. */
+  slot?: { doctorId: string; startsAt: string; consultationType: string | null };
 }
 
 export type TurnAuthor = 'BOT' | 'OPERATOR';
@@ -38,6 +42,8 @@ export interface AssistantTurn {
   outcome: string | null;
   /** The hand-off this turn opened or raised. */
   handoffId: string | null;
+  /** The chat message this turn answered (turns from chat). */
+  chatMessageId: string | null;
   createdAt: Date;
 }
 
@@ -69,6 +75,7 @@ export const AssistantContextSchema = new EntitySchema<AssistantContext>({
     flow: { type: 'json', nullable: true },
     lastDoctorId: { type: 'uuid', fieldName: 'last_doctor_id', nullable: true },
     misunderstandings: { type: 'integer' },
+    ratingSessionId: { type: 'uuid', fieldName: 'rating_session_id', nullable: true },
     updatedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'updated_at' },
   },
 });
@@ -91,6 +98,7 @@ export const AssistantTurnSchema = new EntitySchema<AssistantTurn>({
     quickActions: { type: 'json', fieldName: 'quick_actions' },
     outcome: { type: 'string', nullable: true },
     handoffId: { type: 'uuid', fieldName: 'handoff_id', nullable: true },
+    chatMessageId: { type: 'uuid', fieldName: 'chat_message_id', nullable: true },
     createdAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'created_at' },
   },
 });

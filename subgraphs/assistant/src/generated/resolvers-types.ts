@@ -2,6 +2,7 @@
 import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import { AssistantTurn as AssistantTurnRow, Handoff as HandoffRow } from '../entities/conversation';
 import { KnowledgeArticle as KnowledgeArticleRow } from '../entities/knowledge';
+import { Kpis as KpisRow } from '../analytics/kpis';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -19,6 +20,22 @@ export type Scalars = {
    */
   DateTime: { input: Date; output: Date | string; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** One day of the assistant's KPIs. */
+export type AssistantDayKpis = {
+  __typename?: 'AssistantDayKpis';
+  averageSatisfaction?: Maybe<Scalars['Float']['output']>;
+  averageTimeToResolutionSeconds?: Maybe<Scalars['Float']['output']>;
+  bookingsCompleted: Scalars['Int']['output'];
+  containmentRate: Scalars['Float']['output'];
+  conversations: Scalars['Int']['output'];
+  /** YYYY-MM-DD in the query's time zone. */
+  day: Scalars['String']['output'];
+  fallbacks: Scalars['Int']['output'];
+  handoffs: Scalars['Int']['output'];
+  ratings: Scalars['Int']['output'];
+  turns: Scalars['Int']['output'];
 };
 
 /** Something the message said, with its resolved value (a date-time as an instant with the patient's offset). */
@@ -59,17 +76,68 @@ export type AssistantIntentCount = {
 /** Assistant KPIs over a period. */
 export type AssistantKpis = {
   __typename?: 'AssistantKpis';
+  /** Null without ratings. */
+  averageSatisfaction?: Maybe<Scalars['Float']['output']>;
+  /** From a conversation's first message to its first resolution (booked, moved, cancelled, answered); null when none was resolved. */
+  averageTimeToResolutionSeconds?: Maybe<Scalars['Float']['output']>;
   /** Conversations with a completed booking / conversations that asked to book. */
   bookingConversion: Scalars['Float']['output'];
   bookingsCompleted: Scalars['Int']['output'];
   /** Conversations without a hand-off / all conversations. */
   containmentRate: Scalars['Float']['output'];
   conversations: Scalars['Int']['output'];
+  /** The same figures per day (in the query's time zone), oldest first, days without turns left out. */
+  days: Array<AssistantDayKpis>;
   fallbacks: Scalars['Int']['output'];
+  /** Conversations handed to a human / all conversations. */
+  handoffRate: Scalars['Float']['output'];
   handoffs: Scalars['Int']['output'];
   intents: Array<AssistantIntentCount>;
+  /** Satisfaction ratings given (1–5, asked once a conversation is resolved). */
+  ratings: Scalars['Int']['output'];
+  /** The most frequent messages the assistant did not understand and nobody has labelled yet. */
+  topUnrecognised: Array<UnrecognisedMessage>;
   turns: Scalars['Int']['output'];
   urgentHandoffs: Scalars['Int']['output'];
+};
+
+
+/** Assistant KPIs over a period. */
+export type AssistantKpisTopUnrecognisedArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type AssistantLabelInput = {
+  entities?: InputMaybe<Array<AssistantLabelledEntityInput>>;
+  /** Any intent but EMERGENCY (red flags are decided by the safety rules). */
+  intent: AssistantIntent;
+  /** en or ro */
+  language: Scalars['String']['input'];
+  text: Scalars['String']['input'];
+};
+
+export type AssistantLabelledEntity = {
+  __typename?: 'AssistantLabelledEntity';
+  /** DOCTOR (an id), SPECIALITY, SYMPTOM (its speciality) or PART_OF_DAY */
+  kind: Scalars['String']['output'];
+  value: Scalars['String']['output'];
+};
+
+export type AssistantLabelledEntityInput = {
+  kind: Scalars['String']['input'];
+  value: Scalars['String']['input'];
+};
+
+/** A message labelled by staff: the same (or a similar) message is understood this way from then on. */
+export type AssistantLabelledExample = {
+  __typename?: 'AssistantLabelledExample';
+  createdAt: Scalars['DateTime']['output'];
+  entities: Array<AssistantLabelledEntity>;
+  id: Scalars['ID']['output'];
+  intent: AssistantIntent;
+  labelledBy: Scalars['ID']['output'];
+  language: Scalars['String']['output'];
+  text: Scalars['String']['output'];
 };
 
 /** A button the client can show; sending `message` is the same as typing it. */
@@ -207,8 +275,12 @@ export type Mutation = {
   assistantRetryDeadEvent: Scalars['Boolean']['output'];
   /** Operators: give the conversation back to the assistant. */
   handBackHandoff: Handoff;
+  /** Staff: label a message with its intent and entities; the same or a similar message is understood that way from now on. */
+  labelAssistantMessage: AssistantLabelledExample;
   /** Operators: answer in a conversation you took over. */
   operatorReply: AssistantTurn;
+  /** Rate one of your conversations with the assistant, 1 (poor) to 5 (excellent); a new rating replaces the old one. */
+  rateAssistantConversation: Scalars['Boolean']['output'];
   /** Staff: create or edit (a new version) the article with this slug and language. */
   saveKnowledgeArticle: KnowledgeArticle;
   /** Operators: take over a handed-off conversation (the assistant stays silent until handed back). */
@@ -233,9 +305,20 @@ export type MutationHandBackHandoffArgs = {
 };
 
 
+export type MutationLabelAssistantMessageArgs = {
+  input: AssistantLabelInput;
+};
+
+
 export type MutationOperatorReplyArgs = {
   handoffId: Scalars['ID']['input'];
   message: Scalars['String']['input'];
+};
+
+
+export type MutationRateAssistantConversationArgs = {
+  rating: Scalars['Int']['input'];
+  sessionId: Scalars['ID']['input'];
 };
 
 
@@ -252,7 +335,7 @@ export type Query = {
   __typename?: 'Query';
   /** Admin: assistant events that gave up after their last delivery attempt, newest first. */
   assistantDeadEvents: Array<DeadOutboxEvent>;
-  /** Staff: the assistant's KPIs between two instants. */
+  /** Staff: the assistant's KPIs between two instants; `days` are cut in `timeZone` (IANA). */
   assistantKpis: AssistantKpis;
   /** Turns of a session (or your latest), oldest first: yours, or any user's for staff. */
   assistantTurns: Array<AssistantTurn>;
@@ -262,6 +345,8 @@ export type Query = {
   knowledgeArticleVersions: Array<KnowledgeArticleVersion>;
   /** Articles matching the words (full-text, ranked; accents and word endings do not matter), in a language (en by default). */
   knowledgeSearch: Array<KnowledgeArticle>;
+  /** Staff: messages the assistant did not understand between two instants, most frequent first, labelled ones left out. */
+  unrecognisedMessages: Array<UnrecognisedMessage>;
 };
 
 
@@ -272,6 +357,7 @@ export type QueryAssistantDeadEventsArgs = {
 
 export type QueryAssistantKpisArgs = {
   from: Scalars['DateTime']['input'];
+  timeZone?: InputMaybe<Scalars['String']['input']>;
   to: Scalars['DateTime']['input'];
 };
 
@@ -298,6 +384,24 @@ export type QueryKnowledgeSearchArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   language?: InputMaybe<Scalars['String']['input']>;
   text: Scalars['String']['input'];
+};
+
+
+export type QueryUnrecognisedMessagesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from: Scalars['DateTime']['input'];
+  language?: InputMaybe<Scalars['String']['input']>;
+  to: Scalars['DateTime']['input'];
+};
+
+/** A message the assistant did not understand, with how often it was said. */
+export type UnrecognisedMessage = {
+  __typename?: 'UnrecognisedMessage';
+  count: Scalars['Int']['output'];
+  /** en or ro */
+  language: Scalars['String']['output'];
+  lastSeenAt: Scalars['DateTime']['output'];
+  text: Scalars['String']['output'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -374,17 +478,22 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  AssistantEntity: ResolverTypeWrapper<AssistantEntity>;
+  AssistantDayKpis: ResolverTypeWrapper<AssistantDayKpis>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AssistantEntity: ResolverTypeWrapper<AssistantEntity>;
   AssistantIntent: AssistantIntent;
   AssistantIntentCount: ResolverTypeWrapper<AssistantIntentCount>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  AssistantKpis: ResolverTypeWrapper<AssistantKpis>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  AssistantKpis: ResolverTypeWrapper<KpisRow>;
+  AssistantLabelInput: AssistantLabelInput;
+  AssistantLabelledEntity: ResolverTypeWrapper<AssistantLabelledEntity>;
+  AssistantLabelledEntityInput: AssistantLabelledEntityInput;
+  AssistantLabelledExample: ResolverTypeWrapper<AssistantLabelledExample>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AssistantQuickAction: ResolverTypeWrapper<AssistantQuickAction>;
   AssistantSentiment: AssistantSentiment;
   AssistantTurn: ResolverTypeWrapper<AssistantTurnRow>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AssistantTurnAuthor: AssistantTurnAuthor;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeadOutboxEvent: ResolverTypeWrapper<DeadOutboxEvent>;
@@ -398,19 +507,25 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  UnrecognisedMessage: ResolverTypeWrapper<UnrecognisedMessage>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  AssistantEntity: AssistantEntity;
-  String: Scalars['String']['output'];
-  AssistantIntentCount: AssistantIntentCount;
-  Int: Scalars['Int']['output'];
-  AssistantKpis: AssistantKpis;
+  AssistantDayKpis: AssistantDayKpis;
   Float: Scalars['Float']['output'];
+  Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
+  AssistantEntity: AssistantEntity;
+  AssistantIntentCount: AssistantIntentCount;
+  AssistantKpis: KpisRow;
+  AssistantLabelInput: AssistantLabelInput;
+  AssistantLabelledEntity: AssistantLabelledEntity;
+  AssistantLabelledEntityInput: AssistantLabelledEntityInput;
+  AssistantLabelledExample: AssistantLabelledExample;
+  ID: Scalars['ID']['output'];
   AssistantQuickAction: AssistantQuickAction;
   AssistantTurn: AssistantTurnRow;
-  ID: Scalars['ID']['output'];
   DateTime: Scalars['DateTime']['output'];
   DeadOutboxEvent: DeadOutboxEvent;
   Handoff: HandoffRow;
@@ -420,6 +535,20 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
+  UnrecognisedMessage: UnrecognisedMessage;
+}>;
+
+export type AssistantDayKpisResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AssistantDayKpis'] = ResolversParentTypes['AssistantDayKpis']> = ResolversObject<{
+  averageSatisfaction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  averageTimeToResolutionSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  bookingsCompleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  containmentRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  conversations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fallbacks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  handoffs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ratings?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  turns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type AssistantEntityResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AssistantEntity'] = ResolversParentTypes['AssistantEntity']> = ResolversObject<{
@@ -434,15 +563,36 @@ export type AssistantIntentCountResolvers<ContextType = Context, ParentType exte
 }>;
 
 export type AssistantKpisResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AssistantKpis'] = ResolversParentTypes['AssistantKpis']> = ResolversObject<{
+  averageSatisfaction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  averageTimeToResolutionSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   bookingConversion?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   bookingsCompleted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   containmentRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   conversations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  days?: Resolver<Array<ResolversTypes['AssistantDayKpis']>, ParentType, ContextType>;
   fallbacks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  handoffRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   handoffs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   intents?: Resolver<Array<ResolversTypes['AssistantIntentCount']>, ParentType, ContextType>;
+  ratings?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  topUnrecognised?: Resolver<Array<ResolversTypes['UnrecognisedMessage']>, ParentType, ContextType, RequireFields<AssistantKpisTopUnrecognisedArgs, 'first'>>;
   turns?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   urgentHandoffs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type AssistantLabelledEntityResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AssistantLabelledEntity'] = ResolversParentTypes['AssistantLabelledEntity']> = ResolversObject<{
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type AssistantLabelledExampleResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AssistantLabelledExample'] = ResolversParentTypes['AssistantLabelledExample']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  entities?: Resolver<Array<ResolversTypes['AssistantLabelledEntity']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  intent?: Resolver<ResolversTypes['AssistantIntent'], ParentType, ContextType>;
+  labelledBy?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  language?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type AssistantQuickActionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AssistantQuickAction'] = ResolversParentTypes['AssistantQuickAction']> = ResolversObject<{
@@ -521,24 +671,37 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   askAssistant?: Resolver<ResolversTypes['AssistantTurn'], ParentType, ContextType, RequireFields<MutationAskAssistantArgs, 'message'>>;
   assistantRetryDeadEvent?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationAssistantRetryDeadEventArgs, 'id'>>;
   handBackHandoff?: Resolver<ResolversTypes['Handoff'], ParentType, ContextType, RequireFields<MutationHandBackHandoffArgs, 'id'>>;
+  labelAssistantMessage?: Resolver<ResolversTypes['AssistantLabelledExample'], ParentType, ContextType, RequireFields<MutationLabelAssistantMessageArgs, 'input'>>;
   operatorReply?: Resolver<ResolversTypes['AssistantTurn'], ParentType, ContextType, RequireFields<MutationOperatorReplyArgs, 'handoffId' | 'message'>>;
+  rateAssistantConversation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRateAssistantConversationArgs, 'rating' | 'sessionId'>>;
   saveKnowledgeArticle?: Resolver<ResolversTypes['KnowledgeArticle'], ParentType, ContextType, RequireFields<MutationSaveKnowledgeArticleArgs, 'input'>>;
   takeOverHandoff?: Resolver<ResolversTypes['Handoff'], ParentType, ContextType, RequireFields<MutationTakeOverHandoffArgs, 'id'>>;
 }>;
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   assistantDeadEvents?: Resolver<Array<ResolversTypes['DeadOutboxEvent']>, ParentType, ContextType, RequireFields<QueryAssistantDeadEventsArgs, 'limit'>>;
-  assistantKpis?: Resolver<ResolversTypes['AssistantKpis'], ParentType, ContextType, RequireFields<QueryAssistantKpisArgs, 'from' | 'to'>>;
+  assistantKpis?: Resolver<ResolversTypes['AssistantKpis'], ParentType, ContextType, RequireFields<QueryAssistantKpisArgs, 'from' | 'timeZone' | 'to'>>;
   assistantTurns?: Resolver<Array<ResolversTypes['AssistantTurn']>, ParentType, ContextType, RequireFields<QueryAssistantTurnsArgs, 'first'>>;
   handoffQueue?: Resolver<Array<ResolversTypes['Handoff']>, ParentType, ContextType, Partial<QueryHandoffQueueArgs>>;
   knowledgeArticleVersions?: Resolver<Array<ResolversTypes['KnowledgeArticleVersion']>, ParentType, ContextType, RequireFields<QueryKnowledgeArticleVersionsArgs, 'id'>>;
   knowledgeSearch?: Resolver<Array<ResolversTypes['KnowledgeArticle']>, ParentType, ContextType, RequireFields<QueryKnowledgeSearchArgs, 'first' | 'language' | 'text'>>;
+  unrecognisedMessages?: Resolver<Array<ResolversTypes['UnrecognisedMessage']>, ParentType, ContextType, RequireFields<QueryUnrecognisedMessagesArgs, 'first' | 'from' | 'to'>>;
+}>;
+
+export type UnrecognisedMessageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UnrecognisedMessage'] = ResolversParentTypes['UnrecognisedMessage']> = ResolversObject<{
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  language?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = Context> = ResolversObject<{
+  AssistantDayKpis?: AssistantDayKpisResolvers<ContextType>;
   AssistantEntity?: AssistantEntityResolvers<ContextType>;
   AssistantIntentCount?: AssistantIntentCountResolvers<ContextType>;
   AssistantKpis?: AssistantKpisResolvers<ContextType>;
+  AssistantLabelledEntity?: AssistantLabelledEntityResolvers<ContextType>;
+  AssistantLabelledExample?: AssistantLabelledExampleResolvers<ContextType>;
   AssistantQuickAction?: AssistantQuickActionResolvers<ContextType>;
   AssistantTurn?: AssistantTurnResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -548,5 +711,6 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   KnowledgeArticleVersion?: KnowledgeArticleVersionResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  UnrecognisedMessage?: UnrecognisedMessageResolvers<ContextType>;
 }>;
 

@@ -50,6 +50,7 @@ export async function operatorReply(em: EntityManager, operator: UserViewer, id:
     quickActions: [],
     outcome: null,
     handoffId: row.id,
+    chatMessageId: null,
     createdAt: now,
   });
   await em.flush();

@@ -1,6 +1,6 @@
 // Thin resolvers: check who is asking, call the domain, map the result. Access is declared in the SDL (the
 // router enforces it) and checked again here: a patient reads only their own turns; operators the queue.
-import { badUserInput, DateTimeScalar, forbidden, outboxAdminResolvers, requireRole, requireUser, unauthenticated } from '@clinic/service-kit';
+import { badUserInput, checkTimeZone, DateTimeScalar, forbidden, notFound, outboxAdminResolvers, requireRole, requireUser, unauthenticated } from '@clinic/service-kit';
 import { z } from 'zod';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import { AssistantTurnSchema, HandoffSchema } from '../entities/conversation.ts';
@@ -10,6 +10,8 @@ import { checkSession, isStaff, STAFF_ROLES } from '../conversation/access.ts';
 import { clinicApi } from '../clinic-api/clinic-api.ts';
 import { handBack, handoffQueue, operatorReply, takeOver } from '../handoff/handoffs.ts';
 import { assistantKpis } from '../analytics/kpis.ts';
+import { labelMessage, unrecognisedMessages } from '../analytics/labelling.ts';
+import { saveRating } from '../analytics/satisfaction.ts';
 import { articleVersions, saveArticle, searchArticles } from '../knowledge/knowledge-base.ts';
 
 const outboxAdmin = outboxAdminResolvers('assistant');
@@ -53,10 +55,16 @@ export const resolvers: Resolvers = {
       const rows = await articleVersions(ctx.em, parse(Uuid, id, 'id'));
       return rows.map((r) => ({ version: r.version, title: r.title, body: r.body, category: r.category as ArticleCategory, updatedBy: r.updated_by, updatedAt: r.updated_at }));
     },
-    assistantKpis: (_p, { from, to }, ctx) => {
+    assistantKpis: (_p, { from, to, timeZone }, ctx) => {
       requireRole(ctx.viewer, ...STAFF_ROLES);
       if (to <= from) throw badUserInput('to must be after from');
-      return assistantKpis(ctx.em, from, to);
+      return assistantKpis(ctx.em, from, to, checkTimeZone(timeZone ?? 'UTC'));
+    },
+    unrecognisedMessages: (_p, { from, to, language, first }, ctx) => {
+      requireRole(ctx.viewer, ...STAFF_ROLES);
+      if (to <= from) throw badUserInput('to must be after from');
+      const lang = language ? parse(z.enum(['en', 'ro']), language, 'language') : null;
+      return unrecognisedMessages(ctx.em, from, to, { language: lang, first: Math.min(Math.max(first ?? 20, 1), 200) });
     },
   },
   Mutation: {
@@ -73,6 +81,15 @@ export const resolvers: Resolvers = {
         ctx.assistant,
       );
     },
+    rateAssistantConversation: async (_p, { sessionId, rating }, ctx) => {
+      const viewer = requireRole(ctx.viewer, 'PATIENT');
+      const id = parse(Uuid, sessionId, 'sessionId');
+      const owner = await checkSession(ctx.em, viewer, id);
+      if (owner !== viewer.userId) throw notFound('Conversation');
+      await saveRating(ctx.em, id, viewer.userId, rating, ctx.assistant.now());
+      return true;
+    },
+    labelAssistantMessage: (_p, { input }, ctx) => labelMessage(ctx.em, requireRole(ctx.viewer, ...STAFF_ROLES), input, ctx.assistant.now()),
     saveKnowledgeArticle: (_p, { input }, ctx) => saveArticle(ctx.em, requireRole(ctx.viewer, ...STAFF_ROLES), input, ctx.assistant.now()),
     takeOverHandoff: (_p, { id }, ctx) => takeOver(ctx.em, requireRole(ctx.viewer, ...STAFF_ROLES), parse(Uuid, id, 'id'), ctx.assistant.now()),
     operatorReply: (_p, { handoffId, message }, ctx) =>
@@ -84,5 +101,8 @@ export const resolvers: Resolvers = {
   },
   Handoff: {
     transcript: (h, _a, ctx) => ctx.transcripts.load(h.sessionId),
+  },
+  AssistantKpis: {
+    topUnrecognised: (k, { first }, ctx) => unrecognisedMessages(ctx.em, k.from, k.to, { first: Math.min(Math.max(first ?? 10, 1), 50) }),
   },
 };

@@ -1,24 +1,10 @@
 // The labelled set (labelled-utterances.json, English and Romanian) scored against the rule-based
 // understanding with a floor per language, plus the date phrases of the issue resolved exactly.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { understand } from './understand.ts';
 import { fold } from './text.ts';
+import { loadLabelledSet, scoreLanguage, understandLabelled } from './labelled-set.ts';
 
-interface Labelled {
-  lang: 'en' | 'ro';
-  text: string;
-  intent: string;
-  entities?: { kind: string; value: string }[];
-}
-const set = JSON.parse(readFileSync(path.join(__dirname, 'labelled-utterances.json'), 'utf8')) as {
-  now: string;
-  zone: string;
-  doctors: { id: string; name: string }[];
-  utterances: Labelled[];
-};
-const now = new Date(set.now);
-const run = (text: string) => understand({ text, now, zone: set.zone, doctors: set.doctors });
+const set = loadLabelledSet();
+const run = (text: string) => understandLabelled(set, text);
 
 test('the labelled set has at least 200 utterances in both languages', () => {
   expect(set.utterances.length).toBeGreaterThanOrEqual(200);
@@ -27,27 +13,11 @@ test('the labelled set has at least 200 utterances in both languages', () => {
 
 for (const lang of ['en', 'ro'] as const) {
   test(`${lang}: intent accuracy ≥ 0.9, entity recall ≥ 0.9, language detected ≥ 0.9`, () => {
-    const items = set.utterances.filter((u) => u.lang === lang);
-    const misses: string[] = [];
-    let intents = 0;
-    let languages = 0;
-    let expectedEntities = 0;
-    let foundEntities = 0;
-    for (const u of items) {
-      const got = run(u.text);
-      if (got.intent === u.intent) intents += 1;
-      else misses.push(`intent ${u.text} → ${got.intent} (want ${u.intent})`);
-      if (got.language === lang || u.text.split(' ').length < 3) languages += 1;
-      for (const e of u.entities ?? []) {
-        expectedEntities += 1;
-        if (got.entities.some((g) => g.kind === e.kind && g.value === e.value)) foundEntities += 1;
-        else misses.push(`entity ${u.text} → ${JSON.stringify(got.entities)} (want ${e.kind}=${e.value})`);
-      }
-    }
-    if (misses.length) console.log(`${lang} misses:\n${misses.join('\n')}`);
-    expect(intents / items.length).toBeGreaterThanOrEqual(0.9);
-    expect(languages / items.length).toBeGreaterThanOrEqual(0.9);
-    expect(foundEntities / expectedEntities).toBeGreaterThanOrEqual(0.9);
+    const score = scoreLanguage(set, lang);
+    if (score.misses.length) console.log(`${lang} misses:\n${score.misses.join('\n')}`);
+    expect(score.intentAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(score.languageAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(score.entityRecall).toBeGreaterThanOrEqual(0.9);
   });
 }
 

@@ -7,6 +7,7 @@ import { doctorOf, type DirectoryDoctor } from './doctors.ts';
 import { MEDICAL_ADVICE, redFlagOf, specialityOf } from './medical.ts';
 import { sentimentOf, type Sentiment } from './sentiment.ts';
 import { fold, matchesAny } from './text.ts';
+import { matchExample, type LabelledExample } from './examples.ts';
 
 export type EntityKind = 'DATETIME' | 'DATE' | 'TIME' | 'PART_OF_DAY' | 'DOCTOR' | 'SPECIALITY' | 'SYMPTOM' | 'RED_FLAG' | 'NUMBER';
 
@@ -34,6 +35,8 @@ export interface UnderstandInput {
   doctors?: DirectoryDoctor[];
   /** The language of the conversation so far, used when the message alone does not tell. */
   language?: Language;
+  /** Staff-labelled examples (the labelling loop) that extend the rules. */
+  examples?: LabelledExample[];
 }
 
 const CORRECTION = /^(no|nope|actually|not|nu|ba nu|de fapt|mai bine)\b|\b(instead|rather|mai bine|in schimb)\b/;
@@ -68,5 +71,14 @@ export function understand(input: UnderstandInput): Understanding {
   if (flag) [intent, confidence] = ['EMERGENCY', 0.99];
   else if (matchesAny(folded, MEDICAL_ADVICE)) [intent, confidence] = ['MEDICAL_ADVICE', 0.9];
   else if (intent === 'OUT_OF_SCOPE' && speciality?.via === 'SYMPTOM') [intent, confidence] = ['BOOK', 0.6];
+  else if (input.examples?.length && (intent === 'OUT_OF_SCOPE' || confidence < 0.7)) {
+    const match = matchExample(folded, language, entities.map((e) => e.text), input.examples);
+    if (match) {
+      [intent, confidence] = [match.example.intent, match.similarity === 1 ? 0.95 : 0.6 + match.similarity / 4];
+      for (const e of match.example.entities) {
+        if (!entities.some((x) => x.kind === e.kind)) entities.push({ kind: e.kind as EntityKind, text: e.value, value: e.value });
+      }
+    }
+  }
   return { language, intent, confidence, entities, sentiment: label, sentimentScore: score, correction: CORRECTION.test(folded), when };
 }

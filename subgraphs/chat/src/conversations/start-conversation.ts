@@ -4,12 +4,13 @@
 // appointment. Both are idempotent: asking again returns the one that exists.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, forbidden, notFound } from '@clinic/service-kit';
+import { ASSISTANT_PARTICIPANT_ID, badUserInput, forbidden, notFound } from '@clinic/service-kit';
 import { z } from 'zod';
 import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
 import { toConversation, type ConversationKind, type ConversationRow, type ConversationView, type ParticipantRole } from '../entities/rows.ts';
 import { announceConversation } from '../realtime/triggers.ts';
+import { people } from '../assistant/assistant-participant.ts';
 
 const startInput = z.object({
   participantIds: z.array(z.string().refine(isUuid, 'participant ids must be UUIDs')).max(50).default([]),
@@ -118,7 +119,8 @@ export async function startConversation(em: EntityManager, services: ChatService
   let spec: NewConversation;
   if (input.kind === 'DESK') {
     if (others.length) throw badUserInput('A desk conversation has no other participants: the desk answers');
-    spec = { kind: 'DESK', pairKey: `desk:${me}`, createdBy: me, members: [{ userId: me, role: 'MEMBER' }] };
+    const assistant = services.settings.deskAssistant ? [{ userId: ASSISTANT_PARTICIPANT_ID, role: 'MEMBER' as const }] : [];
+    spec = { kind: 'DESK', pairKey: `desk:${me}`, createdBy: me, members: [{ userId: me, role: 'MEMBER' }, ...assistant] };
   } else if (input.kind === 'GROUP') {
     if (!isStaff(actor.user)) throw forbidden('Only staff open group conversations');
     if (!others.length) throw badUserInput('A group needs at least one other participant');
@@ -139,6 +141,6 @@ export async function startConversation(em: EntityManager, services: ChatService
     };
   }
   const { row, created } = await createConversation(em, services, spec);
-  if (created) await announceConversation(services.pubsub, row.id, spec.members.map((m) => m.userId));
+  if (created) await announceConversation(services.pubsub, row.id, people(spec.members.map((m) => m.userId)));
   return viewFor(em, row, me);
 }

@@ -111,10 +111,13 @@ export type Message = {
   createdAt: Scalars['DateTime']['output'];
   deleted: Scalars['Boolean']['output'];
   editedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Written by the clinic assistant (a bot participant), not a person. */
+  fromAssistant: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
   kind: MessageKind;
   /** Each other participant's status for this message. */
   receipts: Array<Receipt>;
+  /** Null for system messages and the clinic assistant's messages. */
   sender?: Maybe<User>;
 };
 
@@ -621,6 +624,7 @@ export type MessageResolvers<ContextType = Context, ParentType extends Resolvers
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   deleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   editedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  fromAssistant?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['MessageKind'], ParentType, ContextType>;
   receipts?: Resolver<Array<ResolversTypes['Receipt']>, ParentType, ContextType>;

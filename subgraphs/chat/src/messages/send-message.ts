@@ -6,7 +6,10 @@
 // commit; a client that missed them catches up by cursor.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, conflict, enqueueEvent, forbidden, MESSAGE_UNREAD_TOPIC, notFound, type MessageUnreadPayload } from '@clinic/service-kit';
+import {
+  ASSISTANT_PARTICIPANT_ID, badUserInput, conflict, enqueueEvent, forbidden, MESSAGE_TO_ASSISTANT_TOPIC, MESSAGE_UNREAD_TOPIC, notFound,
+  type MessageToAssistantPayload, type MessageUnreadPayload,
+} from '@clinic/service-kit';
 import { z } from 'zod';
 import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
@@ -14,6 +17,7 @@ import type { ConversationView, MessageRow, MessageView, QuickAction, StoredAtta
 import { participantIds, requireParticipant } from '../conversations/access.ts';
 import { announceConversation, announceMessage } from '../realtime/triggers.ts';
 import { messagesByIds, toMessage } from './read-messages.ts';
+import { people } from '../assistant/assistant-participant.ts';
 import { currentMembers, membersChanged } from '../attachments/members.ts';
 
 export { MESSAGE_UNREAD_TOPIC };
@@ -132,14 +136,19 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
   // Attachments: documents checks the sender may read each one and shares them with the members (or refuses: nothing is stored).
   const documentIds = [...new Set((input.attachments ?? []).map((a) => a.documentId))];
   if (documentIds.length) await services.documents.share(authorization, { ...(await currentMembers(em, conv.id)), documentIds });
-  const recipients = (await participantIds(em, conv.id)).filter((id) => id !== me);
+  const everyone = await participantIds(em, conv.id);
+  const recipients = people(everyone).filter((id) => id !== me);
   const offline: string[] = [];
   for (const id of recipients) if (!(await services.presence.online(id))) offline.push(id);
+  // A patient's words in a conversation the assistant takes part in go to the assistant (ids only).
+  const toAssistant = everyone.includes(ASSISTANT_PARTICIPANT_ID) && !isStaff(actor.user) && body.length > 0;
 
   const messageId = await em
-    .transactional((tx) =>
-      appendMessage(tx, services, conv, { kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body, attachments: input.attachments ?? [], actions }, offline),
-    )
+    .transactional(async (tx) => {
+      const id = await appendMessage(tx, services, conv, { kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body, attachments: input.attachments ?? [], actions }, offline);
+      if (toAssistant) enqueueEvent(tx, MESSAGE_TO_ASSISTANT_TOPIC, { conversationId: conv.id, messageId: id, senderId: me } satisfies MessageToAssistantPayload, { aggregateKey: conv.id });
+      return id;
+    })
     .catch((error: unknown) => {
       if (error instanceof DuplicateSend) return null;
       throw error;
@@ -176,7 +185,7 @@ export async function editMessage(em: EntityManager, services: ChatServices, act
     const names = (row.attachments ?? []).map((a) => services.keys.decrypt(row.wrapped_key, a.nameEnc));
     await indexTerms(tx, services, row.conversation_id, id, [text, ...names].join(' '));
   });
-  await announceConversation(services.pubsub, row.conversation_id, await participantIds(em, row.conversation_id));
+  await announceConversation(services.pubsub, row.conversation_id, people(await participantIds(em, row.conversation_id)));
   return (await messagesByIds(em, services.keys, [id]))[0]!;
 }
 
@@ -186,6 +195,6 @@ export async function deleteMessage(em: EntityManager, services: ChatServices, a
     await tx.execute(`update messages set body_enc = null, attachments = '[]', actions = '[]', deleted_at = ? where id = ?`, [services.now(), id]);
     await tx.execute(`delete from message_terms where message_id = ?`, [id]);
   });
-  await announceConversation(services.pubsub, row.conversation_id, await participantIds(em, row.conversation_id));
+  await announceConversation(services.pubsub, row.conversation_id, people(await participantIds(em, row.conversation_id)));
   return (await messagesByIds(em, services.keys, [id]))[0]!;
 }

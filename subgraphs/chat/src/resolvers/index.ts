@@ -13,6 +13,7 @@ import { idAtSeq, lastMessage, pageMessages } from '../messages/read-messages.ts
 import { markReceived, sendTyping, statusFor } from '../messages/receipts.ts';
 import { searchMessages } from '../messages/search-messages.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
+import { isAssistant } from '../assistant/assistant-participant.ts';
 
 const actor = (ctx: ChatContext) => actorFrom(ctx.viewer, ctx.requestId, ctx.ip);
 const outboxAdmin = outboxAdminResolvers('chat');
@@ -76,7 +77,8 @@ export const resolvers: Resolvers = {
     readUpTo: (p, _a, ctx) => idAtSeq(ctx.em, p.conversationId, p.readSeq),
   },
   Message: {
-    sender: (m) => (m.senderId ? { id: m.senderId } : null),
+    sender: (m) => (m.senderId && !isAssistant(m.senderId) ? { id: m.senderId } : null),
+    fromAssistant: (m) => isAssistant(m.senderId),
     receipts: async (m, _a, ctx) => {
       const participants = await ctx.loaders.participants.load(m.conversationId);
       return participants.filter((p) => p.userId !== m.senderId).map((p) => ({ userId: p.userId, status: statusFor(m.seq, p) }));

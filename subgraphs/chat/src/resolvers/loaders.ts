@@ -2,6 +2,7 @@
 // receipts and every conversation in a list, and appointments' conversations in one query (no N+1).
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ASSISTANT_PARTICIPANT_ID } from '@clinic/service-kit';
 import { toConversation, toParticipant, type ConversationRow, type ConversationView, type ParticipantRow, type ParticipantView } from '../entities/rows.ts';
 
 export function createLoaders(em: EntityManager, viewerId: string | null) {
@@ -22,8 +23,9 @@ export function createLoaders(em: EntityManager, viewerId: string | null) {
     }),
     participants: new DataLoader<string, ParticipantView[]>(async (ids) => {
       const rows = await em.execute<ParticipantRow[]>(
-        `select * from participants where conversation_id = any(?::uuid[]) and left_at is null order by joined_at`,
-        [`{${ids.join(',')}}`],
+        // People only: the clinic assistant shows on its messages (Message.fromAssistant), not as a user.
+        `select * from participants where conversation_id = any(?::uuid[]) and left_at is null and user_id <> ? order by joined_at`,
+        [`{${ids.join(',')}}`, ASSISTANT_PARTICIPANT_ID],
       );
       const by = new Map<string, ParticipantView[]>();
       for (const r of rows) by.set(r.conversation_id, [...(by.get(r.conversation_id) ?? []), toParticipant(r)]);

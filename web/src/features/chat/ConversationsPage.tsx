@@ -11,10 +11,11 @@ import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
 import { messageText } from './message-text.ts';
+import { AskAssistantButton } from '../assistant/AskAssistantButton.tsx';
 
 export function ConversationsPage() {
   const { t, i18n } = useTranslation();
-  const { userId } = useSession();
+  const { userId, roles } = useSession();
   const [query, setQuery] = useState('');
   const [list, refetch] = useQuery({ query: MyConversationsDocument, variables: {} });
   const [found] = useQuery({ query: SearchMessagesDocument, variables: { query: query.trim() }, pause: query.trim().length < 2 });
@@ -26,6 +27,7 @@ export function ConversationsPage() {
   return (
     <Box sx={{ maxWidth: 720 }}>
       <PageTitle>{t('chat.title')}</PageTitle>
+      {roles.includes('PATIENT') ? <AskAssistantButton /> : null}
       <TextField
         fullWidth
         size="small"

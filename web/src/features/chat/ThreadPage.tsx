@@ -58,7 +58,7 @@ export function ThreadPage() {
           return (
             <Box component="li" key={m.id} data-message={m.id} sx={{ display: 'flex', justifyContent: mine ? 'flex-end' : 'flex-start' }}>
               <Paper variant="outlined" sx={{ p: 1, maxWidth: '85%', bgcolor: mine ? 'primary.50' : 'background.paper', wordBreak: 'break-word' }}>
-                {!mine ? <Typography variant="caption" color="text.secondary">{names.get(m.sender?.id ?? '') ?? ''}</Typography> : null}
+                {!mine ? <Typography variant="caption" color="text.secondary">{m.fromAssistant ? t('assistant.name') : (names.get(m.sender?.id ?? '') ?? '')}</Typography> : null}
                 <Typography variant="body1" sx={{ whiteSpace: 'pre-wrap' }}>{messageText({ kind: m.kind ?? 'TEXT', body: m.body, deleted: !!m.deleted }, t)}</Typography>
                 {(m.attachments ?? []).map((a) => (
                   <AttachmentPreview key={a.documentId} attachment={a} />

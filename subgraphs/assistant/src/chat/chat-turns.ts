@@ -1,0 +1,52 @@
+// The assistant in chat: a patient's message in a conversation the assistant takes part in (chat's
+// `chat.message_to_assistant` event, ids only) becomes a turn of the session named after the conversation,
+// and the reply goes back into the conversation as the assistant's message, slots as BOOK_SLOT buttons the
+// patient's own client books. Silent while an operator has taken over. A redelivered event answers nothing new.
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { consumeQueue, type Logger, type MessageToAssistantPayload, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
+import { z } from 'zod';
+import { AssistantTurnSchema, type AssistantTurn } from '../entities/conversation.ts';
+import { clinicApi } from '../clinic-api/clinic-api.ts';
+import { converse } from '../conversation/ask.ts';
+import type { AssistantSettings } from '../context.ts';
+import type { ChatClient } from './chat-client.ts';
+
+const payload = z.object({ conversationId: z.string().uuid(), messageId: z.string().uuid(), senderId: z.string().uuid() });
+
+export async function answerChatMessage(orm: MikroORM, chat: ChatClient, settings: AssistantSettings, event: MessageToAssistantPayload): Promise<AssistantTurn | null> {
+  const em = orm.em.fork();
+  let turn = await em.findOne(AssistantTurnSchema, { chatMessageId: event.messageId });
+  if (!turn) {
+    const message = await chat.message(event.messageId);
+    if (!message || message.conversationId !== event.conversationId) return null;
+    turn = await converse(
+      em,
+      { userId: message.senderId },
+      { message: message.body.slice(0, 2000), sessionId: message.conversationId, timeZone: null },
+      // No token of the patient here: free slots only, with the assistant's read-only availability token.
+      clinicApi(settings.routerUrl(), await settings.availability()),
+      settings,
+      { chatMessageId: message.messageId, canAct: false },
+    );
+  }
+  if (turn.reply) {
+    const actions = turn.quickActions.flatMap((a) => (a.slot ? [{ kind: 'BOOK_SLOT' as const, ...a.slot }] : []));
+    await chat.reply({ conversationId: event.conversationId, inReplyTo: event.messageId, body: turn.reply, actions });
+  }
+  return turn;
+}
+
+export function startChatWorker(orm: MikroORM, chat: ChatClient, settings: AssistantSettings, redisUrl: string | null, logger: Logger, queue: string): QueueConsumer {
+  // One at a time: a patient's messages are answered in the order they wrote them.
+  return consumeQueue(
+    queue,
+    redisUrl,
+    async (job: OutboxJob) => {
+      const parsed = payload.safeParse(job.payload);
+      if (!parsed.success) return logger.warn({ eventId: job.eventId }, 'ignoring a malformed chat event');
+      await answerChatMessage(orm, chat, settings, parsed.data);
+    },
+    logger,
+    { concurrency: 1 },
+  );
+}

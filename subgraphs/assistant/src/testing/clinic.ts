@@ -1,0 +1,100 @@
+// Test fixture: identity, appointments and the assistant (and chat, when asked) behind the real router on the
+// real Postgres and Redis, wired by their outbox relays and BullMQ queues under a unique prefix; an admin, a
+// cardiologist with a weekly schedule, an operator and two patients, all signed in through identity, and the
+// assistant's read-only availability client.
+import { randomBytes } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { AUDIT_QUEUE, type SubgraphDefinition } from '@clinic/service-kit';
+import { createTestKeys, eventually, graphqlCaller, signIn, type GraphQLCall, type SignedIn } from '@clinic/service-kit/testing';
+import { startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
+import { createIdentitySubgraph } from '@clinic/identity/src/service.ts';
+import { createAppointmentsSubgraph } from '@clinic/appointments/src/service.ts';
+import { DOCTORS_QUEUE } from '@clinic/appointments/src/directory/doctor-directory.ts';
+import { createChatSubgraph } from '@clinic/chat/src/service.ts';
+import { createAssistantSubgraph, type AssistantOptions } from '../service.ts';
+import type { PartnerCredentials } from '../clinic-api/availability-token.ts';
+
+export const ZONE = 'Europe/Bucharest';
+export type Who = SignedIn;
+
+export interface AssistantClinic {
+  stack: Stack;
+  url: string;
+  queuePrefix: string;
+  call: GraphQLCall;
+  people: Record<'admin' | 'doctor' | 'operator' | 'patient' | 'other', Who>;
+  stop(): Promise<void>;
+}
+
+export async function startAssistantClinic(opts: { withChat?: boolean; assistant?: AssistantOptions; routerEnv?: Record<string, string> } = {}): Promise<AssistantClinic> {
+  const run = randomBytes(4).toString('hex');
+  const ADMIN = { email: `admin-${run}@clinic.test`, password: 'Admin-pass-2026!' };
+  const DOCTOR = { email: `dr-${run}@clinic.test`, password: 'Doctor-pass-2026!', displayName: 'Dr. Ana Ionescu' };
+  const OPERATOR = { email: `op-${run}@clinic.test`, password: 'Operator-pass-2026!', displayName: 'Olga Operator' };
+  const PATIENT = { email: `maria-${run}@example.test`, password: 'Patient-pass-2026!', displayName: 'Maria Popescu' };
+  const OTHER = { email: `ion-${run}@example.test`, password: 'Other-pass-2026!', displayName: 'Ion Vasile' };
+
+  const keys = await createTestKeys();
+  const queuePrefix = `as${run}-`;
+  let url = '';
+  let chatUrl = '';
+  let partner: PartnerCredentials | null = null;
+  const identity = createIdentitySubgraph({
+    signingKey: { kid: keys.kid, privateKey: keys.privateKey },
+    queues: { audit: queuePrefix + AUDIT_QUEUE, doctors: queuePrefix + DOCTORS_QUEUE, notifications: `${queuePrefix}notifications-identity` },
+    env: { ...process.env, IDENTITY_ADMIN_EMAIL: ADMIN.email, IDENTITY_ADMIN_PASSWORD: ADMIN.password },
+  });
+  const appointments = createAppointmentsSubgraph({ queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });
+  // The router starts after the subgraphs: the assistant reads its URL (and chat's) per call.
+  const assistant = createAssistantSubgraph({ queuePrefix, relayPollMs: 50, routerUrl: () => url, chatUrl: () => chatUrl, partner: () => partner, ...opts.assistant });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const defs: SubgraphDefinition<any>[] = [identity, appointments, assistant];
+  if (opts.withChat) defs.push(createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' } }));
+  const stack = await startStack(keys, defs, opts.routerEnv);
+  url = stack.router.url;
+  chatUrl = stack.subgraphs.chat?.url ?? '';
+  const call = graphqlCaller(() => url);
+
+  await eventually(
+    () => stack.subgraphs.identity!.orm.em.fork().getConnection().execute<unknown[]>(`select 1 from users where lower(email) = lower(?)`, [ADMIN.email]),
+    (rows) => rows.length === 1,
+  );
+  const people = {} as AssistantClinic['people'];
+  people.admin = await signIn(call, ADMIN);
+  // The assistant's own read-only availability client (what it reads free time with in chat).
+  const issued = await call<{ issuePartnerClient: { client: { id: string }; clientSecret: string } }>(
+    `mutation { issuePartnerClient(name: "Clinic assistant", scopes: ["availability:read"]) { client { id } clientSecret } }`, {}, people.admin.token,
+  );
+  partner = { clientId: issued.issuePartnerClient.client.id, clientSecret: issued.issuePartnerClient.clientSecret };
+  for (const [key, who, roles] of [['doctor', DOCTOR, ['DOCTOR']], ['operator', OPERATOR, ['OPERATOR']]] as const) {
+    await call(`mutation($input: CreateStaffInput!) { createStaffUser(input: $input) { id } }`, { input: { ...who, roles } }, people.admin.token);
+    people[key] = await signIn(call, who);
+  }
+  await call(
+    `mutation($id: ID!, $input: DoctorProfileInput!) { updateDoctorProfile(doctorId: $id, input: $input) { doctorId } }`,
+    { id: people.doctor.userId, input: { specialisations: ['CARDIOLOGY'], languages: ['ro', 'en'], timeZone: ZONE, consultationTypes: ['IN_PERSON'] } },
+    people.admin.token,
+  );
+  await eventually(
+    () => stack.subgraphs.appointments!.orm.em.fork().getConnection().execute<unknown[]>(`select 1 from doctor_directory where doctor_id = ?`, [people.doctor.userId]),
+    (rows) => rows.length === 1,
+  );
+  await call(
+    `mutation($input: ScheduleRuleInput!) { addScheduleRule(input: $input) { id } }`,
+    {
+      input: {
+        doctorId: people.doctor.userId, kind: 'WEEKLY', weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: '09:00', endTime: '17:00',
+        validFrom: DateTime.now().setZone(ZONE).toISODate(), slotMinutes: 30, bufferMinutes: 0, consultationType: 'IN_PERSON',
+      },
+    },
+    people.doctor.token,
+  );
+  for (const [key, who] of [['patient', PATIENT], ['other', OTHER]] as const) {
+    await call(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: who });
+    people[key] = await signIn(call, who);
+  }
+  return { stack, url, queuePrefix, call, people, stop: () => stack.stop() };
+}
+
+/** A wall-clock time `days` from today in the clinic's zone. */
+export const local = (days: number, time: string) => DateTime.fromISO(`${DateTime.now().setZone(ZONE).plus({ days }).toISODate()}T${time}`, { zone: ZONE });
