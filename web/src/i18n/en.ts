@@ -491,6 +491,7 @@ export const en = {
     clinicHoliday: 'A clinic holiday: only administrators change it.',
   },
   pending: {
+    expiryColumn: 'Expires',
     priority: { normal: 'Normal', urgent: 'Urgent' },
     expires: 'Expires {{when}}',
     expired: 'Expired',

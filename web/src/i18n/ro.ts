@@ -493,6 +493,7 @@ export const ro: Messages = {
     clinicHoliday: 'Sărbătoare a clinicii: doar administratorii o modifică.',
   },
   pending: {
+    expiryColumn: 'Expiră',
     priority: { normal: 'Normală', urgent: 'Urgentă' },
     expires: 'Expiră {{when}}',
     expired: 'Expirată',

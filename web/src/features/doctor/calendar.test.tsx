@@ -16,7 +16,7 @@ const visit = { __typename: 'Appointment', id: 'a1', status: 'APPROVED', startsA
 const free = ['15:30', '16:00', '16:30'].map((t) => ({ __typename: 'Slot', startsAt: `2026-12-08T${t}:00.000Z`, endsAt: new Date(Date.parse(`2026-12-08T${t}:00.000Z`) + 1_800_000).toISOString(), consultationType: 'IN_PERSON', emergency: false }));
 
 function api() {
-  let exceptions = [lunch];
+  let exceptions: (Omit<typeof lunch, 'label'> & { label: string | null })[] = [lunch];
   let status = 'APPROVED';
   return fixedClient({
     MyDoctorProfile: () => ({ data: { me: { __typename: 'User', id: doctorId, doctorProfile: { __typename: 'DoctorProfile', specialisations: [], languages: ['en'], timeZone: 'America/New_York', consultationTypes: ['IN_PERSON'], clinic: null } } } }),
