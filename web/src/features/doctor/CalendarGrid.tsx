@@ -49,7 +49,7 @@ export function CalendarGrid(props: {
   };
   useEffect(() => {
     if (props.focusRequest) moveTo(props.focusRequest.row, props.focusRequest.col);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when a new request arrives
+    // Only when a new request arrives (its counter changes), not on every render.
   }, [props.focusRequest?.n]);
 
   const activate = (cell: Cell) => {
