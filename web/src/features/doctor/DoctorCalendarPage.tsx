@@ -31,6 +31,8 @@ import { CalendarGrid, type Selection } from './CalendarGrid.tsx';
 import { CellPanel } from './CalendarCellPanel.tsx';
 
 type Exception = CalendarExceptionsQuery['scheduleExceptions'][number];
+/** A week of 20-minute visits around the clock stays under this (the API's most per call). */
+const WEEK_MAX_APPOINTMENTS = 500;
 
 /** The same exception again (for Undo): by local dates when it was given by dates, else by instants. */
 export function exceptionInput(x: Exception, doctorId: string): ScheduleExceptionInput {
@@ -63,10 +65,10 @@ export function DoctorCalendarPage() {
   const ready = Boolean(profile.data) && Boolean(doctorId);
 
   const [rules] = useQuery({ query: ScheduleRulesDocument, variables: { doctorId }, pause: !ready });
-  const [appointments, refetchAppointments] = useQuery({ query: CalendarAppointmentsDocument, variables: range, pause: !ready });
-  const [exceptions, refetchExceptions] = useQuery({ query: CalendarExceptionsDocument, variables: { doctorId, ...range }, pause: !ready });
+  const [appointments, refetchAppointments] = useQuery({ query: CalendarAppointmentsDocument, variables: { ...range, first: WEEK_MAX_APPOINTMENTS }, pause: !ready, requestPolicy: 'cache-and-network' });
+  const [exceptions, refetchExceptions] = useQuery({ query: CalendarExceptionsDocument, variables: { doctorId, ...range }, pause: !ready, requestPolicy: 'cache-and-network' });
   const search = useMemo(() => ({ doctorIds: [doctorId], ...range, timeZone: zone, first: 200 }), [doctorId, range, zone]);
-  const [free, refetchFree] = useQuery({ query: DoctorFreeSlotsDocument, variables: { search }, pause: !ready });
+  const [free, refetchFree] = useQuery({ query: DoctorFreeSlotsDocument, variables: { search }, pause: !ready, requestPolicy: 'cache-and-network' });
   const refresh = () => {
     for (const r of [refetchAppointments, refetchExceptions, refetchFree]) r({ requestPolicy: 'network-only' });
   };

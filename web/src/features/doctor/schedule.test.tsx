@@ -84,8 +84,8 @@ describe('schedule editor', { timeout: 60_000 }, () => {
     await user.click(within(form).getByRole('combobox', { name: 'Enter as' }));
     await user.click(await screen.findByRole('option', { name: 'Times on one day' }));
     fireEvent.change(within(form).getByLabelText('Day'), { target: { value: '2026-12-08' } });
-    fireEvent.change(within(form).getByLabelText('From'), { target: { value: '12:00' } });
-    fireEvent.change(within(form).getByLabelText('Until'), { target: { value: '13:00' } });
+    fireEvent.change(within(form).getByLabelText('Starts at'), { target: { value: '12:00' } });
+    fireEvent.change(within(form).getByLabelText('Ends at'), { target: { value: '13:00' } });
     await user.click(within(form).getByRole('button', { name: 'Preview' }));
     await waitFor(() =>
       expect(client.calls.filter((c) => c.name === 'PreviewScheduleException').at(-1)?.variables.input).toEqual({
