@@ -9,6 +9,7 @@ import { LIVE_STATUSES } from '../booking/lifecycle.ts';
 import { isUuid } from '../actor.ts';
 import { WaitlistEntrySchema } from '../entities/waitlist.ts';
 import type { SlotChangeView } from './views.ts';
+import type { AppointmentsContext } from '../context.ts';
 
 export const slotTrigger = (doctorId: string) => `appointments.slots.${doctorId}`;
 export const statusTrigger = (userId: string) => `appointments.status.${userId}`;
@@ -93,7 +94,7 @@ export const subscriptionResolvers: SubscriptionResolvers = {
     },
     // The entry as it is now (several changes may have happened since the event); a subscription's
     // context outlives its loaders, so read it fresh, and only the patient's own.
-    resolve: async (payload: WaitlistChangePayload, _args, ctx) => {
+    resolve: async (payload: WaitlistChangePayload, _args: unknown, ctx: AppointmentsContext) => {
       const user = requireUser(ctx.viewer);
       return ctx.em.fork().findOneOrFail(WaitlistEntrySchema, { id: payload.entryId, patientId: user.userId });
     },
