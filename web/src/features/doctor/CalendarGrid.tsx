@@ -135,7 +135,7 @@ export function CalendarGrid(props: {
       >
         <thead>
           <tr>
-            <Box component="th" scope="col" sx={{ width: { xs: 52, sm: 64 } }}>
+            <Box component="th" scope="col" sx={{ width: { xs: 66, sm: 72 } }}>
               <span className="visually-hidden" style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>
                 {t('calendar.time')}
               </span>
