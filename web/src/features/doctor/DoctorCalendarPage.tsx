@@ -25,7 +25,7 @@ import { humanError } from '../../api/errors.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { ErrorNotice, Loading } from '../../components/Feedback.tsx';
 import { UndoNotice, type Undoable } from '../../components/UndoNotice.tsx';
-import { addLocalDays, formatClock, formatLocalDay, mondayOf, todayIn, zonedInstant, zonedParts } from '../../lib/zoned.ts';
+import { addLocalDays, formatClock, formatLocalDay, minutesOf, mondayOf, todayIn, zonedInstant, zonedParts } from '../../lib/zoned.ts';
 import { buildCalendar, canBlock, spanOf, type Cell } from './calendar-model.ts';
 import { CalendarGrid, type Selection } from './CalendarGrid.tsx';
 import { CellPanel } from './CalendarCellPanel.tsx';
@@ -144,7 +144,7 @@ export function DoctorCalendarPage() {
     await remove(x.id);
     setOpen(null);
     setUndoable({
-      message: t('calendar.changed', { when: `${formatLocalDay(local, i18n.language)}, ${start}–${end} (${zone})` }),
+      message: t('calendar.changed', { when: `${formatLocalDay(local, i18n.language)}, ${formatClock(minutesOf(start), i18n.language)}–${formatClock(minutesOf(end), i18n.language)} (${zone})` }),
       undo: async () => (await remove(id)) && Boolean(await add(exceptionInput(x, doctorId))),
     });
     refresh();

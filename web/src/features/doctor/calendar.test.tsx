@@ -3,7 +3,7 @@
 // break, which Undo takes back; a break removed from the grid comes back with Undo; a past approved
 // appointment is marked as a no-show after confirming.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { DoctorCalendarPage } from './DoctorCalendarPage.tsx';
 import { fixedClient, renderWith } from '../../test/fixed-client.tsx';
@@ -120,5 +120,28 @@ describe('doctor calendar grid', { timeout: 60_000 }, () => {
     await screen.findByText('Ana Pop is recorded as a no-show.');
     expect(client.calls.find((c) => c.name === 'MarkNoShow')?.variables).toEqual({ id: 'a1' });
     await waitFor(() => expect(cell(/Tue, Dec 8, 9:00 AM–9:30 AM: booked, Ana Pop \(No-show\)/)).toBeTruthy());
+  });
+
+  test('a break\'s time is changed in the doctor\'s zone (the old one replaced), and Undo puts the old one back', async () => {
+    const client = api();
+    renderWith(<DoctorCalendarPage />, { client: client.client, roles: ['DOCTOR'], userId: doctorId });
+    const user = userEvent.setup();
+    await waitFor(() => expect(cell(/^Tue, Dec 8, 12:00 PM–12:30 PM: break \(Lunch\)$/)).toBeTruthy());
+    await user.click(cell(/^Tue, Dec 8, 12:00 PM–12:30 PM: break \(Lunch\)$/));
+    const panel = await screen.findByTestId('cell-panel');
+    await user.click(within(panel).getByRole('button', { name: 'Change time' }));
+    fireEvent.change(within(panel).getByLabelText('Starts (America/New_York)'), { target: { value: '12:30' } });
+    fireEvent.change(within(panel).getByLabelText('Ends (America/New_York)'), { target: { value: '13:00' } });
+    await user.click(within(panel).getByRole('button', { name: 'Save' }));
+    await screen.findByText('Moved to Tue, Dec 8, 12:30 PM–1:00 PM (America/New_York).');
+    expect(client.calls.find((c) => c.name === 'AddScheduleException')?.variables.input).toMatchObject({ kind: 'BREAK', startsAt: '2026-12-08T17:30:00.000Z', endsAt: '2026-12-08T18:00:00.000Z', label: 'Lunch' });
+    expect(client.calls.find((c) => c.name === 'RemoveScheduleException')?.variables).toEqual({ id: 'x1' });
+    await waitFor(() => expect(cell(/^Tue, Dec 8, 12:30 PM–1:00 PM: break \(Lunch\)$/)).toBeTruthy());
+
+    await user.click(screen.getByRole('button', { name: 'Undo' }));
+    await screen.findByText('Undone.');
+    expect(client.calls.filter((c) => c.name === 'RemoveScheduleException').at(-1)?.variables).toEqual({ id: 'x11' });
+    expect(client.calls.filter((c) => c.name === 'AddScheduleException').at(-1)?.variables.input).toMatchObject({ startsAt: lunch.startsAt, endsAt: lunch.endsAt, label: 'Lunch' });
+    await waitFor(() => expect(cell(/^Tue, Dec 8, 12:00 PM–12:30 PM: break \(Lunch\)$/)).toBeTruthy());
   });
 });
