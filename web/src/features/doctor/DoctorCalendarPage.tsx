@@ -4,7 +4,7 @@
 // to record a no-show. On a phone the grid shows one day.
 import { useEffect, useMemo, useState } from 'react';
 import { Alert, Box, Button, ToggleButton, ToggleButtonGroup, Typography, useMediaQuery, useTheme } from '@mui/material';
-import { useMutation, useQuery, useSubscription } from 'urql';
+import { useClient, useMutation, useQuery, useSubscription } from 'urql';
 import { useTranslation } from 'react-i18next';
 import {
   AddScheduleExceptionDocument,
@@ -69,6 +69,27 @@ export function DoctorCalendarPage() {
   const [exceptions, refetchExceptions] = useQuery({ query: CalendarExceptionsDocument, variables: { doctorId, ...range }, pause: !ready, requestPolicy: 'cache-and-network' });
   const search = useMemo(() => ({ doctorIds: [doctorId], ...range, timeZone: zone, first: 200 }), [doctorId, range, zone]);
   const [free, refetchFree] = useQuery({ query: DoctorFreeSlotsDocument, variables: { search }, pause: !ready, requestPolicy: 'cache-and-network' });
+  // A long week has more free times than one page (200): the later pages are read too.
+  const client = useClient();
+  const [laterFree, setLaterFree] = useState<{ for: unknown; slots: { startsAt: string; endsAt: string }[] }>({ for: null, slots: [] });
+  useEffect(() => {
+    const page = free.data?.availableSlots;
+    if (!page?.hasNextPage) return;
+    let cancelled = false;
+    void (async () => {
+      const slots: { startsAt: string; endsAt: string }[] = [];
+      let after = page.endCursor;
+      for (let i = 0; after && i < 10; i++) {
+        const next = await client.query(DoctorFreeSlotsDocument, { search: { ...search, after } }, { requestPolicy: 'network-only' }).toPromise();
+        slots.push(...(next.data?.availableSlots.slots ?? []));
+        after = next.data?.availableSlots.hasNextPage ? next.data.availableSlots.endCursor : null;
+      }
+      if (!cancelled) setLaterFree({ for: free.data, slots });
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [client, free.data, search]);
   const refresh = () => {
     for (const r of [refetchAppointments, refetchExceptions, refetchFree]) r({ requestPolicy: 'network-only' });
   };
@@ -82,11 +103,11 @@ export function DoctorCalendarPage() {
         days,
         now,
         rules: rules.data?.scheduleRules ?? [],
-        free: free.data?.availableSlots.slots ?? [],
+        free: [...(free.data?.availableSlots.slots ?? []), ...(laterFree.for === free.data ? laterFree.slots : [])],
         appointments: appointments.data?.myAppointments ?? [],
         exceptions: exceptions.data?.scheduleExceptions ?? [],
       }),
-    [zone, days, now, rules.data, free.data, appointments.data, exceptions.data],
+    [zone, days, now, rules.data, free.data, laterFree, appointments.data, exceptions.data],
   );
 
   const [added, addException] = useMutation(AddScheduleExceptionDocument);

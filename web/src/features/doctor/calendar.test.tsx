@@ -144,4 +144,20 @@ describe('doctor calendar grid', { timeout: 60_000 }, () => {
     expect(client.calls.filter((c) => c.name === 'AddScheduleException').at(-1)?.variables.input).toMatchObject({ startsAt: lunch.startsAt, endsAt: lunch.endsAt, label: 'Lunch' });
     await waitFor(() => expect(cell(/^Tue, Dec 8, 12:00 PM–12:30 PM: break \(Lunch\)$/)).toBeTruthy());
   });
+
+  test('free times beyond the first page are read too', async () => {
+    const paged = fixedClient({
+      MyDoctorProfile: () => ({ data: { me: { __typename: 'User', id: doctorId, doctorProfile: { __typename: 'DoctorProfile', specialisations: [], languages: ['en'], timeZone: 'America/New_York', consultationTypes: ['IN_PERSON'], clinic: null } } } }),
+      ScheduleRules: () => ({ data: { scheduleRules: [rule] } }),
+      CalendarAppointments: () => ({ data: { myAppointments: [] } }),
+      CalendarExceptions: () => ({ data: { scheduleExceptions: [] } }),
+      DoctorFreeSlots: (v) =>
+        (v.search as { after?: string }).after === 'c1'
+          ? { data: { availableSlots: { __typename: 'SlotPage', slots: free.slice(2), endCursor: null, hasNextPage: false } } }
+          : { data: { availableSlots: { __typename: 'SlotPage', slots: free.slice(0, 2), endCursor: 'c1', hasNextPage: true } } },
+    });
+    renderWith(<DoctorCalendarPage />, { client: paged.client, roles: ['DOCTOR'], userId: doctorId });
+    await waitFor(() => expect(cell(/^Tue, Dec 8, 11:30 AM–12:00 PM: free$/)).toBeTruthy());
+    expect(cell(/^Tue, Dec 8, 10:30 AM–11:00 AM: free$/)).toBeTruthy();
+  });
 });
