@@ -97,7 +97,7 @@ async function main() {
      from (select id, row_number() over (order by id) as n from reminders where status = 'PENDING') x where r.id = x.id returning r.id, r.due_at`,
     [dueBase],
   );
-  for (const r of due) await deps.queues.reminder(r.id, new Date(r.due_at));
+  await deps.queues.reminders(due.map((r) => ({ id: r.id, at: new Date(r.due_at) })));
   if (Date.now() > dueBase.getTime()) console.log(`(queueing ${R} reminders took longer than the lead; lateness includes that)`);
   for (;;) {
     const [row] = await sql<{ n: string }>(orm.em.fork(), `select count(*) as n from reminders where status = 'PENDING'`);

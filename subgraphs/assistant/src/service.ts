@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
 import DataLoader from 'dataloader';
-import { AUDIT_QUEUE, schedulePeriodic, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { ASSISTANT_NOTIFICATIONS_QUEUE, AUDIT_QUEUE, schedulePeriodic, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -17,7 +17,7 @@ import { escalateWaiting } from './handoff/handoffs.ts';
 export const ASSISTANT_DEFAULT_PORT = 4005;
 export const assistantSdlPath = path.join(__dirname, '..', 'schema.graphql');
 /** Hand-off requests (ids and priority only) for whoever notifies staff. */
-export const ASSISTANT_NOTIFICATIONS_QUEUE = 'notifications-assistant';
+export { ASSISTANT_NOTIFICATIONS_QUEUE };
 
 export function outboxRoutes(prefix = ''): OutboxRoute[] {
   return [

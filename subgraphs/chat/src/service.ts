@@ -1,10 +1,23 @@
 // The chat subgraph as a definition the kit can run (own process, launcher, or tests). Background work: the
-// outbox relay (unread-message events to notifications, member lists to documents, audit to identity), the consumer of appointments'
-// events (who may write to whom; a conversation per approved appointment) and presence leases.
+// outbox relay (unread-message events and CHAT-channel results to notifications, member lists to documents,
+// audit to identity), the consumer of appointments' events (who may write to whom; a conversation per approved
+// appointment), the consumer of notifications' CHAT channel (system messages) and presence leases.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { AUDIT_QUEUE, CONVERSATION_MEMBERS_TOPIC, DOCUMENTS_CHAT_QUEUE, OutboxEventSchema, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import {
+  AUDIT_QUEUE,
+  CHAT_NOTIFICATIONS_QUEUE,
+  CHAT_NOTIFICATION_RESULT_TOPIC,
+  CONVERSATION_MEMBERS_TOPIC,
+  DOCUMENTS_CHAT_QUEUE,
+  NOTIFICATIONS_CHAT_RESULTS_QUEUE,
+  OutboxEventSchema,
+  startOutboxRelay,
+  type OutboxRoute,
+  type SubgraphDefinition,
+  type SubgraphDeps,
+} from '@clinic/service-kit';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createLoaders } from './resolvers/loaders.ts';
@@ -13,6 +26,7 @@ import { createChatKeys, loadKek } from './privacy/keys.ts';
 import { createBlindIndex } from './privacy/blind-index.ts';
 import { createPresence } from './realtime/presence.ts';
 import { CHAT_APPOINTMENTS_QUEUE, startAppointmentEventsWorker } from './care/appointment-events.ts';
+import { startNotificationMessagesWorker } from './care/notification-messages.ts';
 import { MESSAGE_UNREAD_TOPIC } from './messages/send-message.ts';
 import type { ChatServices } from './services.ts';
 import { createDocumentsClient } from './attachments/documents-client.ts';
@@ -27,6 +41,7 @@ export { CHAT_APPOINTMENTS_QUEUE };
 export function outboxRoutes(prefix = ''): OutboxRoute[] {
   return [
     { prefix: MESSAGE_UNREAD_TOPIC, queues: [prefix + NOTIFICATIONS_QUEUE] },
+    { prefix: CHAT_NOTIFICATION_RESULT_TOPIC, queues: [prefix + NOTIFICATIONS_CHAT_RESULTS_QUEUE] },
     { prefix: CONVERSATION_MEMBERS_TOPIC, queues: [prefix + DOCUMENTS_CHAT_QUEUE] },
     { prefix: 'audit.', queues: [prefix + AUDIT_QUEUE] },
   ];
@@ -85,7 +100,9 @@ export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinitio
         maintenance: { name: `${queuePrefix}chat-outbox` },
       });
       const appointments = startAppointmentEventsWorker(deps.orm, chat, deps.config.redisUrl, deps.logger, queuePrefix + CHAT_APPOINTMENTS_QUEUE);
+      const notifications = startNotificationMessagesWorker(deps.orm, chat, deps.config.redisUrl, deps.logger, queuePrefix + CHAT_NOTIFICATIONS_QUEUE);
       return async () => {
+        await notifications.close();
         await appointments.close();
         await relay.stop();
         await chat.presence.close();

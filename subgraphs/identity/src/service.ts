@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse } from 'graphql';
 import type { KeyLike } from 'jose';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AUDIT_QUEUE, CARE_EVENTS_QUEUE, OutboxEventSchema, createRevocationList, startOutboxRelay, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { AUDIT_QUEUE, CARE_EVENTS_QUEUE, IDENTITY_NOTIFICATIONS_QUEUE, OutboxEventSchema, createRevocationList, startOutboxRelay, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { UserSchema } from './entities/user.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -26,7 +26,7 @@ import type { IdentityContext } from './context.ts';
 export const IDENTITY_DEFAULT_PORT = 4001;
 export const identitySdlPath = path.join(__dirname, '..', 'schema.graphql');
 export const DOCTORS_QUEUE = 'appointments-doctors';
-export const NOTIFICATIONS_QUEUE = 'notifications-identity';
+export const NOTIFICATIONS_QUEUE = IDENTITY_NOTIFICATIONS_QUEUE;
 
 /**
  * Identity's own settings from a process's env: identity verifies the tokens it issues like every other

@@ -18,6 +18,12 @@ export interface NotificationPolicy {
   retryDelayMs: number;
   /** At most one unread-message notification per (recipient, conversation) in this many minutes. */
   messageDigestMinutes: number;
+  /** A reminder e-mail not confirmed delivered (webhook) within this many minutes fails over to SMS/in-app. */
+  emailDeliveryDeadlineMinutes: number;
+  /** A reminder is still useful up to this many minutes before the start (quiet hours, delivery deadline). */
+  reminderRelevanceMinutes: number;
+  /** At most this many non-urgent messages per recipient per channel per clock hour; more wait for the next hour. */
+  hourlyCap: Partial<Record<'EMAIL' | 'SMS' | 'PUSH' | 'CHAT', number>>;
 }
 
 export const DEFAULT_NOTIFICATION_POLICY: NotificationPolicy = {
@@ -29,6 +35,9 @@ export const DEFAULT_NOTIFICATION_POLICY: NotificationPolicy = {
   deliveryAttempts: 5,
   retryDelayMs: 2_000,
   messageDigestMinutes: 10,
+  emailDeliveryDeadlineMinutes: 10,
+  reminderRelevanceMinutes: 15,
+  hourlyCap: { EMAIL: 10, SMS: 5, PUSH: 20, CHAT: 20 },
 };
 
 const minutesList = (raw: string, name: string): number[] => {
@@ -36,6 +45,20 @@ const minutesList = (raw: string, name: string): number[] => {
   if (values.some((v) => !Number.isInteger(v) || v <= 0 || v > 20_160)) throw new Error(`config error: ${name} must be minutes, e.g. 1440,60 (got ${raw})`);
   return values;
 };
+
+/** EMAIL:10,SMS:5 — channels not named keep no cap. */
+function hourlyCaps(raw: string): NotificationPolicy['hourlyCap'] {
+  const caps: NotificationPolicy['hourlyCap'] = {};
+  for (const part of raw.split(',')) {
+    const [channel, n] = part.split(':').map((s) => s.trim());
+    const value = Number(n);
+    if (!['EMAIL', 'SMS', 'PUSH', 'CHAT'].includes(channel ?? '') || !Number.isInteger(value) || value < 1) {
+      throw new Error(`config error: NOTIFICATIONS_HOURLY_CAP must look like EMAIL:10,SMS:5,PUSH:20,CHAT:20 (got ${raw})`);
+    }
+    caps[channel as 'EMAIL'] = value;
+  }
+  return caps;
+}
 
 export function loadNotificationPolicy(env: Record<string, string | undefined> = process.env): NotificationPolicy {
   const p = { ...DEFAULT_NOTIFICATION_POLICY };
@@ -52,6 +75,10 @@ export function loadNotificationPolicy(env: Record<string, string | undefined> =
     );
   }
   if (env.NOTIFICATIONS_MESSAGE_DIGEST_MINUTES) p.messageDigestMinutes = minutesList(env.NOTIFICATIONS_MESSAGE_DIGEST_MINUTES, 'NOTIFICATIONS_MESSAGE_DIGEST_MINUTES')[0]!;
+  if (env.NOTIFICATIONS_EMAIL_DELIVERY_DEADLINE_MINUTES) {
+    p.emailDeliveryDeadlineMinutes = minutesList(env.NOTIFICATIONS_EMAIL_DELIVERY_DEADLINE_MINUTES, 'NOTIFICATIONS_EMAIL_DELIVERY_DEADLINE_MINUTES')[0]!;
+  }
+  if (env.NOTIFICATIONS_HOURLY_CAP) p.hourlyCap = hourlyCaps(env.NOTIFICATIONS_HOURLY_CAP);
   if (env.NOTIFICATIONS_DEFAULT_ZONE) {
     if (!isIanaTimeZone(env.NOTIFICATIONS_DEFAULT_ZONE)) throw new Error(`config error: NOTIFICATIONS_DEFAULT_ZONE must be an IANA zone (got ${env.NOTIFICATIONS_DEFAULT_ZONE})`);
     p.defaultZone = env.NOTIFICATIONS_DEFAULT_ZONE;

@@ -41,6 +41,14 @@ export function startQueues(opts: QueueOptions, handlers: QueueHandlers): Runnin
   connection.on('error', () => {});
   const reminders = new Queue(opts.prefix + REMINDERS_QUEUE, { connection });
   const deliveries = new Queue(opts.prefix + DELIVERIES_QUEUE, { connection });
+  const reminderJob = (reminderId: string, at: Date) => ({
+    jobId: `r-${reminderId}-${at.getTime()}`,
+    delay: Math.max(0, at.getTime() - now()),
+    removeOnComplete: 1_000,
+    removeOnFail: 5_000,
+    attempts: 5,
+    backoff: { type: 'exponential' as const, delay: opts.retryDelayMs },
+  });
   const workers: Worker[] = [];
   const workerConnections: ReturnType<typeof createRedis>[] = [];
   if (opts.work !== false) {
@@ -50,7 +58,9 @@ export function startQueues(opts: QueueOptions, handlers: QueueHandlers): Runnin
     workers.push(
       new Worker(opts.prefix + REMINDERS_QUEUE, (job: Job<{ reminderId: string }>) => handlers.reminder(job.data.reminderId), {
         connection: rc,
-        concurrency: opts.concurrency ?? 4,
+        // Reminders come due in bursts (every appointment at 10:00 has its 1 h reminder at 09:00): as many at
+        // once as the database pool serves (DB_POOL_MAX, 10 by default).
+        concurrency: opts.concurrency ?? 10,
       }),
       new Worker(
         opts.prefix + DELIVERIES_QUEUE,
@@ -69,11 +79,12 @@ export function startQueues(opts: QueueOptions, handlers: QueueHandlers): Runnin
   return {
     queues: [reminders, deliveries],
     async reminder(reminderId, at) {
-      await reminders.add(
-        'reminder',
-        { reminderId },
-        { jobId: `r-${reminderId}-${at.getTime()}`, delay: Math.max(0, at.getTime() - now()), removeOnComplete: 1_000, removeOnFail: 5_000, attempts: 5, backoff: { type: 'exponential', delay: opts.retryDelayMs } },
-      );
+      await reminders.add('reminder', { reminderId }, reminderJob(reminderId, at));
+    },
+    async reminders(list) {
+      for (let i = 0; i < list.length; i += 500) {
+        await reminders.addBulk(list.slice(i, i + 500).map((r) => ({ name: 'reminder', data: { reminderId: r.id }, opts: reminderJob(r.id, r.at) })));
+      }
     },
     async delivery(attemptId, urgent, notBefore) {
       // A finished job with this id (a dead letter being retried) would make the add a no-op: clear it first.
@@ -131,6 +142,9 @@ function localQueues(opts: QueueOptions, handlers: QueueHandlers, now: () => num
     queues: [],
     async reminder(reminderId, at) {
       later(`r-${reminderId}-${at.getTime()}`, at.getTime(), async () => void (await handlers.reminder(reminderId)));
+    },
+    async reminders(list) {
+      for (const r of list) await this.reminder(r.id, r.at);
     },
     async delivery(attemptId, _urgent, notBefore) {
       deliver(attemptId, 0, notBefore?.getTime() ?? now());

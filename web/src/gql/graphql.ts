@@ -142,6 +142,8 @@ export type NotificationSettingsInput = {
 /** What a notification is about; preferences are kept per type and channel. */
 export type NotificationType =
   | 'APPOINTMENT_UPDATES'
+  /** Staff: a patient asked the assistant for a human (or their wait became urgent). */
+  | 'ASSISTANT_HANDOFFS'
   | 'DOCUMENTS'
   | 'NEW_MESSAGES'
   | 'REMINDERS'
@@ -166,6 +168,28 @@ export type PreferenceInput = {
   enabled: boolean;
   type: NotificationType;
 };
+
+export type PushDeviceInput = {
+  /** WEB: the subscription's keys.auth (base64url). */
+  auth?: string | null | undefined;
+  /** WEB: the subscription's endpoint (https). */
+  endpoint?: string | null | undefined;
+  /** Shown in your device list, e.g. the browser's name. */
+  label?: string | null | undefined;
+  /** WEB: the subscription's keys.p256dh (base64url). */
+  p256dh?: string | null | undefined;
+  platform: PushPlatform;
+  /** IOS / ANDROID: the device token. */
+  token?: string | null | undefined;
+};
+
+export type PushPlatform =
+  /** The Android app (FCM registration token). */
+  | 'ANDROID'
+  /** The iOS app (APNs device token). */
+  | 'IOS'
+  /** A browser (Web Push subscription). */
+  | 'WEB';
 
 export type QuickActionInput = {
   appointmentId?: string | number | null | undefined;
@@ -833,6 +857,25 @@ export type DevInboxQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type DevInboxQuery = { devInbox: Array<{ id: string, channel: NotificationChannel, to: string, subject: string | null, body: string, createdAt: string }> };
 
+export type PushPublicKeyQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PushPublicKeyQuery = { pushPublicKey: string | null };
+
+export type RegisterPushDeviceMutationVariables = Exact<{
+  input: PushDeviceInput;
+}>;
+
+
+export type RegisterPushDeviceMutation = { registerPushDevice: { id: string, platform: PushPlatform, label: string | null } };
+
+export type UnregisterPushDeviceMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type UnregisterPushDeviceMutation = { unregisterPushDevice: boolean };
+
 export type AvailableSlotsQueryVariables = Exact<{
   search: SlotSearchInput;
 }>;
@@ -1019,6 +1062,9 @@ export const UpdateNotificationSettingsDocument = {"__meta__":{"hash":"sha256:79
 export const ResetNotificationPreferencesDocument = {"__meta__":{"hash":"sha256:e7813c89e1f5701a4abaa3f83d34bd8c3f1c01ca53e84ca1ed43e586834549ee"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ResetNotificationPreferences"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resetNotificationPreferences"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userId"}}]}}]}}]} as unknown as DocumentNode<ResetNotificationPreferencesMutation, ResetNotificationPreferencesMutationVariables>;
 export const RecordSmsConsentDocument = {"__meta__":{"hash":"sha256:018b65eaaa74a54fd872901023573ecffd3908d0bc87094779ddf36ef112ee6c"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordSmsConsent"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"granted"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordSmsConsent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"granted"},"value":{"kind":"Variable","name":{"kind":"Name","value":"granted"}}},{"kind":"Argument","name":{"kind":"Name","value":"method"},"value":{"kind":"StringValue","value":"web-preferences","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"userId"}}]}}]}}]} as unknown as DocumentNode<RecordSmsConsentMutation, RecordSmsConsentMutationVariables>;
 export const DevInboxDocument = {"__meta__":{"hash":"sha256:bf7efedfb82e1cfb5cd9ecdc397e2ac9609b4394a4a405638ed924d9650fb90b"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DevInbox"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"devInbox"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"limit"},"value":{"kind":"IntValue","value":"50"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"subject"}},{"kind":"Field","name":{"kind":"Name","value":"body"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]}}]} as unknown as DocumentNode<DevInboxQuery, DevInboxQueryVariables>;
+export const PushPublicKeyDocument = {"__meta__":{"hash":"sha256:8cc0583bebfa024f1f7d81f8ecd65c59476be752f66c4d1ed1ce04a30ca87b25"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PushPublicKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pushPublicKey"}}]}}]} as unknown as DocumentNode<PushPublicKeyQuery, PushPublicKeyQueryVariables>;
+export const RegisterPushDeviceDocument = {"__meta__":{"hash":"sha256:8af86d0d7671366398e937cf72bb71d3459d820cb872ce1008618ac5dfdeb835"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RegisterPushDevice"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"PushDeviceInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"registerPushDevice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"platform"}},{"kind":"Field","name":{"kind":"Name","value":"label"}}]}}]}}]} as unknown as DocumentNode<RegisterPushDeviceMutation, RegisterPushDeviceMutationVariables>;
+export const UnregisterPushDeviceDocument = {"__meta__":{"hash":"sha256:6f00b8599eb8f27e97d78528d030491ba228e9633fe3a22055a1e266e694818c"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UnregisterPushDevice"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"unregisterPushDevice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}]}]}}]} as unknown as DocumentNode<UnregisterPushDeviceMutation, UnregisterPushDeviceMutationVariables>;
 export const AvailableSlotsDocument = {"__meta__":{"hash":"sha256:410f7f79d1d2c6255c2a7e5c663c7fcd1ded98d3f86a41779349f099fc84673d"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AvailableSlots"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SlotSearchInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"availableSlots"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"slots"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"doctor"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}}]}},{"kind":"Field","name":{"kind":"Name","value":"startsAt"}},{"kind":"Field","name":{"kind":"Name","value":"endsAt"}},{"kind":"Field","name":{"kind":"Name","value":"consultationType"}},{"kind":"Field","name":{"kind":"Name","value":"emergency"}}]}},{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]} as unknown as DocumentNode<AvailableSlotsQuery, AvailableSlotsQueryVariables>;
 export const SlotAvailabilityChangedDocument = {"__meta__":{"hash":"sha256:0382454ac1d1835de9c942918f2c2667fed311d918381de02c8084a0af23514a"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"SlotAvailabilityChanged"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"doctorId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"slotAvailabilityChanged"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"doctorId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"doctorId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"doctorId"}},{"kind":"Field","name":{"kind":"Name","value":"startsAt"}},{"kind":"Field","name":{"kind":"Name","value":"endsAt"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}}]}}]} as unknown as DocumentNode<SlotAvailabilityChangedSubscription, SlotAvailabilityChangedSubscriptionVariables>;
 export const RequestAppointmentDocument = {"__meta__":{"hash":"sha256:9a08b11e8913c6716e30e7cb4bd48ccd4a09307ab4c8f9dd2baf0fa2b0cecde4"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RequestAppointment"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RequestAppointmentInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"requestAppointment"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"startsAt"}},{"kind":"Field","name":{"kind":"Name","value":"endsAt"}}]}}]}}]} as unknown as DocumentNode<RequestAppointmentMutation, RequestAppointmentMutationVariables>;

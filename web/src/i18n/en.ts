@@ -302,7 +302,7 @@ export const en = {
     actionDone: 'Done.',
     tick: { PENDING: 'Waiting to send', SENT: 'Sent', DELIVERED: 'Delivered', READ: 'Read' },
     action: { BOOK_SLOT: 'Book {{when}}', RESCHEDULE: 'Move to {{when}}', CANCEL: 'Cancel the appointment', CONFIRM: 'Confirm the appointment' },
-    system: { appointment_approved: 'The appointment was approved.', other: 'Update from the clinic' },
+    system: { appointment_approved: 'The appointment was approved.', notification_reminder: 'Reminder: your appointment is coming up.', notification_appointment_update: 'Your appointment was updated.', other: 'Update from the clinic' },
   },
   admin: {
     auditAction: {
@@ -407,7 +407,9 @@ export const en = {
       NEW_MESSAGES: 'New messages',
       DOCUMENTS: 'Documents',
       SECURITY: 'Security',
+      ASSISTANT_HANDOFFS: 'Assistant hand-offs',
     },
+    push: { enable: 'Enable browser notifications', unsupported: 'This browser cannot show notifications from the clinic.', denied: 'Notifications are blocked for this site in the browser settings.', off: 'Browser notifications are not available right now.', failed: 'This browser could not be registered. Try again.' },
     channel: { EMAIL: 'E-mail', SMS: 'SMS', IN_APP: 'In the app', PUSH: 'Push', CHAT: 'Chat' },
   },
   documents: {

@@ -304,7 +304,7 @@ export const ro: Messages = {
     actionDone: 'Gata.',
     tick: { PENDING: 'Se trimite', SENT: 'Trimis', DELIVERED: 'Livrat', READ: 'Citit' },
     action: { BOOK_SLOT: 'Programează {{when}}', RESCHEDULE: 'Mută la {{when}}', CANCEL: 'Anulează programarea', CONFIRM: 'Confirmă programarea' },
-    system: { appointment_approved: 'Programarea a fost aprobată.', other: 'Noutăți de la clinică' },
+    system: { appointment_approved: 'Programarea a fost aprobată.', notification_reminder: 'Memento: programarea dvs. se apropie.', notification_appointment_update: 'Programarea dvs. a fost actualizată.', other: 'Noutăți de la clinică' },
   },
   admin: {
     auditAction: {
@@ -409,7 +409,9 @@ export const ro: Messages = {
       NEW_MESSAGES: 'Mesaje noi',
       DOCUMENTS: 'Documente',
       SECURITY: 'Securitate',
+      ASSISTANT_HANDOFFS: 'Preluări de la asistent',
     },
+    push: { enable: 'Activați notificările în browser', unsupported: 'Acest browser nu poate afișa notificări de la clinică.', denied: 'Notificările sunt blocate pentru acest site în setările browserului.', off: 'Notificările în browser nu sunt disponibile acum.', failed: 'Acest browser nu a putut fi înregistrat. Încercați din nou.' },
     channel: { EMAIL: 'E-mail', SMS: 'SMS', IN_APP: 'În aplicație', PUSH: 'Push', CHAT: 'Chat' },
   },
   documents: {

@@ -2,7 +2,7 @@
 // operator has taken over: then the assistant stays silent, except that a red flag always gets 112),
 // and record the turn, the context and any hand-off in one transaction. The hand-off event carries ids only.
 import { randomUUID } from 'node:crypto';
-import { checkTimeZone, enqueueEvent, type UserViewer } from '@clinic/service-kit';
+import { checkTimeZone, enqueueEvent, HANDOFF_REQUESTED_TOPIC, type UserViewer } from '@clinic/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AssistantContextSchema, AssistantTurnSchema, HandoffSchema, type AssistantTurn, type Handoff } from '../entities/conversation.ts';
 import { understand } from '../understanding/understand.ts';
@@ -14,7 +14,7 @@ import { checkSession } from './access.ts';
 import { searchArticles } from '../knowledge/knowledge-base.ts';
 
 export const DEFAULT_ZONE = 'Europe/Bucharest';
-export const HANDOFF_TOPIC = 'assistant.handoff_requested';
+export const HANDOFF_TOPIC = HANDOFF_REQUESTED_TOPIC;
 
 export interface AskInput {
   message: string;

@@ -2,11 +2,11 @@
 // over (the assistant stays silent in that session), answering, handing back to the assistant, and raising
 // hand-offs nobody picked up in time.
 import { randomUUID } from 'node:crypto';
-import { conflict, enqueueEvent, notFound, type UserViewer } from '@clinic/service-kit';
+import { conflict, enqueueEvent, HANDOFF_ESCALATED_TOPIC, notFound, type UserViewer } from '@clinic/service-kit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AssistantTurnSchema, HandoffSchema, type AssistantTurn, type Handoff } from '../entities/conversation.ts';
 
-export const HANDOFF_ESCALATED_TOPIC = 'assistant.handoff_escalated';
+export { HANDOFF_ESCALATED_TOPIC };
 
 export async function handoffQueue(em: EntityManager, filter: { language?: string | null; topic?: string | null }): Promise<Handoff[]> {
   const rows = await em.find(

@@ -5,7 +5,7 @@
 // A locked account answers exactly like a wrong password, so lockout does not reveal which addresses exist;
 // wrong current passwords and MFA codes presented with a valid token count toward the same lockout.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordAudit, enqueueEvent, unauthenticated, forbidden, conflict, badUserInput, type AuditActor, type AuditEvent } from '@clinic/service-kit';
+import { recordAudit, enqueueEvent, SECURITY_EVENT_TOPICS, unauthenticated, forbidden, conflict, badUserInput, type AuditActor, type AuditEvent } from '@clinic/service-kit';
 import { inTransaction, query, queryOne } from '../db.ts';
 import type { IdentityDeps } from './deps.ts';
 import { hashPassword, verifyPassword, randomSecret, sha256 } from './passwords.ts';
@@ -45,12 +45,15 @@ async function commitThenThrow<T>(em: EntityManager, work: (tx: EntityManager) =
   return result as Exclude<T, Error>;
 }
 
-export async function startSession(tx: EntityManager, deps: IdentityDeps, userId: string, meta: RequestMeta, method: string): Promise<AuthTokens> {
+/** `announce`: tell the account holder about this sign-in (not for the session a registration opens). */
+export async function startSession(tx: EntityManager, deps: IdentityDeps, userId: string, meta: RequestMeta, method: string, announce = true): Promise<AuthTokens> {
   await recordSuccess(tx, userId, meta.ip);
   const { sessionId, refreshToken } = await openSession(tx, userId, { ip: meta.ip, method });
   const grants = await grantsOf(tx, userId);
   const access = await issueAccessToken(deps.tokens, { userId, ...grants, sessionId });
   audit(tx, userId, meta, { action: 'auth.sign_in', outcome: 'SUCCESS', detail: { method, sessionId } });
+  // The account holder is told about every new sign-in (notifications: a SECURITY notice).
+  if (announce) enqueueEvent(tx, SECURITY_EVENT_TOPICS.signedIn, { userId, method });
   return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, sessionId, userId };
 }
 
@@ -106,7 +109,7 @@ export async function registerPatient(em: EntityManager, deps: IdentityDeps, inp
   return inTransaction(em, async (tx) => {
     const userId = await createUser(tx, { ...input, roles: ['PATIENT'] }, passwordHash);
     audit(tx, userId, meta, { action: 'user.register', outcome: 'SUCCESS' });
-    return startSession(tx, deps, userId, meta, 'PASSWORD');
+    return startSession(tx, deps, userId, meta, 'PASSWORD', false);
   });
 }
 
@@ -200,6 +203,7 @@ export async function disableMfa(em: EntityManager, viewer: AuditActor & { actor
     }
     await mfaDisable(tx, userId);
     recordAudit(tx, viewer, { action: 'auth.mfa_disabled', resourceType: 'User', resourceId: userId, subjectUserId: userId, outcome: 'SUCCESS' });
+    enqueueEvent(tx, SECURITY_EVENT_TOPICS.mfaChanged, { userId, enabled: false });
     return undefined;
   });
 }
@@ -242,6 +246,7 @@ export async function changePassword(em: EntityManager, deps: IdentityDeps, user
     await query(tx, `update users set password_hash = ?, updated_at = now() where id = ?`, [hashed, userId]);
     await revokeAllSessions(tx, userId, 'PASSWORD_CHANGED', sessionId, deps.revocations);
     audit(tx, userId, meta, { action: 'auth.change_password', outcome: 'SUCCESS' });
+    enqueueEvent(tx, SECURITY_EVENT_TOPICS.passwordChanged, { userId });
     return undefined;
   });
 }
@@ -285,6 +290,7 @@ export async function resetPassword(em: EntityManager, deps: IdentityDeps, token
     await query(tx, `update users set password_hash = ?, failed_sign_ins = 0, locked_until = null, updated_at = now() where id = ?`, [hashed, claimed.userId]);
     await revokeAllSessions(tx, claimed.userId, 'PASSWORD_RESET', null, deps.revocations);
     audit(tx, claimed.userId, meta, { action: 'auth.password_reset', outcome: 'SUCCESS' });
+    enqueueEvent(tx, SECURITY_EVENT_TOPICS.passwordChanged, { userId: claimed.userId });
     return undefined;
   });
 }

@@ -17,6 +17,8 @@ export const DEV_INBOX_PATH = '/auth/dev/inbox';
 export const TOKEN_PATH = '/auth/token';
 /** Notifications asks for a recipient's name, e-mail and phone at send time (router secret; never proxied). */
 export const USER_CONTACT_PATH = '/internal/user-contact';
+/** Notifications asks who holds a staff role (e.g. the operators to tell about a hand-off); ids only. */
+export const STAFF_IDS_PATH = '/internal/staff-ids';
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -48,6 +50,16 @@ export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<Ident
         [id],
       )) as { email: string; displayName: string; phone: string | null }[];
       sendJson(res, row ? 200 : 404, row ?? { error: 'no such user' }, { 'cache-control': 'no-store' });
+    },
+    [STAFF_IDS_PATH]: async (req, res) => {
+      if (!hasRouterSecret(req, deps.config.routerSecret)) return sendJson(res, 403, { error: 'forbidden' });
+      const role = new URL(req.url ?? '/', 'http://localhost').searchParams.get('role') ?? '';
+      if (!/^[A-Z_]{2,40}$/.test(role)) return sendJson(res, 400, { error: 'role must be a role name such as OPERATOR' });
+      const rows = (await orm().em.fork().getConnection().execute(
+        `select u.id from user_roles r join users u on u.id = r.user_id where r.role = ? and u.status = 'ACTIVE' order by r.granted_at limit 500`,
+        [role],
+      )) as { id: string }[];
+      sendJson(res, 200, { ids: rows.map((r) => r.id) }, { 'cache-control': 'no-store' });
     },
     // OAuth 2.0 client credentials for partners (RFC 6749 §4.4): Basic auth or form fields.
     [TOKEN_PATH]: async (req, res) => {

@@ -1,5 +1,5 @@
 // Sign-in, sessions, passwords and MFA: thin resolvers over domain/auth, domain/sessions and domain/mfa.
-import { requireUser, recordAudit, actorOf, badUserInput } from '@clinic/service-kit';
+import { requireUser, recordAudit, actorOf, badUserInput, enqueueEvent, SECURITY_EVENT_TOPICS } from '@clinic/service-kit';
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts';
 import * as auth from '../domain/auth.ts';
 import * as mfa from '../domain/mfa.ts';
@@ -74,6 +74,7 @@ export const authMutations: MutationResolvers = {
     return inTransaction(ctx.em, async (tx) => {
       const codes = await mfa.confirmEnrolment(tx, viewer.userId, code);
       recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.mfa_enabled', resourceType: 'User', resourceId: viewer.userId, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
+      enqueueEvent(tx, SECURITY_EVENT_TOPICS.mfaChanged, { userId: viewer.userId, enabled: true });
       return codes;
     });
   },

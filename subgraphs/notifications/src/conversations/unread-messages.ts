@@ -1,14 +1,30 @@
 // The consumer of chat's `chat.message_unread` events (ids only: conversationId, messageId, recipientId): a
 // message reached someone with no live chat subscription. At most one notification per (recipient,
 // conversation) per digest window: later events inside the window are folded into the window's count instead
-// of notifying again. Each event is handled once (its id is recorded in the same transaction); the usual
+// of notifying again, and the notification's text is re-rendered with that count (in-app at once; e-mail and
+// SMS are sent when the window closes, so they carry the final count). Each event is handled once (its id is recorded in the same transaction); the usual
 // preference (type NEW_MESSAGES per channel) and quiet-hours rules apply. No message text is ever read here.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { MESSAGE_UNREAD_TOPIC, type MessageUnreadPayload, type OutboxJob } from '@clinic/service-kit';
 import { firstDelivery, sql } from '../db.ts';
 import type { NotifyDeps } from '../deps.ts';
-import { createMessage, dispatch, type MessageOutcome } from '../delivery/messages.ts';
+import { createMessage, dispatch, renderMessage, type MessageOutcome, type MessageRequest } from '../delivery/messages.ts';
+import type { Channel } from '../entities/index.ts';
+import { settingsOf } from '../preferences/preferences.ts';
+
+/** Re-renders the window's unread in-app notification and its not-yet-sent e-mail/SMS with the new count. */
+async function refreshDigest(em: EntityManager, deps: NotifyDeps, requests: MessageRequest[]): Promise<void> {
+  const settings = await settingsOf(em, deps.policy, requests[0]!.userId);
+  for (const req of requests) {
+    const text = await renderMessage(em, deps, req, settings);
+    if (req.channel === 'IN_APP') {
+      await sql(em, `update notifications set title = coalesce(?, title), body = ? where dedupe_key = ? and read_at is null`, [text.subject, text.body, req.dedupeKey]);
+    } else {
+      await sql(em, `update delivery_attempts set subject = ?, body = ? where dedupe_key = ? and status = 'QUEUED'`, [text.subject, text.body, req.dedupeKey]);
+    }
+  }
+}
 
 export { MESSAGE_UNREAD_TOPIC };
 
@@ -39,13 +55,23 @@ export async function handleUnreadMessage(em: EntityManager, deps: NotifyDeps, j
   await em.fork().transactional(async (tx) => {
     if (!(await firstDelivery(tx, job.eventId))) return;
     const window = await countIntoWindow(tx, deps, recipientId, conversationId);
-    if (window.count > 1) return; // folded into this window's notification
     const windowKey = new Date(window.windowStartedAt).getTime();
-    for (const channel of ['IN_APP', 'EMAIL', 'SMS'] as const) {
-      messages.push(
-        await createMessage(tx, deps, { userId: recipientId, type: 'NEW_MESSAGES', channel, dedupeKey: `messages/${conversationId}/${recipientId}/${windowKey}/${channel}`, link: `/messages/${conversationId}` }),
-      );
+    const req = (channel: Channel): MessageRequest => ({
+      userId: recipientId,
+      type: 'NEW_MESSAGES',
+      channel,
+      dedupeKey: `messages/${conversationId}/${recipientId}/${windowKey}/${channel}`,
+      link: `/messages/${conversationId}`,
+      messageCount: window.count,
+      // E-mail and SMS are the digest: they go out when the window closes, with the window's count.
+      notBefore: channel === 'IN_APP' ? undefined : new Date(windowKey + deps.policy.messageDigestMinutes * 60_000),
+    });
+    if (window.count > 1) {
+      // Folded into this window's notification: its text now says how many.
+      await refreshDigest(tx, deps, [req('IN_APP'), req('EMAIL'), req('SMS')]);
+      return;
     }
+    for (const channel of ['IN_APP', 'EMAIL', 'SMS'] as const) messages.push(await createMessage(tx, deps, req(channel)));
   });
   for (const m of messages) await dispatch(deps, m);
 }

@@ -11,7 +11,7 @@ import { testPolicy, until } from '../testing/harness.ts';
 
 let s: IdentityStack;
 let directory: ContactDirectory | null = null;
-const def = createNotificationsSubgraph({ env: {}, contacts: { contactOf: (id) => directory!.contactOf(id) }, policy: testPolicy(), sweepIntervalMs: 3_600_000, queuePrefix: `c${randomUUID().slice(0, 6)}-` });
+const def = createNotificationsSubgraph({ env: {}, contacts: { contactOf: (id) => directory!.contactOf(id), staffIds: (role) => directory!.staffIds(role) }, policy: testPolicy(), sweepIntervalMs: 3_600_000, queuePrefix: `c${randomUUID().slice(0, 6)}-` });
 
 beforeAll(async () => {
   s = await startIdentityStack([def]);

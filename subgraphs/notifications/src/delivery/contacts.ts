@@ -10,9 +10,12 @@ export interface Contact {
 
 export interface ContactDirectory {
   contactOf(userId: string): Promise<Contact | null>;
+  /** Who holds a staff role (e.g. OPERATOR), active accounts only. */
+  staffIds(role: string): Promise<string[]>;
 }
 
 export const USER_CONTACT_PATH = '/internal/user-contact';
+export const STAFF_IDS_PATH = '/internal/staff-ids';
 
 export function identityContacts(identityUrl: string, routerSecret: string, ttlMs = 30_000): ContactDirectory {
   const origin = new URL(identityUrl).origin;
@@ -34,10 +37,17 @@ export function identityContacts(identityUrl: string, routerSecret: string, ttlM
       value.catch(() => cache.delete(userId));
       return value;
     },
+    async staffIds(role) {
+      const url = new URL(STAFF_IDS_PATH, origin);
+      url.searchParams.set('role', role);
+      const res = await fetch(url, { headers: { [ROUTER_SECRET_HEADER]: routerSecret }, signal: AbortSignal.timeout(3_000) });
+      if (!res.ok) throw new Error(`identity answered ${res.status} to the staff lookup`);
+      return ((await res.json()) as { ids: string[] }).ids;
+    },
   };
 }
 
 /** A fixed directory (tests, and the bench's synthetic recipients). */
-export function staticContacts(entries: Map<string, Contact>): ContactDirectory {
-  return { contactOf: async (userId) => entries.get(userId) ?? null };
+export function staticContacts(entries: Map<string, Contact>, staff: Map<string, string[]> = new Map()): ContactDirectory {
+  return { contactOf: async (userId) => entries.get(userId) ?? null, staffIds: async (role) => staff.get(role) ?? [] };
 }

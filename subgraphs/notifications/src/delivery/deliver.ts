@@ -8,13 +8,17 @@ import type { DeliveryAttempt } from '../entities/index.ts';
 import type { NotifyDeps } from '../deps.ts';
 import { PermanentDeliveryError } from './providers.ts';
 import { createMessage, dispatch, type MessageOutcome } from './messages.ts';
+import { setDeliveryDeadline } from './deadline.ts';
+import { settingsOf } from '../preferences/preferences.ts';
+import { emailHtml } from '../templates/email-html.ts';
+import { sendToChat } from './chat-channel.ts';
 
 export type DeliveryResult = 'sent' | 'skipped' | 'permanent' | 'retry' | 'dead';
 
-async function attemptOf(em: EntityManager, id: string): Promise<DeliveryAttempt | null> {
-  const [row] = await sql<DeliveryAttempt>(
+async function attemptOf(em: EntityManager, id: string): Promise<(DeliveryAttempt & { link: string | null; appointmentId: string | null }) | null> {
+  const [row] = await sql<DeliveryAttempt & { link: string | null; appointmentId: string | null }>(
     em,
-    `select id, dedupe_key as "dedupeKey", user_id as "userId", type, channel, reminder_id as "reminderId", subject, body, status, attempts
+    `select id, dedupe_key as "dedupeKey", user_id as "userId", type, channel, reminder_id as "reminderId", subject, body, status, attempts, link, appointment_id as "appointmentId"
      from delivery_attempts where id = ?`,
     [id],
   );
@@ -34,20 +38,32 @@ export async function deliverAttempt(em: EntityManager, deps: NotifyDeps, attemp
   const attempt = await attemptOf(em, attemptId);
   if (!attempt || attempt.status !== 'QUEUED') return 'skipped';
   try {
+    if (attempt.channel === 'CHAT') {
+      await sendToChat(deps, attempt);
+      await setStatus(em, attempt.id, 'SENT');
+      return 'sent';
+    }
+    if (attempt.channel === 'PUSH') {
+      const pushed = await deps.push.send(em, attempt.userId, { title: attempt.subject ?? '', body: attempt.body, link: attempt.link ?? '/notifications', attemptId: attempt.id, urgent: attempt.type === 'SECURITY' });
+      await setStatus(em, attempt.id, 'SENT', { providerMessageId: pushed.providerMessageId });
+      return 'sent';
+    }
     const contact = await deps.contacts.contactOf(attempt.userId);
     const address = attempt.channel === 'EMAIL' ? contact?.email : contact?.phone;
     if (!address) throw new PermanentDeliveryError(`no ${attempt.channel === 'EMAIL' ? 'e-mail address' : 'phone number'} on file`);
-    const sent =
-      attempt.channel === 'EMAIL'
-        ? await deps.providers.email(em, {
-            to: address,
-            subject: attempt.subject ?? '',
-            text: attempt.body,
-            attemptId: attempt.id,
-            headers: unsubscribeHeaders(deps.unsubscribe.url({ userId: attempt.userId, type: attempt.type, channel: 'EMAIL' })),
-          })
-        : await deps.providers.sms(em, { to: address, body: attempt.body, attemptId: attempt.id });
+    let sent: { providerMessageId: string | null };
+    if (attempt.channel === 'EMAIL') {
+      const unsubscribeUrl = deps.unsubscribe.url({ userId: attempt.userId, type: attempt.type, channel: 'EMAIL' });
+      const { locale } = await settingsOf(em, deps.policy, attempt.userId);
+      const subject = attempt.subject ?? '';
+      const html = emailHtml({ subject, text: attempt.body, locale, unsubscribeUrl, appUrl: attempt.link ? deps.appUrl + attempt.link : null });
+      sent = await deps.providers.email(em, { to: address, subject, text: attempt.body, html, attemptId: attempt.id, headers: unsubscribeHeaders(unsubscribeUrl) });
+    } else {
+      sent = await deps.providers.sms(em, { to: address, body: attempt.body, attemptId: attempt.id });
+    }
     await setStatus(em, attempt.id, 'SENT', { providerMessageId: sent.providerMessageId });
+    // A reminder e-mail must be confirmed delivered in time, or it fails over (deadline.ts).
+    if (attempt.channel === 'EMAIL' && attempt.reminderId) await setDeliveryDeadline(em, deps, attempt.id);
     return 'sent';
   } catch (error) {
     const message = (error as Error).message;
@@ -73,11 +89,12 @@ export function unsubscribeHeaders(url: string): Record<string, string> {
 }
 
 async function markFailing(em: EntityManager, attempt: DeliveryAttempt): Promise<void> {
+  if (attempt.channel !== 'EMAIL' && attempt.channel !== 'SMS') return;
   const column = attempt.channel === 'EMAIL' ? 'email_failing' : 'sms_failing';
   await sql(em, `insert into notification_settings (user_id, ${column}) values (?, true) on conflict (user_id) do update set ${column} = true`, [attempt.userId]);
 }
 
-/** A reminder that did not go out by e-mail goes by SMS (if the patient allows SMS), else in-app. */
+/** A reminder that did not go out by e-mail (or push, chat) goes by SMS (if the patient allows SMS), else in-app. */
 export async function failover(em: EntityManager, deps: NotifyDeps, attempt: Pick<DeliveryAttempt, 'userId' | 'type' | 'channel' | 'reminderId' | 'dedupeKey'>): Promise<MessageOutcome | null> {
   if (!attempt.reminderId || attempt.channel === 'IN_APP') return null;
   const [reminder] = await sql<{ appointment_id: string; doctor_id: string; starts_at: Date; offset_minutes: number }>(em, `select appointment_id, doctor_id, starts_at, offset_minutes from reminders where id = ?`, [
@@ -85,17 +102,20 @@ export async function failover(em: EntityManager, deps: NotifyDeps, attempt: Pic
   ]);
   if (!reminder) return null;
   const base = { userId: attempt.userId, type: attempt.type, reminderId: attempt.reminderId, appointmentId: reminder.appointment_id, doctorId: reminder.doctor_id, startsAt: new Date(reminder.starts_at), urgent: true };
+  // A patient who gets (or will get) this very reminder on that channel anyway would only see it twice.
+  const covered = async (channel: string) =>
+    (await sql(em, `select 1 from reminders where appointment_id = ? and offset_minutes = ? and channel = ? and status in ('PENDING', 'SENT')`, [
+      reminder.appointment_id,
+      reminder.offset_minutes,
+      channel,
+    ])).length > 0;
   let outcome: MessageOutcome = { kind: 'opted-out' };
-  if (attempt.channel === 'EMAIL') {
+  if (attempt.channel !== 'SMS') {
+    if (await covered('SMS')) return null;
     outcome = await createMessage(em, deps, { ...base, channel: 'SMS', dedupeKey: `${attempt.dedupeKey}/failover-sms` });
   }
   if (outcome.kind === 'opted-out') {
-    // A patient who gets (or will get) this very reminder in the app would only see it twice.
-    const [inApp] = await sql(em, `select 1 from reminders where appointment_id = ? and offset_minutes = ? and channel = 'IN_APP' and status in ('PENDING', 'SENT')`, [
-      reminder.appointment_id,
-      reminder.offset_minutes,
-    ]);
-    if (inApp) return null;
+    if (await covered('IN_APP')) return null;
     outcome = await createMessage(em, deps, { ...base, channel: 'IN_APP', dedupeKey: `${attempt.dedupeKey}/failover-in-app`, allowed: true });
   }
   await dispatch(deps, outcome);

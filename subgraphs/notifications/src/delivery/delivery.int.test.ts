@@ -48,6 +48,16 @@ test('e-mail goes through @sendgrid/mail: key, recipient, personalised Romanian 
   expect(body.personalizations[0].to[0].email).toBe(h.contacts.get(p.id)!.email);
   expect(body.content[0].value).toContain('Dr. Ion Ionescu');
   expect(body.content[0].value).toContain('miercuri, 10 iunie 2026 la 10:00');
+  // multipart: the plain text, then the responsive HTML (MJML) with the same words, escaped, and the unsubscribe link
+  expect(body.content.map((c: { type: string }) => c.type)).toEqual(['text/plain', 'text/html']);
+  const html: string = body.content[1].value;
+  expect(html).toMatch(/<meta name="viewport" content="width=device-width, initial-scale=1">/);
+  expect(html).toContain('@media only screen and (min-width:480px)');
+  expect(html).toContain('Dr. Ion Ionescu');
+  expect(html).toContain('miercuri, 10 iunie 2026 la 10:00');
+  expect(html).toContain('Dezabonare de la aceste e-mailuri');
+  expect(html).toContain(`href="${PUBLIC_BASE}/webhooks/unsubscribe?token`);
+  expect(html).toContain('lang="ro"');
   expect(body.custom_args).toEqual({ attemptId: id });
   expect(body.headers['List-Unsubscribe']).toMatch(new RegExp(`^<${PUBLIC_BASE}/webhooks/unsubscribe\\?token=`));
   expect(body.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
@@ -188,8 +198,16 @@ test('templates: a broken one is refused at save, a good one is versioned, previ
   expect(codeOf(await save({ ...base, locale: 'xx', body: 'Hi' }))).toBe('BAD_USER_INPUT');
   expect((await save({ ...base, body: 'Doc for {{name}} v1' })).body.data!.saveNotificationTemplate.version).toBe(1);
   expect((await save({ ...base, body: 'Doc for {{name}} v2' })).body.data!.saveNotificationTemplate.version).toBe(2);
-  const preview = await gql(h.url, `query($i: NotificationTemplateInput!) { previewNotificationTemplate(input: $i) { body } }`, { token: admin, variables: { i: { ...base, body: 'Hello {{name}}' } } });
-  expect(preview.body.data).toEqual({ previewNotificationTemplate: { body: 'Hello Ana Popescu' } });
+  const preview = await gql(h.url, `query($i: NotificationTemplateInput!) { previewNotificationTemplate(input: $i) { body html } }`, { token: admin, variables: { i: { ...base, body: 'Hello {{name}}' } } });
+  expect(preview.body.data).toEqual({ previewNotificationTemplate: { body: 'Hello Ana Popescu', html: null } });
+  // an e-mail template is previewed (and validated at save) as its HTML part too
+  const email = await gql<{ previewNotificationTemplate: { body: string; html: string } }>(h.url, `query($i: NotificationTemplateInput!) { previewNotificationTemplate(input: $i) { body html } }`, {
+    token: admin,
+    variables: { i: { type: 'DOCUMENTS', channel: 'EMAIL', locale: 'en', subject: 'For {{name}}', body: 'Dear {{name}},\n\nA <new> document.' } },
+  });
+  expect(email.body.data!.previewNotificationTemplate.body).toBe('Dear Ana Popescu,\n\nA <new> document.');
+  expect(email.body.data!.previewNotificationTemplate.html).toContain('A &lt;new&gt; document.');
+  expect(email.body.data!.previewNotificationTemplate.html).toContain('Unsubscribe from these e-mails');
   const p = await addPatient(h);
   await gql(h.url, `mutation { updateNotificationSettings(input: { locale: "en" }) { locale } }`, { token: p.token });
   await gql(h.url, `mutation { setNotificationPreferences(input: [{ type: DOCUMENTS, channel: SMS, enabled: true }]) { userId } }`, { token: p.token });

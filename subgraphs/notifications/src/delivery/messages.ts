@@ -6,10 +6,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from '../db.ts';
 import type { Channel, Notification, NotificationType } from '../entities/index.ts';
 import type { NotifyDeps } from '../deps.ts';
-import { settingsOf, wants } from '../preferences/preferences.ts';
+import { settingsOf, wants, type Settings } from '../preferences/preferences.ts';
 import { templateFor } from '../templates/templates.ts';
 import { render } from '../templates/render.ts';
+import type { TemplateText } from '../templates/defaults.ts';
 import { afterQuietHours, localTime } from '../reminders/timing.ts';
+import { capped, slotUnderCap } from './hourly-cap.ts';
 
 export const userTrigger = (userId: string) => `notifications.user.${userId}`;
 
@@ -29,6 +31,12 @@ export interface MessageRequest {
   urgent?: boolean;
   /** Skip the preference check (a failover of a message already allowed). */
   allowed?: boolean;
+  /** Not before this instant (a digest goes out when its window closes). */
+  notBefore?: Date;
+  /** Number of messages a digest stands for. */
+  messageCount?: number;
+  /** The recipient's settings when the caller has just read them (saves a query per message). */
+  settings?: Settings;
 }
 
 export type MessageOutcome =
@@ -38,21 +46,30 @@ export type MessageOutcome =
   | { kind: 'in-app'; notification: Notification }
   | { kind: 'queued'; attemptId: string; urgent: boolean; notBefore: Date | null };
 
-/** Call inside the caller's transaction; afterwards, `publishOutcome` (in-app) / queue the attempt. */
-export async function createMessage(em: EntityManager, deps: NotifyDeps, req: MessageRequest): Promise<MessageOutcome> {
-  if (req.channel === 'PUSH' || req.channel === 'CHAT') return { kind: 'unsupported' };
-  const settings = await settingsOf(em, deps.policy, req.userId);
-  if (!req.allowed && !(await wants(em, deps.policy, req.userId, req.type, req.channel, settings))) return { kind: 'opted-out' };
+/** The message's text from the template of its type, channel and the recipient's locale. */
+export async function renderMessage(em: EntityManager, deps: NotifyDeps, req: MessageRequest, settings: Settings): Promise<TemplateText> {
   const [me, doctor] = await Promise.all([deps.contacts.contactOf(req.userId), req.doctorId ? deps.contacts.contactOf(req.doctorId) : null]);
-  const text = render(await templateFor(em, req.type, req.channel, settings.locale), {
+  return render(await templateFor(em, req.type, req.channel, settings.locale), {
     name: me?.displayName ?? '',
     doctorName: doctor?.displayName ?? '',
     startsAtLocal: req.startsAt ? localTime(req.startsAt, settings.timeZone, settings.locale) : '',
     appointmentId: req.appointmentId ?? '',
     change: req.change ?? '',
     link: req.link ?? '',
+    messageCount: req.messageCount ?? 1,
     unsubscribeUrl: deps.unsubscribe.url({ userId: req.userId, type: req.type, channel: req.channel }),
   });
+}
+
+/** Call inside the caller's transaction; afterwards, `publishOutcome` (in-app) / queue the attempt. */
+export async function createMessage(em: EntityManager, deps: NotifyDeps, req: MessageRequest): Promise<MessageOutcome> {
+  // Chat carries reminders and appointment updates, into that appointment's conversation.
+  if (req.channel === 'CHAT' && (!req.appointmentId || (req.type !== 'REMINDERS' && req.type !== 'APPOINTMENT_UPDATES'))) return { kind: 'unsupported' };
+  // Push needs a browser that subscribed (mobile tokens are registered, not sent to yet).
+  if (req.channel === 'PUSH' && !(await sql(em, `select 1 from push_devices where user_id = ? and platform = 'WEB' limit 1`, [req.userId])).length) return { kind: 'unsupported' };
+  const settings = req.settings ?? (await settingsOf(em, deps.policy, req.userId));
+  if (!req.allowed && !(await wants(em, deps.policy, req.userId, req.type, req.channel, settings))) return { kind: 'opted-out' };
+  const text = await renderMessage(em, deps, req, settings);
   if (req.channel === 'IN_APP') {
     const [row] = await sql<Record<string, unknown>>(
       em,
@@ -65,16 +82,20 @@ export async function createMessage(em: EntityManager, deps: NotifyDeps, req: Me
   }
   const [attempt] = await sql<{ id: string }>(
     em,
-    `insert into delivery_attempts (id, dedupe_key, user_id, type, channel, reminder_id, subject, body, status, attempts, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', 0, ?, ?) on conflict (dedupe_key) do nothing returning id`,
-    [randomUUID(), req.dedupeKey, req.userId, req.type, req.channel, req.reminderId ?? null, text.subject, text.body, deps.now(), deps.now()],
+    `insert into delivery_attempts (id, dedupe_key, user_id, type, channel, reminder_id, appointment_id, subject, body, link, status, attempts, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', 0, ?, ?) on conflict (dedupe_key) do nothing returning id`,
+    [randomUUID(), req.dedupeKey, req.userId, req.type, req.channel, req.reminderId ?? null, req.appointmentId ?? null, text.subject, text.body, req.link || (req.appointmentId ? '/appointments' : null), deps.now(), deps.now()],
   );
   if (!attempt) return { kind: 'duplicate' };
   const urgent = !!req.urgent || req.type === 'SECURITY';
-  // Non-urgent e-mail and SMS wait for the end of the recipient's quiet hours.
+  // Non-urgent e-mail and SMS wait for the end of the recipient's quiet hours, then for room under the
+  // channel's hourly cap.
   const now = deps.now();
   const quietEnd = urgent ? now : afterQuietHours(now, settings.timeZone, settings.quietHours);
-  return { kind: 'queued', attemptId: attempt.id, urgent, notBefore: quietEnd > now ? quietEnd : null };
+  const earliest = req.notBefore && req.notBefore > quietEnd ? afterQuietHours(req.notBefore, settings.timeZone, urgent ? null : settings.quietHours) : quietEnd;
+  const sendAt = capped(req.type, urgent) ? await slotUnderCap(em, deps.policy, req.userId, req.channel, earliest) : earliest;
+  if (sendAt > now) await sql(em, `update delivery_attempts set not_before = ? where id = ?`, [sendAt, attempt.id]);
+  return { kind: 'queued', attemptId: attempt.id, urgent, notBefore: sendAt > now ? sendAt : null };
 }
 
 /** After the transaction committed: live in-app update, or the delivery job. */

@@ -13,6 +13,8 @@ export interface OutgoingEmail {
   to: string;
   subject: string;
   text: string;
+  /** The responsive HTML part (MJML layout); the plain-text part is `text`. */
+  html?: string;
   headers: Record<string, string>;
   /** Comes back in SendGrid's event webhook, so events find their attempt. */
   attemptId: string;
@@ -108,6 +110,7 @@ export function createProviders(config: ProviderConfig): Providers {
           from: config.emailFrom,
           subject: message.subject,
           text: message.text,
+          ...(message.html ? { html: message.html } : {}),
           headers: message.headers,
           customArgs: { attemptId: message.attemptId },
         });

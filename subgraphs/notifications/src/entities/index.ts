@@ -2,7 +2,7 @@
 // idempotency tables are read and written with plain SQL (upserts with ON CONFLICT), see ../db.ts.
 import { EntitySchema } from '@mikro-orm/postgresql';
 
-export const NOTIFICATION_TYPES = ['APPOINTMENT_UPDATES', 'REMINDERS', 'WAITLIST_OFFERS', 'NEW_MESSAGES', 'DOCUMENTS', 'SECURITY'] as const;
+export const NOTIFICATION_TYPES = ['APPOINTMENT_UPDATES', 'REMINDERS', 'WAITLIST_OFFERS', 'NEW_MESSAGES', 'DOCUMENTS', 'SECURITY', 'ASSISTANT_HANDOFFS'] as const;
 export const CHANNELS = ['EMAIL', 'SMS', 'IN_APP', 'PUSH', 'CHAT'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export type Channel = (typeof CHANNELS)[number];

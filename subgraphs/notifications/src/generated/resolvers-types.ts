@@ -78,6 +78,8 @@ export type Mutation = {
   markNotificationRead: Notification;
   /** Records (or withdraws) your consent to SMS, with how it was given. */
   recordSmsConsent: NotificationPreferences;
+  /** Registers this browser's push subscription (or a mobile app's device token) for you; registering it again updates it. */
+  registerPushDevice: PushDevice;
   /** Back to your role's defaults. */
   resetNotificationPreferences: NotificationPreferences;
   /** Admin: send a dead delivery again. */
@@ -88,6 +90,8 @@ export type Mutation = {
   setNotificationPreferences: NotificationPreferences;
   /** Admin: change a role's defaults (applies to every user of that role who has not chosen otherwise). */
   setRoleNotificationDefaults: Array<ChannelPreference>;
+  /** Removes one of your push devices (someone else's is NOT_FOUND). */
+  unregisterPushDevice: Scalars['Boolean']['output'];
   /** Quiet hours, zone, locale and the reminder offsets you want (among the allowed ones). */
   updateNotificationSettings: NotificationPreferences;
 };
@@ -106,6 +110,11 @@ export type MutationMarkNotificationReadArgs = {
 export type MutationRecordSmsConsentArgs = {
   granted: Scalars['Boolean']['input'];
   method: Scalars['String']['input'];
+};
+
+
+export type MutationRegisterPushDeviceArgs = {
+  input: PushDeviceInput;
 };
 
 
@@ -133,6 +142,11 @@ export type MutationSetNotificationPreferencesArgs = {
 export type MutationSetRoleNotificationDefaultsArgs = {
   input: Array<PreferenceInput>;
   role: Scalars['String']['input'];
+};
+
+
+export type MutationUnregisterPushDeviceArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -197,7 +211,7 @@ export type NotificationTemplate = {
 };
 
 export type NotificationTemplateInput = {
-  /** Handlebars; variables: name, doctorName, startsAtLocal, appointmentId, unsubscribeUrl. */
+  /** Handlebars; variables: name, doctorName, startsAtLocal, appointmentId, change, link, messageCount, unsubscribeUrl. */
   body: Scalars['String']['input'];
   channel: NotificationChannel;
   locale: Scalars['String']['input'];
@@ -208,6 +222,8 @@ export type NotificationTemplateInput = {
 /** What a notification is about; preferences are kept per type and channel. */
 export type NotificationType =
   | 'APPOINTMENT_UPDATES'
+  /** Staff: a patient asked the assistant for a human (or their wait became urgent). */
+  | 'ASSISTANT_HANDOFFS'
   | 'DOCUMENTS'
   | 'NEW_MESSAGES'
   | 'REMINDERS'
@@ -220,12 +236,45 @@ export type PreferenceInput = {
   type: NotificationType;
 };
 
+export type PushDevice = {
+  __typename?: 'PushDevice';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  label?: Maybe<Scalars['String']['output']>;
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  platform: PushPlatform;
+};
+
+export type PushDeviceInput = {
+  /** WEB: the subscription's keys.auth (base64url). */
+  auth?: InputMaybe<Scalars['String']['input']>;
+  /** WEB: the subscription's endpoint (https). */
+  endpoint?: InputMaybe<Scalars['String']['input']>;
+  /** Shown in your device list, e.g. the browser's name. */
+  label?: InputMaybe<Scalars['String']['input']>;
+  /** WEB: the subscription's keys.p256dh (base64url). */
+  p256dh?: InputMaybe<Scalars['String']['input']>;
+  platform: PushPlatform;
+  /** IOS / ANDROID: the device token. */
+  token?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type PushPlatform =
+  /** The Android app (FCM registration token). */
+  | 'ANDROID'
+  /** The iOS app (APNs device token). */
+  | 'IOS'
+  /** A browser (Web Push subscription). */
+  | 'WEB';
+
 export type Query = {
   __typename?: 'Query';
   /** Admin: deliveries that gave up after their retries. */
   deadLetters: Array<DeliveryAttempt>;
   /** Admin: e-mail and SMS captured while no provider keys are configured (newest first). */
   devInbox: Array<DevMessage>;
+  /** Your registered push devices (browsers and, later, the mobile apps). */
+  myPushDevices: Array<PushDevice>;
   /** Admin: depth, oldest waiting job and failure rate of each notification queue. */
   notificationQueues: Array<QueueStats>;
   /** Admin: the defaults a role starts with (and users reset to). */
@@ -234,6 +283,8 @@ export type Query = {
   notificationTemplates: Array<NotificationTemplate>;
   /** Admin: renders a template draft with sample data (refused with BAD_USER_INPUT if it does not render). */
   previewNotificationTemplate: TemplatePreview;
+  /** The VAPID public key a browser subscribes with (PushManager.subscribe's applicationServerKey); null when push is off. */
+  pushPublicKey?: Maybe<Scalars['String']['output']>;
   /** Your unread in-app notifications. */
   unreadNotificationCount: Scalars['Int']['output'];
 };
@@ -325,7 +376,10 @@ export type Subscription = {
 
 export type TemplatePreview = {
   __typename?: 'TemplatePreview';
+  /** The plain text (for e-mail: its text/plain part). */
   body: Scalars['String']['output'];
+  /** E-mail only: the responsive HTML part (MJML layout) with this text. */
+  html?: Maybe<Scalars['String']['output']>;
   subject?: Maybe<Scalars['String']['output']>;
 };
 
@@ -463,6 +517,9 @@ export type ResolversTypes = ResolversObject<{
   NotificationTemplateInput: NotificationTemplateInput;
   NotificationType: NotificationType;
   PreferenceInput: PreferenceInput;
+  PushDevice: ResolverTypeWrapper<PushDevice>;
+  PushDeviceInput: PushDeviceInput;
+  PushPlatform: PushPlatform;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QueueStats: ResolverTypeWrapper<QueueStats>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -494,6 +551,8 @@ export type ResolversParentTypes = ResolversObject<{
   NotificationTemplate: NotificationTemplateRow;
   NotificationTemplateInput: NotificationTemplateInput;
   PreferenceInput: PreferenceInput;
+  PushDevice: PushDevice;
+  PushDeviceInput: PushDeviceInput;
   Query: Record<PropertyKey, never>;
   QueueStats: QueueStats;
   Float: Scalars['Float']['output'];
@@ -550,11 +609,13 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   markAllNotificationsRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   markNotificationRead?: Resolver<ResolversTypes['Notification'], ParentType, ContextType, RequireFields<MutationMarkNotificationReadArgs, 'id'>>;
   recordSmsConsent?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType, RequireFields<MutationRecordSmsConsentArgs, 'granted' | 'method'>>;
+  registerPushDevice?: Resolver<ResolversTypes['PushDevice'], ParentType, ContextType, RequireFields<MutationRegisterPushDeviceArgs, 'input'>>;
   resetNotificationPreferences?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType, Partial<MutationResetNotificationPreferencesArgs>>;
   retryDeadLetter?: Resolver<ResolversTypes['DeliveryAttempt'], ParentType, ContextType, RequireFields<MutationRetryDeadLetterArgs, 'id'>>;
   saveNotificationTemplate?: Resolver<ResolversTypes['NotificationTemplate'], ParentType, ContextType, RequireFields<MutationSaveNotificationTemplateArgs, 'input'>>;
   setNotificationPreferences?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType, RequireFields<MutationSetNotificationPreferencesArgs, 'input'>>;
   setRoleNotificationDefaults?: Resolver<Array<ResolversTypes['ChannelPreference']>, ParentType, ContextType, RequireFields<MutationSetRoleNotificationDefaultsArgs, 'input' | 'role'>>;
+  unregisterPushDevice?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationUnregisterPushDeviceArgs, 'id'>>;
   updateNotificationSettings?: Resolver<ResolversTypes['NotificationPreferences'], ParentType, ContextType, RequireFields<MutationUpdateNotificationSettingsArgs, 'input'>>;
 }>;
 
@@ -590,13 +651,23 @@ export type NotificationTemplateResolvers<ContextType = Context, ParentType exte
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type PushDeviceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PushDevice'] = ResolversParentTypes['PushDevice']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  platform?: Resolver<ResolversTypes['PushPlatform'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   deadLetters?: Resolver<Array<ResolversTypes['DeliveryAttempt']>, ParentType, ContextType, RequireFields<QueryDeadLettersArgs, 'limit'>>;
   devInbox?: Resolver<Array<ResolversTypes['DevMessage']>, ParentType, ContextType, RequireFields<QueryDevInboxArgs, 'limit'>>;
+  myPushDevices?: Resolver<Array<ResolversTypes['PushDevice']>, ParentType, ContextType>;
   notificationQueues?: Resolver<Array<ResolversTypes['QueueStats']>, ParentType, ContextType>;
   notificationRoleDefaults?: Resolver<Array<ResolversTypes['ChannelPreference']>, ParentType, ContextType, RequireFields<QueryNotificationRoleDefaultsArgs, 'role'>>;
   notificationTemplates?: Resolver<Array<ResolversTypes['NotificationTemplate']>, ParentType, ContextType, Partial<QueryNotificationTemplatesArgs>>;
   previewNotificationTemplate?: Resolver<ResolversTypes['TemplatePreview'], ParentType, ContextType, RequireFields<QueryPreviewNotificationTemplateArgs, 'input'>>;
+  pushPublicKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   unreadNotificationCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
@@ -637,6 +708,7 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
 
 export type TemplatePreviewResolvers<ContextType = Context, ParentType extends ResolversParentTypes['TemplatePreview'] = ResolversParentTypes['TemplatePreview']> = ResolversObject<{
   body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  html?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
@@ -657,6 +729,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Notification?: NotificationResolvers<ContextType>;
   NotificationPreferences?: NotificationPreferencesResolvers<ContextType>;
   NotificationTemplate?: NotificationTemplateResolvers<ContextType>;
+  PushDevice?: PushDeviceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   QueueStats?: QueueStatsResolvers<ContextType>;
   QuietHours?: QuietHoursResolvers<ContextType>;

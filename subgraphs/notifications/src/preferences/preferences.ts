@@ -101,8 +101,14 @@ export async function roleDefaultsView(em: EntityManager, role: string): Promise
 export async function wants(em: EntityManager, policy: NotificationPolicy, userId: string, type: NotificationType, channel: Channel, known?: Settings): Promise<boolean> {
   const settings = known ?? (await settingsOf(em, policy, userId));
   if (channel === 'SMS' && !settings.smsConsent?.granted) return false;
-  const prefs = await channelPreferencesOf(em, userId, settings.role);
-  return prefs.find((p) => p.type === type && p.channel === channel)?.enabled ?? false;
+  // One query for the one (type, channel): the user's own choice, else the role's default (send-time path).
+  const [row] = await sql<{ enabled: boolean | null }>(
+    em,
+    `select coalesce((select enabled from notification_preferences where user_id = ? and type = ? and channel = ?),
+                     (select enabled from role_notification_defaults where role = ? and type = ? and channel = ?)) as enabled`,
+    [userId, type, channel, settings.role, type, channel],
+  );
+  return row?.enabled ?? builtInDefault(settings.role, type, channel);
 }
 
 const preferenceInput = z.array(z.object({ type: z.enum(NOTIFICATION_TYPES), channel: z.enum(CHANNELS), enabled: z.boolean() })).max(60);

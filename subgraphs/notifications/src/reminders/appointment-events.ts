@@ -57,7 +57,7 @@ export async function handleAppointmentEvent(em: EntityManager, deps: NotifyDeps
     if (TOLD.has(action)) {
       // A change on the day of the appointment is urgent (it does not wait for quiet hours either).
       const urgent = startsAt.getTime() - deps.now().getTime() < 24 * 3_600_000;
-      for (const channel of ['IN_APP', 'EMAIL'] as const) {
+      for (const channel of ['IN_APP', 'EMAIL', 'CHAT'] as const) {
         messages.push(
           await createMessage(tx, deps, { userId: patientId, type: 'APPOINTMENT_UPDATES', channel, dedupeKey: `event/${job.eventId}/${channel}`, appointmentId, doctorId, startsAt, change: action, urgent }),
         );
@@ -65,5 +65,5 @@ export async function handleAppointmentEvent(em: EntityManager, deps: NotifyDeps
     }
   });
   for (const m of messages) await dispatch(deps, m);
-  for (const r of planned) await deps.queues.reminder(r.id, r.dueAt);
+  await deps.queues.reminders(planned.map((r) => ({ id: r.id, at: r.dueAt })));
 }

@@ -12,7 +12,7 @@ import { createNotificationsSubgraph } from '../service.ts';
 import { staticContacts } from '../delivery/contacts.ts';
 import { sql } from '../db.ts';
 import { handleAppointmentEvent } from './appointment-events.ts';
-import { testPolicy, until, DOCTOR_ID } from '../testing/harness.ts';
+import { testClock, testPolicy, until, DOCTOR_ID } from '../testing/harness.ts';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -26,6 +26,8 @@ let redisServer: ChildProcess;
 let redis: Redis;
 let running: RunningSubgraph;
 let def: ReturnType<typeof createNotificationsSubgraph>;
+// The reminder is due a minute after it is planned; the test moves this clock instead of waiting (no margins).
+const clock = testClock();
 
 beforeAll(async () => {
   const port = await freePort();
@@ -42,7 +44,7 @@ beforeAll(async () => {
   redis = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: null });
   await redis.ping();
   const contacts = staticContacts(new Map([[randomUUID(), { email: null, phone: null, displayName: '' }]]));
-  def = createNotificationsSubgraph({ env: {}, contacts, policy: testPolicy(), sweepIntervalMs: 200, queuePrefix: 'flush-' });
+  def = createNotificationsSubgraph({ env: {}, contacts, policy: testPolicy(), sweepIntervalMs: 200, queuePrefix: 'flush-', now: clock.now });
   running = await startSubgraph(def, testServiceConfig('notifications', await createTestKeys(), { REDIS_URL: `redis://127.0.0.1:${port}` }));
 });
 
@@ -56,7 +58,7 @@ afterAll(async () => {
 test('Redis flushed after the reminder was queued: the sweeper re-queues it and it is still sent once', async () => {
   const patientId = randomUUID();
   const appointmentId = randomUUID();
-  const startsAt = new Date(Date.now() + 60 * 60_000 + 1_500);
+  const startsAt = new Date(Date.now() + 60 * 60_000 + 60_000);
   await handleAppointmentEvent(running.orm.em.fork(), def.runtime()!.deps, {
     eventId: randomUUID(),
     topic: 'appointment.approved',
@@ -64,13 +66,14 @@ test('Redis flushed after the reminder was queued: the sweeper re-queues it and 
     payload: { appointmentId, patientId, doctorId: DOCTOR_ID, status: 'APPROVED', startsAt: startsAt.toISOString(), consultationType: 'IN_PERSON', occurredAt: new Date().toISOString() },
   });
   const delayed = async () => (await def.runtime()!.queues.queues[0]!.getDelayedCount()) > 0;
-  await until(async () => (await delayed()) || null, 3_000, 'delayed job');
+  await until(async () => (await delayed()) || null, 10_000, 'delayed job');
   await redis.flushall();
   expect(await delayed()).toBe(false);
+  clock.shift(61_000);
   const rows = await until(async () => {
     const r = await sql<{ status: string }>(running.orm.em.fork(), `select status from reminders where appointment_id = ? and offset_minutes = 60`, [appointmentId]);
     return r.length && r.every((x) => x.status === 'SENT') ? r : null;
-  }, 8_000, 'reminders sent after the flush');
+  }, 15_000, 'reminders sent after the flush');
   expect(rows.map((r) => r.status)).toEqual(['SENT', 'SENT']);
   const inApp = await sql(running.orm.em.fork(), `select id from notifications where user_id = ? and type = 'REMINDERS'`, [patientId]);
   expect(inApp).toHaveLength(1);

@@ -12,7 +12,7 @@ import { settingsOf, wants } from '../preferences/preferences.ts';
 import { createMessage, dispatch, type MessageOutcome } from '../delivery/messages.ts';
 import { afterQuietHours, dueInstants } from './timing.ts';
 
-export const REMINDER_CHANNELS: Channel[] = ['EMAIL', 'SMS', 'IN_APP'];
+export const REMINDER_CHANNELS: Channel[] = ['EMAIL', 'SMS', 'IN_APP', 'CHAT'];
 
 export interface AppointmentFacts {
   appointmentId: string;
@@ -64,19 +64,19 @@ export async function runReminder(em: EntityManager, deps: NotifyDeps, reminderI
   let requeueAt = null as Date | null;
   const result = await em.fork().transactional(async (tx): Promise<ReminderRun> => {
     // The row lock serialises two workers holding jobs for the same reminder.
-    const [r] = await sql<Reminder>(
+    // (with the appointment's mirrored state in the same round trip)
+    const [r] = await sql<Reminder & { apptStatus: string | null; apptStartsAt: Date | null }>(
       tx,
-      `select id, appointment_id as "appointmentId", patient_id as "patientId", doctor_id as "doctorId", offset_minutes as "offsetMinutes",
-              channel, starts_at as "startsAt", due_at as "dueAt", status
-       from reminders where id = ? for update`,
+      `select r.id, r.appointment_id as "appointmentId", r.patient_id as "patientId", r.doctor_id as "doctorId", r.offset_minutes as "offsetMinutes",
+              r.channel, r.starts_at as "startsAt", r.due_at as "dueAt", r.status, a.status as "apptStatus", a.starts_at as "apptStartsAt"
+       from reminders r left join appointment_mirror a on a.appointment_id = r.appointment_id where r.id = ? for update of r`,
       [reminderId],
     );
     if (!r || r.status !== 'PENDING') return 'done';
     const now = deps.now();
     const startsAt = new Date(r.startsAt);
     const dueAt = new Date(r.dueAt);
-    const [appt] = await sql<{ status: string; starts_at: Date }>(tx, `select status, starts_at from appointment_mirror where appointment_id = ?`, [r.appointmentId]);
-    const live = appt && appt.status === 'APPROVED' && new Date(appt.starts_at).getTime() === startsAt.getTime();
+    const live = r.apptStatus === 'APPROVED' && new Date(r.apptStartsAt!).getTime() === startsAt.getTime();
     if (!live || startsAt <= now) {
       await sql(tx, `update reminders set status = 'CANCELLED' where id = ?`, [r.id]);
       return 'cancelled';
@@ -88,7 +88,7 @@ export async function runReminder(em: EntityManager, deps: NotifyDeps, reminderI
     const settings = await settingsOf(tx, deps.policy, r.patientId);
     const quietEnd = afterQuietHours(now, settings.timeZone, settings.quietHours);
     // Deferred only while it would still arrive in time to be useful (15 min before the start); else urgent.
-    if (quietEnd > now && quietEnd.getTime() <= startsAt.getTime() - 15 * 60_000) {
+    if (quietEnd > now && quietEnd.getTime() <= startsAt.getTime() - deps.policy.reminderRelevanceMinutes * 60_000) {
       requeueAt = quietEnd;
       return 'deferred';
     }
@@ -101,6 +101,7 @@ export async function runReminder(em: EntityManager, deps: NotifyDeps, reminderI
       doctorId: r.doctorId,
       startsAt,
       reminderId: r.id,
+      settings,
     });
     if (outcome.kind === 'opted-out') {
       await sql(tx, `update reminders set status = 'CANCELLED' where id = ?`, [r.id]);
@@ -120,15 +121,17 @@ export async function sweepDueReminders(em: EntityManager, deps: NotifyDeps, hor
   const rows = await sql<{ id: string; due_at: Date }>(em, `select id, due_at from reminders where status = 'PENDING' and due_at <= ? order by due_at limit 1000`, [
     new Date(deps.now().getTime() + horizonMs),
   ]);
-  for (const row of rows) await deps.queues.reminder(row.id, new Date(row.due_at));
+  await deps.queues.reminders(rows.map((row) => ({ id: row.id, at: new Date(row.due_at) })));
   return rows.length;
 }
 
 export async function sweepQueuedDeliveries(em: EntityManager, deps: NotifyDeps, olderThanMs: number): Promise<number> {
-  const rows = await sql<{ id: string; type: string }>(em, `select id, type from delivery_attempts where status = 'QUEUED' and updated_at <= ? order by updated_at limit 1000`, [
-    new Date(Date.now() - olderThanMs),
-  ]);
-  for (const row of rows) await deps.queues.delivery(row.id, row.type === 'SECURITY');
+  const rows = await sql<{ id: string; type: string; not_before: Date | null }>(
+    em,
+    `select id, type, not_before from delivery_attempts where status = 'QUEUED' and updated_at <= ? order by updated_at limit 1000`,
+    [new Date(Date.now() - olderThanMs)],
+  );
+  for (const row of rows) await deps.queues.delivery(row.id, row.type === 'SECURITY', row.not_before ? new Date(row.not_before) : null);
   return rows.length;
 }
 

@@ -18,6 +18,7 @@ import {
 } from '../preferences/preferences.ts';
 import { listTemplates, previewTemplate, saveTemplate } from '../templates/templates.ts';
 import { queueStats } from '../monitoring/queue-stats.ts';
+import { devicesOf, registerDevice, unregisterDevice } from '../push/devices.ts';
 import { checkedId, notificationOwner, preferenceOwner } from './access.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
@@ -89,6 +90,11 @@ export const resolvers: Resolvers = {
       requireRole(ctx.viewer, 'ADMIN');
       return previewTemplate(input);
     },
+    pushPublicKey: async (_p, _a, ctx) => {
+      requireUser(ctx.viewer);
+      return ctx.notify.push.publicKey();
+    },
+    myPushDevices: async (_p, _a, ctx) => devicesOf(ctx.em, requireUser(ctx.viewer).userId),
   },
   Mutation: {
     setNotificationPreferences: async (_p, { userId, input }, ctx) => {
@@ -146,6 +152,8 @@ export const resolvers: Resolvers = {
       await ctx.notify.queues.delivery(row.id, true);
       return row;
     },
+    registerPushDevice: async (_p, { input }, ctx) => registerDevice(ctx.em, requireUser(ctx.viewer).userId, input, ctx.notify.now()),
+    unregisterPushDevice: async (_p, { id }, ctx) => unregisterDevice(ctx.em, requireUser(ctx.viewer).userId, checkedId(id)),
     discardDeadLetter: async (_p, { id }, ctx) => {
       const row = await deadLetter(ctx, id, 'discarded');
       row.status = 'DISCARDED';

@@ -12,6 +12,8 @@ export interface TemplateData {
   change: string;
   /** The app path the notification leads to (e.g. /messages/<conversationId>); empty when none. */
   link: string;
+  /** How many messages a new-message digest stands for. */
+  messageCount: number;
   unsubscribeUrl: string;
 }
 
@@ -22,6 +24,7 @@ export const SAMPLE_DATA: TemplateData = {
   appointmentId: '00000000-0000-4000-8000-000000000000',
   change: 'approved',
   link: '/messages/00000000-0000-4000-8000-000000000000',
+  messageCount: 3,
   unsubscribeUrl: 'https://clinic.example/webhooks/unsubscribe?t=sample',
 };
 

@@ -5,17 +5,28 @@ import { badUserInput } from '@clinic/service-kit';
 import { sql } from '../db.ts';
 import { NotificationTemplateSchema, type Channel, type NotificationTemplate, type NotificationType } from '../entities/index.ts';
 import { builtInTemplate, type TemplateText } from './defaults.ts';
-import { checkedRender } from './render.ts';
+import { checkedRender, SAMPLE_DATA } from './render.ts';
+import { emailHtml } from './email-html.ts';
 
 export const LOCALES = ['en', 'ro'];
 
+// The newest version per (type, channel, locale), kept briefly: every message needs one, and they change
+// rarely. A save here clears it at once; another replica picks a new version up within TEMPLATE_CACHE_MS.
+const TEMPLATE_CACHE_MS = 30_000;
+const newest = new Map<string, { text: TemplateText; until: number }>();
+
 export async function templateFor(em: EntityManager, type: NotificationType, channel: Channel, locale: string): Promise<TemplateText> {
+  const key = `${type}/${channel}/${locale}`;
+  const hit = newest.get(key);
+  if (hit && hit.until > Date.now()) return hit.text;
   const [row] = await sql<{ subject: string | null; body: string }>(
     em,
     `select subject, body from notification_templates where type = ? and channel = ? and locale = ? order by version desc limit 1`,
     [type, channel, locale],
   );
-  return row ?? builtInTemplate(type, channel, locale);
+  const text = row ?? builtInTemplate(type, channel, locale);
+  newest.set(key, { text, until: Date.now() + TEMPLATE_CACHE_MS });
+  return text;
 }
 
 export interface TemplateInput {
@@ -30,13 +41,24 @@ function checkInput(input: TemplateInput): TemplateText {
   if (!LOCALES.includes(input.locale)) throw badUserInput('locale must be en or ro');
   if (input.body.length > 20_000 || (input.subject?.length ?? 0) > 300) throw badUserInput('template too long');
   const text = { subject: input.subject ?? null, body: input.body };
-  checkedRender(text);
+  const rendered = checkedRender(text);
+  // An e-mail is also rendered into its HTML part (the MJML layout), so that too is proven at save time.
+  if (input.channel === 'EMAIL') emailPreviewHtml(rendered, input.locale);
   return text;
 }
 
-export function previewTemplate(input: TemplateInput): TemplateText {
+function emailPreviewHtml(rendered: TemplateText, locale: string): string {
+  try {
+    return emailHtml({ subject: rendered.subject ?? '', text: rendered.body, locale: locale === 'en' ? 'en' : 'ro', unsubscribeUrl: SAMPLE_DATA.unsubscribeUrl, appUrl: null });
+  } catch (error) {
+    throw badUserInput(`e-mail does not render: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+export function previewTemplate(input: TemplateInput): TemplateText & { html: string | null } {
   checkInput(input);
-  return checkedRender({ subject: input.subject ?? null, body: input.body });
+  const rendered = checkedRender({ subject: input.subject ?? null, body: input.body });
+  return { ...rendered, html: input.channel === 'EMAIL' ? emailPreviewHtml(rendered, input.locale) : null };
 }
 
 export async function saveTemplate(em: EntityManager, adminId: string, input: TemplateInput): Promise<NotificationTemplate> {
@@ -61,6 +83,7 @@ export async function saveTemplate(em: EntityManager, adminId: string, input: Te
       createdAt: new Date(),
     });
     await tx.flush();
+    newest.delete(`${input.type}/${input.channel}/${input.locale}`);
     return row;
   });
 }

@@ -3,12 +3,13 @@
 // the events queue (as appointments' outbox relay would write to it), and tokens.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createTestKeys, signTestToken, testServiceConfig, type TestKeys } from '@clinic/service-kit/testing';
-import { createLogger, createQueueProducer, type OutboxJob, type QueueProducer } from '@clinic/service-kit';
+import { createLogger, createQueueProducer, type OutboxJob, type QueueProducer, type SubgraphDefinition } from '@clinic/service-kit';
 import { gql, startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
 import { createNotificationsSubgraph, EVENTS_QUEUE, type NotificationsOptions } from '../service.ts';
 import { staticContacts, type Contact } from '../delivery/contacts.ts';
 import { DEFAULT_NOTIFICATION_POLICY, type NotificationPolicy } from '../policy.ts';
 import { startStubProvider, type StubProvider } from './stub-providers.ts';
+import { startStubPushService, type StubPushService } from './stub-push-service.ts';
 
 export const TWILIO_SID = `AC${'0'.repeat(32)}`;
 export const TWILIO_TOKEN = 'twilio-test-auth-token';
@@ -33,6 +34,8 @@ export interface Harness {
   contacts: Map<string, Contact>;
   sendgrid: StubProvider;
   twilio: StubProvider;
+  /** A browser vendor's push service (HTTPS). */
+  push: StubPushService;
   /** SendGrid's event-webhook signing key (the public half is configured on the subgraph). */
   sendgridSigningKey: import('node:crypto').KeyObject;
   def: ReturnType<typeof createNotificationsSubgraph>;
@@ -43,7 +46,9 @@ export interface Harness {
 
 export const testPolicy = (over: Partial<NotificationPolicy> = {}): NotificationPolicy => ({ ...DEFAULT_NOTIFICATION_POLICY, deliveryAttempts: 3, retryDelayMs: 50, ...over });
 
-export async function startHarness(opts: { providers?: boolean; options?: Partial<NotificationsOptions>; policy?: Partial<NotificationPolicy> } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { providers?: boolean; options?: Partial<NotificationsOptions>; policy?: Partial<NotificationPolicy>; with?: (queuePrefix: string) => SubgraphDefinition[] } = {},
+): Promise<Harness> {
   const keys = await createTestKeys();
   const clock = testClock();
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
@@ -65,7 +70,9 @@ export async function startHarness(opts: { providers?: boolean; options?: Partia
           TWILIO_API_URL: twilio.url,
         }),
   };
+  const push = await startStubPushService();
   const def = createNotificationsSubgraph({
+    pushAgent: push.agent,
     env,
     queuePrefix,
     contacts: staticContacts(contacts),
@@ -74,7 +81,7 @@ export async function startHarness(opts: { providers?: boolean; options?: Partia
     sweepIntervalMs: 3_600_000,
     ...opts.options,
   });
-  const stack = await startStack(keys, [def]);
+  const stack = await startStack(keys, [def, ...(opts.with?.(queuePrefix) ?? [])]);
   const events = createQueueProducer(testServiceConfig('t', keys).redisUrl, createLogger('test', 'silent'));
   return {
     keys,
@@ -85,6 +92,7 @@ export async function startHarness(opts: { providers?: boolean; options?: Partia
     contacts,
     sendgrid,
     twilio,
+    push,
     sendgridSigningKey: privateKey,
     def,
     events,
@@ -94,6 +102,7 @@ export async function startHarness(opts: { providers?: boolean; options?: Partia
       await stack.stop();
       await sendgrid.close();
       await twilio.close();
+      await push.close();
     },
   };
 }

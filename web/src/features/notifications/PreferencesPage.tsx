@@ -1,5 +1,5 @@
 // Notification preferences: a types × channels grid of switches, quiet hours with the time zone they are
-// read in, the language of messages, SMS consent, and reset to the role's defaults.
+// read in, the language of messages, SMS consent, reset to the role's defaults, and browser notifications.
 import { Alert, Box, Button, Checkbox, FormControlLabel, Paper, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField } from '@mui/material';
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
@@ -15,6 +15,7 @@ import {
 } from '../../gql/graphql.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { ErrorNotice, Loading } from '../../components/Feedback.tsx';
+import { BrowserPushToggle } from './BrowserPushToggle.tsx';
 
 const TYPES: NotificationType[] = ['APPOINTMENT_UPDATES', 'REMINDERS', 'WAITLIST_OFFERS', 'NEW_MESSAGES', 'DOCUMENTS', 'SECURITY'];
 const CHANNELS: NotificationChannel[] = ['EMAIL', 'SMS', 'IN_APP', 'PUSH', 'CHAT'];
@@ -120,6 +121,7 @@ export function PreferencesPage() {
             />
             <Button onClick={async () => (await reset({})).data && refetch()}>{t('notifications.reset')}</Button>
           </Box>
+          <BrowserPushToggle />
         </Stack>
       ) : null}
     </>
