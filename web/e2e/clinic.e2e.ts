@@ -7,6 +7,7 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import pg from 'pg';
 import { startStack, type Stack } from './stack.ts';
 import { assertAccessible, gql, rawGet, registerByApi, PASSWORD, signInUi, totp, uniqueEmail } from './helpers.ts';
 
@@ -358,17 +359,24 @@ test('patient books, doctor approves, patient sees APPROVED live, the slot vanis
     new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Bucharest', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
       .format(new Date(new Date(iso).getTime() + plusMinutes * 60_000))
       .replace(' ', 'T');
+  const exceptionTimes = async (fromIso: string, toIso: string) => {
+    const [from, to] = [local(fromIso), local(toIso)];
+    const form = doctor.page.getByRole('form', { name: 'Add exception' });
+    await form.getByLabel('Day', { exact: true }).fill(from.slice(0, 10));
+    await form.getByLabel('Starts at').fill(from.slice(11));
+    await form.getByLabel('Ends at').fill(to.slice(11));
+  };
+  const shifted = (iso: string, minutes: number) => new Date(new Date(iso).getTime() + minutes * 60_000).toISOString();
   await doctor.page.getByRole('navigation').getByRole('link', { name: 'My schedule' }).click();
-  await doctor.page.getByLabel('Starts').fill(local(startsAt, -15));
-  await doctor.page.getByLabel('Ends').fill(local(startsAt, 45));
+  await doctor.page.getByTestId('exceptions-zone').getByText(/Europe\/Bucharest/).waitFor();
+  await exceptionTimes(shifted(startsAt, -15), shifted(startsAt, 45));
   await doctor.page.getByRole('button', { name: 'Preview' }).click();
   await doctor.page.getByText('These booked appointments would fall outside the new schedule:').waitFor();
   await doctor.page.getByText(/Ion Popescu · Approved/).waitFor();
   await stack.screenshot(doctor.page, '23-doctor-exception-conflict-preview');
 
   // The doctor adds a break where nothing is booked, sees it listed, and removes it again.
-  await doctor.page.getByLabel('Starts').fill(local(startsAt, 24 * 60 + 60));
-  await doctor.page.getByLabel('Ends').fill(local(startsAt, 24 * 60 + 90));
+  await exceptionTimes(shifted(startsAt, 24 * 60 + 60), shifted(startsAt, 24 * 60 + 90));
   await doctor.page.getByLabel('Label').fill('Lunch');
   await doctor.page.getByRole('button', { name: 'Preview' }).click();
   await doctor.page.getByText('No booked appointment is affected.').waitFor();
@@ -382,6 +390,68 @@ test('patient books, doctor approves, patient sees APPROVED live, the slot vanis
   await confirmRemove.getByRole('button', { name: 'Remove' }).click();
   await doctor.page.getByText('Removed. The time is bookable again.').waitFor();
   await breakItem.waitFor({ state: 'detached' });
+
+  // The doctor adds a break on the calendar grid by keyboard (free time, then Shift+Down), sees it,
+  // then opens it on the grid and removes it: the time is free again.
+  await doctor.page.getByRole('navigation').getByRole('link', { name: 'Calendar' }).click();
+  await doctor.page.getByTestId('calendar-zone').getByText(/Europe\/Bucharest/).waitFor();
+  await doctor.page.getByRole('button', { name: 'Next week' }).click();
+  const grid = doctor.page.getByRole('grid');
+  const freeCell = grid.locator('[data-kind="free"]').nth(4);
+  await freeCell.waitFor();
+  const cellId = (await freeCell.getAttribute('data-cell'))!;
+  await freeCell.focus();
+  await doctor.page.keyboard.press('Enter');
+  await doctor.page.keyboard.press('Shift+ArrowDown');
+  await doctor.page.getByTestId('calendar-selection').getByText(/\(Europe\/Bucharest\)/).waitFor();
+  await doctor.page.getByRole('button', { name: 'Add break' }).click();
+  await doctor.page.getByText(/^Break added:/).waitFor();
+  const added = grid.locator(`[data-cell="${cellId}"][data-kind="break"]`);
+  await added.waitFor();
+  await stack.screenshot(doctor.page, '25-calendar-break-added');
+  await assertAccessible(doctor.page, '25-calendar-break-added');
+  await added.click();
+  await doctor.page.getByTestId('cell-panel').getByRole('button', { name: 'Remove' }).click();
+  await doctor.page.getByText('Break removed. The time is bookable again.').waitFor();
+  await grid.locator(`[data-cell="${cellId}"][data-kind="free"]`).waitFor();
+
+  // A no-show from the grid: an approved appointment that has started (moved into the past in the
+  // database, as time would) is opened on today's calendar and marked, after confirming.
+  const tokenOf = async (email: string) =>
+    (await gql<{ signIn: { auth: { accessToken: string } } }>(stack, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { auth { accessToken } } }`, { e: email, p: PASSWORD })).signIn.auth.accessToken;
+  const [viewerToken, doctorToken] = [await tokenOf(viewerEmail), await tokenOf(doctorEmail)];
+  const doctorId = (await gql<{ me: { id: string } }>(stack, '{ me { id } }', {}, doctorToken)).me.id;
+  const weekAfter = new Date(Date.now() + 14 * 86_400_000).toISOString();
+  const free = await gql<{ availableSlots: { slots: { startsAt: string }[] } }>(
+    stack,
+    `query($s: SlotSearchInput!) { availableSlots(search: $s) { slots { startsAt } } }`,
+    { s: { doctorIds: [doctorId], from: weekAfter, to: new Date(Date.now() + 20 * 86_400_000).toISOString(), first: 5 } },
+    viewerToken,
+  );
+  const missed = await gql<{ requestAppointment: { id: string } }>(
+    stack,
+    `mutation($i: RequestAppointmentInput!) { requestAppointment(input: $i) { id } }`,
+    { i: { doctorId, startsAt: free.availableSlots.slots.at(-1)!.startsAt } },
+    viewerToken,
+  );
+  const missedId = missed.requestAppointment.id;
+  await gql(stack, `mutation($id: ID!) { approveAppointment(id: $id) { status } }`, { id: missedId }, doctorToken);
+  const db = new pg.Client({ connectionString: stack.databaseUrl });
+  await db.connect();
+  try {
+    await db.query(`update appointments.appointments set starts_at = date_trunc('minute', now()) - interval '40 minutes', ends_at = date_trunc('minute', now()) - interval '10 minutes' where id = $1`, [missedId]);
+  } finally {
+    await db.end();
+  }
+  await doctor.page.getByRole('button', { name: 'Today' }).click();
+  const missedCell = grid.getByRole('gridcell', { name: /booked, Maria Ionescu \(Approved\)/ }).first();
+  await missedCell.waitFor();
+  await missedCell.click();
+  await doctor.page.getByTestId('cell-panel').getByRole('button', { name: 'Mark as no-show' }).click();
+  const confirmNoShow = doctor.page.getByRole('dialog', { name: 'Mark Maria Ionescu as a no-show?' });
+  await confirmNoShow.getByRole('button', { name: 'Mark as no-show' }).click();
+  await doctor.page.getByText('Maria Ionescu is recorded as a no-show.').waitFor();
+  await grid.getByRole('gridcell', { name: /booked, Maria Ionescu \(No-show\)/ }).first().waitFor();
 
   // The appointment's own page: status with history, policy, calendar file.
   await row.getByRole('link').first().click();
@@ -424,6 +494,9 @@ test('patient books, doctor approves, patient sees APPROVED live, the slot vanis
   // would otherwise be offered to them first, which is the waiting list doing its job).
   await viewer.page.getByRole('button', { name: 'Join the waiting list' }).click();
   await viewer.page.getByText(/You are on the waiting list/).waitFor();
+  // Joining the same doctor's week twice is not offered.
+  await viewer.page.getByText(/already on this doctor's waiting list/).waitFor();
+  assert.equal(await viewer.page.getByRole('button', { name: 'Join the waiting list' }).isDisabled(), true);
   await viewer.page.getByRole('navigation').getByRole('link', { name: 'Waiting list' }).click();
   await viewer.page.getByText('Waiting', { exact: false }).first().waitFor();
   await viewer.page.getByText(/Dr Ana Pop ·/).waitFor();
@@ -477,5 +550,28 @@ test('on a phone a patient finds, books and cancels without sideways scrolling',
   await page.getByRole('tab', { name: 'Cancelled or declined' }).click();
   await page.locator('li[data-appointment] [data-status="CANCELLED"]').first().waitFor();
   await noSidewaysScroll('after cancelling');
+  await context.close();
+});
+
+test('on a phone the doctor sees one day of the calendar and the requests as cards, without sideways scrolling', async (t) => {
+  if (!phoneReady) return t.skip('the booking flow above did not get that far');
+  const { context, page } = await stack.newPage({ viewport: { width: 360, height: 740 }, isMobile: true });
+  const noSidewaysScroll = async (where: string) =>
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${where}: the page scrolls sideways`);
+  await signInUi(page, doctorEmail);
+  await page.goto('/doctor/calendar');
+  const grid = page.getByRole('grid');
+  await grid.locator('[data-cell]').first().waitFor();
+  assert.equal(await grid.locator('thead th').count(), 2, 'the time column and one day');
+  await page.getByRole('button', { name: 'Next day' }).click();
+  await grid.locator('[data-cell]').first().waitFor();
+  await noSidewaysScroll('calendar day');
+  await stack.screenshot(page, '33-phone-doctor-calendar');
+  await assertAccessible(page, '33-phone-doctor-calendar');
+  await page.goto('/doctor/requests');
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  await page.waitForLoadState('networkidle');
+  await noSidewaysScroll('requests');
+  await assertAccessible(page, '34-phone-doctor-requests');
   await context.close();
 });

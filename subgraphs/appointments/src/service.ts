@@ -10,7 +10,7 @@ import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createLoaders } from './resolvers/loaders.ts';
-import { slotTrigger, statusTrigger } from './resolvers/subscriptions.ts';
+import { slotTrigger, statusTrigger, waitlistTrigger } from './resolvers/subscriptions.ts';
 import { loadBookingPolicy, type Clinic } from './policy.ts';
 import { DOCTORS_QUEUE, startDoctorDirectoryWorker } from './directory/doctor-directory.ts';
 import { expireRequests } from './approval/approve-requests.ts';
@@ -39,6 +39,7 @@ export function outboxRoutes(prefix = ''): OutboxRoute[] {
     // Identity learns who is whose doctor (a doctor reads only their own patients' profiles).
     { prefix: 'appointment.', queues: [prefix + CARE_EVENTS_QUEUE] },
     { prefix: 'waitlist.offered', queues: [prefix + NOTIFICATIONS_QUEUE] },
+    { prefix: 'waitlist.', pubsubTrigger: (e) => mapId(idOf(e.payload, 'patientId'), waitlistTrigger) },
     { prefix: 'audit.', queues: [prefix + AUDIT_QUEUE] },
   ];
 }

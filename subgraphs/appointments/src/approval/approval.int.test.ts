@@ -238,3 +238,29 @@ test('overlapping rules are reported; auto-approval per consultation type approv
   expect(res.body.data?.requestAppointment.status).toBe('APPROVED');
   await gql(h.url, `mutation($d: ID!) { setAutoApproval(doctorId: $d, all: false) { all } }`, { token: doctorToken, variables: { d: doctorId } });
 });
+
+test('declining needs a reason: without one (or only spaces) it is refused and the request stays; the patient reads the reason given', async () => {
+  const patient = randomUUID();
+  const id = await book(patient, daysAhead(6), '11:00');
+  for (const reason of [undefined, '   ']) {
+    const refused = await gql(h.url, DECLINE, { token: doctorToken, variables: { id, reason } });
+    expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ reason: 'DECLINE_REASON_REQUIRED', field: 'reason' });
+  }
+  const batch = await gql<{ decideAppointments: { ok: boolean; errorCode: string }[] }>(
+    h.url,
+    `mutation($d: [DecisionInput!]!) { decideAppointments(decisions: $d) { ok errorCode } }`,
+    { token: doctorToken, variables: { d: [{ id, decision: 'DECLINE' }] } },
+  );
+  expect(batch.body.data?.decideAppointments).toEqual([{ ok: false, errorCode: 'BAD_USER_INPUT' }]);
+
+  const declined = await gql<{ declineAppointment: { status: string } }>(h.url, DECLINE, { token: doctorToken, variables: { id, reason: 'Please see a cardiologist first' } });
+  expect(declined.body.data?.declineAppointment.status).toBe('DECLINED');
+  const seen = await gql<{ appointment: { status: string; history: { action: string; reason: string | null }[] } }>(
+    h.url,
+    `query($id: ID!) { appointment(id: $id) { status history { action reason } } }`,
+    { token: await token(h, patient, ['PATIENT']), variables: { id } },
+  );
+  expect(seen.body.data?.appointment.status).toBe('DECLINED');
+  expect(seen.body.data?.appointment.history.at(-1)).toEqual({ action: 'declined', reason: 'Please see a cardiologist first' });
+});

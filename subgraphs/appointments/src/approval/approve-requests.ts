@@ -21,6 +21,9 @@ export async function decideRequest(em: EntityManager, actor: Actor, clinic: Cli
     const { appointment, party } = await loadForChange(tx, actor.viewer, input.id);
     if (party === 'PATIENT') throw forbidden('Only the doctor or staff decide requests');
     assertTransition(appointment.status, input.decision);
+    // The patient is owed an explanation: a decline without one is refused (after the access checks, so
+    // a stranger still learns nothing about the appointment).
+    if (input.decision === 'DECLINED' && !reason) throw badUserInput('Say why the request is declined; the patient sees the reason', { reason: 'DECLINE_REASON_REQUIRED', field: 'reason' });
     const now = clinic.now();
     // The row is locked, but the guard keeps the decision atomic even for callers that did not lock.
     const changed = await tx.nativeUpdate(

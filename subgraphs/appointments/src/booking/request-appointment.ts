@@ -39,7 +39,7 @@ export function slotTaken(error: unknown): Error {
   return error as Error;
 }
 
-function constraintOf(error: unknown): string | undefined {
+export function constraintOf(error: unknown): string | undefined {
   const e = error as { constraint?: unknown; cause?: unknown } | null;
   if (e && typeof e.constraint === 'string') return e.constraint;
   return e?.cause ? constraintOf(e.cause) : undefined;

@@ -576,6 +576,8 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** Status changes of appointments you take part in. */
   myAppointmentStatusChanged: AppointmentStatusChange;
+  /** Your waiting-list entries as they change (joined, offered, offer expired, booked, left), read fresh. */
+  myWaitlistChanged: WaitlistEntry;
   /** Slots of a doctor were taken or freed. */
   slotAvailabilityChanged: SlotAvailabilityChange;
 };
@@ -986,6 +988,7 @@ export type SlotPageResolvers<ContextType = Context, ParentType extends Resolver
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
   myAppointmentStatusChanged?: SubscriptionResolver<ResolversTypes['AppointmentStatusChange'], "myAppointmentStatusChanged", ParentType, ContextType>;
+  myWaitlistChanged?: SubscriptionResolver<ResolversTypes['WaitlistEntry'], "myWaitlistChanged", ParentType, ContextType>;
   slotAvailabilityChanged?: SubscriptionResolver<ResolversTypes['SlotAvailabilityChange'], "slotAvailabilityChanged", ParentType, ContextType, RequireFields<SubscriptionSlotAvailabilityChangedArgs, 'doctorId'>>;
 }>;
 

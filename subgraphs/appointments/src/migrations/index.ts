@@ -4,6 +4,7 @@ import { Migration20261124Appointments } from './m20261124-appointments.ts';
 import { Migration20261130ExceptionLocalDates } from './m20261130-exception-local-dates.ts';
 import { Migration20261130PageIndexes } from './m20261130-page-indexes.ts';
 import { Migration20261130AvailabilityVersions } from './m20261130-availability-versions.ts';
+import { Migration20261130WaitlistNoDuplicates } from './m20261130-waitlist-no-duplicates.ts';
 
 export const migrations: MigrationObject[] = [
   outboxMigration,
@@ -12,4 +13,5 @@ export const migrations: MigrationObject[] = [
   outboxRetryMigration,
   { name: 'm20261130-page-indexes', class: Migration20261130PageIndexes },
   { name: 'm20261130-availability-versions', class: Migration20261130AvailabilityVersions },
+  { name: 'm20261130-waitlist-no-duplicates', class: Migration20261130WaitlistNoDuplicates },
 ];

@@ -7,10 +7,20 @@ import type { SubscriptionResolvers } from '../generated/resolvers-types.ts';
 import type { AppointmentChangePayload } from '../booking/record.ts';
 import { LIVE_STATUSES } from '../booking/lifecycle.ts';
 import { isUuid } from '../actor.ts';
+import { WaitlistEntrySchema } from '../entities/waitlist.ts';
 import type { SlotChangeView } from './views.ts';
+import type { AppointmentsContext } from '../context.ts';
 
 export const slotTrigger = (doctorId: string) => `appointments.slots.${doctorId}`;
 export const statusTrigger = (userId: string) => `appointments.status.${userId}`;
+export const waitlistTrigger = (patientId: string) => `appointments.waitlist.${patientId}`;
+
+/** What the outbox publishes for every waiting-list change. */
+export interface WaitlistChangePayload {
+  entryId: string;
+  patientId: string;
+  doctorId: string;
+}
 
 /**
  * What one appointment change means for the doctor's free time: its time taken or freed, and for a move
@@ -72,6 +82,22 @@ export const subscriptionResolvers: SubscriptionResolvers = {
       return filtered(parent, args, ctx, info) as unknown as AsyncIterable<never>;
     },
     resolve: (payload: AppointmentChangePayload) => payload,
+  },
+  myWaitlistChanged: {
+    subscribe: (parent, args, ctx, info) => {
+      const user = requireUser(ctx.viewer);
+      const filtered = withFilter(
+        () => ctx.pubsub.asyncIterator<WaitlistChangePayload>(waitlistTrigger(user.userId)),
+        (payload: WaitlistChangePayload | undefined) => !!payload && payload.patientId === user.userId,
+      );
+      return filtered(parent, args, ctx, info) as unknown as AsyncIterable<never>;
+    },
+    // The entry as it is now (several changes may have happened since the event); a subscription's
+    // context outlives its loaders, so read it fresh, and only the patient's own.
+    resolve: async (payload: WaitlistChangePayload, _args: unknown, ctx: AppointmentsContext) => {
+      const user = requireUser(ctx.viewer);
+      return ctx.em.fork().findOneOrFail(WaitlistEntrySchema, { id: payload.entryId, patientId: user.userId });
+    },
   },
 };
 

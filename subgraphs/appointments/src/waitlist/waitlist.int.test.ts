@@ -1,6 +1,8 @@
 // Waiting list through the router: a freed slot is offered to the first waiting patient and held for
-// them; when the offer runs out it goes to the next one, who can take it.
+// them; when the offer runs out it goes to the next one, who can take it. A patient waits once per doctor
+// and window (a second overlapping entry is refused, even when both arrive at once), and sees changes live.
 import { randomUUID } from 'node:crypto';
+import { connectWs, eventually } from '@clinic/router/src/testing/ws.ts';
 import { addDoctor, addEverydayRule, codeOf, daysAhead, gql, localToUtc, REQUEST, startAppointments, token, type AppointmentsHarness } from '../testing/fixtures.ts';
 import { expireWaitlistOffers } from './waitlist.ts';
 
@@ -67,7 +69,7 @@ test('a cancellation offers the slot to the first waiting patient; on expiry it 
   const topics: { topic: string }[] = await h.stack.subgraphs.appointments!.orm.em.fork().execute(
     `select topic from outbox_events where topic like 'waitlist.%' order by created_at`,
   );
-  expect(topics.map((t) => t.topic)).toEqual(['waitlist.joined', 'waitlist.joined', 'waitlist.offered', 'waitlist.offer_expired', 'waitlist.offered']);
+  expect(topics.map((t) => t.topic)).toEqual(['waitlist.joined', 'waitlist.joined', 'waitlist.offered', 'waitlist.offer_expired', 'waitlist.offered', 'waitlist.booked']);
 });
 
 test('new hours are offered to a patient waiting for them', async () => {
@@ -85,4 +87,60 @@ test('new hours are offered to a patient waiting for them', async () => {
   expect(extra.body.errors).toBeUndefined();
   const view = await gql<Entries>(h.url, ENTRIES, { token: await token(h, patient, ['PATIENT']) });
   expect(view.body.data?.myWaitlistEntries[0]).toMatchObject({ status: 'OFFERED', offerStartsAt: localToUtc(date, '18:30') });
+});
+
+const JOIN = `mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { id status } }`;
+
+test('a patient cannot wait twice for the same doctor at overlapping times (CONFLICT ALREADY_WAITING), even when both arrive at once', async () => {
+  const date = daysAhead(11);
+  const patientToken = await token(h, randomUUID(), ['PATIENT']);
+  const window = { doctorId, from: localToUtc(date, '08:00'), to: localToUtc(date, '12:00') };
+  expect((await gql(h.url, JOIN, { token: patientToken, variables: { input: window } })).body.errors).toBeUndefined();
+
+  const again = await gql(h.url, JOIN, { token: patientToken, variables: { input: { ...window, from: localToUtc(date, '11:00'), to: localToUtc(date, '13:00') } } });
+  expect(codeOf(again)).toBe('CONFLICT');
+  expect(again.body.errors?.[0]?.extensions?.reason).toBe('ALREADY_WAITING');
+  // A window that does not overlap is a different wish.
+  expect((await gql(h.url, JOIN, { token: patientToken, variables: { input: { ...window, from: localToUtc(date, '14:00'), to: localToUtc(date, '16:00') } } })).body.errors).toBeUndefined();
+
+  // Two joins racing: exactly one entry, the other told why.
+  const racer = await token(h, randomUUID(), ['PATIENT']);
+  const both = await Promise.all([1, 2].map(() => gql(h.url, JOIN, { token: racer, variables: { input: window } })));
+  expect(both.map((r) => (r.body.errors ? r.body.errors[0]!.extensions!.reason : 'joined')).sort()).toEqual(['ALREADY_WAITING', 'joined']);
+
+  // After leaving, the same window can be joined again.
+  const mine = await gql<Entries>(h.url, ENTRIES, { token: racer });
+  await gql(h.url, `mutation($id: ID!) { leaveWaitlist(id: $id) { status } }`, { token: racer, variables: { id: mine.body.data!.myWaitlistEntries[0]!.id } });
+  expect((await gql(h.url, JOIN, { token: racer, variables: { input: window } })).body.errors).toBeUndefined();
+});
+
+test('through the router, a patient hears their own entry change (offered, with its expiry) and nobody else hears it', async () => {
+  const date = daysAhead(13);
+  const at = localToUtc(date, '09:00');
+  const [holder, waiting, stranger] = [randomUUID(), randomUUID(), randomUUID()];
+  const booked = await gql<{ requestAppointment: { id: string } }>(h.url, REQUEST, { token: await token(h, holder, ['PATIENT']), variables: { input: { doctorId, startsAt: at } } });
+  const waitingToken = await token(h, waiting, ['PATIENT']);
+  const joined = await gql<{ joinWaitlist: { id: string } }>(h.url, JOIN, { token: waitingToken, variables: { input: { doctorId, from: localToUtc(date, '08:00'), to: localToUtc(date, '12:00') } } });
+
+  const CHANGED = `subscription { myWaitlistChanged { id status offerStartsAt offerExpiresAt doctorId } }`;
+  const mine = connectWs(h.url, waitingToken);
+  const theirs = connectWs(h.url, await token(h, stranger, ['PATIENT']));
+  try {
+    const open = h.stack.subgraphs.appointments!.subscriptionStats().subscriptions;
+    const mineEvents = mine.subscribe<{ myWaitlistChanged: { id: string; status: string; offerStartsAt: string; offerExpiresAt: string } }>(CHANGED);
+    const theirEvents = theirs.subscribe(CHANGED);
+    await eventually(() => h.stack.subgraphs.appointments!.subscriptionStats().subscriptions >= open + 2, 5_000, 'both upstream subscriptions');
+
+    await gql(h.url, `mutation($id: ID!) { cancelAppointment(id: $id) { status } }`, { token: await token(h, holder, ['PATIENT']), variables: { id: booked.body.data!.requestAppointment.id } });
+    const event = await mineEvents.nth(1);
+    expect(event.data?.myWaitlistChanged).toMatchObject({ id: joined.body.data!.joinWaitlist.id, status: 'OFFERED', offerStartsAt: at });
+    expect(Date.parse(event.data!.myWaitlistChanged.offerExpiresAt)).toBeGreaterThan(h.clinic.now().getTime());
+
+    await gql(h.url, `mutation($id: ID!) { leaveWaitlist(id: $id) { status } }`, { token: waitingToken, variables: { id: joined.body.data!.joinWaitlist.id } });
+    expect((await mineEvents.nth(2)).data?.myWaitlistChanged.status).toBe('CANCELLED');
+    expect(theirEvents.events).toEqual([]);
+  } finally {
+    await mine.dispose();
+    await theirs.dispose();
+  }
 });

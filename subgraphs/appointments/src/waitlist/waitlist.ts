@@ -3,13 +3,13 @@
 // then the next. An offer holds the slot against other patients (slot search and booking skip it).
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, conflict, enqueueEvent, notFound, recordAudit, requireUser } from '@clinic/service-kit';
+import { badUserInput, conflict, enqueueEvent, notFound, pgErrorCode, recordAudit, requireUser } from '@clinic/service-kit';
 import { WaitlistEntrySchema, type WaitlistEntry } from '../entities/waitlist.ts';
 import type { Appointment } from '../entities/appointment.ts';
 import { auditActor, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { Clinic } from '../policy.ts';
 import { loadDoctors, searchFreeSlots } from '../schedules/slot-search.ts';
-import { insertAppointment, validateReason } from '../booking/request-appointment.ts';
+import { constraintOf, insertAppointment, validateReason } from '../booking/request-appointment.ts';
 import type { AppointmentCategory } from '../entities/appointment.ts';
 
 export interface FreedSlot {
@@ -33,6 +33,8 @@ export async function joinWaitlist(
   if (!(input.to > input.from) || input.to <= now) throw badUserInput('The window must end after it starts, in the future');
   if (input.to.getTime() - now.getTime() > clinic.policy.horizonDays * 86_400_000) throw badUserInput('The window is beyond the booking horizon');
   if (!(await loadDoctors(em, { doctorIds: [input.doctorId] })).length) throw notFound('Doctor');
+  const live = { patientId, doctorId: input.doctorId, status: { $in: ['WAITING', 'OFFERED'] }, windowStart: { $lt: input.to }, windowEnd: { $gt: input.from } } as const;
+  if (await em.count(WaitlistEntrySchema, live)) throw alreadyWaiting();
   const entry = em.create(WaitlistEntrySchema, {
     id: randomUUID(),
     patientId,
@@ -49,9 +51,17 @@ export async function joinWaitlist(
   });
   enqueueEvent(em, 'waitlist.joined', { entryId: entry.id, patientId, doctorId: entry.doctorId });
   recordAudit(em, auditActor(actor), { action: 'waitlist.join', resourceType: 'WaitlistEntry', resourceId: entry.id, subjectUserId: patientId, outcome: 'SUCCESS' });
-  await em.flush();
+  try {
+    await em.flush();
+  } catch (error) {
+    // Two joins at the same moment: the database's rule (waitlist_entries_no_duplicate) decides.
+    if (pgErrorCode(error) === '23P01' && constraintOf(error) === 'waitlist_entries_no_duplicate') throw alreadyWaiting();
+    throw error;
+  }
   return entry;
 }
+
+const alreadyWaiting = () => conflict('You are already on the waiting list for this doctor at these times', { reason: 'ALREADY_WAITING' });
 
 /**
  * In the caller's transaction: offers a freed slot to the first patient waiting for it (oldest entry
@@ -175,6 +185,7 @@ export async function acceptWaitlistOffer(
   return insertAppointment(em, actor, clinic, { patientId: entry.patientId, slot, category: input.category, reason: validateReason(input.reason) }, async (tx) => {
     const updated = await tx.nativeUpdate(WaitlistEntrySchema, { id: entry.id, status: 'OFFERED' }, { status: 'BOOKED' });
     if (!updated) throw conflict('There is no open offer on this entry', { reason: 'NO_OPEN_OFFER' });
+    enqueueEvent(tx, 'waitlist.booked', { entryId: entry.id, patientId: entry.patientId, doctorId: entry.doctorId });
   });
 }
 
@@ -184,7 +195,10 @@ export async function leaveWaitlist(em: EntityManager, actor: Actor, clinic: Cli
     const entry = isUuid(id) ? await tx.findOne(WaitlistEntrySchema, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : null;
     if (!entry || (entry.patientId !== viewer.userId && !isStaff(viewer))) throw notFound('Waiting list entry');
     const wasOffered = entry.status === 'OFFERED';
-    if (entry.status === 'WAITING' || wasOffered) entry.status = 'CANCELLED';
+    if (entry.status === 'WAITING' || wasOffered) {
+      entry.status = 'CANCELLED';
+      enqueueEvent(tx, 'waitlist.left', { entryId: entry.id, patientId: entry.patientId, doctorId: entry.doctorId });
+    }
     await tx.flush();
     // A declined offer goes straight to the next patient.
     if (wasOffered && entry.offerExpiresAt! > clinic.now()) {

@@ -1,6 +1,8 @@
 // A doctor's undecided requests: filter by kind and dates, order by priority (default) or date, pick
 // many and approve or decline them at once with one reason. Each item of a batch succeeds or fails on
-// its own; failures are listed in words. New requests and changes arrive live.
+// its own; failures are listed in words. New requests and changes arrive live. Each request says when it
+// expires ("expires in 3 hours") and its priority in words; declining needs a reason (the patient reads
+// it; the API refuses a decline without one). On a phone the requests are cards, not a wide table.
 import { useMemo, useState } from 'react';
 import {
   Alert,
@@ -21,6 +23,9 @@ import {
   TableHead,
   TableRow,
   TextField,
+  Typography,
+  useMediaQuery,
+  useTheme,
 } from '@mui/material';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { useTranslation } from 'react-i18next';
@@ -35,6 +40,8 @@ import {
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
+import { relativeTime } from '../../lib/relative.ts';
+import { useNow } from '../../lib/useNow.ts';
 
 const CATEGORIES: AppointmentCategory[] = ['ROUTINE', 'FOLLOW_UP', 'CONSULTATION', 'URGENT'];
 const ORDERS: PendingRequestOrder[] = ['PRIORITY', 'DATE', 'PATIENT', 'CATEGORY'];
@@ -43,8 +50,16 @@ function dayStart(value: string): string | null {
   return value ? new Date(`${value}T00:00:00`).toISOString() : null;
 }
 
+/** Priority in words: the API ranks urgent (and emergency-slot) requests above the rest. */
+export const priorityWord = (priority: number) => (priority > 0 ? 'urgent' : 'normal');
+
 export function PendingRequestsPage() {
   const { t, i18n } = useTranslation();
+  const now = useNow(30_000);
+  const theme = useTheme();
+  const phone = useMediaQuery(theme.breakpoints.down('md'));
+  const expiry = (expiresAt: string | null | undefined) =>
+    !expiresAt ? t('pending.noExpiry') : Date.parse(expiresAt) <= now.getTime() ? t('pending.expired') : t('pending.expires', { when: relativeTime(expiresAt, now, i18n.language) });
   const [category, setCategory] = useState<AppointmentCategory | ''>('');
   const [orderBy, setOrderBy] = useState<PendingRequestOrder>('PRIORITY');
   const [from, setFrom] = useState('');
@@ -73,8 +88,9 @@ export function PendingRequestsPage() {
       return next;
     });
 
+  const reasonMissing = deciding?.decision === 'DECLINE' && !reason.trim();
   const submit = async () => {
-    if (!deciding) return;
+    if (!deciding || reasonMissing) return;
     const res = await decide({ decisions: deciding.ids.map((id) => ({ id, decision: deciding.decision, reason: reason.trim() || null })) });
     const items = res.data?.decideAppointments ?? [];
     setFailures(items.filter((i) => !i.ok).map((i) => ({ id: i.id, code: i.errorCode })));
@@ -130,7 +146,45 @@ export function PendingRequestsPage() {
       ) : null}
       {result.fetching && !result.data ? <Loading /> : null}
       {result.data && requests.length === 0 ? <EmptyState>{t('doctor.noRequests')}</EmptyState> : null}
-      {requests.length > 0 ? (
+      {requests.length > 0 && phone ? (
+        <Box component="ul" aria-label={t('doctor.requestsTitle')} sx={{ listStyle: 'none', p: 0, m: 0, display: 'grid', gap: 1 }}>
+          {requests.map((r) => (
+            <Paper component="li" key={r.id} variant="outlined" data-request={r.id} sx={{ p: 1.5, minWidth: 0 }}>
+              <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
+                <Checkbox
+                  checked={selected.has(r.id)}
+                  onChange={() => toggle(r.id)}
+                  slotProps={{ input: { 'aria-label': t('doctor.select', { name: r.patient.displayName }) } }}
+                />
+                <Typography component="h2" variant="subtitle1" sx={{ fontWeight: 600, overflowWrap: 'anywhere' }}>
+                  {r.patient.displayName}
+                </Typography>
+              </Box>
+              <Typography variant="body2">{formatDateTime(r.startsAt, i18n.language)}</Typography>
+              <Typography variant="body2">
+                {t(`category.${r.category}`)} · {t('doctor.priority')}: {t(`pending.priority.${priorityWord(r.priority)}`)}
+              </Typography>
+              <Typography variant="body2" data-expiry={r.id}>
+                {expiry(r.expiresAt)}
+              </Typography>
+              {r.reason ? (
+                <Typography variant="body2" color="text.secondary" sx={{ overflowWrap: 'anywhere' }}>
+                  {t('common.reason')}: {r.reason}
+                </Typography>
+              ) : null}
+              <Box sx={{ display: 'flex', gap: 1, flexWrap: 'wrap', mt: 1 }}>
+                <Button size="small" variant="outlined" color="success" onClick={() => setDeciding({ decision: 'APPROVE', ids: [r.id] })} aria-label={`${t('doctor.approve')}: ${r.patient.displayName}`}>
+                  {t('doctor.approve')}
+                </Button>
+                <Button size="small" variant="outlined" color="error" onClick={() => setDeciding({ decision: 'DECLINE', ids: [r.id] })} aria-label={`${t('doctor.decline')}: ${r.patient.displayName}`}>
+                  {t('doctor.decline')}
+                </Button>
+              </Box>
+            </Paper>
+          ))}
+        </Box>
+      ) : null}
+      {requests.length > 0 && !phone ? (
         <TableContainer component={Paper}>
           <Table aria-label={t('doctor.requestsTitle')}>
             <TableHead>
@@ -147,6 +201,7 @@ export function PendingRequestsPage() {
                 <TableCell>{t('common.patient')}</TableCell>
                 <TableCell>{t('patient.category')}</TableCell>
                 <TableCell>{t('doctor.priority')}</TableCell>
+                <TableCell>{t('pending.expiryColumn')}</TableCell>
                 <TableCell>{t('common.reason')}</TableCell>
                 <TableCell>{t('common.actions')}</TableCell>
               </TableRow>
@@ -166,7 +221,10 @@ export function PendingRequestsPage() {
                   <TableCell>
                     {r.category === 'URGENT' || r.emergency ? <Chip size="small" color="error" label={t(`category.${r.category}`)} /> : t(`category.${r.category}`)}
                   </TableCell>
-                  <TableCell>{r.priority}</TableCell>
+                  <TableCell>{t(`pending.priority.${priorityWord(r.priority)}`)}</TableCell>
+                  <TableCell data-expiry={r.id}>
+                    {r.expiresAt ? <time dateTime={r.expiresAt} title={formatDateTime(r.expiresAt, i18n.language)}>{expiry(r.expiresAt)}</time> : expiry(r.expiresAt)}
+                  </TableCell>
                   <TableCell sx={{ maxWidth: 280, overflowWrap: 'anywhere' }}>{r.reason ?? '—'}</TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>
                     <Button size="small" color="success" onClick={() => setDeciding({ decision: 'APPROVE', ids: [r.id] })} aria-label={`${t('doctor.approve')}: ${r.patient.displayName}`}>
@@ -193,6 +251,9 @@ export function PendingRequestsPage() {
             minRows={2}
             margin="normal"
             label={t('doctor.decisionReason')}
+            required={deciding?.decision === 'DECLINE'}
+            error={Boolean(reasonMissing && decided.error)}
+            helperText={deciding?.decision === 'DECLINE' ? t('pending.reasonRequired') : undefined}
             value={reason}
             onChange={(e) => setReason(e.target.value.slice(0, 2000))}
             slotProps={{ htmlInput: { maxLength: 2000 } }}
@@ -201,7 +262,7 @@ export function PendingRequestsPage() {
         </DialogContent>
         <DialogActions>
           <Button onClick={() => setDeciding(null)}>{t('common.cancel')}</Button>
-          <Button variant="contained" color={deciding?.decision === 'APPROVE' ? 'success' : 'error'} disabled={decided.fetching} onClick={() => void submit()}>
+          <Button variant="contained" color={deciding?.decision === 'APPROVE' ? 'success' : 'error'} disabled={decided.fetching || reasonMissing} onClick={() => void submit()}>
             {deciding?.decision === 'APPROVE' ? t('doctor.approve') : t('doctor.decline')}
           </Button>
         </DialogActions>

@@ -45,6 +45,7 @@ import { humanError } from '../../api/errors.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
 import { addDays, formatDateTime } from '../../lib/dates.ts';
+import { todayIn, zonedInstant, zonedParts } from '../../lib/zoned.ts';
 
 const CONSULTATION_TYPES: ConsultationType[] = ['IN_PERSON', 'VIDEO', 'PHONE', 'CHAT'];
 const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -112,12 +113,9 @@ function ProfileSection({ doctorId }: { doctorId: string }) {
 }
 
 const KINDS: ScheduleExceptionKind[] = ['BREAK', 'DAY_OFF', 'HOLIDAY', 'EXTRA_HOURS', 'EMERGENCY'];
+/** Kinds that take time away can be given as whole local days; extra and emergency hours are times. */
+const BY_DATES = new Set<ScheduleExceptionKind>(['BREAK', 'DAY_OFF', 'HOLIDAY']);
 const today = () => new Date().toLocaleDateString('en-CA');
-/** An instant as the value of a datetime-local input (the browser's zone, as the form reads it back). */
-const localInput = (iso: string) => {
-  const d = new Date(iso);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
 
 function RulesSection({ doctorId }: { doctorId: string }) {
   const { t } = useTranslation();
@@ -270,12 +268,19 @@ function ExceptionsSection({ doctorId }: { doctorId: string }) {
   const [removed, removeException] = useMutation(RemoveScheduleExceptionDocument);
   const [confirm, confirmDialog] = useConfirm();
   const [notice, setNotice] = useState<string | null>(null);
-  const empty = { kind: 'BREAK' as ScheduleExceptionKind, startsAt: '', endsAt: '', label: '' };
+  // Dates and times are the doctor's own (the profile's zone), never the browser's: whole days go to the
+  // API as local dates (startDate/endDate), times on one day become instants in that zone.
+  const [profile] = useQuery({ query: MyDoctorProfileDocument });
+  const zone = profile.data?.me?.doctorProfile?.timeZone ?? 'UTC';
+  const empty = { kind: 'BREAK' as ScheduleExceptionKind, mode: 'times' as 'times' | 'dates', day: '', startTime: '', endTime: '', startDate: '', endDate: '', label: '' };
   const [form, setForm] = useState(empty);
   /** The exception being edited: saving adds the new one, then removes this one. */
   const [editing, setEditing] = useState<string | null>(null);
   const refetch = () => reexecute({ requestPolicy: 'network-only' });
-  const when = (x: { startsAt: string; endsAt: string }) => `${formatDateTime(x.startsAt, i18n.language)} – ${formatDateTime(x.endsAt, i18n.language)}`;
+  const when = (x: { startsAt: string; endsAt: string; startDate?: string | null; endDate?: string | null }) =>
+    x.startDate
+      ? `${x.startDate}${x.endDate && x.endDate !== x.startDate ? ` – ${x.endDate}` : ''} (${zone})`
+      : `${formatDateTime(x.startsAt, i18n.language, zone)} – ${formatDateTime(x.endsAt, i18n.language, zone)} (${zone})`;
   const remove = async (x: { id: string; kind: ScheduleExceptionKind; startsAt: string; endsAt: string }) => {
     const kind = t(`doctor.kind.${x.kind}`);
     const ok = await confirm({ title: t('doctor.removeExceptionTitle', { kind: kind.toLowerCase() }), body: t('doctor.removeExceptionBody', { when: when(x) }), confirmLabel: t('doctor.remove'), danger: true });
@@ -287,19 +292,26 @@ function ExceptionsSection({ doctorId }: { doctorId: string }) {
   const [affected, setAffected] = useState<AffectedAppointments>('REFUSE');
   const [preview, setPreview] = useState<PreviewScheduleExceptionQuery['previewScheduleException'] | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
+  const byDates = form.mode === 'dates' && BY_DATES.has(form.kind);
   const input = () => ({
     doctorId,
     kind: form.kind,
-    startsAt: new Date(form.startsAt).toISOString(),
-    endsAt: new Date(form.endsAt).toISOString(),
+    ...(byDates
+      ? { startDate: form.startDate, endDate: form.endDate || form.startDate }
+      : { startsAt: zonedInstant(form.day, form.startTime, zone).toISOString(), endsAt: zonedInstant(form.day, form.endTime, zone).toISOString() }),
     label: form.label.trim() || null,
   });
-  const valid = Boolean(form.startsAt && form.endsAt && form.endsAt > form.startsAt);
+  const valid = byDates
+    ? Boolean(form.startDate && (!form.endDate || form.endDate >= form.startDate))
+    : Boolean(form.day && form.startTime && form.endTime && form.endTime > form.startTime);
 
   return (
     <Paper sx={{ p: 2, my: 2 }} component="section" aria-labelledby="exceptions-title">
       <Typography variant="h6" component="h2" id="exceptions-title">
         {t('doctor.exceptions')}
+      </Typography>
+      <Typography variant="body2" color="text.secondary" data-testid="exceptions-zone">
+        {t('exceptionDates.zoneNote', { zone })}
       </Typography>
       <ErrorNotice error={list.error} />
       {list.data && list.data.scheduleExceptions.length === 0 ? <EmptyState>{t('doctor.noExceptions')}</EmptyState> : null}
@@ -316,7 +328,12 @@ function ExceptionsSection({ doctorId }: { doctorId: string }) {
                   onClick={() => {
                     setEditing(x.id);
                     setPreview(null);
-                    setForm({ kind: x.kind, startsAt: localInput(x.startsAt), endsAt: localInput(x.endsAt), label: x.label ?? '' });
+                    const [from, to] = [zonedParts(x.startsAt, zone), zonedParts(x.endsAt, zone)];
+                    setForm(
+                      x.startDate
+                        ? { ...empty, kind: x.kind, mode: 'dates', startDate: x.startDate, endDate: x.endDate ?? x.startDate, label: x.label ?? '' }
+                        : { ...empty, kind: x.kind, mode: 'times', day: from.date, startTime: from.time, endTime: to.date > from.date && to.time === '00:00' ? '23:59' : to.time, label: x.label ?? '' },
+                    );
                   }}
                 >
                   {t('common.edit')}
@@ -344,8 +361,24 @@ function ExceptionsSection({ doctorId }: { doctorId: string }) {
             </MenuItem>
           ))}
         </TextField>
-        <TextField size="small" type="datetime-local" label={t('doctor.exceptionStart')} value={form.startsAt} onChange={(e) => setForm({ ...form, startsAt: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} />
-        <TextField size="small" type="datetime-local" label={t('doctor.exceptionEnd')} value={form.endsAt} onChange={(e) => setForm({ ...form, endsAt: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} />
+        {BY_DATES.has(form.kind) ? (
+          <TextField select size="small" label={t('exceptionDates.mode')} value={form.mode} onChange={(e) => setForm({ ...form, mode: e.target.value as 'times' | 'dates' })} sx={{ minWidth: 160 }}>
+            <MenuItem value="times">{t('exceptionDates.byTime')}</MenuItem>
+            <MenuItem value="dates">{t('exceptionDates.byDates')}</MenuItem>
+          </TextField>
+        ) : null}
+        {byDates ? (
+          <>
+            <TextField size="small" type="date" label={t('exceptionDates.startDate')} value={form.startDate} onChange={(e) => setForm({ ...form, startDate: e.target.value })} slotProps={{ inputLabel: { shrink: true }, htmlInput: { lang: i18n.language === 'ro' ? 'ro-RO' : undefined } }} />
+            <TextField size="small" type="date" label={t('exceptionDates.endDate')} value={form.endDate} onChange={(e) => setForm({ ...form, endDate: e.target.value })} slotProps={{ inputLabel: { shrink: true }, htmlInput: { min: form.startDate || undefined, lang: i18n.language === 'ro' ? 'ro-RO' : undefined } }} />
+          </>
+        ) : (
+          <>
+            <TextField size="small" type="date" label={t('exceptionDates.day')} value={form.day} onChange={(e) => setForm({ ...form, day: e.target.value })} slotProps={{ inputLabel: { shrink: true }, htmlInput: { min: todayIn(zone), lang: i18n.language === 'ro' ? 'ro-RO' : undefined } }} />
+            <TextField size="small" type="time" label={t('exceptionDates.startTime')} value={form.startTime} onChange={(e) => setForm({ ...form, startTime: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} />
+            <TextField size="small" type="time" label={t('exceptionDates.endTime')} value={form.endTime} onChange={(e) => setForm({ ...form, endTime: e.target.value })} slotProps={{ inputLabel: { shrink: true } }} />
+          </>
+        )}
         <TextField size="small" label={t('doctor.label')} value={form.label} onChange={(e) => setForm({ ...form, label: e.target.value.slice(0, 200) })} />
         <Button
           disabled={!valid}

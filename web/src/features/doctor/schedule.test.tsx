@@ -2,7 +2,7 @@
 // the schedule's own zone (the doctor's profile, New York here, not the browser's), removing working
 // hours is confirmed and can be undone, and a break can be removed (confirmed) or edited.
 import { describe, expect, test } from 'vitest';
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ScheduleEditorPage } from './ScheduleEditorPage.tsx';
 import { fixedClient, renderWith } from '../../test/fixed-client.tsx';
@@ -21,10 +21,12 @@ function api() {
     RemoveScheduleRule: () => ((rules = []), { data: { removeScheduleRule: true } }),
     AddScheduleRule: () => ((rules = [rule]), { data: { addScheduleRule: { __typename: 'ScheduleRule', id: 'r2' } } }),
     RemoveScheduleException: () => ((exceptions = []), { data: { removeScheduleException: true } }),
+    PreviewScheduleException: () => ({ data: { previewScheduleException: [] } }),
+    AddScheduleException: () => ({ data: { addScheduleException: { __typename: 'ScheduleExceptionResult', exception: { __typename: 'ScheduleException', id: 'x9' }, cancelledAppointments: [] } } }),
   });
 }
 
-describe('schedule editor', () => {
+describe('schedule editor', { timeout: 60_000 }, () => {
   test('rules are labelled in the schedule\'s zone; removing is confirmed and can be undone', async () => {
     const client = api();
     renderWith(<ScheduleEditorPage />, { client: client.client, roles: ['DOCTOR'], userId: doctorId });
@@ -56,5 +58,39 @@ describe('schedule editor', () => {
     await user.click(within(await screen.findByRole('dialog', { name: 'Remove this break?' })).getByRole('button', { name: 'Remove' }));
     await screen.findByText('Removed. The time is bookable again.');
     expect(client.calls.find((c) => c.name === 'RemoveScheduleException')?.variables).toEqual({ id: 'x1' });
+  });
+
+  test('days off go to the API as local dates, and a break on one day is read in the doctor\'s zone (not the browser\'s)', async () => {
+    const client = api();
+    renderWith(<ScheduleEditorPage />, { client: client.client, roles: ['DOCTOR'], userId: doctorId });
+    const user = userEvent.setup();
+    expect((await screen.findByTestId('exceptions-zone')).textContent).toMatch(/America\/New_York/);
+    await screen.findByText(/Dec 2, 2026, 12:00 PM – Dec 2, 2026, 1:00 PM \(America\/New_York\)/);
+    const form = screen.getByRole('form', { name: 'Add exception' });
+
+    await user.click(within(form).getByRole('combobox', { name: 'Kind' }));
+    await user.click(await screen.findByRole('option', { name: 'Day off' }));
+    await user.click(within(form).getByRole('combobox', { name: 'Enter as' }));
+    await user.click(await screen.findByRole('option', { name: 'Whole days' }));
+    fireEvent.change(within(form).getByLabelText('First day'), { target: { value: '2026-12-24' } });
+    fireEvent.change(within(form).getByLabelText('Last day'), { target: { value: '2026-12-26' } });
+    await user.click(within(form).getByRole('button', { name: 'Preview' }));
+    await waitFor(() => expect(client.calls.find((c) => c.name === 'PreviewScheduleException')?.variables.input).toEqual({ doctorId, kind: 'DAY_OFF', startDate: '2026-12-24', endDate: '2026-12-26', label: null }));
+    await user.click(await within(form.closest('section')!).findByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(client.calls.find((c) => c.name === 'AddScheduleException')?.variables.input).toEqual({ doctorId, kind: 'DAY_OFF', startDate: '2026-12-24', endDate: '2026-12-26', label: null }));
+
+    await user.click(within(form).getByRole('combobox', { name: 'Kind' }));
+    await user.click(await screen.findByRole('option', { name: 'Break' }));
+    await user.click(within(form).getByRole('combobox', { name: 'Enter as' }));
+    await user.click(await screen.findByRole('option', { name: 'Times on one day' }));
+    fireEvent.change(within(form).getByLabelText('Day'), { target: { value: '2026-12-08' } });
+    fireEvent.change(within(form).getByLabelText('Starts at'), { target: { value: '12:00' } });
+    fireEvent.change(within(form).getByLabelText('Ends at'), { target: { value: '13:00' } });
+    await user.click(within(form).getByRole('button', { name: 'Preview' }));
+    await waitFor(() =>
+      expect(client.calls.filter((c) => c.name === 'PreviewScheduleException').at(-1)?.variables.input).toEqual({
+        doctorId, kind: 'BREAK', startsAt: '2026-12-08T17:00:00.000Z', endsAt: '2026-12-08T18:00:00.000Z', label: null,
+      }),
+    );
   });
 });

@@ -7,7 +7,7 @@ import { Alert, Autocomplete, Avatar, Box, Button, Card, CardActions, CardConten
 import { Link, useSearchParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { useTranslation } from 'react-i18next';
-import { JoinWaitlistDocument, SearchDoctorsDocument, SearchSuggestionsDocument, type SearchDoctorsQuery } from '../../gql/graphql.ts';
+import { JoinWaitlistDocument, MyWaitlistEntriesDocument, SearchDoctorsDocument, SearchSuggestionsDocument, type SearchDoctorsQuery } from '../../gql/graphql.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
 import { WeekNav } from '../../components/WeekNav.tsx';
@@ -129,6 +129,12 @@ export function FindDoctorPage() {
   const [picked, setPicked] = useState<FreeSlot | null>(null);
   const [notice, setNotice] = useState<'requested' | 'taken' | 'waitlist' | null>(null);
   const [waitlist, joinWaitlist] = useMutation(JoinWaitlistDocument);
+  // Guard against waiting twice for the same doctor and week (the API refuses it too: ALREADY_WAITING).
+  const [waiting, refetchWaiting] = useQuery({ query: MyWaitlistEntriesDocument, pause: !doctorId });
+  const weekEnd = addDays(weekStart, 7).getTime();
+  const alreadyWaiting = (waiting.data?.myWaitlistEntries ?? []).some(
+    (e) => e.doctorId === doctorId && (e.status === 'WAITING' || e.status === 'OFFERED') && Date.parse(e.from) < weekEnd && Date.parse(e.to) > weekStart.getTime(),
+  );
 
   const search = useMemo(
     () => ({ from: weekStart.toISOString(), to: addDays(weekStart, 7).toISOString(), timeZone: viewerTimeZone(), first: 200, text: q || undefined }),
@@ -232,14 +238,24 @@ export function FindDoctorPage() {
           ) : null}
           <Button
             sx={{ mt: 2 }}
-            disabled={waitlist.fetching}
+            disabled={waitlist.fetching || waiting.fetching || alreadyWaiting}
+            aria-describedby={alreadyWaiting ? 'already-waiting' : undefined}
             onClick={async () => {
               const res = await joinWaitlist({ input: { doctorId: selected.id, from: weekStart.toISOString(), to: addDays(weekStart, 7).toISOString() } });
               if (res.data) setNotice('waitlist');
+              refetchWaiting({ requestPolicy: 'network-only' });
             }}
           >
             {t('patient.joinWaitlist')}
           </Button>
+          {alreadyWaiting ? (
+            <Typography id="already-waiting" variant="body2" sx={{ mt: 1 }}>
+              {t('waitlistLive.alreadyWaiting')}{' '}
+              <MuiLink component={Link} to="/waitlist">
+                {t('patient.waitlistTitle')}
+              </MuiLink>
+            </Typography>
+          ) : null}
         </Box>
       ) : null}
       <BookDialog

@@ -43,6 +43,19 @@ describe('my appointments', () => {
     expect(screen.queryByText('Requested')).toBeNull();
   });
 
+  test('a declined request shows the patient the doctor\'s reason', async () => {
+    const declined = {
+      ...appointment('DECLINED'),
+      history: [
+        { __typename: 'AppointmentEvent', id: 'e1', toStatus: 'REQUESTED', reason: null, occurredAt: '2026-11-24T08:00:00.000Z' },
+        { __typename: 'AppointmentEvent', id: 'e2', toStatus: 'DECLINED', reason: 'Please see a cardiologist first', occurredAt: '2026-11-24T09:00:00.000Z' },
+      ],
+    };
+    const api = fixedClient({ MyAppointments: () => ({ data: { myAppointments: [declined] } }) });
+    renderWith(<MyAppointmentsPage />, { client: api.client, path: '/appointments?tab=cancelled' });
+    expect(await screen.findByText("Doctor's note: Please see a cardiologist first")).toBeTruthy();
+  });
+
   test('no appointments: the empty state points to finding a doctor', async () => {
     const api = fixedClient({ MyAppointments: () => ({ data: { myAppointments: [] } }) });
     renderWith(<MyAppointmentsPage />, { client: api.client });
