@@ -591,6 +591,7 @@ export const en = {
       INFO: 'Prices, procedures, policies', DOCTOR_INFO: 'About doctors', GREETING: 'Greeting', THANKS: 'Thanks', HUMAN: 'Talk to a human',
       COMPLAINT: 'Complaint', AFFIRM: 'Yes', DENY: 'No', MEDICAL_ADVICE: 'Medical question', OUT_OF_SCOPE: 'Out of scope',
     },
+  },
   calendar: {
     zone: 'Times are in your schedule\'s time zone: {{zone}}.',
     view: 'Calendar view',

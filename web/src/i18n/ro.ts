@@ -593,6 +593,7 @@ export const ro: Messages = {
       INFO: 'Prețuri, proceduri, reguli', DOCTOR_INFO: 'Despre medici', GREETING: 'Salut', THANKS: 'Mulțumiri', HUMAN: 'Vorbește cu un om',
       COMPLAINT: 'Reclamație', AFFIRM: 'Da', DENY: 'Nu', MEDICAL_ADVICE: 'Întrebare medicală', OUT_OF_SCOPE: 'În afara subiectului',
     },
+  },
   calendar: {
     zone: 'Orele sunt în fusul orar al programului dvs.: {{zone}}.',
     view: 'Vizualizare calendar',
