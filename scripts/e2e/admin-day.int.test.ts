@@ -6,6 +6,7 @@
 // without errors, while others (a patient signing in) are served meanwhile.
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { registerVerifiedPatient } from '@clinic/service-kit/testing';
 import { gql } from '../../router/src/testing/harness.ts';
 import { sha256 } from '../../subgraphs/identity/src/domain/passwords.ts';
 import { eventually, startClinic, type Clinic } from './clinic-stack.ts';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   clinic = await startClinic(ADMIN, 'embedded');
   await eventually(() => clinic.sql('identity', `select 1 from users where lower(email) = lower(?)`, [ADMIN.email]), (rows) => rows.length === 1);
   s.admin = (await signIn(ADMIN)).token;
-  await act(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: PATIENT }, undefined);
+  await registerVerifiedPatient(clinic.url, PATIENT, s.admin);
   s.patient = await signIn(PATIENT);
 }, 240_000);
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { AUDIT_QUEUE } from '@clinic/service-kit';
-import { createTestKeys } from '@clinic/service-kit/testing';
+import { createTestKeys, registerVerifiedPatient } from '@clinic/service-kit/testing';
 import { gql, startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
 import { createIdentitySubgraph } from '@clinic/identity/src/service.ts';
 import { createAppointmentsSubgraph } from '@clinic/appointments/src/service.ts';
@@ -120,7 +120,7 @@ beforeAll(async () => {
     people.doctor.token,
   );
   for (const [key, who] of [['patient', PATIENT], ['other', OTHER]] as const) {
-    await call(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: who });
+    await registerVerifiedPatient(url, who, people.admin.token);
     people[key] = await signIn(who);
   }
 }, 60_000);

@@ -4,6 +4,7 @@ import { Migration20261124Users } from './m20261124-users.ts';
 import { Migration20261124Accounts } from './m20261124-accounts.ts';
 import { Migration20261130SigningKeys } from './m20261130-signing-keys.ts';
 import { Migration20261130Security } from './m20261130-security.ts';
+import { Migration20261130EmailVerification } from './m20261130-email-verification.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'm20261124-users', class: Migration20261124Users },
@@ -12,4 +13,5 @@ export const migrations: MigrationObject[] = [
   outboxRetryMigration,
   { name: 'm20261130-signing-keys', class: Migration20261130SigningKeys },
   { name: 'm20261130-security', class: Migration20261130Security },
+  { name: 'm20261130-email-verification', class: Migration20261130EmailVerification },
 ];
