@@ -75,7 +75,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
       const config = kitDeps!.config;
       const keyRing = await openKeyRing(kitDeps!, { ...env, NODE_ENV: config.nodeEnv });
       const devInbox: DevInboxMessage[] | null = config.nodeEnv === 'production' ? null : [];
-      const hashGateKeyPrefix = opts.hashGateKeyPrefix ?? env.QUEUE_PREFIX ?? (config.nodeEnv === 'test' ? `test-${randomUUID()}:` : '');
+      const hashGateKeyPrefix = opts.hashGateKeyPrefix ?? env.QUEUE_PREFIX ?? (config.nodeEnv === 'test' ? `test-${randomUUID()}-` : '');
       const hashes = createClusterHashGate({ redisUrl: config.redisUrl, keyPrefix: hashGateKeyPrefix, logger: kitDeps!.logger });
       return {
         keyRing,
