@@ -8,6 +8,7 @@ import { Route, Routes } from 'react-router';
 import { RegisterPage } from './RegisterPage.tsx';
 import { SignInPage } from './SignInPage.tsx';
 import { VerifyEmailPage } from './VerifyEmailPage.tsx';
+import { SessionsPage } from './SessionsPage.tsx';
 import { fakeAccessToken, fixedClient, renderWith } from '../../test/fixed-client.tsx';
 
 const started = (email: string) => ({ data: { registerPatient: { __typename: 'RegistrationStarted', email } } });
@@ -77,4 +78,16 @@ test('signing in before confirming the address says so and offers to resend the 
   expect((await screen.findByRole('alert')).textContent).toMatch(/confirm your e-mail address first/);
   fireEvent.click(screen.getByRole('button', { name: 'Send the e-mail again' }));
   await waitFor(() => expect(api.calls.find((c) => c.name === 'ResendVerificationEmail')?.variables).toEqual({ email: 'ana@example.test' }));
+});
+
+test('"sign out everywhere" ends every session and signs this device out too', async () => {
+  const api = fixedClient({
+    MySessions: () => ({ data: { mySessions: [{ __typename: 'Session', id: 's1', createdAt: '2026-11-30T08:00:00.000Z', lastUsedAt: '2026-11-30T08:00:00.000Z', expiresAt: '2026-12-30T08:00:00.000Z', ip: null, method: 'PASSWORD', current: true }] } }),
+    Me: () => ({ data: { me: { __typename: 'User', id: 'u1', email: 'ana@example.test', displayName: 'Ana', roles: ['PATIENT'], mfaEnabled: false } } }),
+    SignOutEverywhere: () => ({ data: { signOutEverywhere: true } }),
+  });
+  const { session } = renderWith(<SessionsPage />, { client: api.client });
+  fireEvent.click(await screen.findByRole('button', { name: /Sign out everywhere/ }));
+  await waitFor(() => expect(session.get().accessToken).toBeNull());
+  expect(api.calls.some((c) => c.name === 'SignOutEverywhere')).toBe(true);
 });
