@@ -409,6 +409,7 @@ export const en = {
     smsConsent: 'I agree to receive SMS messages',
     reset: 'Reset to defaults',
     devInboxTitle: 'Developer inbox',
+    accountMailsTitle: 'Account e-mails (confirmation and password-reset links)',
     devInboxEmpty: 'No e-mail or SMS captured yet.',
     type: {
       APPOINTMENT_UPDATES: 'Appointment updates',

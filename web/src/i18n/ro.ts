@@ -411,6 +411,7 @@ export const ro: Messages = {
     smsConsent: 'Sunt de acord să primesc mesaje SMS',
     reset: 'Revino la valorile implicite',
     devInboxTitle: 'Inbox pentru dezvoltatori',
+    accountMailsTitle: 'E-mailuri de cont (linkuri de confirmare și de resetare a parolei)',
     devInboxEmpty: 'Niciun e-mail sau SMS capturat încă.',
     type: {
       APPOINTMENT_UPDATES: 'Modificări ale programărilor',
