@@ -208,6 +208,8 @@ function shared(): Doc[] {
         LOG_LEVEL: 'info',
         JWKS_URL: `http://identity:${PORT}/.well-known/jwks.json`,
         IDENTITY_URL: `http://identity:${PORT}/graphql`,
+        // Chat checks and shares message attachments there.
+        DOCUMENTS_URL: `http://documents:${PORT}/graphql`,
         // Set to your collector (e.g. http://otel-collector.monitoring:4318) to turn tracing on.
         OTEL_EXPORTER_OTLP_ENDPOINT: '',
       },

@@ -105,6 +105,8 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
       urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = running.url;
       // Everyone trusts the keys identity publishes, unless keys were configured explicitly.
       if (entry.name === 'identity') shared.IDENTITY_URL ??= running.url;
+      // Chat (started after documents) checks and shares message attachments there.
+      if (entry.name === 'documents') shared.DOCUMENTS_URL ??= running.url;
     }
     const router = await startRouter(loadRouterConfig({ ...shared, ...urls, PORT: randomPorts ? '0' : (env.PORT ?? '4000') }));
     stops.push(router.stop);

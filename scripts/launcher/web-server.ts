@@ -33,9 +33,10 @@ const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
-  // Emotion (MUI) injects <style> tags, hence 'unsafe-inline' for styles only.
+  // Emotion (MUI) injects <style> tags, hence 'unsafe-inline' for styles only. Document thumbnails are
+  // fetched with the bearer token and shown from blob: URLs, hence blob: for images.
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 };
 
 export interface WebServerOptions {

@@ -23,6 +23,7 @@ import { NotificationBell } from './features/notifications/NotificationBell.tsx'
 const FindDoctorPage = lazy(() => import('./features/patient/FindDoctorPage.tsx').then((m) => ({ default: m.FindDoctorPage })));
 const MyAppointmentsPage = lazy(() => import('./features/patient/MyAppointmentsPage.tsx').then((m) => ({ default: m.MyAppointmentsPage })));
 const AppointmentPage = lazy(() => import('./features/patient/AppointmentPage.tsx').then((m) => ({ default: m.AppointmentPage })));
+const IntakeFormPage = lazy(() => import('./features/documents/IntakeFormPage.tsx').then((m) => ({ default: m.IntakeFormPage })));
 const DocumentsPage = lazy(() => import('./features/documents/DocumentsPage.tsx').then((m) => ({ default: m.DocumentsPage })));
 const WaitlistPage = lazy(() => import('./features/patient/WaitlistPage.tsx').then((m) => ({ default: m.WaitlistPage })));
 const ScheduleEditorPage = lazy(() => import('./features/doctor/ScheduleEditorPage.tsx').then((m) => ({ default: m.ScheduleEditorPage })));
@@ -161,6 +162,7 @@ export function App() {
           <Route path="/documents" element={<Guard roles={['PATIENT']}><DocumentsPage /></Guard>} />
           <Route path="/appointments" element={<Guard roles={['PATIENT']}><MyAppointmentsPage /></Guard>} />
           <Route path="/appointments/:id" element={<Guard roles={['PATIENT']}><AppointmentPage /></Guard>} />
+          <Route path="/appointments/:id/intake" element={<Guard roles={['PATIENT']}><IntakeFormPage /></Guard>} />
           <Route path="/waitlist" element={<Guard roles={['PATIENT']}><WaitlistPage /></Guard>} />
           <Route path="/doctor/requests" element={<Guard roles={['DOCTOR']}><PendingRequestsPage /></Guard>} />
           <Route path="/doctor/calendar" element={<Guard roles={['DOCTOR']}><DoctorCalendarPage /></Guard>} />

@@ -1,10 +1,10 @@
 // The chat subgraph as a definition the kit can run (own process, launcher, or tests). Background work: the
-// outbox relay (unread-message events to notifications, audit to identity), the consumer of appointments'
+// outbox relay (unread-message events to notifications, member lists to documents, audit to identity), the consumer of appointments'
 // events (who may write to whom; a conversation per approved appointment) and presence leases.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { AUDIT_QUEUE, OutboxEventSchema, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { AUDIT_QUEUE, CONVERSATION_MEMBERS_TOPIC, DOCUMENTS_CHAT_QUEUE, OutboxEventSchema, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createLoaders } from './resolvers/loaders.ts';
@@ -15,6 +15,7 @@ import { createPresence } from './realtime/presence.ts';
 import { CHAT_APPOINTMENTS_QUEUE, startAppointmentEventsWorker } from './care/appointment-events.ts';
 import { MESSAGE_UNREAD_TOPIC } from './messages/send-message.ts';
 import type { ChatServices } from './services.ts';
+import { createDocumentsClient } from './attachments/documents-client.ts';
 import type { ChatContext } from './context.ts';
 
 export const CHAT_DEFAULT_PORT = 4004;
@@ -26,6 +27,7 @@ export { CHAT_APPOINTMENTS_QUEUE };
 export function outboxRoutes(prefix = ''): OutboxRoute[] {
   return [
     { prefix: MESSAGE_UNREAD_TOPIC, queues: [prefix + NOTIFICATIONS_QUEUE] },
+    { prefix: CONVERSATION_MEMBERS_TOPIC, queues: [prefix + DOCUMENTS_CHAT_QUEUE] },
     { prefix: 'audit.', queues: [prefix + AUDIT_QUEUE] },
   ];
 }
@@ -39,6 +41,8 @@ export interface ChatOptions {
   queuePrefix?: string;
   relayPollMs?: number;
   now?: () => Date;
+  /** The documents subgraph's URL (attachments are checked and shared there); DOCUMENTS_URL otherwise. */
+  documentsUrl?: () => string | undefined;
 }
 
 export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinition<ChatContext> {
@@ -53,6 +57,7 @@ export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinitio
       index: createBlindIndex(keys.indexKey),
       settings,
       presence: createPresence(deps.config.redisUrl, queuePrefix),
+      documents: createDocumentsClient({ documentsUrl: options.documentsUrl ?? (() => env.DOCUMENTS_URL), routerSecret: deps.config.routerSecret }),
       pubsub: deps.pubsub,
       typingSeen: new Map(),
       now: options.now ?? (() => new Date()),

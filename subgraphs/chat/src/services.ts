@@ -5,12 +5,15 @@ import type { ChatKeys } from './privacy/keys.ts';
 import type { BlindIndex } from './privacy/blind-index.ts';
 import type { ChatSettings } from './settings.ts';
 import type { Presence } from './realtime/presence.ts';
+import type { DocumentsClient } from './attachments/documents-client.ts';
 
 export interface ChatServices {
   keys: ChatKeys;
   index: BlindIndex;
   settings: ChatSettings;
   presence: Presence;
+  /** Checks and shares attachments with the documents service. */
+  documents: DocumentsClient;
   pubsub: PubSubEngine;
   /** Typing events seen per user and conversation (ephemeral, in memory only). */
   typingSeen: Map<string, number>;

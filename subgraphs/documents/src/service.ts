@@ -1,17 +1,21 @@
 // The documents subgraph as a definition the kit can run (own process, launcher, or tests): GraphQL for
 // metadata, grants and sharing; the /files routes for the bytes. Background work: the outbox relay
-// (audit events) and the consumer that learns who takes part in each appointment.
+// (audit events), the consumer that learns who takes part in each appointment, and the one that learns
+// who is in each chat conversation (documents attached there are theirs to read).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { AUDIT_QUEUE, startOutboxRelay, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import { AUDIT_QUEUE, DOCUMENTS_CHAT_QUEUE, startOutboxRelay, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
-import { migrations } from './migrations/index.ts';
+import { documentsMigrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createLoaders } from './resolvers/loaders.ts';
 import { fileRoutes } from './transfer/routes.ts';
 import { loadDocumentsSettings, type DocumentsSettings } from './settings.ts';
 import { DOCUMENTS_APPOINTMENTS_QUEUE, startAppointmentPartiesWorker } from './appointments/appointment-parties.ts';
+import { stopPdfRenderer, warmPdfRenderer } from './library/pdf-first-page.ts';
+import { conversationSharesRoute } from './sharing/conversation-shares-route.ts';
+import { startConversationMembersWorker } from './sharing/conversation-shares.ts';
 import type { DocumentsContext } from './context.ts';
 
 export const DOCUMENTS_DEFAULT_PORT = 4003;
@@ -35,14 +39,14 @@ export function createDocumentsSubgraph(options: DocumentsOptions = {}): Subgrap
     typeDefs: parse(readFileSync(documentsSdlPath, 'utf8')),
     resolvers,
     entities,
-    migrations,
+    migrations: documentsMigrations(settings.keys),
     context: (base) => ({
       ...base,
       settings,
       actor: { viewer: base.viewer, requestId: base.requestId, ip: base.ip },
       loaders: createLoaders(base.em),
     }),
-    httpRoutes: (deps: SubgraphDeps) => fileRoutes(deps, settings),
+    httpRoutes: (deps: SubgraphDeps) => ({ ...fileRoutes(deps, settings), ...conversationSharesRoute(deps, settings) }),
     background: async (deps: SubgraphDeps) => {
       const relay = startOutboxRelay({
         orm: deps.orm,
@@ -54,7 +58,11 @@ export function createDocumentsSubgraph(options: DocumentsOptions = {}): Subgrap
         maintenance: { name: `${queuePrefix}documents-outbox` },
       });
       const parties = startAppointmentPartiesWorker(deps.orm, deps.config.redisUrl, deps.logger, queuePrefix + DOCUMENTS_APPOINTMENTS_QUEUE);
+      warmPdfRenderer();
+      const members = startConversationMembersWorker(deps.orm, deps.config.redisUrl, deps.logger, queuePrefix + DOCUMENTS_CHAT_QUEUE);
       return async () => {
+        await stopPdfRenderer();
+        await members.close();
         await parties.close();
         await relay.stop();
       };

@@ -1,5 +1,6 @@
 // A user's conversations: most recent activity first, with unread counts, cursor-paginated (keyset on
-// last activity and id), archived or not. One query per page: no N+1 for the counts.
+// last activity and id), archived or not, optionally only those carrying every given tag and/or of one
+// category (GIN index on tags, b-tree on category). One query per page: no N+1 for the counts.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput } from '@clinic/service-kit';
 import { toConversation, type ConversationRow, type ConversationView } from '../entities/rows.ts';
@@ -24,9 +25,13 @@ type Row = ConversationRow & { role: 'OWNER' | 'MEMBER' | 'OBSERVER'; archived: 
 export async function listConversations(
   em: EntityManager,
   userId: string,
-  opts: { first: number; after?: string | null; archived: boolean },
+  opts: { first: number; after?: string | null; archived: boolean; tags?: readonly string[] | null; category?: string | null },
 ): Promise<ConversationPage> {
   const first = Math.min(Math.max(opts.first, 1), 100);
+  const wanted = opts.tags?.length ? [...new Set(opts.tags)] : null;
+  if (wanted && (wanted.length > 10 || wanted.some((t) => !t || t.length > 40))) throw badUserInput('tags: at most 10, each 1 to 40 characters');
+  // A Postgres array literal (as conversations are written): a JS array would be expanded by the driver.
+  const tags = wanted ? `{${wanted.map((t) => JSON.stringify(t)).join(',')}}` : null;
   const [afterAt, afterId] = opts.after ? parseCursor(opts.after) : [null, null];
   const rows = await em.execute<Row[]>(
     `select c.*, p.role, p.archived, p.read_seq,
@@ -34,10 +39,12 @@ export async function listConversations(
           and m.deleted_at is null and m.sender_id is distinct from p.user_id) as unread
      from participants p join conversations c on c.id = p.conversation_id
      where p.user_id = ? and p.left_at is null and p.archived = ?
+       and (?::text[] is null or c.tags @> ?::text[])
+       and (?::text is null or c.category = ?)
        and (?::timestamptz is null or (c.last_activity_at, c.id) < (?::timestamptz, ?::uuid))
      order by c.last_activity_at desc, c.id desc
      limit ?`,
-    [userId, opts.archived, afterAt, afterAt, afterId, first + 1],
+    [userId, opts.archived, tags, tags, opts.category ?? null, opts.category ?? null, afterAt, afterAt, afterId, first + 1],
   );
   const page = rows.slice(0, first).map((r) => ({ ...toConversation(r, r), unread: Number(r.unread) }));
   return { conversations: page, endCursor: page.length ? cursorOf(page[page.length - 1]!) : null, hasNextPage: rows.length > first };

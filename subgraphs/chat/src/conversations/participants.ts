@@ -1,6 +1,6 @@
 // Group membership and per-participant state: owners (or the desk) add and remove people; a removed
 // participant's live subscriptions stop delivering at once (every event is checked against current
-// membership) and they lose access. Archive/unarchive is each participant's own.
+// membership) and they lose access, to the documents attached in the conversation too (documents is told). Archive/unarchive is each participant's own.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, forbidden, recordAudit } from '@clinic/service-kit';
 import { auditActor, isDesk, isUuid, type Actor } from '../actor.ts';
@@ -8,6 +8,7 @@ import type { ChatServices } from '../services.ts';
 import type { ConversationView, ParticipantRole } from '../entities/rows.ts';
 import { participantIds, requireParticipant } from './access.ts';
 import { announceConversation } from '../realtime/triggers.ts';
+import { membersChanged } from '../attachments/members.ts';
 
 async function requireManager(em: EntityManager, actor: Actor, conversationId: string): Promise<ConversationView> {
   const conv = await requireParticipant(em, actor, conversationId);
@@ -25,6 +26,7 @@ export async function addParticipant(em: EntityManager, services: ChatServices, 
        on conflict (conversation_id, user_id) do update set role = excluded.role, left_at = null, joined_at = excluded.joined_at`,
       [conv.id, userId, role, services.now()],
     );
+    await membersChanged(tx, conv.id);
     recordAudit(tx, auditActor(actor), {
       action: 'conversation.participant_added', resourceType: 'Conversation', resourceId: conv.id, subjectUserId: userId, outcome: 'SUCCESS',
     });
@@ -40,6 +42,7 @@ export async function removeParticipant(em: EntityManager, services: ChatService
   const before = await participantIds(em, conv.id);
   await em.transactional(async (tx) => {
     await tx.execute(`update participants set left_at = ? where conversation_id = ? and user_id = ? and left_at is null`, [services.now(), conv.id, userId]);
+    await membersChanged(tx, conv.id);
     recordAudit(tx, auditActor(actor), {
       action: 'conversation.participant_removed', resourceType: 'Conversation', resourceId: conv.id, subjectUserId: userId, outcome: 'SUCCESS',
     });

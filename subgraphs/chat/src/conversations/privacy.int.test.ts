@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { TEST_DATABASE_URL } from '@clinic/service-kit/testing';
 import { eventually } from '@clinic/router/src/testing/ws.ts';
-import { codeOf, direct, gql, knowAppointment, MESSAGE_ADDED, send, START, startChat, startDirect, token, ws, type ChatHarness } from '../testing/fixtures.ts';
+import { codeOf, direct, gql, knowAppointment, MESSAGE_ADDED, send, START, startChat, startDirect, token, uploadDocument, ws, type ChatHarness } from '../testing/fixtures.ts';
 
 let h: ChatHarness;
 const patientId = randomUUID();
@@ -20,14 +20,15 @@ let conversationId: string;
 let messageId: string;
 
 beforeAll(async () => {
-  h = await startChat();
+  h = await startChat({ withDocuments: true });
   patient = await token(h, patientId, ['PATIENT']);
   doctor = await token(h, doctorId, ['DOCTOR']);
   stranger = await token(h, strangerId, ['PATIENT']);
   await knowAppointment(h, patientId, doctorId);
   conversationId = await startDirect(h, patient, doctorId);
+  const documentId = await uploadDocument(h, patient, 'results.pdf', Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n', 'latin1'));
   messageId = (await send(h, patient, conversationId, 'My prescriptions ran out; rețetele sunt gata? Marker-Zebra-42', randomUUID(), {
-    attachments: [{ documentId: randomUUID(), name: 'blood-results-Quokka.pdf' }],
+    attachments: [{ documentId, name: 'blood-results-Quokka.pdf' }],
   })).id;
 });
 

@@ -30,12 +30,14 @@ export type Appointment = {
 
 export type Attachment = {
   __typename?: 'Attachment';
+  /** The document itself (from the documents subgraph: previewUrl, downloadUrl…); null for someone who may no longer read it. */
+  document?: Maybe<Document>;
   documentId: Scalars['ID']['output'];
   name: Scalars['String']['output'];
 };
 
 export type AttachmentInput = {
-  /** A document id from the documents subgraph. */
+  /** A document id from the documents subgraph: you must be able to read it; sending shares it with the conversation's members (until they leave). */
   documentId: Scalars['ID']['input'];
   name: Scalars['String']['input'];
 };
@@ -90,6 +92,12 @@ export type DeadOutboxEvent = {
   id: Scalars['ID']['output'];
   lastError?: Maybe<Scalars['String']['output']>;
   topic: Scalars['String']['output'];
+};
+
+/** A patient's file, owned by the documents subgraph. */
+export type Document = {
+  __typename?: 'Document';
+  id: Scalars['ID']['output'];
 };
 
 export type Message = {
@@ -372,7 +380,7 @@ export type TypingEvent = {
 
 export type User = {
   __typename?: 'User';
-  /** Your conversations, most recent activity first, with unread counts (yourself only). */
+  /** Your conversations, most recent activity first, with unread counts (yourself only); only those carrying every tag in `tags` and of `category`, when given. */
   conversations: ConversationPage;
   id: Scalars['ID']['output'];
 };
@@ -381,7 +389,9 @@ export type User = {
 export type UserConversationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   archived?: InputMaybe<Scalars['Boolean']['input']>;
+  category?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -499,6 +509,7 @@ export type ResolversTypes = ResolversObject<{
   ConversationPage: ResolverTypeWrapper<ConversationPageRow>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeadOutboxEvent: ResolverTypeWrapper<DeadOutboxEvent>;
+  Document: ResolverTypeWrapper<Document>;
   Message: ResolverTypeWrapper<MessageViewRow>;
   MessageKind: MessageKind;
   MessagePage: ResolverTypeWrapper<Omit<MessagePage, 'messages'> & { messages: Array<ResolversTypes['Message']> }>;
@@ -532,6 +543,7 @@ export type ResolversParentTypes = ResolversObject<{
   ConversationPage: ConversationPageRow;
   DateTime: Scalars['DateTime']['output'];
   DeadOutboxEvent: DeadOutboxEvent;
+  Document: Document;
   Message: MessageViewRow;
   MessagePage: Omit<MessagePage, 'messages'> & { messages: Array<ResolversParentTypes['Message']> };
   Mutation: Record<PropertyKey, never>;
@@ -555,6 +567,7 @@ export type AppointmentResolvers<ContextType = Context, ParentType extends Resol
 }>;
 
 export type AttachmentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Attachment'] = ResolversParentTypes['Attachment']> = ResolversObject<{
+  document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType>;
   documentId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
@@ -593,6 +606,10 @@ export type DeadOutboxEventResolvers<ContextType = Context, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   topic?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type DocumentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Document'] = ResolversParentTypes['Document']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type MessageResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message']> = ResolversObject<{
@@ -693,6 +710,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   ConversationPage?: ConversationPageResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeadOutboxEvent?: DeadOutboxEventResolvers<ContextType>;
+  Document?: DocumentResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessagePage?: MessagePageResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -1,6 +1,7 @@
 // Sending, editing and deleting messages. A send is one transaction: the conversation's next sequence
 // number, the encrypted message, its blind-index terms, the sender's own read cursor, and an outbox event
-// (ids only) for each recipient who is offline so notifications can reach them. The client's message id
+// (ids only) for each recipient who is offline so notifications can reach them. Attachments are checked
+// and shared by documents first (the sender must be able to read each one). The client's message id
 // makes a retried send return the stored message instead of a second one. Live announcements go out after
 // commit; a client that missed them catches up by cursor.
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,7 @@ import type { ConversationView, MessageRow, MessageView, QuickAction, StoredAtta
 import { participantIds, requireParticipant } from '../conversations/access.ts';
 import { announceConversation, announceMessage } from '../realtime/triggers.ts';
 import { messagesByIds, toMessage } from './read-messages.ts';
+import { currentMembers, membersChanged } from '../attachments/members.ts';
 
 export { MESSAGE_UNREAD_TOPIC };
 
@@ -107,7 +109,7 @@ async function indexTerms(tx: EntityManager, services: ChatServices, conversatio
   );
 }
 
-export async function sendMessage(em: EntityManager, services: ChatServices, actor: Actor, raw: SendInput): Promise<MessageView> {
+export async function sendMessage(em: EntityManager, services: ChatServices, actor: Actor, raw: SendInput, authorization?: string): Promise<MessageView> {
   const parsed = sendInput.safeParse(raw);
   if (!parsed.success) throw badUserInput(parsed.error.issues[0]!.message);
   const input = parsed.data;
@@ -122,8 +124,14 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
 
   // The desk answers a desk conversation by joining it.
   if (!conv.membership && conv.kind === 'DESK' && isDesk(actor.user)) {
-    await em.execute(`insert into participants (conversation_id, user_id, role, joined_at) values (?, ?, 'MEMBER', ?) on conflict (conversation_id, user_id) do update set left_at = null`, [conv.id, me, services.now()]);
+    await em.transactional(async (tx) => {
+      await tx.execute(`insert into participants (conversation_id, user_id, role, joined_at) values (?, ?, 'MEMBER', ?) on conflict (conversation_id, user_id) do update set left_at = null`, [conv.id, me, services.now()]);
+      await membersChanged(tx, conv.id);
+    });
   }
+  // Attachments: documents checks the sender may read each one and shares them with the members (or refuses: nothing is stored).
+  const documentIds = [...new Set((input.attachments ?? []).map((a) => a.documentId))];
+  if (documentIds.length) await services.documents.share(authorization, { ...(await currentMembers(em, conv.id)), documentIds });
   const recipients = (await participantIds(em, conv.id)).filter((id) => id !== me);
   const offline: string[] = [];
   for (const id of recipients) if (!(await services.presence.online(id))) offline.push(id);

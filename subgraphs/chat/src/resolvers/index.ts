@@ -41,7 +41,7 @@ export const resolvers: Resolvers = {
       const { row } = await openAppointmentConversation(ctx.em, ctx.chat, args.appointmentId, a);
       return isDesk(a.user) ? openAsStaff(ctx.em, a, row.id) : requireParticipant(ctx.em, a, row.id);
     },
-    sendMessage: (_p, args, ctx) => sendMessage(ctx.em, ctx.chat, actor(ctx), args.input),
+    sendMessage: (_p, args, ctx) => sendMessage(ctx.em, ctx.chat, actor(ctx), args.input, ctx.authorization),
     editMessage: (_p, args, ctx) => editMessage(ctx.em, ctx.chat, actor(ctx), args.id, args.body),
     deleteMessage: (_p, args, ctx) => deleteMessage(ctx.em, ctx.chat, actor(ctx), args.id),
     markDelivered: (_p, args, ctx) => markReceived(ctx.em, ctx.chat, actor(ctx), args.conversationId, args.upToMessageId, false),
@@ -82,6 +82,7 @@ export const resolvers: Resolvers = {
       return participants.filter((p) => p.userId !== m.senderId).map((p) => ({ userId: p.userId, status: statusFor(m.seq, p) }));
     },
   },
+  Attachment: { document: (a) => ({ id: a.documentId }) },
   Receipt: { user: (r) => ({ id: r.userId }) },
   ReceiptUpdate: { user: (r) => ({ id: r.userId }) },
   TypingEvent: { user: (t) => ({ id: t.userId }) },
@@ -90,7 +91,7 @@ export const resolvers: Resolvers = {
     conversations: (user, args, ctx) => {
       const me = requireUser(ctx.viewer);
       if (me.userId !== user.id) throw forbidden('You see only your own conversations');
-      return listConversations(ctx.em, me.userId, { first: args.first ?? 20, after: args.after, archived: args.archived ?? false });
+      return listConversations(ctx.em, me.userId, { first: args.first ?? 20, after: args.after, archived: args.archived ?? false, tags: args.tags, category: args.category });
     },
   },
   Appointment: {

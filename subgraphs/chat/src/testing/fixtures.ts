@@ -1,7 +1,10 @@
-// Test fixtures: the chat and appointments subgraphs (and the greetings fixture, for User references)
+// Test fixtures: the chat, appointments and documents subgraphs (and the greetings fixture, for User references)
 // behind the real router on the real Postgres/Redis, sharing a random queue prefix so appointments' events
 // reach this chat only; helpers to teach chat an appointment, sign users in and talk over graphql-ws.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { createTestKeys, signTestToken, type TestKeys } from '@clinic/service-kit/testing';
 import { ANONYMOUS } from '@clinic/service-kit';
 import { gql, startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
@@ -9,6 +12,8 @@ import { connectWs, type TestWsClient } from '@clinic/router/src/testing/ws.ts';
 import { greetingsSubgraph } from '@clinic/router/src/testing/greetings-subgraph.ts';
 import { createAppointmentsSubgraph } from '@clinic/appointments';
 import { testClinic } from '@clinic/appointments/src/testing/fixtures.ts';
+import { createDocumentsSubgraph } from '@clinic/documents';
+import { loadDocumentsSettings } from '@clinic/documents/src/settings.ts';
 import { createChatSubgraph, type ChatOptions } from '../service.ts';
 import { applyAppointmentEvent } from '../care/appointment-events.ts';
 import type { ChatContext } from '../context.ts';
@@ -26,12 +31,28 @@ export interface ChatHarness {
   stop(): Promise<void>;
 }
 
-export async function startChat(opts: { withAppointments?: boolean; chat?: ChatOptions } = {}): Promise<ChatHarness> {
+export async function startChat(opts: { withAppointments?: boolean; withDocuments?: boolean; chat?: ChatOptions } = {}): Promise<ChatHarness> {
   const keys = await createTestKeys();
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
-  const chat = createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, ...opts.chat });
-  const defs = [greetingsSubgraph, chat, ...(opts.withAppointments ? [createAppointmentsSubgraph({ clinic: testClinic(), queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 })] : [])];
+  // Known once the stack runs; chat asks for it on each send.
+  const documentsAt: { url?: string } = {};
+  const chat = createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, documentsUrl: () => documentsAt.url, ...opts.chat });
+  const dataDir = opts.withDocuments ? await mkdtemp(path.join(os.tmpdir(), 'chat-documents-')) : null;
+  const documents = dataDir
+    ? createDocumentsSubgraph({
+        settings: loadDocumentsSettings({ NODE_ENV: 'test', DATA_DIR: dataDir, DOCUMENTS_KEYS: `k1:${randomBytes(32).toString('base64')}` }),
+        queuePrefix,
+        relayPollMs: 50,
+      })
+    : null;
+  const defs = [
+    greetingsSubgraph,
+    chat,
+    ...(opts.withAppointments ? [createAppointmentsSubgraph({ clinic: testClinic(), queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 })] : []),
+    ...(documents ? [documents] : []),
+  ];
   const stack = await startStack(keys, defs);
+  documentsAt.url = stack.subgraphs.documents?.url;
   const clients: TestWsClient[] = [];
   return {
     keys, stack, queuePrefix, clients,
@@ -45,6 +66,7 @@ export async function startChat(opts: { withAppointments?: boolean; chat?: ChatO
     async stop() {
       for (const c of clients) await c.dispose().catch(() => {});
       await stack.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -100,3 +122,16 @@ export async function startDirect(h: ChatHarness, tokenValue: string, otherId: s
 }
 
 export { gql };
+
+/** Uploads a file the way a client does (documents' createUpload, then PUT through the router); returns its id. */
+export async function uploadDocument(h: ChatHarness, tokenValue: string, fileName: string, bytes: Buffer, type = 'LAB_RESULT'): Promise<string> {
+  const grant = await gql<{ createUpload: { documentId: string; url: string } }>(
+    h.url,
+    `mutation($t: DocumentType!, $f: String!, $s: Int!) { createUpload(type: $t, fileName: $f, size: $s) { documentId url } }`,
+    { token: tokenValue, variables: { t: type, f: fileName, s: bytes.length } },
+  );
+  if (!grant.body.data) throw new Error(JSON.stringify(grant.body.errors));
+  const put = await fetch(new URL(grant.body.data.createUpload.url, h.url), { method: 'PUT', headers: { authorization: `Bearer ${tokenValue}` }, body: bytes });
+  if (put.status !== 201) throw new Error(`upload failed: ${put.status} ${await put.text()}`);
+  return grant.body.data.createUpload.documentId;
+}

@@ -154,12 +154,17 @@ export const AppointmentPartySchema = new EntitySchema<AppointmentParty>({
   },
 });
 
-/** The latest pre-appointment form answers of an appointment, and the PDF they were turned into. */
+/**
+ * The latest pre-appointment form answers of an appointment, and the PDF they were turned into. The
+ * answers are sealed (`crypto/sealed-value.ts`, bound to the appointment id): never plaintext at rest.
+ */
 export interface IntakeSubmission {
   appointmentId: string;
   documentId: string;
   formId: string;
-  answers: Record<string, unknown>;
+  answersEnc: Buffer;
+  wrappedKey: Buffer;
+  kekId: string;
   submittedBy: string;
   submittedAt: Date;
 }
@@ -171,7 +176,9 @@ export const IntakeSubmissionSchema = new EntitySchema<IntakeSubmission>({
     appointmentId: { type: 'uuid', primary: true, fieldName: 'appointment_id' },
     documentId: { type: 'uuid', fieldName: 'document_id' },
     formId: { type: 'string', fieldName: 'form_id' },
-    answers: { type: 'json' },
+    answersEnc: { type: 'Buffer', columnType: 'bytea', fieldName: 'answers_enc' },
+    wrappedKey: { type: 'Buffer', columnType: 'bytea', fieldName: 'wrapped_key' },
+    kekId: { type: 'string', fieldName: 'kek_id' },
     submittedBy: { type: 'uuid', fieldName: 'submitted_by' },
     submittedAt: { type: 'Date', columnType: 'timestamptz', fieldName: 'submitted_at' },
   },

@@ -54,7 +54,7 @@ export type Document = {
   fileName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   owner: User;
-  /** A PNG thumbnail (at most 256×256) of the newest version, like downloadUrl; null when there is none (only JPEG and PNG have one). */
+  /** A PNG thumbnail (at most 256×256) of the newest version, like downloadUrl: the image itself, or a PDF's first page; null when there is none. */
   previewUrl?: Maybe<Scalars['String']['output']>;
   /** Doctors it is shared with (owner and staff only; empty for others). */
   sharedWith: Array<User>;
@@ -92,7 +92,7 @@ export type DocumentVersion = {
   downloadUrl?: Maybe<Scalars['String']['output']>;
   fileName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
-  /** A PNG thumbnail of this version (JPEG and PNG versions), like downloadUrl. */
+  /** A PNG thumbnail of this version (JPEG, PNG, and a PDF's first page), like downloadUrl. */
   previewUrl?: Maybe<Scalars['String']['output']>;
   /** The version this one restored, when it was made by restoring. */
   restoredFrom?: Maybe<Scalars['Int']['output']>;

@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, hasPermission, notFound, requireUser } from '@clinic/service-kit';
-import { AppointmentPartySchema, DocumentSchema, type AppointmentParty, type Document } from '../entities/document.ts';
+import { AppointmentPartySchema, DocumentSchema, DocumentVersionSchema, type AppointmentParty, type Document } from '../entities/document.ts';
 import { storeVersion } from '../library/store-version.ts';
+import { makePreview } from '../library/previews.ts';
 import type { DocumentsSettings } from '../settings.ts';
 import type { Actor } from '../actor.ts';
 import { renderPdf, type PdfContent } from './render-pdf.ts';
@@ -46,6 +47,9 @@ export function appointmentFields(party: AppointmentParty, language: Language, t
   ];
 }
 
+/** How long a generating mutation waits for the new PDF's thumbnail before answering without it. */
+const PREVIEW_WAIT_MS = 3_000;
+
 /** Renders and stores a new document (or a new version of `existingId`) for the appointment's patient. */
 export async function storeGenerated(
   em: EntityManager,
@@ -76,6 +80,12 @@ export async function storeGenerated(
     },
     pdf,
   );
+  // Its first-page thumbnail, made once now. The answer waits for it a little (usually enough), not for
+  // long: a busy renderer must not make the mutation time out; the thumbnail then appears when done. A
+  // failure leaves the document without one.
+  const version = await em.fork().findOneOrFail(DocumentVersionSchema, { documentId: stored.documentId, version: stored.version });
+  const preview = makePreview(em.fork(), settings, version).catch(() => false);
+  await Promise.race([preview, new Promise((resolve) => setTimeout(resolve, PREVIEW_WAIT_MS).unref())]);
   return em.fork().findOneOrFail(DocumentSchema, { id: stored.documentId });
 }
 

@@ -1,6 +1,6 @@
 // The patient's answers to the pre-appointment form: validated against the form of the appointment's
 // consultation type, stored, and turned into a PDF attached to the appointment (a new version of the
-// same document when the patient submits again).
+// same document when the patient submits again). The answers are stored sealed under their own data key.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badUserInput, requireUser } from '@clinic/service-kit';
 import { IntakeSubmissionSchema, type Document } from '../entities/document.ts';
@@ -8,6 +8,7 @@ import { appointmentFields, appointmentFor, checkedTimeZone, storeGenerated } fr
 import { TEXT, type Language } from '../generation/templates.ts';
 import type { DocumentsSettings } from '../settings.ts';
 import type { Actor } from '../actor.ts';
+import { openValue, sealValue } from '../crypto/sealed-value.ts';
 import { answeredQuestions, intakeFormFor, intakeProblem } from './forms.ts';
 
 export async function submitIntake(
@@ -35,13 +36,24 @@ export async function submitIntake(
     { title: t.intakeTitle, fields: appointmentFields(party, input.language, timeZone), sections: answeredQuestions(form, answers, input.language, t), language: input.language, timeZone },
     previous?.documentId ?? null,
   );
+  const sealed = await sealValue(settings.keys, Buffer.from(JSON.stringify(answers)), party.appointmentId);
   await em.upsert(IntakeSubmissionSchema, {
     appointmentId: party.appointmentId,
     documentId: doc.id,
     formId: form.id,
-    answers,
+    answersEnc: sealed.ciphertext,
+    wrappedKey: sealed.wrappedKey,
+    kekId: sealed.kekId,
     submittedBy: user.userId,
     submittedAt: settings.now(),
   });
   return doc;
+}
+
+/** The stored answers of an appointment's intake form, decrypted (null when none were submitted). */
+export async function storedIntakeAnswers(em: EntityManager, settings: DocumentsSettings, appointmentId: string): Promise<Record<string, unknown> | null> {
+  const row = await em.findOne(IntakeSubmissionSchema, { appointmentId });
+  if (!row) return null;
+  const plain = await openValue(settings.keys, { ciphertext: row.answersEnc, wrappedKey: row.wrappedKey, kekId: row.kekId }, row.appointmentId);
+  return JSON.parse(plain.toString('utf8')) as Record<string, unknown>;
 }

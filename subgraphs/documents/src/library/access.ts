@@ -1,5 +1,6 @@
 // Who may read a document: its owner, the doctor of the appointment it is attached to, a doctor it is
-// shared with, and staff holding `documents:read` (admins hold every permission). Nobody else, on any
+// shared with, the current members of a chat conversation it was attached in, and staff holding
+// `documents:read` (admins hold every permission). Nobody else, on any
 // path: single reads, lists, entity references and the download route all ask here. Batched per list.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hasPermission, type Viewer } from '@clinic/service-kit';
@@ -22,9 +23,22 @@ export async function readable(em: EntityManager, viewer: Viewer, docs: Document
   const parties = appointmentIds.length
     ? await em.find(AppointmentPartySchema, { doctorId: viewer.userId, appointmentId: { $in: appointmentIds } })
     : [];
+  const inConversation = await sharedInConversationsOf(em, viewer.userId, others.map((d) => d.id));
   const shared = new Set(shares.map((s) => s.documentId));
   const treating = new Set(parties.map((p) => p.appointmentId));
-  return live.filter((d) => d.ownerId === viewer.userId || shared.has(d.id) || (d.appointmentId !== null && treating.has(d.appointmentId)));
+  return live.filter(
+    (d) => d.ownerId === viewer.userId || shared.has(d.id) || inConversation.has(d.id) || (d.appointmentId !== null && treating.has(d.appointmentId)),
+  );
+}
+
+/** Of these documents, those attached in a chat conversation the user is a member of now. */
+async function sharedInConversationsOf(em: EntityManager, userId: string, documentIds: string[]): Promise<Set<string>> {
+  const rows = await em.execute<{ document_id: string }[]>(
+    `select distinct s.document_id from conversation_shares s join conversation_members m on m.conversation_id = s.conversation_id
+     where s.document_id = any(?::uuid[]) and ?::uuid = any(m.member_ids)`,
+    [`{${documentIds.join(',')}}`, userId],
+  );
+  return new Set(rows.map((r) => r.document_id));
 }
 
 export async function canRead(em: EntityManager, viewer: Viewer, doc: Document): Promise<boolean> {

@@ -1,5 +1,5 @@
 // A conversation's thread on any screen size: messages (mine on the right with sent/delivered/read ticks),
-// who is typing, quick-action buttons, attachments by name, and a box that sends on Enter.
+// who is typing, quick-action buttons, attachments with thumbnails, and a box that sends on Enter.
 import { useState, type FormEvent } from 'react';
 import { Box, Button, Chip, Paper, Stack, TextField, Typography } from '@mui/material';
 import { useParams } from 'react-router';
@@ -12,6 +12,7 @@ import { StatusChip } from '../../components/StatusChip.tsx';
 import { useThread, type Tick } from './useThread.ts';
 import { messageText } from './message-text.ts';
 import { QuickActions } from './QuickActions.tsx';
+import { AttachmentPreview } from './AttachmentPreview.tsx';
 
 const TICKS: Record<Tick, string> = { PENDING: '…', SENT: '✓', DELIVERED: '✓✓', READ: '✓✓' };
 
@@ -60,7 +61,7 @@ export function ThreadPage() {
                 {!mine ? <Typography variant="caption" color="text.secondary">{names.get(m.sender?.id ?? '') ?? ''}</Typography> : null}
                 <Typography variant="body1" sx={{ whiteSpace: 'pre-wrap' }}>{messageText({ kind: m.kind ?? 'TEXT', body: m.body, deleted: !!m.deleted }, t)}</Typography>
                 {(m.attachments ?? []).map((a) => (
-                  <Chip key={a.documentId} size="small" label={`📎 ${a.name}`} sx={{ mr: 0.5, mt: 0.5 }} />
+                  <AttachmentPreview key={a.documentId} attachment={a} />
                 ))}
                 <QuickActions actions={m.actions ?? []} />
                 <Typography variant="caption" color="text.secondary" component="p" sx={{ textAlign: 'right' }}>

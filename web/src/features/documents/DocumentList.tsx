@@ -1,6 +1,6 @@
 // Documents as cards: thumbnail (images), type, size, and every version with download and restore.
 // Downloads and thumbnails are fetched with the session's token (their URLs are bound to this user).
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Box, Button, Card, CardContent, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 import { useMutation } from 'urql';
 import { useTranslation } from 'react-i18next';
@@ -9,33 +9,10 @@ import { useFragment, type FragmentType } from '../../gql/fragment-masking.ts';
 import { useSession } from '../../api/session-react.tsx';
 import { ErrorNotice } from '../../components/Feedback.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
-import { fetchObjectUrl } from './transfer.ts';
+import { saveFile, Thumbnail } from './files.tsx';
 import { UploadZone } from './UploadZone.tsx';
 
 const kb = (size: number) => `${Math.max(1, Math.round(size / 1024))} KB`;
-
-function Thumbnail({ url, alt }: { url: string | null | undefined; alt: string }) {
-  const { accessToken } = useSession();
-  const [src, setSrc] = useState<string | null>(null);
-  useEffect(() => {
-    if (!url || !accessToken) return;
-    let objectUrl: string | null = null;
-    fetchObjectUrl(url, accessToken).then((u) => setSrc((objectUrl = u)), () => setSrc(null));
-    return () => {
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
-    };
-  }, [url, accessToken]);
-  return src ? <Box component="img" src={src} alt={alt} sx={{ width: 96, height: 96, objectFit: 'contain', bgcolor: 'grey.100', borderRadius: 1 }} /> : null;
-}
-
-async function save(url: string, token: string, fileName: string) {
-  const objectUrl = await fetchObjectUrl(url, token);
-  const a = document.createElement('a');
-  a.href = objectUrl;
-  a.download = fileName;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(objectUrl), 10_000);
-}
 
 export function DocumentList({ documents: masked, onChanged, canChange }: { documents: FragmentType<typeof DocumentRowFragmentDoc>[]; onChanged: () => void; canChange: boolean }) {
   const documents = useFragment(DocumentRowFragmentDoc, masked);
@@ -78,7 +55,7 @@ export function DocumentList({ documents: masked, onChanged, canChange }: { docu
                         <TableCell>{formatDateTime(v.uploadedAt, i18n.language)}</TableCell>
                         <TableCell>
                           {v.downloadUrl && accessToken ? (
-                            <Button size="small" onClick={() => void save(v.downloadUrl!, accessToken, v.fileName)}>
+                            <Button size="small" onClick={() => void saveFile(v.downloadUrl!, accessToken, v.fileName)}>
                               {t('documents.download')}
                             </Button>
                           ) : null}

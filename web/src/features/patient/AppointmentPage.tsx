@@ -1,6 +1,7 @@
 // One appointment's page: when and with whom, kind and place, its status with the history of how it
 // got there (live), the clinic's change policy, "add to calendar" (.ics), and reschedule / cancel with
-// a reason while it is still upcoming. Reached from My appointments (/appointments/:id).
+// a reason while it is still upcoming, the pre-appointment form, and the confirmation as a PDF.
+// Reached from My appointments (/appointments/:id).
 import { useState } from 'react';
 import { Box, Button, Link as MuiLink, List, ListItem, ListItemText, Paper, Typography } from '@mui/material';
 import { Link, useParams } from 'react-router';
@@ -15,6 +16,7 @@ import { downloadIcs } from '../../lib/ics.ts';
 import { RescheduleDialog, rescheduleConsequence } from './RescheduleDialog.tsx';
 import { CancelDialog } from './CancelDialog.tsx';
 import { ACTIVE } from './MyAppointmentsPage.tsx';
+import { ConfirmationButton } from '../documents/ConfirmationButton.tsx';
 
 export function AppointmentPage() {
   const { t, i18n } = useTranslation();
@@ -87,8 +89,12 @@ export function AppointmentPage() {
               >
                 {t('patient.addToCalendar')}
               </Button>
+              <ConfirmationButton appointmentId={a.id} />
               {upcoming ? (
                 <>
+                  <Button variant="outlined" component={Link} to={`/appointments/${a.id}/intake`}>
+                    {t('patient.fillIntake')}
+                  </Button>
                   <Button variant="outlined" onClick={() => setMoving(true)}>
                     {t('patient.reschedule')}
                   </Button>

@@ -1,0 +1,273 @@
+// Chat benchmark (`npm run bench -- chat`): N users connected over graphql-ws, in N/2 one-to-one
+// conversations (a doctor and a patient each), spread over two routers in front of two chat replicas
+// (round robin; live messages fan out through the real Redis, so a message sent through one replica
+// reaches subscribers served by the other). Every user subscribes to `messageAdded` of their
+// conversation; then M messages per second for D seconds, each sent through a router by one member of
+// a random conversation. Reports end-to-end delivery (send → the other member's socket) p50/p99/max,
+// what was delivered, and memory per connected socket in the routers and in the chat replicas.
+// Routers and replicas each run in their own child process (this file, forked with a role), so their
+// memory is their own; clients and senders run here. Real Postgres (a throwaway schema both replicas
+// share) and Redis from DATABASE_URL / REDIS_URL; loopback only.
+//   npx tsx scripts/bench/chat.ts [N=200] [M=20] [D=20]      # defaults finish in about a minute
+//   npx tsx scripts/bench/chat.ts 1000 200 30                 # the issue's 1 000 users, 200 msg/s
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+
+type Msg = { type: string; [key: string]: unknown };
+
+const role = process.env.CHAT_BENCH_ROLE;
+const send = (msg: Msg) => process.send?.(msg);
+
+function memory() {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed };
+}
+
+async function runChat() {
+  const { startSubgraph } = await import('@clinic/service-kit');
+  const { testServiceConfig } = await import('@clinic/service-kit/testing');
+  const { createChatSubgraph } = await import('@clinic/chat');
+  const env = process.env;
+  const definition = createChatSubgraph({ kek: Buffer.from(env.CHAT_BENCH_KEK!, 'base64'), queuePrefix: env.CHAT_BENCH_PREFIX, env: { NODE_ENV: 'test' } });
+  const config = testServiceConfig('chat', { jwksJson: env.JWKS_JSON! } as never, { LOG_LEVEL: 'warn', DB_SCHEMA: env.CHAT_BENCH_SCHEMA, DB_POOL_MAX: '20' });
+  const subgraph = await startSubgraph(definition, config);
+  send({ type: 'ready', url: subgraph.url });
+  process.on('message', async (msg: Msg) => {
+    if (msg.type === 'stats') send({ type: 'stats', ...subgraph.subscriptionStats(), memory: memory() });
+    if (msg.type === 'stop') {
+      await subgraph.stop();
+      process.exit(0);
+    }
+  });
+}
+
+async function runRouter() {
+  const { startTestRouter } = await import('../../router/src/testing/harness.ts');
+  const router = await startTestRouter({ jwksJson: process.env.JWKS_JSON! } as never, process.env.CHAT_BENCH_SUPERGRAPH!, {
+    SUBGRAPH_CHAT_URL: process.env.CHAT_BENCH_REPLICAS,
+    RATE_LIMIT_POINTS: '100000000',
+    LOG_LEVEL: 'warn',
+  });
+  send({ type: 'ready', url: router.url });
+  process.on('message', async (msg: Msg) => {
+    if (msg.type === 'stats') send({ type: 'stats', ...router.subscriptions.stats(), memory: memory() });
+    if (msg.type === 'stop') {
+      await router.stop();
+      process.exit(0);
+    }
+  });
+}
+
+const children = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of children) child.kill();
+    process.exit(1);
+  });
+}
+// A child whose parent is gone stops too.
+if (role) process.on('disconnect', () => process.exit(0));
+
+function startChild(name: string, env: Record<string, string>): Promise<{ child: ChildProcess; ready: Msg }> {
+  const child = fork(__filename, [], {
+    env: { ...process.env, ...env, CHAT_BENCH_ROLE: name },
+    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=2048'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return new Promise((resolve, reject) => {
+    child.once('message', (ready: Msg) => resolve({ child, ready }));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+}
+
+function ask(child: ChildProcess, type: string): Promise<Msg> {
+  return new Promise((resolve) => {
+    child.once('message', (m: Msg) => resolve(m));
+    child.send({ type });
+  });
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+type Memory = { rss: number; heapUsed: number };
+const total = async (procs: ChildProcess[]) => {
+  const stats = await Promise.all(procs.map((p) => ask(p, 'stats')));
+  return {
+    subscriptions: stats.reduce((n, s) => n + Number(s.subscriptions), 0),
+    rss: stats.reduce((n, s) => n + (s.memory as Memory).rss, 0),
+    heapUsed: stats.reduce((n, s) => n + (s.memory as Memory).heapUsed, 0),
+  };
+};
+
+async function main() {
+  const users = Number(process.argv[2] ?? 200);
+  const rate = Number(process.argv[3] ?? 20);
+  const seconds = Number(process.argv[4] ?? 20);
+  if (users < 2 || users % 2) throw new Error('N must be an even number ≥ 2');
+  const { createTestKeys, dropSchema, signTestToken, uniqueSchema } = await import('@clinic/service-kit/testing');
+  const { composeFor, gql } = await import('../../router/src/testing/harness.ts');
+  const { connectWs } = await import('../../router/src/testing/ws.ts');
+  const { createChatSubgraph } = await import('@clinic/chat');
+  console.log(`chat: ${users} users in ${users / 2} conversations, 2 routers × 2 chat replicas, ${rate} msg/s for ${seconds} s`);
+
+  const keys = await createTestKeys();
+  const schema = uniqueSchema('chatbench');
+  const shared = { JWKS_JSON: keys.jwksJson, CHAT_BENCH_SCHEMA: schema, CHAT_BENCH_KEK: randomBytes(32).toString('base64'), CHAT_BENCH_PREFIX: `bench${randomBytes(3).toString('hex')}-` };
+  // One replica first (it migrates the shared schema), then the second.
+  const chatA = await startChild('chat', shared);
+  const chatB = await startChild('chat', shared);
+  const replicas = [String(chatA.ready.url), String(chatB.ready.url)];
+  const supergraph = composeFor([{ definition: createChatSubgraph({ kek: randomBytes(32), env: { NODE_ENV: 'test' } }), url: replicas[0]! }]);
+  const routerEnv = { ...shared, CHAT_BENCH_SUPERGRAPH: supergraph, CHAT_BENCH_REPLICAS: replicas.join(',') };
+  const routerA = await startChild('router', routerEnv);
+  const routerB = await startChild('router', routerEnv);
+  const routerUrls = [routerA, routerB].map((r) => String(r.ready.url).replace('localhost', '127.0.0.1'));
+  const routers = [routerA.child, routerB.child];
+  const chats = [chatA.child, chatB.child];
+
+  // Doctors start one conversation each with a patient (staff may write to anyone).
+  const ids = Array.from({ length: users }, () => randomUUID());
+  const tokens = await Promise.all(ids.map((sub, i) => signTestToken(keys, { sub, roles: [i % 2 === 0 ? 'DOCTOR' : 'PATIENT'], expiresIn: '2h' })));
+  const conversations: string[] = [];
+  for (let c = 0; c < users / 2; c++) {
+    const res = await gql<{ startConversation: { id: string } }>(routerUrls[c % 2]!, `mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }`, {
+      token: tokens[2 * c]!,
+      variables: { i: { participantIds: [ids[2 * c + 1]] } },
+    });
+    if (!res.body.data) throw new Error(JSON.stringify(res.body.errors));
+    conversations.push(res.body.data.startConversation.id);
+  }
+
+  // The sends are open-loop (a fixed rate, whatever the answers): an overloaded stack shows as latency.
+  const beforeRouters = await total(routers);
+  const beforeChats = await total(chats);
+  const latencies: number[] = [];
+  let delivered = 0;
+  let failed = 0;
+  const clients: ReturnType<typeof connectWs>[] = [];
+  const connectStart = performance.now();
+  for (let i = 0; i < users; i++) {
+    const client = connectWs(routerUrls[i % 2]!, tokens[i]!, { lazy: false });
+    clients.push(client);
+    const me = ids[i]!;
+    client.client.subscribe<{ messageAdded: { body: string; sender: { id: string } | null } }>(
+      { query: `subscription($c: ID!) { messageAdded(conversationId: $c) { body sender { id } } }`, variables: { c: conversations[Math.floor(i / 2)] } },
+      {
+        next: (result) => {
+          const message = result.data?.messageAdded;
+          if (!message || message.sender?.id === me) return;
+          const sentAt = Number(message.body.split(' ')[1]);
+          latencies.push(performance.timeOrigin + performance.now() - sentAt);
+          delivered += 1;
+        },
+        error: (error) => {
+          failed += 1;
+          if (failed <= 3) console.error('subscription failed:', JSON.stringify(error).slice(0, 200));
+        },
+        complete: () => {},
+      },
+    );
+    // Connect in waves so the listen backlog never overflows.
+    if (i % 100 === 99) await sleep(50);
+  }
+  // Every subscription is open at its router and at a chat replica (or refused: counted, not waited for).
+  let open = { routers: 0, chats: 0 };
+  await waitFor(
+    async () => {
+      open = { routers: (await total(routers)).subscriptions, chats: (await total(chats)).subscriptions };
+      return open.routers + failed >= users && open.chats >= open.routers;
+    },
+    180_000,
+    `${users} subscriptions`,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message} (open at the routers: ${open.routers}, at the replicas: ${open.chats}, refused: ${failed})`);
+  });
+  const connectSeconds = (performance.now() - connectStart) / 1000;
+  const afterRouters = await total(routers);
+  const afterChats = await total(chats);
+
+  // M messages per second, each from one member of a random conversation, through alternating routers.
+  let sent = 0;
+  let sendErrors = 0;
+  const errorKinds = new Map<string, number>();
+  const sendFailed = (what: string) => {
+    sendErrors += 1;
+    errorKinds.set(what, (errorKinds.get(what) ?? 0) + 1);
+  };
+  const inFlight = new Set<Promise<void>>();
+  const loadStart = performance.now();
+  const count = rate * seconds;
+  for (let k = 0; k < count; k++) {
+    const due = loadStart + (k * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const c = Math.floor(Math.random() * conversations.length);
+    const sender = 2 * c + (k % 2);
+    const sentAt = performance.timeOrigin + performance.now();
+    const request = gql(routerUrls[k % 2]!, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, {
+      token: tokens[sender]!,
+      variables: { i: { conversationId: conversations[c], clientMessageId: randomUUID(), body: `bench ${sentAt}` } },
+    }).then(
+      (res) => {
+        if (res.body.errors) sendFailed(`${res.status} ${String(res.body.errors[0]?.extensions?.code)}: ${res.body.errors[0]?.message.slice(0, 80)}`);
+        else sent += 1;
+      },
+      (error: Error) => sendFailed(error.message.slice(0, 80)),
+    );
+    inFlight.add(request);
+    void request.finally(() => inFlight.delete(request));
+  }
+  await Promise.all(inFlight);
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  await waitFor(() => delivered >= sent, 30_000, 'the last deliveries').catch((error: Error) => console.error(error.message));
+
+  latencies.sort((a, b) => a - b);
+  const result = {
+    users,
+    conversations: conversations.length,
+    targetRate: rate,
+    achievedRate: (sent / loadSeconds).toFixed(1),
+    sent,
+    sendErrors,
+    delivered: `${delivered}/${sent}`,
+    failedSubscriptions: failed,
+    p50Ms: percentile(latencies, 50).toFixed(1),
+    p99Ms: percentile(latencies, 99).toFixed(1),
+    maxMs: (latencies[latencies.length - 1] ?? NaN).toFixed(1),
+    connectSeconds: connectSeconds.toFixed(1),
+    // Heap after a full GC is what a socket costs; RSS is shown whole (it also holds freed start-up memory).
+    routersRssMb: mb(afterRouters.rss),
+    routerHeapPerSocketKb: ((afterRouters.heapUsed - beforeRouters.heapUsed) / users / 1024).toFixed(1),
+    chatRssMb: mb(afterChats.rss),
+    chatHeapPerSocketKb: ((afterChats.heapUsed - beforeChats.heapUsed) / users / 1024).toFixed(1),
+  };
+  if (errorKinds.size) console.log('send errors:', Object.fromEntries(errorKinds));
+  console.table(Object.entries(result).map(([k, v]) => ({ measure: k, value: v })));
+  console.log(`target: p99 under 100 ms → ${Number(result.p99Ms) < 100 ? 'met' : 'NOT met'} (p99 ${result.p99Ms} ms at ${result.achievedRate} msg/s, ${users} users)`);
+
+  await Promise.all(clients.map((c) => c.dispose()));
+  for (const child of [...routers, ...chats]) child.send({ type: 'stop' });
+  await Promise.all([...routers, ...chats].map((c) => new Promise((r) => c.once('exit', r))));
+  await dropSchema(schema);
+}
+
+const entry = role === 'chat' ? runChat : role === 'router' ? runRouter : main;
+entry().catch((error: unknown) => {
+  console.error(error);
+  for (const child of children) child.kill();
+  process.exit(1);
+});
