@@ -23,7 +23,8 @@ import {
   type SelectionNode,
 } from 'graphql';
 import type { RouterContext } from './context.ts';
-import { analyseAccess, buildAccessSchema, refusalError, type AccessAnalysis, type DeniedSelection } from './access-directives.ts';
+import { buildAccessSchema, refusalError, type AccessAnalysis, type DeniedSelection } from './access-directives.ts';
+import { analyseAccessMemo } from './access-memo.ts';
 
 type Executor = Awaited<ReturnType<ApolloGateway['load']>>['executor'];
 type ExecutionContext = Parameters<Executor>[0];
@@ -56,7 +57,7 @@ export function accessDirectivesPlugin(onSupergraph: (listener: (sdl: string) =>
       return {
         async didResolveOperation({ document, contextValue, request }) {
           if (!schema) return;
-          const analysis = analyseAccess(schema, document, contextValue.viewer, request.operationName);
+          const analysis = analyseAccessMemo(schema, document, contextValue.viewer, request.operationName);
           if (analysis.rootDenial) throw refusalError(analysis.rootDenial, analysis.operation?.operation ?? 'operation');
           const deniedNodes = new Set(analysis.denied.map((d) => d.node));
           const first = analysis.denied[0];

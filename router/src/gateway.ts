@@ -11,6 +11,7 @@ import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
 import { withRouterEnforcedSecurity } from './access-directives.ts';
 import { ReplicaPool, REPLICA_DOWN_STATUSES, connectionNeverSent, isIdempotentBody } from './replicas.ts';
+import { mergeInFlight } from './inflight-merge.ts';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
@@ -89,8 +90,9 @@ export function replicaPoolFor(config: RouterConfig, name: string): ReplicaPool 
 /** Calls one subgraph over HTTP; also used by the subscription executor for `_entities` fetches. */
 export class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(url: string, private readonly routerSecret: string, timeoutMs: number, name?: string, pool?: ReplicaPool) {
+    // Identical reads in flight for the same caller go upstream once (see inflight-merge.ts).
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    super({ url, fetcher: createSubgraphFetcher(timeoutMs, name, pool) as any });
+    super({ url, fetcher: mergeInFlight(createSubgraphFetcher(timeoutMs, name, pool)) as any });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {

@@ -5,7 +5,7 @@
 // ad-hoc access. Anything else is refused with 400 PERSISTED_QUERY_NOT_IN_LIST before any subgraph call.
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { GraphQLError, parse, print } from 'graphql';
+import { GraphQLError, parse, print, type DocumentNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { ConfigError } from '@clinic/service-kit';
@@ -64,6 +64,13 @@ export function persistedQueryCache(operations: PersistedOperations | null): Key
   };
 }
 
+/** Whether an operation (its text, or that text in canonical print) is one of the manifest's. */
+export function isKnownOperation(operations: PersistedOperations, source: string, document?: DocumentNode): boolean {
+  if (operations.texts.has(source)) return true;
+  const printed = document ? print(document) : canonicalOf(source);
+  return printed !== null && operations.canonical.has(printed);
+}
+
 /** Refuses operations outside the manifest for first-party callers when enforcing. */
 export function persistedOperationsPlugin(mode: PersistedOperationsMode, operations: PersistedOperations | null): ApolloServerPlugin<RouterContext> {
   return {
@@ -72,7 +79,7 @@ export function persistedOperationsPlugin(mode: PersistedOperationsMode, operati
       return {
         async didResolveOperation({ contextValue, source, document }) {
           if (contextValue.viewer.kind === 'partner') return;
-          if (operations.texts.has(source) || operations.canonical.has(print(document))) return;
+          if (isKnownOperation(operations, source, document)) return;
           throw new GraphQLError('Only the operations of our own apps are accepted here', {
             extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST', http: { status: 400 } },
           });

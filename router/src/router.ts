@@ -13,6 +13,8 @@ import {
   ConfigError,
   createAzureUserLookup,
   createErrorFormatter,
+  createErrorTracker,
+  errorTrackingPlugin,
   createLogger,
   createRedis,
   createRevocationList,
@@ -39,6 +41,7 @@ import type { RouterContext } from './context.ts';
 import { createGateway, replicaPoolFor, subgraphUrl, SubgraphSource } from './gateway.ts';
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { createSyncedRateLimiter } from './local-rate-limit.ts';
 import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
 import { createClientIpResolver, createPeerTrust, type ClientIpOf } from './client-ip.ts';
 import { SpanKind, inSpan, incomingTraceContext } from '@clinic/service-kit/telemetry';
@@ -48,6 +51,7 @@ import { loadPersistedOperations, persistedOperationsPlugin, persistedQueryCache
 import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-routes.ts';
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
+import { httpCachePlugin } from './http-cache.ts';
 
 export const ROUTER_PATH = '/graphql';
 
@@ -105,7 +109,8 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   }
   const redis: Redis | null = config.redisUrl ? createRedis(config.redisUrl, 'router-ratelimit') : null;
   if (!redis) logger.warn('REDIS_URL is not set: rate limits are per router process');
-  const rateLimiter = createRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
+  // Decided locally and synchronised with Redis in the background: no round trip before the query.
+  const rateLimiter = createSyncedRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
   // The public routes are keyed by client address (they are where credentials are tried), POST /auth/token more strictly.
   const authWindow = config.limits.authRateLimitWindowSeconds;
   const publicRouteLimiter = createRateLimiter({ points: config.limits.authRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: 'router:rl:public' });
@@ -120,7 +125,12 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   });
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const armor = edgeProtection(config.limits, production);
-  const formatError = createErrorFormatter(logger);
+  const formatError = createErrorFormatter();
+  const errors = createErrorTracker('router', logger);
+  // The web app's manifest: preloads APQ; enforced for first-party callers with PERSISTED_OPERATIONS=enforce.
+  const persisted = config.persistedOperations.mode === 'enforce' || existsSync(config.persistedOperations.manifestPath)
+    ? loadPersistedOperations(config.persistedOperations.manifestPath)
+    : null;
   // Registered before apollo.start() so it sees the first supergraph load.
   const subscriptions = attachSubscriptionServer({
     httpServer,
@@ -138,12 +148,10 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     logger,
     keepAliveMs: config.limits.wsKeepAliveMs,
     revocations,
+    persisted: { mode: config.persistedOperations.mode, operations: persisted },
+    replicasFor: (name) => replicaPoolFor(config, name),
   });
 
-  // The web app's manifest: preloads APQ; enforced for first-party callers with PERSISTED_OPERATIONS=enforce.
-  const persisted = config.persistedOperations.mode === 'enforce' || existsSync(config.persistedOperations.manifestPath)
-    ? loadPersistedOperations(config.persistedOperations.manifestPath)
-    : null;
   const apollo = new ApolloServer<RouterContext>({
     gateway: withAccessFilter(gateway),
     persistedQueries: { cache: persistedQueryCache(persisted) },
@@ -162,7 +170,9 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       ...armor.plugins,
       accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
       metricsPlugin<RouterContext>('router'),
+      errorTrackingPlugin<RouterContext>(errors),
       persistedOperationsPlugin(config.persistedOperations.mode, persisted),
+      httpCachePlugin(),
     ],
   });
   await apollo.start();
@@ -260,7 +270,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
         logger.info({ requestId: req.headers['x-request-id'], method: req.method }, 'client closed request');
         return;
       }
-      logger.error({ err: error }, 'request failed');
+      errors.capture(error, { requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined });
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();
     });
@@ -285,10 +295,12 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     stop: () => {
       stopping ??= (async () => {
         for (const stopWatching of unwatch) stopWatching();
+        rateLimiter.close();
         await subscriptions.close();
         await apollo.stop();
         await revocations.close();
         redis?.disconnect();
+        await errors.close();
         logger.info('router stopped');
       })();
       return stopping;

@@ -212,6 +212,8 @@ function shared(): Doc[] {
         DOCUMENTS_URL: `http://documents:${PORT}/graphql`,
         // Set to your collector (e.g. http://otel-collector.monitoring:4318) to turn tracing on.
         OTEL_EXPORTER_OTLP_ENDPOINT: '',
+        // Share of traces kept at the router (1 = all); subgraphs follow its decision.
+        OTEL_TRACES_SAMPLER_ARG: '1',
       },
     },
     {
@@ -226,6 +228,8 @@ function shared(): Doc[] {
         DATABASE_URL: 'postgres://clinic:CHANGE-ME@postgres:5432/clinic',
         REDIS_URL: 'redis://redis:6379',
         JWT_KEYS_ENCRYPTION_KEY: 'CHANGE-ME',
+        // Sentry-compatible DSN for unexpected errors (empty: they are only logged).
+        SENTRY_DSN: '',
       },
     },
     {

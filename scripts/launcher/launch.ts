@@ -40,7 +40,7 @@ export interface Launched {
  * not process.env) or, failing that, a ready definition named after the subgraph.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function definitionOf(name: string, env: Env, routerUrl: () => string): Promise<SubgraphDefinition<any>> {
+export async function definitionOf(name: string, env: Env, routerUrl: () => string): Promise<SubgraphDefinition<any>> {
   const mod = (await import(`@clinic/${name}`)) as Record<string, unknown>;
   const factory = mod[`create${name[0]!.toUpperCase()}${name.slice(1)}Subgraph`];
   // `routerUrl` (known once the router listens) is for subgraphs that call the public API (the assistant).

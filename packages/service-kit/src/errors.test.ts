@@ -1,8 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createErrorFormatter, conflict, fromDatabaseError, notFound } from './errors.ts';
-import { createLogger } from './logger.ts';
 
-const format = createErrorFormatter(createLogger('test', 'silent'));
+const format = createErrorFormatter();
 
 test.each(['23P01', '40P01', '23505', '40001'])('SQLSTATE %s becomes CONFLICT', (code) => {
   expect(fromDatabaseError({ code })?.extensions.code).toBe('CONFLICT');

@@ -1,8 +1,6 @@
 // Typed domain errors, mapped in one place to GraphQL errors with a stable `extensions.code`.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { trace } from '@opentelemetry/api';
-import type { Logger } from './logger.ts';
 
 export type ErrorCode =
   | 'BAD_USER_INPUT'
@@ -50,9 +48,10 @@ export function fromDatabaseError(error: unknown): DomainError | undefined {
 
 /**
  * Apollo `formatError`: domain errors and GraphQL validation errors pass through; database errors are
- * mapped; anything else becomes a generic INTERNAL_SERVER_ERROR (logged with the request, never echoed).
+ * mapped; anything else becomes a generic INTERNAL_SERVER_ERROR, never echoed (the error-tracking plugin
+ * captures it once, with the request id: see error-tracking.ts).
  */
-export function createErrorFormatter(logger: Logger) {
+export function createErrorFormatter() {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof DomainError) return { ...formatted, message: original.message, extensions: { ...original.extensions } };
@@ -63,9 +62,6 @@ export function createErrorFormatter(logger: Logger) {
       const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    // Captured once: this log line (with trace_id/span_id) and the active span's exception event.
-    trace.getActiveSpan()?.recordException(original as Error);
-    logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return {
       message: 'Internal server error',
       path: formatted.path,

@@ -4,6 +4,7 @@ import './tracing-register.ts';
 export * from './config.ts';
 export * from './logger.ts';
 export * from './errors.ts';
+export * from './error-tracking.ts';
 export * from './auth.ts';
 export * from './access.ts';
 export * from './orm.ts';

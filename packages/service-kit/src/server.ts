@@ -15,6 +15,7 @@ import type { ServiceConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createOrm, type MigrationObject } from './orm.ts';
 import { createErrorFormatter } from './errors.ts';
+import { createErrorTracker, errorTrackingPlugin } from './error-tracking.ts';
 import { createTokenVerifier, type AzureUserResolver, type TokenVerifier, type Viewer } from './auth.ts';
 import { createEventBus, type EventBus } from './pubsub.ts';
 import { createRevocationList, type RevocationList } from './revocation.ts';
@@ -154,15 +155,17 @@ export async function startSubgraph<TContext extends RequestContext>(
   const wsServer = new WebSocketServer({ noServer: true });
   const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, logger, context: contextFor });
 
+  const errors = createErrorTracker(def.name, logger);
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: true,
-    formatError: createErrorFormatter(logger),
+    formatError: createErrorFormatter(),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       metricsPlugin(def.name),
+      errorTrackingPlugin(errors),
     ],
   });
   const metricsAccess = metricsAccessFrom(process.env, config.nodeEnv === 'production');
@@ -192,7 +195,7 @@ export async function startSubgraph<TContext extends RequestContext>(
     if (route) {
       Promise.resolve(route(req, res)).catch((error: unknown) => {
         if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
-        logger.error({ err: error, path }, 'route failed');
+        errors.capture(error, { requestId: requestIdOf(req) });
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
         else res.end();
       });
@@ -207,7 +210,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
     }).catch((error: unknown) => {
       if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
-      logger.error({ err: error, requestId: requestIdOf(req) }, 'request failed');
+      errors.capture(error, { requestId: requestIdOf(req) });
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();
     });
@@ -242,6 +245,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       await bus.close();
       await revocations.close();
       await orm.close(true);
+      await errors.close();
       logger.info('subgraph stopped');
     })();
     return stopping;

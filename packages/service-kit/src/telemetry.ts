@@ -15,6 +15,8 @@ export interface TracingOptions {
   /** Tests: spans go here (synchronously) instead of OTLP. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   exporter?: any;
+  /** How spans reach `exporter`: `simple` (one by one, default for tests) or `batch` (as production does with OTLP; benchmarks). */
+  processor?: 'simple' | 'batch';
   /**
    * Router: its server span is made by the router itself, which decides whom to believe a traceparent
    * from; `true` leaves every incoming request to the caller (a function: the requests it picks).
@@ -47,7 +49,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   /* eslint-enable @typescript-eslint/no-require-imports */
   let processor;
   if (opts.exporter) {
-    processor = new SimpleSpanProcessor(opts.exporter);
+    processor = opts.processor === 'batch' ? new BatchSpanProcessor(opts.exporter) : new SimpleSpanProcessor(opts.exporter);
   } else {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
@@ -56,13 +58,19 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? opts.serviceName }),
     spanProcessors: [processor],
+    sampler: clinicSampler(env),
   });
   // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator.
   provider.register();
+  // What it costs is kept small: only http, pg and ioredis are instrumented (no fs/dns/net, no per-resolver
+  // spans); calls made outside a request (BullMQ's and the outbox relay's polling, key refreshes, pool
+  // connects) make no spans; the router, which makes its own server span, leaves incoming HTTP unpatched.
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
+        disableIncomingRequestInstrumentation: opts.ignoreIncomingHttp === true,
+        requireParentforOutgoingSpans: true,
         ignoreIncomingRequestHook: (req) =>
           /^\/(health|ready|metrics)\b/.test(req.url ?? '') ||
           (typeof opts.ignoreIncomingHttp === 'function' ? opts.ignoreIncomingHttp(req as IncomingMessage) : opts.ignoreIncomingHttp === true),
@@ -70,13 +78,15 @@ export function startTracing(opts: TracingOptions): Tracing | null {
       // Statement text only: values never (they may be PHI), also not those the ORM inlines as literals.
       new PgInstrumentation({
         enhancedDatabaseReporting: false,
+        requireParentSpan: true,
+        ignoreConnectSpans: true,
         requestHook: (span, info) => {
           const text = maskSqlLiterals(info.query.text);
           span.setAttribute('db.query.text', text);
           span.setAttribute('db.statement', text);
         },
       }),
-      new IORedisInstrumentation({ dbStatementSerializer: (command) => command }),
+      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
     ],
   });
   running = {
@@ -88,6 +98,30 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     },
   };
   return running;
+}
+
+/** The gateway's own spans that never have children: their time is already in the router's span and fetches. */
+const LEAF_NOISE = new Set(['gateway.validate', 'gateway.plan', 'gateway.postprocessing']);
+
+/**
+ * Parent-based sampling: a trace is kept at its root with probability OTEL_TRACES_SAMPLER_ARG (default 1, every
+ * trace) and subgraphs follow the router's decision (the traceparent's flag); the gateway's childless
+ * bookkeeping spans are not recorded at all.
+ */
+function clinicSampler(env: Record<string, string | undefined>): import('@opentelemetry/sdk-trace-base').Sampler {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { ParentBasedSampler, TraceIdRatioBasedSampler, AlwaysOnSampler, SamplingDecision } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const ratio = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
+  const root = Number.isFinite(ratio) && ratio < 1 ? new TraceIdRatioBasedSampler(Math.max(0, ratio)) : new AlwaysOnSampler();
+  const parentBased = new ParentBasedSampler({ root });
+  return {
+    shouldSample(context, traceId, spanName, spanKind, attributes, links) {
+      if (LEAF_NOISE.has(spanName)) return { decision: SamplingDecision.NOT_RECORD };
+      return parentBased.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+    },
+    toString: () => `ClinicSampler{${parentBased.toString()}}`,
+  };
 }
 
 /** Tests: an exporter that keeps finished spans in memory (from the kit's own OpenTelemetry SDK copy). */

@@ -14,6 +14,7 @@ import { EventQueue, type Logger } from '@clinic/service-kit';
 import type { RouterContext } from '../context.ts';
 import type { SubscriptionPlan, SupergraphView } from './supergraph-view.ts';
 import type { UpstreamPool } from './upstream.ts';
+import type { ReplicaPool } from '../replicas.ts';
 
 /** The name under which the event itself is served to executeQueryPlan. */
 const EVENT_SOURCE = '__subscription_event__';
@@ -27,8 +28,10 @@ export interface SubscriptionRequest {
   operationName: string | undefined;
   variables: Record<string, unknown>;
   context: RouterContext;
-  /** HTTP URL of the owning subgraph (overrides applied). */
+  /** HTTP URL of the owning subgraph (overrides applied; the first replica's when it has several). */
   subgraphUrl: string;
+  /** The owning subgraph's replicas: each upstream subscription goes to the next healthy one, and moves on failure. */
+  replicas?: ReplicaPool;
 }
 
 interface Shared {
@@ -124,12 +127,13 @@ export class FederatedSubscriptions {
       for (const queue of [...shared.subscribers]) queue.end(last);
     };
     const { primary } = req.plan;
-    shared.unsubscribe = this.upstream.subscribe(
-      req.subgraphUrl,
-      primary.serviceName,
-      req.context,
-      { query: primary.operation, operationName: primary.operationName, variables: pick(req.variables, primary.variableUsages) },
-      {
+    const request = { query: primary.operation, operationName: primary.operationName, variables: pick(req.variables, primary.variableUsages) };
+    let closed = false;
+    // Balanced over the replicas; when the replica goes away (stopped, crashed, unreachable) it is ejected and
+    // the subscription is opened again on the next healthy one, invisibly to the client except for events
+    // published in between. With no healthy replica left, the client gets SERVICE_UNAVAILABLE (subscribe again).
+    const openOn = (url: string) => {
+      const unsubscribe = this.upstream.subscribe(url, primary.serviceName, req.context, request, {
         next: (event) => {
           chain = chain
             .then(() => (shared.subscribers.size ? shape(event) : null))
@@ -144,14 +148,30 @@ export class FederatedSubscriptions {
               },
             );
         },
-        fail: (result) => {
+        fail: (result, replicaGone) => {
+          if (closed) return;
+          if (replicaGone && req.replicas) {
+            req.replicas.failed(url);
+            const ejected = new Set(req.replicas.ejected());
+            const next = req.replicas.order().find((candidate) => candidate !== url && !ejected.has(candidate));
+            if (next) {
+              this.logger.warn({ subgraph: primary.serviceName, from: url, to: next }, 'subscription moved to another replica');
+              shared.unsubscribe = openOn(next);
+              return;
+            }
+          }
           chain = chain.then(() => endAll(result));
         },
         complete: () => {
           chain = chain.then(() => endAll());
         },
-      },
-    );
+      });
+      return () => {
+        closed = true;
+        unsubscribe();
+      };
+    };
+    shared.unsubscribe = openOn(req.replicas?.order()[0] ?? req.subgraphUrl);
     return shared;
   }
 

@@ -43,6 +43,8 @@ import type { ClientRateLimiter } from '../rate-limit.ts';
 import { buildSupergraphView, type SubscriptionPlan, type SupergraphView } from './supergraph-view.ts';
 import { UpstreamPool } from './upstream.ts';
 import { FederatedSubscriptions } from './federated-subscription.ts';
+import { subscriptionSource, type PersistedGuard } from './persisted-guard.ts';
+import type { ReplicaPool } from '../replicas.ts';
 
 export const WS_CLOSE_TOO_MANY_REQUESTS = 4429;
 
@@ -67,6 +69,10 @@ export interface SubscriptionServerOptions {
   keepAliveMs?: number;
   /** Revoked sessions: their open connections are closed with 4401. */
   revocations?: Pick<RevocationList, 'onRevoked'>;
+  /** Persisted operations (the manifest, and whether first-party callers are held to it). */
+  persisted?: PersistedGuard;
+  /** A subgraph's replicas, when it has several: subscriptions are spread over them and fail over. */
+  replicasFor?: (serviceName: string) => ReplicaPool | undefined;
 }
 
 export interface SubscriptionServerStats {
@@ -138,7 +144,11 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
     }
   });
 
-  const prepare = async (ctx: Ctx, connection: Connection, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }): Promise<Prepared | readonly GraphQLError[]> => {
+  const prepare = async (
+    ctx: Ctx,
+    connection: Connection,
+    payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null; extensions?: Record<string, unknown> | null },
+  ): Promise<Prepared | readonly GraphQLError[]> => {
     const viewer = connection.context.viewer;
     const expiresAt = viewerExpiresAt(viewer);
     if (expiresAt !== null && expiresAt <= Date.now()) return [err('Token has expired; reconnect with a fresh token', 'UNAUTHENTICATED')];
@@ -147,9 +157,11 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
     const decision = await opts.rateLimiter.consume(opts.clientKey(viewer, connection.context.clientIp));
     if (!decision.allowed) return [err(`Too many requests; retry in ${decision.retryAfterSeconds}s`, 'RATE_LIMITED')];
 
+    const source = subscriptionSource(opts.persisted, viewer, payload);
+    if (source instanceof GraphQLError) return [source];
     let document: DocumentNode;
     try {
-      document = parse(payload.query, { maxTokens: opts.maxTokens });
+      document = parse(source, { maxTokens: opts.maxTokens });
     } catch (error) {
       return [error instanceof GraphQLError ? error : err('Could not parse the operation', 'GRAPHQL_PARSE_FAILED')];
     }
@@ -179,7 +191,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
       return [err('This subscription cannot be planned', 'BAD_REQUEST')];
     }
     // Variables as the client sent them (the subgraph coerces again); coercion above only validates.
-    return { connection, view: current, plan, document, query: payload.query, variables: payload.variables ?? {} };
+    return { connection, view: current, plan, document, query: source, variables: payload.variables ?? {} };
   };
 
   const cleanup = useServer<Record<string, unknown>>(
@@ -244,6 +256,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
           variables,
           context: connection.context,
           subgraphUrl,
+          replicas: opts.replicasFor?.(serviceName),
         });
         connection.live.add(queue);
         queue.onClosed(() => connection.live.delete(queue));

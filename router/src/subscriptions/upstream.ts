@@ -21,8 +21,11 @@ export interface UpstreamRequest {
 
 export interface UpstreamSink {
   next(result: ExecutionResult): void;
-  /** The upstream ended the subscription with errors, or the connection failed. */
-  fail(result: ExecutionResult): void;
+  /**
+   * The upstream ended the subscription with errors, or the connection failed; `replicaGone` when it was the
+   * replica that went away (refused, dropped, going away), not a refusal of this subscription.
+   */
+  fail(result: ExecutionResult, replicaGone: boolean): void;
   complete(): void;
 }
 
@@ -33,6 +36,17 @@ export function wsUrlOf(httpUrl: string): string {
 function closeReason(error: unknown): { code?: number; reason?: string } {
   const e = error as { code?: unknown; reason?: unknown } | null;
   return { code: typeof e?.code === 'number' ? e.code : undefined, reason: typeof e?.reason === 'string' ? e.reason : undefined };
+}
+
+/**
+ * Whether a graphql-ws failure means the replica is gone: a socket that could not connect or closed with a
+ * transport code (1000–3999: going away, abnormal closure, restart…). GraphQL errors and graphql-ws/app codes
+ * (4400 protocol, 4401 token, 4403, 4429…) are about this subscription and end it.
+ */
+export function replicaWentAway(error: unknown): boolean {
+  if (Array.isArray(error)) return false;
+  const { code } = closeReason(error);
+  return code === undefined || code < 4000;
 }
 
 /** Turns whatever a graphql-ws sink reported into the result the client receives. */
@@ -116,7 +130,7 @@ export class UpstreamPool {
       next: (result) => sink.next(result as ExecutionResult),
       error: (error) => {
         release();
-        sink.fail(upstreamFailure(error, serviceName));
+        sink.fail(upstreamFailure(error, serviceName), replicaWentAway(error));
       },
       complete: () => {
         release();

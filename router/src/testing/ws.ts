@@ -17,7 +17,7 @@ export interface TestWsClient {
   client: Client;
   /** The close event of the socket, once closed. */
   closed: Promise<{ code: number; reason: string }>;
-  subscribe<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): TestSubscription<T>;
+  subscribe<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, extensions?: Record<string, unknown>): TestSubscription<T>;
   dispose(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export function connectWs(routerUrl: string, token?: string, opts: { lazy?: bool
   return {
     client,
     closed,
-    subscribe<T>(query: string, variables?: Record<string, unknown>) {
+    subscribe<T>(query: string, variables?: Record<string, unknown>, extensions?: Record<string, unknown>) {
       const events: TestSubscription<T>['events'] = [];
       const waiters: (() => void)[] = [];
       let resolveDone!: () => void;
@@ -51,7 +51,7 @@ export function connectWs(routerUrl: string, token?: string, opts: { lazy?: bool
       });
       done.catch(() => {});
       const unsubscribe = client.subscribe<T>(
-        { query, variables },
+        { query, variables, extensions },
         {
           next: (value) => {
             events.push(value as TestSubscription<T>['events'][number]);

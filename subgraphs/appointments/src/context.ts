@@ -4,9 +4,12 @@ import type { RequestContext } from '@clinic/service-kit';
 import type { Clinic } from './policy.ts';
 import type { Actor } from './actor.ts';
 import type { Loaders } from './resolvers/loaders.ts';
+import type { AvailabilityCache } from './availability/day-cache.ts';
 
 export interface AppointmentsContext extends RequestContext {
   clinic: Clinic;
+  /** Expanded availability shared by every replica; null when off or without Redis. */
+  availability: AvailabilityCache | null;
   actor: Actor;
   loaders: Loaders;
 }

@@ -16,6 +16,7 @@ import { DOCTORS_QUEUE, startDoctorDirectoryWorker } from './directory/doctor-di
 import { expireRequests } from './approval/approve-requests.ts';
 import { expireWaitlistOffers } from './waitlist/waitlist.ts';
 import type { AppointmentsContext } from './context.ts';
+import { AvailabilityCache } from './availability/day-cache.ts';
 
 export const APPOINTMENTS_DEFAULT_PORT = 4002;
 export const appointmentsSdlPath = path.join(__dirname, '..', 'schema.graphql');
@@ -55,13 +56,24 @@ export interface AppointmentsOptions {
   queuePrefix?: string;
   /** Where the clinic policy is read from (the launcher's environment; process.env by default). */
   env?: Record<string, string | undefined>;
+  /** Keep expanded availability in Redis (default: on unless AVAILABILITY_CACHE=off; needs REDIS_URL). */
+  availabilityCache?: boolean;
 }
 
-export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): SubgraphDefinition<AppointmentsContext> {
+export interface AppointmentsSubgraph extends SubgraphDefinition<AppointmentsContext> {
+  /** The running service's availability cache (null before start, when off, or without Redis). */
+  availabilityCache(): AvailabilityCache | null;
+}
+
+export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): AppointmentsSubgraph {
   const queuePrefix = options.queuePrefix ?? (options.env ?? process.env).QUEUE_PREFIX ?? '';
   const clinic: Clinic = options.clinic ?? { policy: loadBookingPolicy(options.env), now: () => new Date() };
+  const cacheOn = options.availabilityCache ?? (options.env ?? process.env).AVAILABILITY_CACHE !== 'off';
+  // Made when the service starts (it needs the service's Redis); searches expand afresh until then.
+  let availability: AvailabilityCache | null = null;
   return {
     name: 'appointments',
+    availabilityCache: () => availability,
     typeDefs: parse(readFileSync(appointmentsSdlPath, 'utf8')),
     resolvers,
     entities,
@@ -69,10 +81,12 @@ export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): S
     context: (base) => ({
       ...base,
       clinic,
+      availability,
       actor: { viewer: base.viewer, requestId: base.requestId, ip: base.ip },
       loaders: createLoaders(base.em, () => clinic.now()),
     }),
     background: async (deps: SubgraphDeps) => {
+      if (cacheOn && deps.config.redisUrl) availability = new AvailabilityCache(deps.config.redisUrl, queuePrefix, deps.logger);
       const relay = startOutboxRelay({
         orm: deps.orm,
         redisUrl: deps.config.redisUrl,
@@ -94,6 +108,8 @@ export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): S
         await sweeper.close();
         await directory.close();
         await relay.stop();
+        await availability?.close();
+        availability = null;
       };
     },
   };

@@ -25,7 +25,7 @@ import {
   removeScheduleRule,
   setAutoApproval,
 } from '../schedules/manage-schedule.ts';
-import { searchFreeSlots } from '../schedules/slot-search.ts';
+import { searchAvailability } from '../availability/cached-search.ts';
 import { removeScheduleException } from '../schedules/remove-exception.ts';
 import { searchSuggestions } from '../directory/search-words.ts';
 import type { Slot } from '../schedules/free-slots.ts';
@@ -108,7 +108,7 @@ export const resolvers: Resolvers = {
       if (search.doctorIds && (search.doctorIds.length > 200 || !search.doctorIds.every(isUuid))) throw badUserInput('doctorIds must be at most 200 UUIDs');
       const cursor = search.after ? parseCursor(search.after) : null;
       const page = { limit: first, after: cursor ? (s: Slot) => afterCursor(s, cursor) : undefined, afterStart: cursor?.[0] };
-      const { slots } = await searchFreeSlots(ctx.em, ctx.clinic, {
+      const { slots } = await searchAvailability(ctx.em, ctx.clinic, ctx.availability, {
         doctorIds: search.doctorIds ?? null,
         specialisation: short(search.specialisation, 'specialisation'),
         language: short(search.language, 'language'),

@@ -41,7 +41,16 @@ const ms = (value: unknown) => new Date(value as string | Date).getTime();
 /** The UTC date of an ISO instant moved by `days`: local dates differ from it by less than a day. */
 const utcDate = (iso: string, days: number) => new Date(Date.parse(iso) + days * 86_400_000).toISOString().slice(0, 10);
 
-export async function loadDoctors(em: EntityManager, s: Pick<SlotSearch, 'doctorIds' | 'specialisation' | 'language' | 'consultationType' | 'text'>): Promise<DoctorRow[]> {
+export type DoctorFilter = Pick<SlotSearch, 'doctorIds' | 'specialisation' | 'language' | 'consultationType' | 'text'>;
+
+export async function loadDoctors(em: EntityManager, s: DoctorFilter): Promise<DoctorRow[]> {
+  const { where, params } = doctorConditions(s);
+  const rows: Row[] = await em.execute(`select doctor_id, time_zone from doctor_directory where ${where.join(' and ')} order by doctor_id`, params);
+  return rows.map((r) => ({ doctorId: r.doctor_id as string, timeZone: r.time_zone as string }));
+}
+
+/** Where-conditions on doctor_directory for a search's directory fields (active doctors only). */
+export function doctorConditions(s: DoctorFilter): { where: string[]; params: unknown[] } {
   const where = ['active'];
   const params: unknown[] = [];
   if (s.doctorIds) {
@@ -56,8 +65,7 @@ export async function loadDoctors(em: EntityManager, s: Pick<SlotSearch, 'doctor
     where.push('consultation_types @> ?::text[]');
     params.push(pgArray([s.consultationType]));
   }
-  const rows: Row[] = await em.execute(`select doctor_id, time_zone from doctor_directory where ${where.join(' and ')} order by doctor_id`, params);
-  return rows.map((r) => ({ doctorId: r.doctor_id as string, timeZone: r.time_zone as string }));
+  return { where, params };
 }
 
 export interface SlotPageRequest {
@@ -87,16 +95,8 @@ export async function searchFreeSlots(
   const doctors = await loadDoctors(em, s);
   if (!doctors.length) return { doctors, slots: [] };
   const ids = pgArray(doctors.map((d) => d.doctorId));
-  // A rule's local dates can start up to a day before `from` in UTC terms, and one more for overnight hours.
-  const fromDate = new Date(s.from.getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
-  const toDate = new Date(s.to.getTime() + 86_400_000).toISOString().slice(0, 10);
-  const ruleRows: Row[] = await em.execute(
-    `select doctor_id, kind, weekdays, rrule, start_time, end_time, valid_from, valid_until, slot_minutes, buffer_minutes, consultation_type
-       from schedule_rules where doctor_id = any(?::uuid[]) and valid_from <= ? and (valid_until is null or valid_until >= ?)`,
-    [ids, toDate, fromDate],
-  );
-  const rules = ruleRows.map(toRule);
-  if (!rules.length && !page) return { doctors, slots: [] };
+  // No rules is no early answer: extra and emergency hours are slots without any rule.
+  const rules = await loadRules(em, ids, s.from, s.to);
 
   const slots: Slot[] = [];
   let windowStart = Math.max(s.from.getTime(), page?.afterStart ?? 0);
@@ -117,6 +117,38 @@ async function slotsInWindow(
   s: SlotSearch,
   w: { doctors: DoctorRow[]; rules: RuleInput[]; ids: string; start: number; end: number },
 ): Promise<Slot[]> {
+  const { exceptions, busy } = await loadWindowInputs(em, s, w, clinic.now());
+  return freeSlots({
+    doctors: w.doctors,
+    rules: w.rules,
+    exceptions,
+    busy,
+    from: new Date(w.start),
+    to: s.to,
+    startsBefore: w.end,
+    consultationType: s.consultationType,
+    includeEmergency: s.includeEmergency,
+    now: clinic.now(),
+    minNoticeMinutes: clinic.policy.minNoticeMinutes,
+    horizonDays: clinic.policy.horizonDays,
+  });
+}
+
+/** A busy interval; a waiting-list hold also says when it stops holding. */
+export interface HeldBusy extends BusyInput {
+  expiresAt: number | null;
+}
+
+/**
+ * Exceptions and busy time for slots starting in [w.start, w.end) (and ending by s.to): two queries for
+ * any number of doctors. Holds count while they have not expired at `holdsAt`.
+ */
+export async function loadWindowInputs(
+  em: EntityManager,
+  s: Pick<SlotSearch, 'to' | 'ignoreBusy' | 'movingAppointmentId' | 'offerHolderId'>,
+  w: { ids: string; start: number; end: number },
+  holdsAt: Date,
+): Promise<{ exceptions: ExceptionInput[]; busy: HeldBusy[] }> {
   // Slots start inside the window but may end after it: read busy time up to the longest slot beyond.
   const range = [new Date(w.start).toISOString(), new Date(Math.min(s.to.getTime(), w.end + MAX_SLOT_MS)).toISOString()];
   const [exceptionRows, busyRows] = await Promise.all([
@@ -133,14 +165,14 @@ async function slotsInWindow(
     s.ignoreBusy
       ? Promise.resolve([] as Row[])
       : (em.execute(
-          `select doctor_id, starts_at, ends_at from appointments
+          `select doctor_id, starts_at, ends_at, null::timestamptz as expires_at from appointments
             where doctor_id = any(?::uuid[]) and status in ('REQUESTED','APPROVED') and during && tstzrange(?::timestamptz, ?::timestamptz)
               and id is distinct from ?::uuid
            union all
-           select doctor_id, offer_starts_at, offer_ends_at from waitlist_entries
+           select doctor_id, offer_starts_at, offer_ends_at, offer_expires_at from waitlist_entries
             where doctor_id = any(?::uuid[]) and status = 'OFFERED' and offer_expires_at > ?::timestamptz and patient_id is distinct from ?::uuid
               and offer_starts_at < ?::timestamptz and offer_ends_at > ?::timestamptz`,
-          [w.ids, ...range, s.movingAppointmentId ?? null, w.ids, clinic.now().toISOString(), s.offerHolderId ?? null, range[1], range[0]],
+          [w.ids, ...range, s.movingAppointmentId ?? null, w.ids, holdsAt.toISOString(), s.offerHolderId ?? null, range[1], range[0]],
         ) as Promise<Row[]>),
   ]);
   const exceptions: ExceptionInput[] = exceptionRows.map((r) => ({
@@ -153,21 +185,26 @@ async function slotsInWindow(
     slotMinutes: r.slot_minutes as number | null,
     consultationType: r.consultation_type as string | null,
   }));
-  const busy: BusyInput[] = busyRows.map((r) => ({ doctorId: r.doctor_id as string, start: ms(r.starts_at), end: ms(r.ends_at) }));
-  return freeSlots({
-    doctors: w.doctors,
-    rules: w.rules,
-    exceptions,
-    busy,
-    from: new Date(w.start),
-    to: s.to,
-    startsBefore: w.end,
-    consultationType: s.consultationType,
-    includeEmergency: s.includeEmergency,
-    now: clinic.now(),
-    minNoticeMinutes: clinic.policy.minNoticeMinutes,
-    horizonDays: clinic.policy.horizonDays,
-  });
+  const busy: HeldBusy[] = busyRows.map((r) => ({
+    doctorId: r.doctor_id as string,
+    start: ms(r.starts_at),
+    end: ms(r.ends_at),
+    expiresAt: r.expires_at == null ? null : ms(r.expires_at),
+  }));
+  return { exceptions, busy };
+}
+
+/** Rules of these doctors that can apply between the two instants (four queries in all with the window's). */
+export async function loadRules(em: EntityManager, ids: string, from: Date, to: Date): Promise<RuleInput[]> {
+  // A rule's local dates can start up to a day before `from` in UTC terms, and one more for overnight hours.
+  const fromDate = new Date(from.getTime() - 2 * 86_400_000).toISOString().slice(0, 10);
+  const toDate = new Date(to.getTime() + 86_400_000).toISOString().slice(0, 10);
+  const ruleRows: Row[] = await em.execute(
+    `select doctor_id, kind, weekdays, rrule, start_time, end_time, valid_from, valid_until, slot_minutes, buffer_minutes, consultation_type
+       from schedule_rules where doctor_id = any(?::uuid[]) and valid_from <= ? and (valid_until is null or valid_until >= ?)`,
+    [ids, toDate, fromDate],
+  );
+  return ruleRows.map(toRule);
 }
 
 function toRule(r: Row): RuleInput {

@@ -1,0 +1,200 @@
+// Our router against stock `@apollo/gateway` (`npm run bench -- router`), in the same run, on the same two
+// subgraphs (identity, and a test subgraph whose greetings reference identity's users: a federated read).
+// Each gateway runs alone in its own process so its CPU is its own (read from /proc); the subgraphs and the
+// load generator share this process. The load is a realistic mix of repeated operations, each request from
+// one of many signed-in users with their own token: `me` (identity only), greetings with their users'
+// names (two subgraphs), and both at once. Then `me` one request at a time: p50 through each gateway and
+// straight to identity. Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL.
+//   npx tsx scripts/bench/router-vs-stock.ts [seconds=6] [concurrency=16] [users=20] [rounds=3]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parse } from 'graphql';
+
+const seconds = Number(process.argv[2] ?? 6);
+const concurrency = Number(process.argv[3] ?? 16);
+const users = Number(process.argv[4] ?? 20);
+const rounds = Number(process.argv[5] ?? 3);
+const SECRET = 'test-router-secret';
+
+/** Child: one gateway on a random port; prints READY <url>. */
+async function serveGateway(kind: string, sdl: string, jwksJson: string) {
+  if (kind === 'ours') {
+    const { loadRouterConfig } = await import('../../router/src/config.ts');
+    const { startRouter } = await import('../../router/src/router.ts');
+    const router = await startRouter(
+      loadRouterConfig({
+        NODE_ENV: 'test', PORT: '0', ROUTER_SECRET: SECRET, JWKS_JSON: jwksJson, LOG_LEVEL: 'silent',
+        REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379', RATE_LIMIT_POINTS: '100000000',
+      }),
+      { supergraphSdl: sdl },
+    );
+    return router.url;
+  }
+  const { ApolloServer } = await import('@apollo/server');
+  const { startStandaloneServer } = await import('@apollo/server/standalone');
+  const { ApolloGateway, RemoteGraphQLDataSource } = await import('@apollo/gateway');
+  class Forwarding extends RemoteGraphQLDataSource<{ authorization?: string }> {
+    override willSendRequest({ request, context }: { request: { http?: { headers: { set(k: string, v: string): void } } }; context: { authorization?: string } }) {
+      request.http?.headers.set('x-router-secret', SECRET);
+      if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+    }
+  }
+  // Stock refuses `for: SECURITY` features it cannot enforce; it runs the same supergraph without enforcing them.
+  const { withRouterEnforcedSecurity } = await import('../../router/src/access-directives.ts');
+  const gateway = new ApolloGateway({ supergraphSdl: withRouterEnforcedSecurity(sdl), buildService: ({ url }) => new Forwarding({ url }) });
+  const server = new ApolloServer<{ authorization?: string }>({ gateway });
+  const { url } = await startStandaloneServer(server, { listen: { port: 0 }, context: async ({ req }) => ({ authorization: req.headers.authorization }) });
+  return url;
+}
+
+/** utime + stime of a process, in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function startChild(kind: string, sdlPath: string, jwksJson: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', __filename], {
+    env: { ...process.env, BENCH_GATEWAY: kind, BENCH_SDL: sdlPath, BENCH_JWKS: jwksJson, LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = /READY (\S+)/.exec(out);
+      if (ready) resolve({ child, url: ready[1]!.replace('localhost', '127.0.0.1') });
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} gateway exited (${code})`)));
+  });
+}
+
+const percentile = (samples: number[], p: number) => [...samples].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))]!;
+
+async function main() {
+  const { greetingsSubgraph } = await import('../../router/src/testing/greetings-subgraph.ts');
+  const { composeFor } = await import('../../router/src/testing/harness.ts');
+  const { seedUser, signIn, startIdentityStack } = await import('../../subgraphs/identity/src/testing/stack.ts');
+  const { identitySdlPath } = await import('../../subgraphs/identity/src/service.ts');
+  const s = await startIdentityStack([greetingsSubgraph], { RATE_LIMIT_POINTS: '100000000' }, { ...process.env, LOG_LEVEL: 'silent' });
+  const children: ChildProcess[] = [];
+  try {
+    const identityUrl = s.stack.subgraphs.identity!.url;
+    const sdl = composeFor([
+      { definition: { name: 'identity', typeDefs: parse(readFileSync(identitySdlPath, 'utf8')), resolvers: {}, entities: [], migrations: [] }, url: identityUrl },
+      { definition: greetingsSubgraph, url: s.stack.subgraphs.greetings!.url },
+    ]);
+    const sdlPath = path.join(mkdtempSync(path.join(tmpdir(), 'bench-')), 'supergraph.graphql');
+    writeFileSync(sdlPath, sdl);
+    const tokens: { token: string; userId: string }[] = [];
+    for (let i = 0; i < users; i++) {
+      await seedUser(s, `bench${i}@stock.test`, 'Stock-Horse-77', ['PATIENT']);
+      const signedIn = await signIn(s, `bench${i}@stock.test`, 'Stock-Horse-77');
+      tokens.push({ token: signedIn.accessToken, userId: signedIn.userId });
+    }
+    const idSets = [0, 1, 2, 3].map((k) => tokens.filter((_, i) => i % 4 === k).slice(0, 3).map((t) => t.userId));
+    const mix = [
+      { weight: 4, body: () => ({ query: 'query Me { me { id displayName } }' }) },
+      { weight: 4, body: (i: number) => ({ query: 'query Greetings($ids: [ID!]!) { greetings(userIds: $ids) { text user { id displayName } } }', variables: { ids: idSets[i % idSets.length] } }) },
+      { weight: 2, body: (i: number) => ({ query: 'query Both($ids: [ID!]!) { me { id email } greetings(userIds: $ids) { text } }', variables: { ids: idSets[i % idSets.length] } }) },
+    ];
+    const bag = mix.flatMap((m) => Array<typeof m>(m.weight).fill(m));
+
+    const post = async (url: string, body: unknown, token: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (res.status !== 200 || text.includes('"errors"')) throw new Error(`${url}: ${res.status} ${text.slice(0, 300)}`);
+    };
+    const load = async (url: string, ms: number) => {
+      let done = 0;
+      let n = 0;
+      const end = performance.now() + ms;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (performance.now() < end) {
+            const i = n++;
+            await post(url, bag[i % bag.length]!.body(i), tokens[i % tokens.length]!.token);
+            done += 1;
+          }
+        }),
+      );
+      return done;
+    };
+    /** `me` one request at a time, in alternating batches over the targets so load from elsewhere hits all alike. */
+    const meP50s = async (targets: { url: string; headers?: Record<string, string> }[]) => {
+      const samples = targets.map(() => [] as number[]);
+      for (let batch = 0; batch < 12; batch++) {
+        for (const [t, target] of targets.entries()) {
+          for (let i = 0; i < 50; i++) {
+            const started = performance.now();
+            await post(target.url, { query: 'query Me { me { id displayName } }' }, tokens[i % tokens.length]!.token, target.headers);
+            if (batch > 1) samples[t]!.push(performance.now() - started);
+          }
+        }
+      }
+      return samples.map((x) => percentile(x, 50));
+    };
+
+    // Both gateways up at once; load phases alternate between them (median of the rounds) so that load from
+    // other work on the machine falls on both alike.
+    const kinds = ['stock', 'ours'] as const;
+    const gateways = [];
+    for (const kind of kinds) {
+      const started = await startChild(kind, sdlPath, s.keys.jwksJson);
+      children.push(started.child);
+      gateways.push({ kind, ...started, rps: [] as number[], cpu: [] as number[] });
+      await load(started.url, 1_500); // warm-up: plans, connections, JIT
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const g of gateways) {
+        const cpuBefore = cpuMs(g.child.pid!);
+        const started = performance.now();
+        const done = await load(g.url, seconds * 1_000);
+        const elapsed = (performance.now() - started) / 1000;
+        g.rps.push(done / elapsed);
+        g.cpu.push((cpuMs(g.child.pid!) - cpuBefore) / done);
+      }
+    }
+    const [stockMe, oursMe, direct] = await meP50s([{ url: gateways[0]!.url }, { url: gateways[1]!.url }, { url: identityUrl, headers: { 'x-router-secret': SECRET } }]);
+    const median = (xs: number[]) => percentile(xs, 50);
+    const results: Record<string, { rps: number; cpuPerRequest: number; meP50: number }> = {
+      stock: { rps: median(gateways[0]!.rps), cpuPerRequest: median(gateways[0]!.cpu), meP50: stockMe! },
+      ours: { rps: median(gateways[1]!.rps), cpuPerRequest: median(gateways[1]!.cpu), meP50: oursMe! },
+    };
+    for (const g of gateways) g.child.kill('SIGINT');
+    const ours = results.ours!;
+    const stock = results.stock!;
+    console.log(`mix: 40% me, 40% greetings + users' names (two subgraphs), 20% both; ${users} users with their own tokens; ${concurrency} clients; median of ${rounds} alternating rounds of ${seconds} s`);
+    for (const [name, r] of [['stock @apollo/gateway', stock], ['our router', ours]] as const) {
+      console.log(`${name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)} req/s   CPU ${r.cpuPerRequest.toFixed(3)} ms/request   me p50 ${r.meP50.toFixed(2)} ms`);
+    }
+    console.log(`${'identity directly'.padEnd(22)} ${''.padStart(6)}                                      me p50 ${direct!.toFixed(2)} ms`);
+    console.log(`ours/stock: throughput ${(ours.rps / stock.rps).toFixed(2)}× (target ≥ 1.5×), CPU per request ${(ours.cpuPerRequest / stock.cpuPerRequest).toFixed(2)}× (target ≤ 0.7×)`);
+    console.log(`me p50: ours/direct ${(ours.meP50 / direct!).toFixed(2)}× (target ≤ 1.3×), stock/direct ${(stock.meP50 / direct!).toFixed(2)}×`);
+  } finally {
+    for (const child of children) child.kill();
+    await s.stop();
+  }
+}
+
+if (process.env.BENCH_GATEWAY) {
+  process.on('SIGINT', () => process.exit(0)); // a normal exit, so --cpu-prof (BENCH_PROFILE=dir) writes its profile
+  serveGateway(process.env.BENCH_GATEWAY, readFileSync(process.env.BENCH_SDL!, 'utf8'), process.env.BENCH_JWKS!).then(
+    (url) => process.stdout.write(`READY ${url}\n`),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,152 @@
+// Slot search that reads expanded availability instead of expanding it. A search reads its doctors with
+// their availability versions (one query), then the (doctor, day) entries from the cache; only missing or
+// no longer valid days are expanded (three more queries for all of them) and written back. What depends on
+// the clock — minimum notice, horizon, a hold expiring — is applied on every read, never baked into an
+// entry, so the clock cannot make an answer stale. Searches that are not the public one (ignoring busy
+// time, a patient's own held offer, an appointment being moved) always expand afresh.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badUserInput } from '@clinic/service-kit';
+import { freeSlots, MAX_SLOT_MS, type Slot } from '../schedules/free-slots.ts';
+import { doctorConditions, loadRules, loadWindowInputs, pgArray, searchFreeSlots, type SlotPageRequest, type SlotSearch } from '../schedules/slot-search.ts';
+import type { Clinic } from '../policy.ts';
+import type { AvailabilityCache, DayEntry } from './day-cache.ts';
+
+const DAY_MS = 86_400_000;
+/** Days read per step of a page search: a page of the soonest slots rarely needs more than the first. */
+const STEP_DAYS = [1, 7];
+
+interface VersionedDoctor {
+  doctorId: string;
+  timeZone: string;
+  version: string;
+  clinicVersion: string;
+}
+
+export async function searchAvailability(
+  em: EntityManager,
+  clinic: Clinic,
+  cache: AvailabilityCache | null,
+  s: SlotSearch,
+  page?: SlotPageRequest,
+): Promise<{ slots: Slot[] }> {
+  if (!cache?.enabled || s.ignoreBusy || s.offerHolderId || s.movingAppointmentId) return searchFreeSlots(em, clinic, s, page);
+  const days = (s.to.getTime() - s.from.getTime()) / DAY_MS;
+  if (!(days > 0)) throw badUserInput('`to` must be after `from`');
+  if (days > clinic.policy.maxSearchDays) throw badUserInput(`Search at most ${clinic.policy.maxSearchDays} days at once`);
+
+  const doctors = await loadVersionedDoctors(em, s);
+  const now = clinic.now().getTime();
+  const earliest = Math.max(s.from.getTime(), page?.afterStart ?? 0, now + clinic.policy.minNoticeMinutes * 60_000);
+  const latest = Math.min(s.to.getTime(), now + clinic.policy.horizonDays * DAY_MS);
+  if (!doctors.length || earliest >= latest) return { slots: [] };
+
+  const keep = (slot: Slot) =>
+    slot.start >= earliest && slot.end <= latest && (!s.consultationType || slot.consultationType === s.consultationType) && (!page?.after || page.after(slot));
+  const lastDay = Math.floor((latest - 1) / DAY_MS);
+  const slots: Slot[] = [];
+  for (let day = Math.floor(earliest / DAY_MS), step = 0; day <= lastDay; step++) {
+    const stepDays = page ? (STEP_DAYS[step] ?? Infinity) : Infinity;
+    const until = Math.min(lastDay, day + stepDays - 1);
+    const found = await daysOf(em, cache, doctors, day, until, s.includeEmergency, now);
+    for (const slot of found) if (keep(slot)) slots.push(slot);
+    if (page && slots.length > page.limit) break;
+    day = until + 1;
+  }
+  return { slots };
+}
+
+async function loadVersionedDoctors(em: EntityManager, s: SlotSearch): Promise<VersionedDoctor[]> {
+  const { where, params } = doctorConditions(s);
+  const rows: { doctor_id: string; time_zone: string; version: string | null; clinic_version: string }[] = await em.execute(
+    `select d.doctor_id, d.time_zone, v.version,
+            (select version from availability_versions where doctor_id = '00000000-0000-0000-0000-000000000000') as clinic_version
+       from (select doctor_id, time_zone from doctor_directory where ${where.join(' and ')}) d
+       left join availability_versions v on v.doctor_id = d.doctor_id
+      order by d.doctor_id`,
+    params,
+  );
+  return rows.map((r) => ({ doctorId: r.doctor_id, timeZone: r.time_zone, version: String(r.version ?? 0), clinicVersion: String(r.clinic_version) }));
+}
+
+/** Every doctor's slots starting in days [first, last] (UTC day numbers), sorted as a fresh search sorts them. */
+async function daysOf(
+  em: EntityManager,
+  cache: AvailabilityCache,
+  doctors: VersionedDoctor[],
+  first: number,
+  last: number,
+  includeEmergency: boolean,
+  now: number,
+): Promise<Slot[]> {
+  const cells: { doctor: VersionedDoctor; day: number; key: string }[] = [];
+  for (const doctor of doctors) {
+    for (let day = first; day <= last; day++) {
+      cells.push({ doctor, day, key: cache.key(doctor.doctorId, doctor.timeZone, day, includeEmergency, doctor.version, doctor.clinicVersion) });
+    }
+  }
+  const entries = await cache.read(cells.map((c) => c.key), now);
+  const missing = cells.filter((_, i) => !entries[i]);
+  const slots: Slot[] = [];
+  entries.forEach((entry, i) => entry && pushEntry(slots, cells[i]!.doctor.doctorId, entry));
+  if (missing.length) {
+    const fresh = await expandDays(em, missing, includeEmergency, now);
+    await cache.write(missing.map((c) => [c.key, fresh.get(`${c.doctor.doctorId}|${c.day}`)!]));
+    for (const c of missing) pushEntry(slots, c.doctor.doctorId, fresh.get(`${c.doctor.doctorId}|${c.day}`)!);
+  }
+  return slots.sort((a, b) => a.start - b.start || compare(a.doctorId, b.doctorId) || compare(a.consultationType, b.consultationType));
+}
+
+function pushEntry(into: Slot[], doctorId: string, entry: DayEntry): void {
+  for (const [start, end, consultationType, emergency] of entry.slots) into.push({ doctorId, start, end, consultationType, emergency: emergency === 1 });
+}
+
+/**
+ * The expansion itself, for the missing (doctor, day) cells at once: the same rules, exceptions, busy time
+ * and arithmetic as a fresh search, but with no notice or horizon (applied on read) and every
+ * consultation type (filtered on read).
+ */
+async function expandDays(
+  em: EntityManager,
+  cells: { doctor: VersionedDoctor; day: number }[],
+  includeEmergency: boolean,
+  now: number,
+): Promise<Map<string, DayEntry>> {
+  const doctors = [...new Map(cells.map((c) => [c.doctor.doctorId, { doctorId: c.doctor.doctorId, timeZone: c.doctor.timeZone }])).values()];
+  const start = Math.min(...cells.map((c) => c.day)) * DAY_MS;
+  const end = (Math.max(...cells.map((c) => c.day)) + 1) * DAY_MS;
+  const to = new Date(end + MAX_SLOT_MS);
+  const ids = pgArray(doctors.map((d) => d.doctorId));
+  const [rules, { exceptions, busy }] = await Promise.all([
+    loadRules(em, ids, new Date(start), to),
+    loadWindowInputs(em, { to }, { ids, start, end }, new Date(now)),
+  ]);
+  const slots = freeSlots({
+    doctors,
+    rules,
+    exceptions,
+    busy,
+    from: new Date(start),
+    to,
+    startsBefore: end,
+    includeEmergency,
+    now: new Date(0),
+    minNoticeMinutes: 0,
+    horizonDays: Number.MAX_SAFE_INTEGER / DAY_MS,
+  });
+  const result = new Map<string, DayEntry>();
+  for (const c of cells) {
+    const dayStart = c.day * DAY_MS;
+    // Holds that can touch a slot of this day: the entry is good until the first of them lets go.
+    const expiries = busy
+      .filter((b) => b.doctorId === c.doctor.doctorId && b.expiresAt !== null && b.start < dayStart + DAY_MS + MAX_SLOT_MS && b.end > dayStart)
+      .map((b) => b.expiresAt!);
+    result.set(`${c.doctor.doctorId}|${c.day}`, { computedAt: now, validUntil: expiries.length ? Math.min(...expiries) : null, slots: [] });
+  }
+  for (const slot of slots) {
+    const entry = result.get(`${slot.doctorId}|${Math.floor(slot.start / DAY_MS)}`);
+    entry?.slots.push([slot.start, slot.end, slot.consultationType, slot.emergency ? 1 : 0]);
+  }
+  return result;
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
