@@ -1,7 +1,10 @@
 // `npm run seed`: demo data for a running `npm start`, created only through the public GraphQL API (so it
 // exercises what a real admin and patient do): a few doctors with specialisations, languages, time zones
 // and weekly schedules, and one patient. Idempotent: existing accounts and identical rules are reused, so
-// running it twice changes nothing. Needs the bootstrap administrator (IDENTITY_ADMIN_EMAIL/_PASSWORD).
+// running it twice changes nothing. Needs the bootstrap administrator (IDENTITY_ADMIN_EMAIL/_PASSWORD), who
+// also reads the patient's verification link from the developer inbox (development and test starts only).
+import { registerVerifiedPatient } from '@clinic/service-kit/testing';
+
 export const DEFAULT_ROUTER_URL = 'http://localhost:4000/graphql';
 export const DEFAULT_ADMIN = { email: 'admin@clinic.local', password: 'Clinic-Demo-2026!' };
 
@@ -101,7 +104,6 @@ const CREATE_STAFF = `mutation CreateStaff($input: CreateStaffInput!) { createSt
 const UPDATE_PROFILE = `mutation UpdateDoctorProfile($id: ID!, $input: DoctorProfileInput!) { updateDoctorProfile(doctorId: $id, input: $input) { doctorId } }`;
 const RULES = `query ScheduleRules($id: ID!) { scheduleRules(doctorId: $id) { kind weekdays startTime endTime slotMinutes bufferMinutes consultationType validUntil } }`;
 const ADD_RULE = `mutation AddScheduleRule($input: ScheduleRuleInput!) { addScheduleRule(input: $input) { id } }`;
-const REGISTER = `mutation RegisterPatient($input: RegisterPatientInput!) { registerPatient(input: $input) { user { id } } }`;
 
 async function findUser(url: string, token: string, email: string, role: string): Promise<string | null> {
   const { users } = await graphql<{ users: { id: string; email: string }[] }>(url, FIND_USER, { search: email, role }, token);
@@ -172,7 +174,8 @@ export async function seedDemo(opts: SeedOptions): Promise<SeedResult> {
   let patientId = await findUser(url, token, patient.email, 'PATIENT');
   const created = !patientId;
   if (!patientId) {
-    patientId = (await graphql<{ registerPatient: { user: { id: string } } }>(url, REGISTER, { input: patient })).registerPatient.user.id;
+    // Registered as a patient does it, the address confirmed from the link in the developer inbox (as the admin).
+    patientId = (await registerVerifiedPatient(url, patient, token)).userId;
   }
   log(`${created ? 'created' : 'kept   '} patient ${patient.email}  password ${patient.password}`);
   result.patient = { email: patient.email, password: patient.password, id: patientId, created };

@@ -97,7 +97,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
         }
       : undefined);
   // Signed-out sessions, deactivated users and revoked partners stop at the edge within a second.
-  const revocations = createRevocationList(config.redisUrl, { logger, name: 'router' });
+  const revocations = createRevocationList(config.redisUrl, { logger, name: 'router', maxStalenessSeconds: config.auth.revocationMaxStalenessSeconds });
   const verifier = createTokenVerifier(config.auth, { resolveAzureUser, revocations });
   let clientIpOf: ClientIpOf;
   let peerTrusted: (req: IncomingMessage) => boolean;

@@ -6,6 +6,7 @@
 // without errors, while others (a patient signing in) are served meanwhile.
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { registerVerifiedPatient } from '@clinic/service-kit/testing';
 import { gql } from '../../router/src/testing/harness.ts';
 import { sha256 } from '../../subgraphs/identity/src/domain/passwords.ts';
 import { eventually, startClinic, type Clinic } from './clinic-stack.ts';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   clinic = await startClinic(ADMIN, 'embedded');
   await eventually(() => clinic.sql('identity', `select 1 from users where lower(email) = lower(?)`, [ADMIN.email]), (rows) => rows.length === 1);
   s.admin = (await signIn(ADMIN)).token;
-  await act(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: PATIENT }, undefined);
+  await registerVerifiedPatient(clinic.url, PATIENT, s.admin);
   s.patient = await signIn(PATIENT);
 }, 240_000);
 
@@ -171,18 +172,16 @@ describe("the administrator's day on the embedded start", () => {
   });
 
   test('finds a user by any part of the name, accents ignored (pg_trgm on PGlite), and works a stolen-session alert', async () => {
-    const reg = await act<{ registerPatient: { refreshToken: string; user: { id: string } } }>(
-      `mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { refreshToken user { id } } }`,
-      { input: { email: `stefan-${run}@example.test`, password: 'Patient-pass-2026!', displayName: `Ștefan Ionescu ${run}` } }, undefined);
+    const reg = await registerVerifiedPatient(clinic.url, { email: `stefan-${run}@example.test`, password: 'Patient-pass-2026!', displayName: `Ștefan Ionescu ${run}` }, s.admin);
     for (const search of ['escu', 'STEFAN ION']) {
       const found = await act<{ users: { id: string }[] }>(`query($q: String) { users(search: $q) { id } }`, { q: search });
-      expect(found.users.map((u) => u.id)).toContain(reg.registerPatient.user.id);
+      expect(found.users.map((u) => u.id)).toContain(reg.userId);
     }
     const REFRESH = `mutation($t: String!) { refreshSession(refreshToken: $t) { refreshToken } }`;
-    await act(REFRESH, { t: reg.registerPatient.refreshToken }, undefined);
-    await gql(clinic.url, REFRESH, { variables: { t: reg.registerPatient.refreshToken } });
+    await act(REFRESH, { t: reg.refreshToken }, undefined);
+    await gql(clinic.url, REFRESH, { variables: { t: reg.refreshToken } });
     const alerts = await act<{ securityAlerts: { id: string; user: { id: string } | null }[] }>(`{ securityAlerts(kind: TOKEN_REUSE, state: OPEN) { id user { id } } }`);
-    const alert = alerts.securityAlerts.find((a) => a.user?.id === reg.registerPatient.user.id)!;
+    const alert = alerts.securityAlerts.find((a) => a.user?.id === reg.userId)!;
     await act(`mutation($id: ID!) { acknowledgeAlert(id: $id) { state } }`, { id: alert.id });
     const resolved = await act<{ resolveAlert: { state: string } }>(`mutation($id: ID!) { resolveAlert(id: $id, note: "Sessions ended") { state } }`, { id: alert.id });
     expect(resolved.resolveAlert.state).toBe('RESOLVED');

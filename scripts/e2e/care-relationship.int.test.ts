@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { ROUTER_SECRET_HEADER } from '@clinic/service-kit';
+import { registerVerifiedPatient } from '@clinic/service-kit/testing';
 import { gql } from '../../router/src/testing/harness.ts';
 import { eventually, startClinic, type Clinic } from './clinic-stack.ts';
 
@@ -50,7 +51,7 @@ async function doctor(name: string): Promise<Who> {
 }
 async function patient(name: string): Promise<Who> {
   const email = `${name}-${run}@example.test`;
-  await call(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: { email, password: PASSWORD, displayName: name } });
+  await registerVerifiedPatient(url, { email, password: PASSWORD, displayName: name }, s.admin.token);
   return signIn(email);
 }
 async function book(who: Who, doctorId: string): Promise<void> {

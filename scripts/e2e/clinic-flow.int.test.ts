@@ -5,6 +5,7 @@
 // embedded default of `npm start` (PGlite, one connection per service).
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { registerVerifiedPatient } from '@clinic/service-kit/testing';
 import { gql } from '../../router/src/testing/harness.ts';
 import { DOCTORS_QUEUE as IDENTITY_DOCTORS_QUEUE } from '../../subgraphs/identity/src/service.ts';
 import { DOCTORS_QUEUE } from '../../subgraphs/appointments/src/directory/doctor-directory.ts';
@@ -104,10 +105,7 @@ describe.each(CLINIC_MODES)('the clinic flow on %s PostgreSQL, end to end throug
   });
 
   test('a patient registers, signs in, finds free slots by specialisation and requests one with a reason', async () => {
-    await call(
-      `mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`,
-      { input: { email: PATIENT.email, password: PATIENT.password, displayName: PATIENT.displayName } },
-    );
+    await registerVerifiedPatient(url, { email: PATIENT.email, password: PATIENT.password, displayName: PATIENT.displayName }, s.admin.token);
     s.patient = await signIn(PATIENT);
     const found = await call<{ availableSlots: { slots: Slot[] } }>(SLOTS, { search: search() }, s.patient.token);
     expect(found.availableSlots.slots.length).toBe(3 * 6);
@@ -149,7 +147,7 @@ describe.each(CLINIC_MODES)('the clinic flow on %s PostgreSQL, end to end throug
   });
 
   test('a second patient can neither see nor cancel it, and the slot is gone from search', async () => {
-    await call(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: OTHER });
+    await registerVerifiedPatient(url, OTHER, s.admin.token);
     s.other = await signIn(OTHER);
     const seen = await gql<{ appointment: unknown }>(url, `query($id: ID!) { appointment(id: $id) { id reason } }`, { variables: { id: s.appointmentId }, token: s.other.token });
     if (seen.body.errors) expect(['FORBIDDEN', 'NOT_FOUND']).toContain(codeOf(seen.body.errors));

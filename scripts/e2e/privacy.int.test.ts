@@ -5,6 +5,7 @@
 // the machine's PostgreSQL and once on the embedded default of `npm start` (PGlite, one connection each).
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { registerVerifiedPatient } from '@clinic/service-kit/testing';
 import { gql } from '../../router/src/testing/harness.ts';
 import { connectWs, type TestWsClient } from '../../router/src/testing/ws.ts';
 import { CLINIC_MODES, eventually, startClinic, type Clinic } from './clinic-stack.ts';
@@ -47,7 +48,7 @@ async function signIn(who: { email: string; password: string }): Promise<{ token
   return { token: data.signIn.auth.accessToken, userId: data.signIn.auth.user.id };
 }
 async function registerAndSignIn(who: { email: string; password: string; displayName: string }) {
-  await call(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: who });
+  await registerVerifiedPatient(url, who, s.admin.token);
   return signIn(who);
 }
 

@@ -7,7 +7,8 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startStack, type Stack } from './stack.ts';
-import { assertAccessible, gql, PASSWORD, signInUi, uniqueEmail } from './helpers.ts';
+import { registerVerifiedPatient } from '@clinic/service-kit/testing';
+import { adminTokenOf, assertAccessible, gql, PASSWORD, registerByApi, signInUi, uniqueEmail } from './helpers.ts';
 
 let stack: Stack;
 const suffix = `${Date.now() % 100000}`;
@@ -24,14 +25,13 @@ after(async () => {
   await stack?.stop();
 });
 
-const REGISTER = `mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { refreshToken user { id } } }`;
 const REFRESH = `mutation($t: String!) { refreshSession(refreshToken: $t) { refreshToken } }`;
 
 /** A stolen refresh token used after its owner rotated it: identity raises TOKEN_REUSE for that account. */
 async function stolenSession(email: string, displayName: string): Promise<void> {
-  const reg = await gql<{ registerPatient: { refreshToken: string } }>(stack, REGISTER, { input: { email, password: PASSWORD, displayName } });
-  await gql(stack, REFRESH, { t: reg.registerPatient.refreshToken });
-  await gql(stack, REFRESH, { t: reg.registerPatient.refreshToken }).catch(() => undefined);
+  const reg = await registerVerifiedPatient(`${stack.web.url}/graphql`, { email, password: PASSWORD, displayName }, await adminTokenOf(stack));
+  await gql(stack, REFRESH, { t: reg.refreshToken });
+  await gql(stack, REFRESH, { t: reg.refreshToken }).catch(() => undefined);
 }
 
 const noSidewaysScroll = async (page: Page, where: string) =>
@@ -39,7 +39,7 @@ const noSidewaysScroll = async (page: Page, where: string) =>
 
 test('an administrator finds people by part of the name, works an alert, edits a template with a live preview and opens the queue monitor', async () => {
   await stolenSession(uniqueEmail('ion'), ion);
-  await gql(stack, REGISTER, { input: { email: uniqueEmail('stefan'), password: PASSWORD, displayName: stefan } });
+  await registerByApi(stack, uniqueEmail('stefan'), stefan);
   const { context, page } = await stack.newPage();
   await signInUi(page, stack.admin.email, stack.admin.password);
 

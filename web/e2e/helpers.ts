@@ -5,6 +5,8 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { registerVerifiedPatient, verificationToken } from '@clinic/service-kit/testing';
+export { verificationToken };
 import type { Stack } from './stack.ts';
 
 export async function gql<T = Record<string, unknown>>(stack: Stack, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
@@ -24,13 +26,21 @@ export function uniqueEmail(who: string): string {
   return `${who}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
 }
 
-export async function registerByApi(stack: Stack, email: string, displayName: string): Promise<string> {
-  const data = await gql<{ registerPatient: { user: { id: string } } }>(
+/** The bootstrap administrator's token (cached): reads verification links from the developer inbox. */
+let adminToken: Promise<string> | null = null;
+export function adminTokenOf(stack: Stack): Promise<string> {
+  adminToken ??= gql<{ signIn: { auth: { accessToken: string } } }>(
     stack,
-    `mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { user { id } } }`,
-    { input: { email, password: PASSWORD, displayName } },
-  );
-  return data.registerPatient.user.id;
+    `mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { auth { accessToken } } }`,
+    stack.admin,
+  ).then((d) => d.signIn.auth.accessToken);
+  return adminToken;
+}
+
+/** A registered and verified patient (the kit's shared helper, through the web server like the browser). */
+export async function registerByApi(stack: Stack, email: string, displayName: string): Promise<string> {
+  const patient = await registerVerifiedPatient(`${stack.web.url}/graphql`, { email, password: PASSWORD, displayName }, await adminTokenOf(stack));
+  return patient.userId;
 }
 
 export async function signInUi(page: Page, email: string, password = PASSWORD): Promise<void> {

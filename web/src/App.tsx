@@ -13,6 +13,7 @@ import { LANGUAGES } from './i18n/index.ts';
 import { viewerTimeZone } from './lib/dates.ts';
 import { SignInPage } from './features/auth/SignInPage.tsx';
 import { RegisterPage } from './features/auth/RegisterPage.tsx';
+import { VerifyEmailPage } from './features/auth/VerifyEmailPage.tsx';
 import { SessionsPage } from './features/auth/SessionsPage.tsx';
 import { SignedInPage } from './features/auth/SignedInPage.tsx';
 import { Loading } from './components/Feedback.tsx';
@@ -163,6 +164,7 @@ export function App() {
           <Route path="/sign-in" element={signedIn ? <Navigate to="/" replace /> : <SignInPage />} />
           <Route path="/auth/complete" element={<SignedInPage />} />
           <Route path="/register" element={signedIn ? <Navigate to="/" replace /> : <RegisterPage />} />
+          <Route path="/verify-email" element={signedIn ? <Navigate to="/" replace /> : <VerifyEmailPage />} />
           <Route path="/messages" element={<Guard roles={['PATIENT', 'DOCTOR', 'OPERATOR', 'ADMIN']}><ConversationsPage /></Guard>} />
           <Route path="/messages/:id" element={<Guard roles={['PATIENT', 'DOCTOR', 'OPERATOR', 'ADMIN']}><ThreadPage /></Guard>} />
           <Route path="/sessions" element={<Guard roles={['*']}><SessionsPage /></Guard>} />

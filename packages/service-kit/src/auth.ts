@@ -58,7 +58,8 @@ function peekIssuer(token: string): string | undefined {
 
 function viewerFromLocal(payload: JWTPayload): Viewer {
   const expiresAt = (payload.exp ?? 0) * 1000;
-  const issuedAt = (payload.iat ?? 0) * 1000;
+  // `iat_ms`: the precise issue time, so a cutoff spares a token issued a moment after it.
+  const issuedAt = typeof payload.iat_ms === 'number' ? payload.iat_ms : (payload.iat ?? 0) * 1000;
   if (payload.token_use === 'partner') {
     return { kind: 'partner', clientId: String(payload.sub), scopes: stringList(payload.scope), expiresAt, issuedAt };
   }
@@ -81,7 +82,7 @@ async function refuseRevoked(viewer: Viewer, revocations: RevocationCheck | unde
     kind: viewer.kind,
     subject: viewer.kind === 'user' ? viewer.userId : viewer.clientId,
     sessionId: viewer.kind === 'user' ? viewer.sessionId : null,
-    issuedAt: Math.floor((viewer.issuedAt ?? 0) / 1000),
+    issuedAt: (viewer.issuedAt ?? 0) / 1000,
   });
   if (revoked) throw unauthenticated('This session has ended; sign in again');
   return viewer;

@@ -32,6 +32,8 @@ export interface AuthConfig {
   /** Inline JWKS JSON (tests, or a deployment that pins keys). */
   jwksJson: string | null;
   azure: AzureAdConfig | null;
+  /** How long a verifier answers from its last known revocations while Redis is unreachable, then fails closed. */
+  revocationMaxStalenessSeconds: number;
 }
 
 export interface AzureAdConfig {
@@ -156,6 +158,14 @@ const azureSchema = z
     };
   });
 
+const stalenessSchema = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    const n = raw === undefined || raw === '' ? 30 : Number(raw);
+    return Number.isFinite(n) && n >= 0 ? n : fail(ctx, `REVOCATION_MAX_STALENESS_SECONDS must be a number of seconds >= 0 (got "${raw}")`);
+  });
+
 export function loadAuthConfig(env: Env): AuthConfig {
   return {
     issuer: env.JWT_ISSUER ?? 'clinic-identity',
@@ -163,6 +173,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
     jwksUrl: env.JWKS_URL ?? null,
     jwksJson: env.JWKS_JSON ?? null,
     azure: parseConfig(azureSchema, env),
+    revocationMaxStalenessSeconds: parseConfig(stalenessSchema, env.REVOCATION_MAX_STALENESS_SECONDS),
   };
 }
 

@@ -79,7 +79,9 @@ test('which open connections a revocation ends', () => {
   const viewer = { kind: 'user' as const, userId: 'u1', roles: [], permissions: [], sessionId: 's1', issuer: 'local' as const, expiresAt: 0, issuedAt: 1_000_000 };
   expect(revocationMatches(viewer, { kind: 'session', sessionId: 's1' })).toBe(true);
   expect(revocationMatches(viewer, { kind: 'session', sessionId: 's2' })).toBe(false);
-  expect(revocationMatches(viewer, { kind: 'user', userId: 'u1', notBefore: 1_000 })).toBe(true);
-  expect(revocationMatches(viewer, { kind: 'user', userId: 'u1', notBefore: 999 })).toBe(false);
+  // "Not before": tokens issued before the cutoff end; one issued at it (or later) does not.
+  expect(revocationMatches(viewer, { kind: 'user', userId: 'u1', notBefore: 1_000.001 })).toBe(true);
+  expect(revocationMatches(viewer, { kind: 'user', userId: 'u1', notBefore: 1_000 })).toBe(false);
+  expect(revocationMatches(viewer, { kind: 'user', userId: 'u1', notBefore: 1_001, exceptSessionId: 's1' })).toBe(false);
   expect(revocationMatches({ kind: 'anonymous' }, { kind: 'session', sessionId: 's1' })).toBe(false);
 });

@@ -4,15 +4,27 @@
 // one channel; every verifier (router and subgraphs) checks them after the signature through a small local
 // cache (CACHE_MS) that the published message updates at once, and the router closes the WebSockets of a
 // revoked session (4401). Without Redis (the embedded single-process start) one in-process list serves all.
+//
+// Per-user cutoffs ("every token of this user issued before T") cover tokens without a session id, i.e.
+// Azure AD access tokens: they are set on sign-out everywhere, password change/reset, deactivation and an
+// admin's "revoke all sessions", and kept for longer than Azure AD tokens live.
+//
+// Redis unreachable: a verifier answers from what it last knew for at most `maxStalenessSeconds`
+// (REVOCATION_MAX_STALENESS_SECONDS, default 30); after that it refuses revocable tokens (UNAUTHENTICATED,
+// reason REVOCATION_UNAVAILABLE) until Redis answers again, so a revocation is never missed for long.
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
 import type { Viewer } from './auth.ts';
+import { DomainError } from './errors.ts';
 import { createRedis } from './pubsub.ts';
 
 export const REVOCATION_CHANNEL = 'clinic:token-revocations';
 /** Longest access-token lifetime (partners: 30 min) plus clock skew: after it, every revoked token has expired anyway. */
 export const REVOCATION_TTL_SECONDS = 31 * 60;
+/** Per-user cutoffs outlive every Azure AD access token (60–90 min by default, at most 28 h with CAE). */
+export const USER_CUTOFF_TTL_SECONDS = 28 * 60 * 60;
+export const DEFAULT_REVOCATION_MAX_STALENESS_SECONDS = 30;
 /** How long a verifier trusts its local answer when no message arrives (a missed message costs at most this). */
 const CACHE_MS = 1_000;
 const CACHE_MAX = 10_000;
@@ -20,10 +32,20 @@ const CACHE_MAX = 10_000;
 export type Revocation =
   /** One session (sign-out, revoked by the user, refresh-token reuse, password change/reset). */
   | { kind: 'session'; sessionId: string }
-  /** Every token of the user issued at or before `notBefore` (epoch seconds): deactivation. */
-  | { kind: 'user'; userId: string; notBefore: number }
-  /** Every token of the partner client issued at or before `notBefore` (epoch seconds). */
+  /**
+   * Every token of the user issued before `notBefore` (epoch seconds), Azure AD ones included, except those
+   * of `exceptSessionId` (the session that changed the password keeps going).
+   */
+  | { kind: 'user'; userId: string; notBefore: number; exceptSessionId?: string | null }
+  /** Every token of the partner client issued before `notBefore` (epoch seconds). */
   | { kind: 'partner'; clientId: string; notBefore: number };
+
+/**
+ * The cutoff for "everything issued so far", in fractional epoch seconds. Our tokens carry their issue time
+ * in milliseconds (`iat_ms`), so a token issued a moment later survives; Azure AD tokens only have whole
+ * seconds, so one issued within the same second is cut off too (the safe side).
+ */
+export const revocationCutoff = (nowMs = Date.now()): number => nowMs / 1000;
 
 /** What the check needs from a verified token. */
 export interface RevocableToken {
@@ -31,7 +53,7 @@ export interface RevocableToken {
   /** User id or partner client id. */
   subject: string;
   sessionId: string | null;
-  /** `iat`, epoch seconds. */
+  /** When issued, epoch seconds (fractional when the token says so in `iat_ms`). */
   issuedAt: number;
 }
 
@@ -48,7 +70,16 @@ export interface RevocationList extends RevocationCheck {
 
 const keyOf = (r: Revocation): string =>
   r.kind === 'session' ? `revoked:sid:${r.sessionId}` : r.kind === 'user' ? `revoked:user:${r.userId}` : `revoked:partner:${r.clientId}`;
-const valueOf = (r: Revocation): string => (r.kind === 'session' ? '1' : String(r.notBefore));
+const valueOf = (r: Revocation): string =>
+  r.kind === 'session' ? '1' : r.kind === 'user' && r.exceptSessionId ? `${r.notBefore}:${r.exceptSessionId}` : String(r.notBefore);
+const ttlOf = (r: Revocation): number => (r.kind === 'user' ? USER_CUTOFF_TTL_SECONDS : REVOCATION_TTL_SECONDS);
+
+/** Is a token (iat, session) cut off by this "not before" entry? */
+function cutOff(issuedAtSeconds: number, sessionId: string | null, value: string): boolean {
+  const [notBefore, exceptSessionId] = value.split(':');
+  if (exceptSessionId && sessionId === exceptSessionId) return false;
+  return issuedAtSeconds < Number(notBefore);
+}
 
 function keysOf(token: RevocableToken): string[] {
   const keys = [token.kind === 'user' ? `revoked:user:${token.subject}` : `revoked:partner:${token.subject}`];
@@ -59,16 +90,16 @@ function keysOf(token: RevocableToken): string[] {
 function revokedBy(token: RevocableToken, key: string, value: string | null): boolean {
   if (value === null) return false;
   if (key.startsWith('revoked:sid:')) return true;
-  return token.issuedAt <= Number(value);
+  return cutOff(token.issuedAt, token.sessionId, value);
 }
 
 /** Does this revocation end this viewer's token? (The router uses it for open WebSockets.) */
 export function revocationMatches(viewer: Viewer, r: Revocation): boolean {
   if (viewer.kind === 'user') {
     if (r.kind === 'session') return viewer.sessionId === r.sessionId;
-    return r.kind === 'user' && viewer.userId === r.userId && (viewer.issuedAt ?? 0) <= r.notBefore * 1000;
+    return r.kind === 'user' && viewer.userId === r.userId && cutOff((viewer.issuedAt ?? 0) / 1000, viewer.sessionId, valueOf(r));
   }
-  if (viewer.kind === 'partner') return r.kind === 'partner' && viewer.clientId === r.clientId && (viewer.issuedAt ?? 0) <= r.notBefore * 1000;
+  if (viewer.kind === 'partner') return r.kind === 'partner' && viewer.clientId === r.clientId && cutOff((viewer.issuedAt ?? 0) / 1000, null, valueOf(r));
   return false;
 }
 
@@ -87,8 +118,7 @@ const local = { entries: new Map<string, { value: string; expiresAt: number }>()
 function createLocalRevocationList(): RevocationList {
   return {
     async revoke(entries) {
-      const expiresAt = Date.now() + REVOCATION_TTL_SECONDS * 1000;
-      for (const r of entries) local.entries.set(keyOf(r), { value: valueOf(r), expiresAt });
+      for (const r of entries) local.entries.set(keyOf(r), { value: valueOf(r), expiresAt: Date.now() + ttlOf(r) * 1000 });
       for (const r of entries) local.events.emit('revoked', r);
     },
     async isRevoked(token) {
@@ -107,9 +137,26 @@ function createLocalRevocationList(): RevocationList {
   };
 }
 
-export function createRevocationList(redisUrl: string | null, opts: { logger?: Logger; name?: string } = {}): RevocationList {
+export interface RevocationListOptions {
+  logger?: Logger;
+  name?: string;
+  /** How long answers from the last known entries are acceptable while Redis is unreachable. */
+  maxStalenessSeconds?: number;
+  /** The clock (ms); tests move it instead of sleeping. */
+  now?: () => number;
+}
+
+/** Raised instead of an answer when the list has been unreachable for longer than the staleness allowed. */
+export const revocationUnavailable = () =>
+  new DomainError('UNAUTHENTICATED', 'Sign-in cannot be checked right now; try again in a moment', { reason: 'REVOCATION_UNAVAILABLE', retryable: true });
+
+export function createRevocationList(redisUrl: string | null, opts: RevocationListOptions = {}): RevocationList {
   if (!redisUrl) return createLocalRevocationList();
   const name = opts.name ?? 'service';
+  const clock = opts.now ?? Date.now;
+  const maxStalenessMs = (opts.maxStalenessSeconds ?? DEFAULT_REVOCATION_MAX_STALENESS_SECONDS) * 1000;
+  /** When Redis last answered a check (a process just started gets the same grace as one that just lost it). */
+  let confirmedAt = clock();
   // Commands wait for the connection (a process just started checks too) but never long: a sign-out must
   // not hang while Redis is away, and a check must not stall every request.
   const client = new Redis(redisUrl, { connectionName: `${name}-revocations`, maxRetriesPerRequest: 1, commandTimeout: 500, enableOfflineQueue: true });
@@ -121,7 +168,7 @@ export function createRevocationList(redisUrl: string | null, opts: { logger?: L
 
   const remember = (key: string, value: string | null) => {
     if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(key, { value, until: Date.now() + CACHE_MS });
+    cache.set(key, { value, until: clock() + CACHE_MS });
   };
   const listen = () => {
     if (subscriber) return;
@@ -141,25 +188,29 @@ export function createRevocationList(redisUrl: string | null, opts: { logger?: L
     async revoke(entries) {
       if (!entries.length) return;
       const multi = client.multi();
-      for (const r of entries) multi.set(keyOf(r), valueOf(r), 'EX', REVOCATION_TTL_SECONDS);
+      for (const r of entries) multi.set(keyOf(r), valueOf(r), 'EX', ttlOf(r));
       multi.publish(REVOCATION_CHANNEL, JSON.stringify(entries));
       await multi.exec();
       for (const r of entries) remember(keyOf(r), valueOf(r));
     },
     async isRevoked(token) {
       const keys = keysOf(token);
-      const now = Date.now();
+      const now = clock();
       const missing = keys.filter((key) => (cache.get(key)?.until ?? 0) <= now);
       if (missing.length) {
         try {
           const values = await client.mget(...missing);
+          confirmedAt = clock();
           missing.forEach((key, i) => remember(key, values[i] ?? null));
         } catch (error) {
-          // Redis away: answer from what was last known rather than refuse every request; say so.
+          // Redis away: a short outage is answered from what was last known (refusing every request for a
+          // blip would sign everyone out); a longer one fails closed, since revocations may be missed.
+          const stale = clock() - confirmedAt > maxStalenessMs;
           if (now - warnedAt > 10_000) {
             warnedAt = now;
-            opts.logger?.warn({ err: error }, 'token revocation list unreachable; using the last known entries');
+            opts.logger?.warn({ err: error, stale }, stale ? 'token revocation list unreachable for too long; refusing tokens' : 'token revocation list unreachable; using the last known entries');
           }
+          if (stale) throw revocationUnavailable();
         }
       }
       return keys.some((key) => revokedBy(token, key, cache.get(key)?.value ?? null));

@@ -130,7 +130,7 @@ export async function startSubgraph<TContext extends RequestContext>(
   const resolveAzureUser =
     def.resolveAzureUser ??
     (config.auth.azure && config.identityUrl ? createAzureUserLookup({ identityUrl: config.identityUrl, routerSecret: config.routerSecret }) : undefined);
-  const revocations = createRevocationList(config.redisUrl, { logger, name: def.name });
+  const revocations = createRevocationList(config.redisUrl, { logger, name: def.name, maxStalenessSeconds: config.auth.revocationMaxStalenessSeconds });
   const verifier = createTokenVerifier(config.auth, { resolveAzureUser, revocations });
   const deps: SubgraphDeps = { config, orm, pubsub: bus.pubsub, logger, verifier, revocations };
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);

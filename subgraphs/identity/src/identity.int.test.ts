@@ -3,7 +3,7 @@
 // brute-force lockout and alerts, MFA, password reset, partners, profiles and the doctor directory event.
 import { authenticator } from 'otplib';
 import { Queue } from 'bullmq';
-import { TEST_REDIS_URL } from '@clinic/service-kit/testing';
+import { TEST_REDIS_URL, registerVerifiedPatient } from '@clinic/service-kit/testing';
 import { startIdentityStack, seedUser, signIn, gql, eventually, auditRows, identityEm, readDevInbox, SIGN_IN, type IdentityStack } from './testing/stack.ts';
 import { query } from './db.ts';
 
@@ -21,14 +21,12 @@ afterAll(async () => {
   await s?.stop();
 });
 
-const REGISTER = `mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken refreshToken user { id email roles } } }`;
+const REGISTER = `mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { email } }`;
 
+/** A patient registered and verified through the router (the kit's shared helper). */
 async function register(email: string) {
-  const res = await gql<{ registerPatient: { accessToken: string; refreshToken: string; user: { id: string } } }>(s.url, REGISTER, {
-    variables: { input: { email, password: PASSWORD, displayName: 'Pat Ient' } },
-  });
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data!.registerPatient;
+  const p = await registerVerifiedPatient(s.url, { email, password: PASSWORD, displayName: 'Pat Ient' }, admin.accessToken);
+  return { accessToken: p.accessToken, refreshToken: p.refreshToken, user: { id: p.userId } };
 }
 
 test('registration → sign-in → me through the router, and the JWKS is served through the router', async () => {
@@ -177,7 +175,7 @@ test('password reset: single-use link from the developer inbox; the event carrie
   const res = await gql(s.url, 'mutation { requestPasswordReset(email: "forgot@example.test") }');
   expect(res.body.data).toEqual({ requestPasswordReset: true });
   const inbox = await readDevInbox(s, admin.accessToken);
-  const link = inbox.find((m) => m.to === 'forgot@example.test')!.link;
+  const link = inbox.find((m) => m.to === 'forgot@example.test' && m.link.includes('reset-password'))!.link;
   const token = new URL(link).searchParams.get('token')!;
   const RESET = 'mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }';
   expect((await gql(s.url, RESET, { variables: { t: token, p: 'weak' } })).body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

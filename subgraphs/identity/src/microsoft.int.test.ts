@@ -111,3 +111,63 @@ test('Azure AD access tokens are accepted directly (router and identity check th
   const wrongAudience = await issuer.signAccessToken(linked, { audience: 'api://someone-else' });
   expect((await gql(routerUrl, '{ __typename }', { token: wrongAudience })).status).toBe(401);
 });
+
+describe('Azure AD tokens carry no session id: a per-user cutoff stops those issued before it', () => {
+  const PASSWORD = 'Correct-Horse-9';
+  const ME = '{ me { id } }';
+  const SIGN_IN = 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { auth { accessToken } } }';
+  const codeOf = async (token: string, url = routerUrl) => {
+    const res = await gql(url, ME, { token, headers: url === routerUrl ? {} : { 'x-router-secret': 'test-router-secret' } });
+    return res.body.errors?.[0]?.extensions?.code ?? null;
+  };
+  /** Revocation takes effect within a second or two; polls on the answer, not on time. */
+  const refusedSoon = async (token: string) => {
+    for (let i = 0; i < 100; i++) {
+      if ((await codeOf(token)) === 'UNAUTHENTICATED') return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  };
+  /** A Microsoft-linked account that also has a password (linked by its verified e-mail). */
+  async function linkedUser(n: number) {
+    const email = `cutoff${n}@contoso.test`;
+    const userId = await inTransaction(identity.orm.em.fork(), (tx) => createUser(tx, { email, displayName: `Cut Off ${n}`, password: PASSWORD, roles: ['PATIENT'] }));
+    const azure = { oid: `c0ffee00-0000-4000-8000-00000000000${n}`, email, name: `Cut Off ${n}` };
+    issuer.nextUser = azure;
+    await browserSignIn();
+    const local = await gql<{ signIn: { auth: { accessToken: string } } }>(routerUrl, SIGN_IN, { variables: { e: email, p: PASSWORD } });
+    return { userId, azure, localToken: local.body.data!.signIn.auth.accessToken };
+  }
+  const later = () => Math.floor(Date.now() / 1000) + 2;
+
+  test.each([
+    ['sign-out everywhere', async (u: Awaited<ReturnType<typeof linkedUser>>) => gql(routerUrl, 'mutation { signOutEverywhere }', { token: u.localToken })],
+    [
+      'a password change',
+      async (u: Awaited<ReturnType<typeof linkedUser>>) =>
+        gql(routerUrl, 'mutation { changePassword(currentPassword: "Correct-Horse-9", newPassword: "Another-Horse-10") }', { token: u.localToken }),
+    ],
+    [
+      "an admin's revoke-all",
+      async (u: Awaited<ReturnType<typeof linkedUser>>) => {
+        const adminEmail = `admin-${u.userId}@contoso.test`;
+        await inTransaction(identity.orm.em.fork(), (tx) => createUser(tx, { email: adminEmail, displayName: 'Admin', password: PASSWORD, roles: ['ADMIN'] }));
+        const admin = await gql<{ signIn: { auth: { accessToken: string } } }>(routerUrl, SIGN_IN, { variables: { e: adminEmail, p: PASSWORD } });
+        return gql(routerUrl, 'mutation($u: ID!) { revokeAllSessions(userId: $u) }', { variables: { u: u.userId }, token: admin.body.data!.signIn.auth.accessToken });
+      },
+    ],
+  ])('%s stops Azure AD tokens issued before it, at the router and in identity; later ones work', async (_name, revoke) => {
+    const n = ++linkedCount;
+    const u = await linkedUser(n);
+    const before = await issuer.signAccessToken(u.azure);
+    expect(await codeOf(before)).toBeNull();
+    const done = await revoke(u);
+    expect(done.body.errors).toBeUndefined();
+    expect(await refusedSoon(before)).toBe(true);
+    expect(await codeOf(before, identity.url)).toBe('UNAUTHENTICATED');
+    // A token Azure AD issues after the cutoff (a later whole second: Azure AD stamps whole seconds) works.
+    const after = await issuer.signAccessToken(u.azure, { issuedAt: later() });
+    expect(await codeOf(after)).toBeNull();
+  });
+});
+let linkedCount = 0;

@@ -1,5 +1,6 @@
 // The identity subgraph as a definition the kit can run (in its own process, in the launcher, or in tests).
 // `createIdentitySubgraph` lets tests pass the stack's signing key and their own queue names.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
@@ -15,7 +16,7 @@ import { fromPrivateJwk, keySettings, signingKeyFrom } from './domain/keys.ts';
 import { fixedKeyRing, keyEncryptionKey, openKeyStore, type KeyRing } from './domain/key-store.ts';
 import { startAuditWorker } from './domain/audit-log.ts';
 import { createCareLoader, startCareWorker } from './domain/care.ts';
-import { createHashGate } from './domain/hash-gate.ts';
+import { createClusterHashGate } from './domain/hash-gate.ts';
 import { resolveAzureUserFromTables } from './domain/azure.ts';
 import { microsoftSettings } from './http/microsoft.ts';
 import type { DevInboxMessage, IdentityDeps, IdentityQueues } from './domain/deps.ts';
@@ -44,6 +45,12 @@ export interface IdentityOptions {
   keyRefreshMs?: number;
   queues?: Partial<IdentityQueues>;
   env?: Record<string, string | undefined>;
+  /**
+   * Where replicas count each client's password-hash work in Redis; replicas of one deployment share it.
+   * Default QUEUE_PREFIX; under NODE_ENV=test without one, each instance its own (parallel suites on one
+   * Redis all sign in from 127.0.0.1 and must not share that budget).
+   */
+  hashGateKeyPrefix?: string;
 }
 
 export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefinition<IdentityContext> {
@@ -58,7 +65,6 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
     ...opts.queues,
   };
   let kitDeps: SubgraphDeps | null = null;
-  const hashes = createHashGate();
   let loaded: Promise<IdentityDeps & { keyRing: KeyRing }> | null = null;
   const orm = (): MikroORM => {
     if (!kitDeps) throw new Error('identity is not started');
@@ -69,6 +75,8 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
       const config = kitDeps!.config;
       const keyRing = await openKeyRing(kitDeps!, { ...env, NODE_ENV: config.nodeEnv });
       const devInbox: DevInboxMessage[] | null = config.nodeEnv === 'production' ? null : [];
+      const hashGateKeyPrefix = opts.hashGateKeyPrefix ?? env.QUEUE_PREFIX ?? (config.nodeEnv === 'test' ? `test-${randomUUID()}-` : '');
+      const hashes = createClusterHashGate({ redisUrl: config.redisUrl, keyPrefix: hashGateKeyPrefix, logger: kitDeps!.logger });
       return {
         keyRing,
         tokens: {
@@ -122,7 +130,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
     background: async (deps) => {
       kitDeps ??= deps;
       // Keys first: a production start without them stops here with one line.
-      const { keyRing } = await identity();
+      const { keyRing, hashes } = await identity();
       await ensureBootstrapAdmin(deps.orm.em.fork(), env, deps.logger);
       const worker = startAuditWorker(deps.orm, deps.config.redisUrl, queues.audit, deps.logger);
       const care = startCareWorker(deps.orm, deps.config.redisUrl, queues.care, deps.logger);
@@ -140,6 +148,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
       });
       return async () => {
         keyRing.close();
+        await hashes.close();
         await relay.stop();
         await worker.close();
         await care.close();

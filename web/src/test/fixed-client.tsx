@@ -70,15 +70,20 @@ export function fakeAccessToken(sub: string, roles: string[]): string {
   return `${b64url({ alg: 'none' })}.${b64url({ sub, roles, exp: Math.floor(Date.now() / 1000) + 3600 })}.x`;
 }
 
-export function renderWith(ui: ReactNode, { client, roles = ['PATIENT'], userId = '11111111-1111-4111-8111-111111111111', path = '/' }: { client: Client; roles?: string[]; userId?: string; path?: string }) {
+/** `signedOut`: no session (sign-in, registration and verification screens); `session` is returned for asserting. */
+export function renderWith(
+  ui: ReactNode,
+  { client, roles = ['PATIENT'], userId = '11111111-1111-4111-8111-111111111111', path = '/', signedOut = false }: { client: Client; roles?: string[]; userId?: string; path?: string; signedOut?: boolean },
+) {
   const session = createSessionStore(false);
-  session.set({ accessToken: fakeAccessToken(userId, roles), refreshToken: null });
+  if (!signedOut) session.set({ accessToken: fakeAccessToken(userId, roles), refreshToken: null });
   const i18n = createI18n('en');
-  return render(
+  const rendered = render(
     <MemoryRouter initialEntries={[path]}>
       <Providers client={client} session={session} i18n={i18n}>
         {ui}
       </Providers>
     </MemoryRouter>,
   );
+  return Object.assign(rendered, { session });
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { AUDIT_QUEUE, type SubgraphDefinition } from '@clinic/service-kit';
-import { createTestKeys, eventually, graphqlCaller, signIn, type GraphQLCall, type SignedIn } from '@clinic/service-kit/testing';
+import { createTestKeys, eventually, graphqlCaller, registerVerifiedPatient, signIn, type GraphQLCall, type SignedIn } from '@clinic/service-kit/testing';
 import { startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
 import { createIdentitySubgraph } from '@clinic/identity/src/service.ts';
 import { createAppointmentsSubgraph } from '@clinic/appointments/src/service.ts';
@@ -90,7 +90,7 @@ export async function startAssistantClinic(opts: { withChat?: boolean; assistant
     people.doctor.token,
   );
   for (const [key, who] of [['patient', PATIENT], ['other', OTHER]] as const) {
-    await call(`mutation($input: RegisterPatientInput!) { registerPatient(input: $input) { accessToken } }`, { input: who });
+    await registerVerifiedPatient(url, who, people.admin.token);
     people[key] = await signIn(call, who);
   }
   return { stack, url, queuePrefix, call, people, stop: () => stack.stop() };

@@ -32,7 +32,6 @@ export async function deactivateUser(tx: EntityManager, userId: string, revocati
   const rows = await query(tx, `update users set status = 'DEACTIVATED', updated_at = now() where id = ? returning id`, [userId]);
   if (!rows.length) throw notFound('User');
   await revokeAllSessions(tx, userId, 'DEACTIVATED', null, revocations);
-  await revocations?.revoke([{ kind: 'user', userId, notBefore: Math.floor(Date.now() / 1000) }]);
   await republishDoctor(tx, userId);
 }
 

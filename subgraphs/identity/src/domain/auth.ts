@@ -35,11 +35,11 @@ export type SignInOutcome = { kind: 'signedIn'; tokens: AuthTokens } | { kind: '
 const RESET_TOKEN_MINUTES = 30;
 
 const actor = (userId: string | null, meta: RequestMeta): AuditActor => ({ actorId: userId, actorKind: userId ? 'user' : 'anonymous', ...meta });
-const audit = (em: EntityManager, userId: string | null, meta: RequestMeta, event: Omit<AuditEvent, 'resourceType' | 'resourceId' | 'subjectUserId'> & Partial<AuditEvent>) =>
+export const audit = (em: EntityManager, userId: string | null, meta: RequestMeta, event: Omit<AuditEvent, 'resourceType' | 'resourceId' | 'subjectUserId'> & Partial<AuditEvent>) =>
   recordAudit(em, actor(userId, meta), { resourceType: 'User', resourceId: userId, subjectUserId: userId, ...event });
 
 /** Runs the work, commits, then throws the refusal it decided on (so counters and audit rows persist). */
-async function commitThenThrow<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T | Error>): Promise<Exclude<T, Error>> {
+export async function commitThenThrow<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T | Error>): Promise<Exclude<T, Error>> {
   const result = await inTransaction(em, work);
   if (result instanceof Error) throw result;
   return result as Exclude<T, Error>;
@@ -57,11 +57,16 @@ export async function startSession(tx: EntityManager, deps: IdentityDeps, userId
   return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, sessionId, userId };
 }
 
-/** `passwordHash`: computed by the caller outside the transaction (through the hash gate). */
+/**
+ * `passwordHash`: computed by the caller outside the transaction (through the hash gate). `verified`: false
+ * only for a patient's own registration (the address is proven by its link); admins, imports and Microsoft
+ * create verified accounts.
+ */
 export async function createUser(
   tx: EntityManager,
   input: { email: string; displayName: string; password: string | null; roles: string[] },
   passwordHash?: string,
+  opts: { verified?: boolean } = {},
 ): Promise<string> {
   const email = v.email(input.email);
   const displayName = v.text(input.displayName, 'displayName', 200);
@@ -69,7 +74,11 @@ export async function createUser(
   await assertRolesExist(tx, input.roles);
   if (await queryOne(tx, `select 1 from users where lower(email) = ?`, [email])) throw conflict('An account with this e-mail already exists', { reason: 'EMAIL_TAKEN' });
   const hashed = password ? (passwordHash ?? (await hashPassword(password))) : null;
-  const row = await queryOne<{ id: string }>(tx, `insert into users (email, display_name, password_hash) values (?, ?, ?) returning id`, [email, displayName, hashed]);
+  const row = await queryOne<{ id: string }>(
+    tx,
+    `insert into users (email, display_name, password_hash, email_verified_at) values (?, ?, ?, case when ? then now() end) returning id`,
+    [email, displayName, hashed, opts.verified ?? true],
+  );
   for (const role of input.roles) await query(tx, `insert into user_roles (user_id, role) values (?, ?)`, [row!.id, role]);
   if (input.roles.includes('PATIENT')) await query(tx, `insert into patient_profiles (user_id) values (?)`, [row!.id]);
   if (input.roles.includes('DOCTOR')) {
@@ -83,40 +92,17 @@ export async function createUser(
 export const ACCOUNT_MAILS_PER_HOUR = 3;
 
 /** Records a mail to the account unless its hourly budget is spent; false means: send nothing. */
-async function mayMail(tx: EntityManager, userId: string, kind: string): Promise<boolean> {
+export async function mayMail(tx: EntityManager, userId: string, kind: string): Promise<boolean> {
   const sent = await queryOne<{ n: string }>(tx, `select count(*) as n from account_mails where user_id = ? and created_at > now() - interval '1 hour'`, [userId]);
   if (Number(sent?.n ?? 0) >= ACCOUNT_MAILS_PER_HOUR) return false;
   await query(tx, `insert into account_mails (user_id, kind) values (?, ?)`, [userId, kind]);
   return true;
 }
 
-export async function registerPatient(em: EntityManager, deps: IdentityDeps, input: { email: string; displayName: string; password: string }, meta: RequestMeta): Promise<AuthTokens> {
-  const email = v.email(input.email);
-  const password = v.newPassword(input.password, email);
-  v.text(input.displayName, 'displayName', 200);
-  const passwordHash = await deps.hashes.run(clientOf(meta), () => hashPassword(password));
-  const existing = await queryOne<{ id: string }>(em.fork(), `select id from users where lower(email) = ?`, [email]);
-  if (existing) {
-    // The owner hears that someone tried to register their address (rate-limited like reset links).
-    await inTransaction(em, async (tx) => {
-      audit(tx, existing.id, meta, { action: 'user.register', outcome: 'DENIED', detail: { reason: 'EXISTING_ACCOUNT' } });
-      if (!(await mayMail(tx, existing.id, 'existing_account'))) return;
-      enqueueEvent(tx, 'user.registration_attempted', { userId: existing.id });
-      deps.devInbox?.push({ to: email, subject: 'You already have an account', link: `${deps.publicUrl}/sign-in`, at: new Date().toISOString() });
-    });
-    throw conflict('An account with this e-mail already exists', { reason: 'EMAIL_TAKEN' });
-  }
-  return inTransaction(em, async (tx) => {
-    const userId = await createUser(tx, { ...input, roles: ['PATIENT'] }, passwordHash);
-    audit(tx, userId, meta, { action: 'user.register', outcome: 'SUCCESS' });
-    return startSession(tx, deps, userId, meta, 'PASSWORD', false);
-  });
-}
-
 const BAD_CREDENTIALS = 'E-mail or password is wrong (after repeated failures an account is locked for a while)';
 const isLocked = (lockedUntil: Date | null) => Boolean(lockedUntil && new Date(lockedUntil) > new Date());
 /** Whose hash budget a request spends: the client's address. */
-const clientOf = (meta: RequestMeta) => `ip:${meta.ip ?? 'unknown'}`;
+export const clientOf = (meta: RequestMeta) => `ip:${meta.ip ?? 'unknown'}`;
 
 export async function signIn(em: EntityManager, deps: IdentityDeps, input: { email: string; password: string }, meta: RequestMeta): Promise<SignInOutcome> {
   const email = v.email(input.email);
@@ -128,9 +114,10 @@ export async function signIn(em: EntityManager, deps: IdentityDeps, input: { ema
       return forbiddenWith('Too many failed sign-ins from this address; try again later', 'IP_BLOCKED');
     });
   }
-  const user = await queryOne<{ id: string; hash: string | null; status: string; mfaEnabled: boolean; lockedUntil: Date | null }>(
+  const user = await queryOne<{ id: string; hash: string | null; status: string; mfaEnabled: boolean; lockedUntil: Date | null; verified: boolean }>(
     reader,
-    `select id, password_hash as hash, status, mfa_enabled as "mfaEnabled", locked_until as "lockedUntil" from users where lower(email) = ?`,
+    `select id, password_hash as hash, status, mfa_enabled as "mfaEnabled", locked_until as "lockedUntil", email_verified_at is not null as verified
+       from users where lower(email) = ?`,
     [email],
   );
   // Always one hash (unknown and locked accounts too), so neither timing nor answer tells them apart.
@@ -149,6 +136,11 @@ export async function signIn(em: EntityManager, deps: IdentityDeps, input: { ema
       audit(tx, user.id, meta, { action: 'auth.sign_in', outcome: 'DENIED', detail: { reason: 'DEACTIVATED' } });
       return forbiddenWith('This account is deactivated', 'DEACTIVATED');
     }
+    // Only someone who knows the password learns this; resendVerificationEmail sends the link again.
+    if (!user.verified) {
+      audit(tx, user.id, meta, { action: 'auth.sign_in', outcome: 'DENIED', detail: { reason: 'EMAIL_NOT_VERIFIED' } });
+      return forbiddenWith('Confirm your e-mail address first: open the link we sent you (or ask for a new one)', 'EMAIL_NOT_VERIFIED');
+    }
     if (user.mfaEnabled) return { kind: 'mfaRequired' as const, challenge: await issueMfaChallenge(deps.tokens, user.id) };
     return { kind: 'signedIn' as const, tokens: await startSession(tx, deps, user.id, meta, 'PASSWORD') };
   });
@@ -160,7 +152,7 @@ function withReason<E extends ReturnType<typeof unauthenticated>>(error: E, reas
   return error;
 }
 
-function forbiddenWith(message: string, reason: string, lockedUntil?: Date): Error {
+export function forbiddenWith(message: string, reason: string, lockedUntil?: Date): Error {
   const error = forbidden(message);
   error.extensions.reason = reason;
   if (lockedUntil) error.extensions.retryAfterSeconds = Math.ceil((lockedUntil.getTime() - Date.now()) / 1000);
@@ -287,7 +279,11 @@ export async function resetPassword(em: EntityManager, deps: IdentityDeps, token
     );
     if (!claimed) return badUserInput('The reset link is invalid, used or expired', { field: 'token' });
     v.newPassword(next, claimed.email); // throws: the transaction rolls back and the link stays usable
-    await query(tx, `update users set password_hash = ?, failed_sign_ins = 0, locked_until = null, updated_at = now() where id = ?`, [hashed, claimed.userId]);
+    // The link came through the address: it is verified now too.
+    await query(tx, `update users set password_hash = ?, failed_sign_ins = 0, locked_until = null, email_verified_at = coalesce(email_verified_at, now()), updated_at = now() where id = ?`, [
+      hashed,
+      claimed.userId,
+    ]);
     await revokeAllSessions(tx, claimed.userId, 'PASSWORD_RESET', null, deps.revocations);
     audit(tx, claimed.userId, meta, { action: 'auth.password_reset', outcome: 'SUCCESS' });
     enqueueEvent(tx, SECURITY_EVENT_TOPICS.passwordChanged, { userId: claimed.userId });

@@ -38,7 +38,14 @@ export async function linkOrProvision(tx: EntityManager, deps: IdentityDeps, who
     const existing = await queryOne<{ id: string; status: string }>(tx, `select id, status from users where lower(email) = ? and azure_object_id is null`, [email]);
     if (existing) {
       if (existing.status !== 'ACTIVE') throw forbidden('This account is deactivated');
-      await query(tx, `update users set azure_tenant_id = ?, azure_object_id = ?, updated_at = now() where id = ?`, [who.tenantId, who.objectId, existing.id]);
+      // Microsoft verified the address. A password set by an unverified registration was never proven to be
+      // the owner's (someone may have registered the address first), so it goes.
+      await query(
+        tx,
+        `update users set azure_tenant_id = ?, azure_object_id = ?, password_hash = case when email_verified_at is null then null else password_hash end,
+           email_verified_at = coalesce(email_verified_at, now()), updated_at = now() where id = ?`,
+        [who.tenantId, who.objectId, existing.id],
+      );
       recordAudit(tx, { actorId: existing.id, actorKind: 'user', ...meta }, { action: 'auth.microsoft_linked', resourceType: 'User', resourceId: existing.id, subjectUserId: existing.id, outcome: 'SUCCESS' });
       return existing.id;
     }

@@ -2,7 +2,7 @@
 // hash); the partner exchanges them for a short-lived `token_use: partner` JWT carrying read-only scopes.
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, unauthenticated, type RevocationList } from '@clinic/service-kit';
+import { badUserInput, unauthenticated, revocationCutoff, type RevocationList } from '@clinic/service-kit';
 import { query, queryOne, json } from '../db.ts';
 import { hashPassword, verifyPassword, randomSecret } from './passwords.ts';
 import { issuePartnerToken, type IssuedToken, type TokenIssuer } from './tokens.ts';
@@ -41,7 +41,7 @@ export function listPartnerClients(em: EntityManager): Promise<PartnerClientReco
 /** Revokes the client: no new tokens, and the ones it holds stop within a second. */
 export async function revokePartnerClient(em: EntityManager, id: string, revocations?: RevocationList): Promise<boolean> {
   const done = (await query(em, `update partner_clients set revoked_at = now() where id = ? and revoked_at is null returning id`, [id])).length > 0;
-  if (done) await revocations?.revoke([{ kind: 'partner', clientId: id, notBefore: Math.floor(Date.now() / 1000) }]);
+  if (done) await revocations?.revoke([{ kind: 'partner', clientId: id, notBefore: revocationCutoff() }]);
   return done;
 }
 

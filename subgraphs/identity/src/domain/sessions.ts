@@ -5,7 +5,7 @@
 // stop within a second everywhere.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { unauthenticated, notFound, type Revocation, type RevocationList } from '@clinic/service-kit';
+import { unauthenticated, notFound, revocationCutoff, type Revocation, type RevocationList } from '@clinic/service-kit';
 import { query, queryOne } from '../db.ts';
 import { randomSecret, sha256 } from './passwords.ts';
 import { raiseAlert } from './security.ts';
@@ -105,13 +105,17 @@ export async function revokeSession(em: EntityManager, userId: string, sessionId
   await revocations?.revoke(sessionRevocations([sessionId]));
 }
 
+/**
+ * Ends every session of the user but `except`, and cuts off every token issued to the user so far but those
+ * of `except`: Azure AD tokens carry no session id, so only this per-user cutoff stops them.
+ */
 export async function revokeAllSessions(em: EntityManager, userId: string, reason: string, except: string | null = null, revocations?: RevocationList): Promise<void> {
   const rows = await query<{ id: string }>(
     em,
     `update sessions set revoked_at = now(), revoked_reason = ? where user_id = ? and revoked_at is null and id is distinct from ? returning id`,
     [reason, userId, except],
   );
-  await revocations?.revoke(sessionRevocations(rows.map((r) => r.id)));
+  await revocations?.revoke([...sessionRevocations(rows.map((r) => r.id)), { kind: 'user', userId, notBefore: revocationCutoff(), exceptSessionId: except }]);
 }
 
 export async function sessionIsActive(em: EntityManager, sessionId: string): Promise<boolean> {

@@ -23,7 +23,8 @@ export interface IssuedToken {
 }
 
 function signer(t: TokenIssuer, claims: Record<string, unknown>, subject: string, seconds: number, audience = t.audience) {
-  return new SignJWT(claims)
+  // `iat_ms`: revocation cutoffs compare with it, so a token issued just after "sign out everywhere" works.
+  return new SignJWT({ ...claims, iat_ms: Date.now() })
     .setProtectedHeader({ alg: 'ES256', kid: t.key.kid, typ: 'JWT' })
     .setSubject(subject)
     .setIssuer(t.issuer)

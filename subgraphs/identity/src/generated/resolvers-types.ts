@@ -202,14 +202,22 @@ export type Mutation = {
   partnerToken: PartnerToken;
   /** Exchange a refresh token for a new access token and a new refresh token (the old one is retired). */
   refreshSession: AuthPayload;
-  /** Create a patient account and sign in. */
-  registerPatient: AuthPayload;
+  /**
+   * Start a patient account. The answer is the same whether or not the address already has an account: a new
+   * address gets a single-use verification link (see verifyEmail), an existing one a "you already have an
+   * account" e-mail. Nobody is signed in until the address is verified.
+   */
+  registerPatient: RegistrationStarted;
   removeRole: User;
   /** Sends a single-use reset link if the account exists; always answers true. */
   requestPasswordReset: Scalars['Boolean']['output'];
+  /** Send the verification link again (rate-limited); the same answer for unknown and already verified addresses. */
+  resendVerificationEmail: RegistrationStarted;
   resetPassword: Scalars['Boolean']['output'];
   /** Admin: closes the alert with what was done (again with the same note: unchanged; another note: CONFLICT). */
   resolveAlert: SecurityAlert;
+  /** Admin: end every session of a user and stop every token issued to them so far (Azure AD ones included). */
+  revokeAllSessions: Scalars['Boolean']['output'];
   revokePartnerClient: Scalars['Boolean']['output'];
   revokeSession: Scalars['Boolean']['output'];
   /** Admin: the custom profile fields of a role, as { fields: { name: { type, required, ... } } }. */
@@ -218,11 +226,15 @@ export type Mutation = {
   signIn: SignInResult;
   /** End the current session. */
   signOut: Scalars['Boolean']['output'];
+  /** End every session of the signed-in user; every token issued so far stops, Microsoft (Azure AD) ones included. */
+  signOutEverywhere: Scalars['Boolean']['output'];
   /** A doctor updates their own profile; admins any doctor's. */
   updateDoctorProfile: DoctorProfile;
   updateMyAccount: User;
   /** A patient updates their own profile; staff with patients:read may not, admins may. */
   updatePatientProfile: PatientProfile;
+  /** Activate the account of a verification link's token and sign in. */
+  verifyEmail: AuthPayload;
 };
 
 
@@ -320,6 +332,11 @@ export type MutationRequestPasswordResetArgs = {
 };
 
 
+export type MutationResendVerificationEmailArgs = {
+  email: Scalars['String']['input'];
+};
+
+
 export type MutationResetPasswordArgs = {
   newPassword: Scalars['String']['input'];
   token: Scalars['String']['input'];
@@ -329,6 +346,11 @@ export type MutationResetPasswordArgs = {
 export type MutationResolveAlertArgs = {
   id: Scalars['ID']['input'];
   note: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeAllSessionsArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -368,6 +390,11 @@ export type MutationUpdateMyAccountArgs = {
 export type MutationUpdatePatientProfileArgs = {
   input: PatientProfileInput;
   patientId: Scalars['ID']['input'];
+};
+
+
+export type MutationVerifyEmailArgs = {
+  token: Scalars['String']['input'];
 };
 
 export type PartnerClient = {
@@ -476,6 +503,12 @@ export type RegisterPatientInput = {
   displayName: Scalars['String']['input'];
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+/** A registration was received: look for an e-mail at this address (the same answer whether or not it has an account). */
+export type RegistrationStarted = {
+  __typename?: 'RegistrationStarted';
+  email: Scalars['String']['output'];
 };
 
 export type Role = {
@@ -694,6 +727,7 @@ export type ResolversTypes = ResolversObject<{
   PatientProfileInput: PatientProfileInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterPatientInput: RegisterPatientInput;
+  RegistrationStarted: ResolverTypeWrapper<RegistrationStarted>;
   Role: ResolverTypeWrapper<RoleRecordRow>;
   SecurityAlert: ResolverTypeWrapper<AlertRecordRow>;
   SecurityAlertKind: SecurityAlertKind;
@@ -735,6 +769,7 @@ export type ResolversParentTypes = ResolversObject<{
   PatientProfileInput: PatientProfileInput;
   Query: Record<PropertyKey, never>;
   RegisterPatientInput: RegisterPatientInput;
+  RegistrationStarted: RegistrationStarted;
   Role: RoleRecordRow;
   SecurityAlert: AlertRecordRow;
   Session: SessionRecordRow;
@@ -856,19 +891,23 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   issuePartnerClient?: Resolver<ResolversTypes['IssuedPartnerClient'], ParentType, ContextType, RequireFields<MutationIssuePartnerClientArgs, 'name' | 'scopes'>>;
   partnerToken?: Resolver<ResolversTypes['PartnerToken'], ParentType, ContextType, RequireFields<MutationPartnerTokenArgs, 'clientId' | 'clientSecret'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
-  registerPatient?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRegisterPatientArgs, 'input'>>;
+  registerPatient?: Resolver<ResolversTypes['RegistrationStarted'], ParentType, ContextType, RequireFields<MutationRegisterPatientArgs, 'input'>>;
   removeRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRemoveRoleArgs, 'role' | 'userId'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
+  resendVerificationEmail?: Resolver<ResolversTypes['RegistrationStarted'], ParentType, ContextType, RequireFields<MutationResendVerificationEmailArgs, 'email'>>;
   resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
   resolveAlert?: Resolver<ResolversTypes['SecurityAlert'], ParentType, ContextType, RequireFields<MutationResolveAlertArgs, 'id' | 'note'>>;
+  revokeAllSessions?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeAllSessionsArgs, 'userId'>>;
   revokePartnerClient?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokePartnerClientArgs, 'id'>>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   setRoleFieldSchema?: Resolver<ResolversTypes['Role'], ParentType, ContextType, RequireFields<MutationSetRoleFieldSchemaArgs, 'role' | 'schema'>>;
   signIn?: Resolver<ResolversTypes['SignInResult'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'email' | 'password'>>;
   signOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  signOutEverywhere?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   updateDoctorProfile?: Resolver<ResolversTypes['DoctorProfile'], ParentType, ContextType, RequireFields<MutationUpdateDoctorProfileArgs, 'doctorId' | 'input'>>;
   updateMyAccount?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateMyAccountArgs, 'input'>>;
   updatePatientProfile?: Resolver<ResolversTypes['PatientProfile'], ParentType, ContextType, RequireFields<MutationUpdatePatientProfileArgs, 'input' | 'patientId'>>;
+  verifyEmail?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 }>;
 
 export type PartnerClientResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PartnerClient'] = ResolversParentTypes['PartnerClient']> = ResolversObject<{
@@ -908,6 +947,10 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   signInOptions?: Resolver<ResolversTypes['SignInOptions'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'limit' | 'offset'>>;
+}>;
+
+export type RegistrationStartedResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RegistrationStarted'] = ResolversParentTypes['RegistrationStarted']> = ResolversObject<{
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type RoleResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role']> = ResolversObject<{
@@ -987,6 +1030,7 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PartnerToken?: PartnerTokenResolvers<ContextType>;
   PatientProfile?: PatientProfileResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RegistrationStarted?: RegistrationStartedResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   SecurityAlert?: SecurityAlertResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;

@@ -5,6 +5,7 @@ import { Migration20261124Accounts } from './m20261124-accounts.ts';
 import { Migration20261130SigningKeys } from './m20261130-signing-keys.ts';
 import { Migration20261130Security } from './m20261130-security.ts';
 import { Migration20261130AdminConsole } from './m20261130-admin-console.ts';
+import { Migration20261130EmailVerification } from './m20261130-email-verification.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'm20261124-users', class: Migration20261124Users },
@@ -14,4 +15,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm20261130-signing-keys', class: Migration20261130SigningKeys },
   { name: 'm20261130-security', class: Migration20261130Security },
   { name: 'm20261130-admin-console', class: Migration20261130AdminConsole },
+  { name: 'm20261130-email-verification', class: Migration20261130EmailVerification },
 ];

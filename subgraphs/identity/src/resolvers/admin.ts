@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { requirePermission, requireRole, recordAudit, recordAuditNow, actorOf, badUserInput, notFound, type UserViewer } from '@clinic/service-kit';
 import type { AuditEntryResolvers, MutationResolvers, QueryResolvers, SecurityAlertResolvers } from '../generated/resolvers-types.ts';
 import type { IdentityContext } from '../context.ts';
-import { inTransaction, query } from '../db.ts';
+import { inTransaction, query, queryOne } from '../db.ts';
+import { revokeAllSessions } from '../domain/sessions.ts';
 import { createUser, requestPasswordReset } from '../domain/auth.ts';
 import * as roles from '../domain/roles.ts';
 import * as admin from '../domain/admin.ts';
@@ -150,6 +151,16 @@ export const adminMutations: MutationResolvers = {
       recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'user.deactivate', resourceType: 'User', resourceId: id, subjectUserId: id, outcome: 'SUCCESS' });
     });
     return reloadUser(ctx, id);
+  },
+  revokeAllSessions: async (_p, { userId }, ctx) => {
+    const viewer = requirePermission(ctx.viewer, 'users:manage');
+    const id = v.uuid(userId, 'userId');
+    await inTransaction(ctx.em, async (tx) => {
+      if (!(await queryOne(tx, `select 1 from users where id = ?`, [id]))) throw notFound('User');
+      await revokeAllSessions(tx, id, 'REVOKED_BY_ADMIN', null, (await ctx.identity()).revocations);
+      recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'user.sessions_revoked', resourceType: 'User', resourceId: id, subjectUserId: id, outcome: 'SUCCESS' });
+    });
+    return true;
   },
   importUsers: async (_p, { format, data }, ctx) => {
     const viewer = requirePermission(ctx.viewer, 'users:manage');

@@ -3,7 +3,8 @@ import { requireUser, recordAudit, actorOf, badUserInput, enqueueEvent, SECURITY
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts';
 import * as auth from '../domain/auth.ts';
 import * as mfa from '../domain/mfa.ts';
-import { listSessions, revokeSession } from '../domain/sessions.ts';
+import * as registration from '../domain/registration.ts';
+import { listSessions, revokeAllSessions, revokeSession } from '../domain/sessions.ts';
 import { partnerToken } from '../domain/partners.ts';
 import { inTransaction, queryOne } from '../db.ts';
 import * as v from '../domain/validation.ts';
@@ -19,7 +20,9 @@ export const authQueries: QueryResolvers = {
 };
 
 export const authMutations: MutationResolvers = {
-  registerPatient: async (_p, { input }, ctx) => auth.registerPatient(ctx.em, await ctx.identity(), input, meta(ctx)),
+  registerPatient: async (_p, { input }, ctx) => registration.registerPatient(ctx.em, await ctx.identity(), input, meta(ctx)),
+  verifyEmail: async (_p, { token }, ctx) => registration.verifyEmail(ctx.em, await ctx.identity(), token, meta(ctx)),
+  resendVerificationEmail: async (_p, { email }, ctx) => registration.resendVerificationEmail(ctx.em, await ctx.identity(), email, meta(ctx)),
   signIn: async (_p, args, ctx) => {
     const outcome = await auth.signIn(ctx.em, await ctx.identity(), args, meta(ctx));
     return outcome.kind === 'signedIn'
@@ -37,6 +40,14 @@ export const authMutations: MutationResolvers = {
     await inTransaction(ctx.em, async (tx) => {
       await revokeSession(tx, viewer.userId, viewer.sessionId!, 'SIGNED_OUT', (await ctx.identity()).revocations);
       recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.sign_out', resourceType: 'Session', resourceId: viewer.sessionId, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
+    });
+    return true;
+  },
+  signOutEverywhere: async (_p, _a, ctx) => {
+    const viewer = requireUser(ctx.viewer);
+    await inTransaction(ctx.em, async (tx) => {
+      await revokeAllSessions(tx, viewer.userId, 'SIGNED_OUT_EVERYWHERE', null, (await ctx.identity()).revocations);
+      recordAudit(tx, actorOf(viewer, ctx.requestId, ctx.ip), { action: 'auth.sign_out_everywhere', resourceType: 'User', resourceId: viewer.userId, subjectUserId: viewer.userId, outcome: 'SUCCESS' });
     });
     return true;
   },

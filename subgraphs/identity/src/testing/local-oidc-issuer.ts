@@ -27,7 +27,8 @@ export interface LocalIssuer {
   caPem: string;
   /** Who "signs in" at the authorize endpoint next. */
   nextUser: LocalUser;
-  signAccessToken(user: LocalUser, overrides?: { audience?: string; tenantId?: string }): Promise<string>;
+  /** `issuedAt`: the `iat` (epoch seconds) Azure AD would have stamped; now by default. */
+  signAccessToken(user: LocalUser, overrides?: { audience?: string; tenantId?: string; issuedAt?: number }): Promise<string>;
   env(redirectUri: string): Record<string, string>;
   stop(): Promise<void>;
 }
@@ -71,8 +72,8 @@ export async function startLocalIssuer(): Promise<LocalIssuer> {
   const issuer = `${base}/v2.0`;
   const jwksUrl = `http://127.0.0.1:${jwksPort}/${tenantId}/discovery/v2.0/keys`;
 
-  const sign = (claims: Record<string, unknown>, audience: string, key: KeyLike = privateKey, iss = issuer) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).setIssuer(iss).setAudience(audience).setIssuedAt().setExpirationTime('1h').sign(key);
+  const sign = (claims: Record<string, unknown>, audience: string, key: KeyLike = privateKey, iss = issuer, issuedAt?: number) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).setIssuer(iss).setAudience(audience).setIssuedAt(issuedAt).setExpirationTime('1h').sign(key);
 
   const self: LocalIssuer = {
     tenantId,
@@ -84,7 +85,7 @@ export async function startLocalIssuer(): Promise<LocalIssuer> {
     caPem: tls.cert,
     nextUser: { oid: randomUUID(), email: 'someone@contoso.test', name: 'Some One' },
     signAccessToken: (user, o = {}) =>
-      sign({ tid: o.tenantId ?? tenantId, oid: user.oid, sub: user.oid, scp: 'access_as_user', ver: '2.0' }, o.audience ?? `api://${clientId}`),
+      sign({ tid: o.tenantId ?? tenantId, oid: user.oid, sub: user.oid, scp: 'access_as_user', ver: '2.0' }, o.audience ?? `api://${clientId}`, privateKey, issuer, o.issuedAt),
     env: (redirectUri) => ({
       AZURE_AD_TENANT_ID: tenantId,
       AZURE_AD_CLIENT_ID: clientId,

@@ -4,7 +4,8 @@ import { useState } from 'react';
 import { Alert, Box, Button, Chip, List, ListItem, ListItemText, Paper, TextField, Typography } from '@mui/material';
 import { useMutation, useQuery } from 'urql';
 import { useTranslation } from 'react-i18next';
-import { BeginMfaEnrolmentDocument, ConfirmMfaEnrolmentDocument, MeDocument, MySessionsDocument, RevokeSessionDocument } from '../../gql/graphql.ts';
+import { BeginMfaEnrolmentDocument, ConfirmMfaEnrolmentDocument, MeDocument, MySessionsDocument, RevokeSessionDocument, SignOutEverywhereDocument } from '../../gql/graphql.ts';
+import { useSessionStore } from '../../api/session-react.tsx';
 import { PageTitle } from '../../components/PageTitle.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../../components/Feedback.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
@@ -63,6 +64,8 @@ export function SessionsPage() {
   const { t, i18n } = useTranslation();
   const [result, reexecute] = useQuery({ query: MySessionsDocument });
   const [revoked, revoke] = useMutation(RevokeSessionDocument);
+  const [everywhere, signOutEverywhere] = useMutation(SignOutEverywhereDocument);
+  const session = useSessionStore();
   const sessions = result.data?.mySessions ?? [];
   const refetch = () => reexecute({ requestPolicy: 'network-only' });
   return (
@@ -70,6 +73,7 @@ export function SessionsPage() {
       <PageTitle>{t('auth.sessionsTitle')}</PageTitle>
       <ErrorNotice error={result.error} onRetry={refetch} />
       <ErrorNotice error={revoked.error} />
+      <ErrorNotice error={everywhere.error} />
       {result.fetching && !result.data ? <Loading /> : null}
       {result.data && sessions.length === 0 ? <EmptyState>{t('auth.sessionsEmpty')}</EmptyState> : null}
       {sessions.length > 0 ? (
@@ -97,6 +101,10 @@ export function SessionsPage() {
           </List>
         </Paper>
       ) : null}
+      {/* Every device, this one included, and Microsoft sign-ins too: for a lost phone or a shared computer. */}
+      <Button color="error" variant="outlined" sx={{ mt: 2 }} disabled={everywhere.fetching} onClick={async () => (await signOutEverywhere({})).data && session.clear()}>
+        {t('auth.signOutEverywhere')}
+      </Button>
       <TwoStep />
     </>
   );

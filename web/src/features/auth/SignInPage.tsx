@@ -2,7 +2,8 @@
 // the authenticator (or recovery) code. "Sign in with Microsoft" goes to identity's redirect flow,
 // which comes back to /auth/callback with tokens in the fragment (see MicrosoftCallback). The button
 // shows only when identity says Microsoft sign-in is configured (signInOptions), never as a dead link.
-// Errors read as sign-in errors: a wrong password is said to be one, not an ended session.
+// Errors read as sign-in errors: a wrong password is said to be one, not an ended session. An account whose
+// address is not confirmed yet is told so, with a button that sends the link again.
 import { useState } from 'react';
 import { Alert, Box, Button, Divider, Link as MuiLink, Paper, TextField, Typography } from '@mui/material';
 import { Link } from 'react-router';
@@ -10,8 +11,9 @@ import { useMutation, useQuery } from 'urql';
 import { useTranslation } from 'react-i18next';
 import { CompleteMfaSignInDocument, SignInDocument, SignInOptionsDocument } from '../../gql/graphql.ts';
 import { useSessionStore } from '../../api/session-react.tsx';
-import { humanError } from '../../api/errors.ts';
+import { errorReason, humanError } from '../../api/errors.ts';
 import { PageTitle } from '../../components/PageTitle.tsx';
+import { ResendVerification } from './ResendVerification.tsx';
 
 export function SignInPage() {
   const { t } = useTranslation();
@@ -24,6 +26,7 @@ export function SignInPage() {
   const [mfaResult, completeMfa] = useMutation(CompleteMfaSignInDocument);
   const [options] = useQuery({ query: SignInOptionsDocument });
   const error = humanError(challenge ? mfaResult.error : signInResult.error, t, 'signIn');
+  const notVerified = !challenge && errorReason(signInResult.error) === 'EMAIL_NOT_VERIFIED';
 
   return (
     <Paper sx={{ maxWidth: 440, mx: 'auto', p: 3 }}>
@@ -33,6 +36,7 @@ export function SignInPage() {
           {error}
         </Alert>
       ) : null}
+      {notVerified ? <ResendVerification email={email.trim()} /> : null}
       {challenge ? (
         <Box
           component="form"

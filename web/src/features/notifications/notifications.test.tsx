@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { NotificationBell } from './NotificationBell.tsx';
 import { PreferencesPage } from './PreferencesPage.tsx';
+import { DevInboxPage } from './DevInboxPage.tsx';
 import { fixedClient, renderWith } from '../../test/fixed-client.tsx';
 
 const note = (id: string, readAt: string | null = null) => ({ __typename: 'Notification', id, type: 'REMINDERS', title: `Reminder ${id}`, body: 'Tomorrow 10:00', createdAt: '2026-12-01T08:00:00.000Z', readAt });
@@ -60,5 +61,30 @@ describe('preferences page', () => {
       expect(api.calls.find((c) => c.name === 'UpdateNotificationSettings')?.variables).toEqual({ input: { timeZone: 'America/New_York', quietHours: { start: '23:00', end: '07:00' } } }),
     );
     expect(await screen.findByText('Saved.')).toBeTruthy();
+  });
+});
+
+describe('developer inbox', () => {
+  test("also lists identity's account mails (verification links), asked for with the admin's token", async () => {
+    const seen: { url: string; authorization: string | null }[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push({ url: String(input), authorization: new Headers(init?.headers).get('authorization') });
+      return new Response(JSON.stringify({ messages: [{ to: 'ana@example.test', subject: 'Confirm your e-mail address', link: 'http://localhost:5173/verify-email?token=abc', at: '2026-11-30T08:00:00.000Z' }] }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    }) as typeof fetch;
+    try {
+      const api = fixedClient({ DevInbox: () => ({ data: { devInbox: [] } }) });
+      renderWith(<DevInboxPage />, { client: api.client, roles: ['ADMIN'] });
+      const link = await screen.findByRole('link', { name: 'http://localhost:5173/verify-email?token=abc' });
+      expect(link.getAttribute('href')).toBe('http://localhost:5173/verify-email?token=abc');
+      expect(screen.getByText('ana@example.test · Confirm your e-mail address')).toBeTruthy();
+      expect(seen[0]?.url).toBe('/auth/dev/inbox');
+      expect(seen[0]?.authorization).toMatch(/^Bearer /);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
   });
 });
