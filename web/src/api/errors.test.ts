@@ -49,7 +49,9 @@ describe('human errors', () => {
     expect(humanError(coded('CONFLICT', { reason: 'OVERLAPPING_RULES' }), ro_t)).toMatch(/se suprapune/);
     expect(humanError(coded('CONFLICT'), t)).not.toMatch(/same moment/);
     expect(humanError(coded('CONFLICT', { sqlState: '40001' }), t)).toMatch(/at the same moment/);
-    expect(humanError(coded('CONFLICT'), t, 'register')).toMatch(/already registered/);
+    // Staff creation says the account exists; registration never does (it answers the same for any address).
+    expect(humanError(coded('CONFLICT'), t, 'createStaff')).toMatch(/already exists; it was not created again/);
+    expect(humanError(coded('CONFLICT'), t, 'register')).not.toMatch(/already registered/);
   });
 
   test('a deactivated or locked account is told so, not "no permission"', () => {
