@@ -117,6 +117,9 @@ export interface EnqueueOptions {
   aggregateKey?: string | null;
 }
 
+/** Payload key of a secret only the consumer needs (an account mail's single-use link): dropped once published. */
+export const OUTBOX_SECRET_KEY = 'link';
+
 /**
  * Records an event in the caller's unit of work: it is inserted when the caller flushes/commits,
  * so it exists if and only if the change does. Payloads carry ids, never PHI.
@@ -307,7 +310,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         await fail(row, error);
       }
     }
-    if (published.length) await run(orm, `update outbox_events set published_at = now() where id in (?)`, [published]);
+    // A single-use link is needed by the consumer only: the stored row forgets it once the event is on its queue.
+    if (published.length) await run(orm, `update outbox_events set published_at = now(), payload = payload - '${OUTBOX_SECRET_KEY}' where id in (?)`, [published]);
     return { claimed: rows.length, delivered: published.length, outage };
   };
 
