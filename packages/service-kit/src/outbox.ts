@@ -12,7 +12,7 @@ import { EntitySchema, type EntityManager, type MikroORM } from '@mikro-orm/post
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { Migration } from '@mikro-orm/migrations';
 import type { Logger } from './logger.ts';
-import { createQueueProducer, trimWaitingJobs, WAITING_RETENTION, type OutboxJob, type QueueProducer } from './queue.ts';
+import { createQueueProducer, trimWaitingJobs, OUTBOX_SECRET_KEY, WAITING_RETENTION, type OutboxJob, type QueueProducer } from './queue.ts';
 import { outboxChannel, watchOutbox, type OutboxWatch } from './outbox-wakeup.ts';
 import { pruneOutbox } from './outbox-admin.ts';
 import { schedulePeriodic, type PeriodicJob } from './periodic.ts';
@@ -116,9 +116,6 @@ export interface EnqueueOptions {
   /** Events sharing a key are delivered in order; default aggregateKeyOf(payload); null for none. */
   aggregateKey?: string | null;
 }
-
-/** Payload key of a secret only the consumer needs (an account mail's single-use link): dropped once published. */
-export const OUTBOX_SECRET_KEY = 'link';
 
 /**
  * Records an event in the caller's unit of work: it is inserted when the caller flushes/commits,
