@@ -1,6 +1,6 @@
 // The embedded start path: no DATABASE_URL → PGlite per service over the wire protocol; boots,
 // migrates, and answers queries through the router with tokens identity itself issues.
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@clinic/service-kit';
@@ -86,6 +86,22 @@ test('migrations ran; the development admin signs in and a federated query goes 
   expect(sent.data?.sendMessage.body).toBe('Programările de mâine');
   const found = await post<{ searchMessages: { body: string }[] }>('{ searchMessages(query: "programarile") { body } }', {}, token);
   expect(found.data?.searchMessages).toEqual([{ body: 'Programările de mâine' }]);
+});
+
+test('the assistant has its read-only partner client: made once under the data folder, known to identity', async () => {
+  const file = path.join(dataDir, 'assistant-partner.json');
+  expect(existsSync(file)).toBe(true);
+  const { clientId, clientSecret } = JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; clientSecret: string };
+  const issued = await post<{ partnerToken: { accessToken: string } }>(
+    'mutation($id: String!, $secret: String!) { partnerToken(clientId: $id, clientSecret: $secret) { accessToken } }',
+    { id: clientId, secret: clientSecret },
+  );
+  expect(issued.errors).toBeUndefined();
+  // It reads free time (availability:read) and nothing of anyone's.
+  const suggestions = await post('{ searchSuggestions(text: "cardio") { __typename } }', {}, issued.data!.partnerToken.accessToken);
+  expect(suggestions.errors).toBeUndefined();
+  const me = await post<{ me: { id: string } | null }>('{ me { id } }', {}, issued.data!.partnerToken.accessToken);
+  expect(me.data?.me ?? null).toBeNull();
 });
 
 test('subgraphs report ready (database and Redis answer)', async () => {

@@ -1,6 +1,7 @@
 // Starts every subgraph listed in schema/src/subgraphs.ts and the router, in this process, on embedded
 // defaults where no DATABASE_URL / REDIS_URL is given. Used by `npm start` and by its own test.
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   loadServiceConfig,
@@ -59,6 +60,26 @@ function devAdmin(env: Env, logger: Logger): Env {
   return { IDENTITY_ADMIN_EMAIL: DEFAULT_ADMIN.email, IDENTITY_ADMIN_PASSWORD: env.IDENTITY_ADMIN_PASSWORD ?? DEFAULT_ADMIN.password };
 }
 
+/**
+ * In development the assistant gets its read-only partner client (to offer free time in chat): the secret is
+ * made once and kept in the data folder, identity creates the client with it, the assistant signs in with it.
+ */
+function devAssistantPartner(env: Env, dataDir: string): Env {
+  if (parseNodeEnv(env.NODE_ENV) === 'production' || env.ASSISTANT_PARTNER_CLIENT_ID) return {};
+  const file = path.join(dataDir, 'assistant-partner.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ clientId: 'pc_clinic_assistant_dev', clientSecret: randomBytes(32).toString('base64url') }), { mode: 0o600 });
+  }
+  const { clientId, clientSecret } = JSON.parse(readFileSync(file, 'utf8')) as { clientId: string; clientSecret: string };
+  return {
+    IDENTITY_ASSISTANT_CLIENT_ID: clientId,
+    IDENTITY_ASSISTANT_CLIENT_SECRET: clientSecret,
+    ASSISTANT_PARTNER_CLIENT_ID: clientId,
+    ASSISTANT_PARTNER_CLIENT_SECRET: clientSecret,
+  };
+}
+
 export async function launch({ env, logger, randomPorts = false }: LaunchOptions): Promise<Launched> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -75,7 +96,7 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
       redisUrl = redis.url;
     }
     const routerSecret = env.ROUTER_SECRET ?? randomBytes(24).toString('base64url');
-    const shared: Env = { ...env, ...devAdmin(env, logger), REDIS_URL: redisUrl ?? undefined, ROUTER_SECRET: routerSecret, DATA_DIR: dataDir };
+    const shared: Env = { ...env, ...devAdmin(env, logger), ...devAssistantPartner(env, dataDir), REDIS_URL: redisUrl ?? undefined, ROUTER_SECRET: routerSecret, DATA_DIR: dataDir };
 
     const subgraphs: RunningSubgraph[] = [];
     const urls: Env = {};

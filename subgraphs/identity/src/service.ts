@@ -21,7 +21,7 @@ import { resolveAzureUserFromTables } from './domain/azure.ts';
 import { microsoftSettings } from './http/microsoft.ts';
 import type { DevInboxMessage, IdentityDeps, IdentityQueues } from './domain/deps.ts';
 import { identityRoutes } from './http/routes.ts';
-import { ensureBootstrapAdmin } from './domain/bootstrap.ts';
+import { ensureAssistantPartner, ensureBootstrapAdmin } from './domain/bootstrap.ts';
 import type { IdentityContext } from './context.ts';
 
 export const IDENTITY_DEFAULT_PORT = 4001;
@@ -132,6 +132,7 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
       // Keys first: a production start without them stops here with one line.
       const { keyRing, hashes } = await identity();
       await ensureBootstrapAdmin(deps.orm.em.fork(), env, deps.logger);
+      await ensureAssistantPartner(deps.orm.em.fork(), env, deps.logger);
       const worker = startAuditWorker(deps.orm, deps.config.redisUrl, queues.audit, deps.logger);
       const care = startCareWorker(deps.orm, deps.config.redisUrl, queues.care, deps.logger);
       const relay = startOutboxRelay({

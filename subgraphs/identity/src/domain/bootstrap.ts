@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '@clinic/service-kit';
 import { inTransaction, queryOne } from '../db.ts';
 import { createUser } from './auth.ts';
+import { hashPassword } from './passwords.ts';
 
 export async function ensureBootstrapAdmin(em: EntityManager, env: Record<string, string | undefined>, logger: Logger): Promise<void> {
   const email = env.IDENTITY_ADMIN_EMAIL;
@@ -12,4 +13,22 @@ export async function ensureBootstrapAdmin(em: EntityManager, env: Record<string
   if (await queryOne(em, `select 1 from users where lower(email) = lower(?)`, [email])) return;
   const userId = await inTransaction(em, (tx) => createUser(tx, { email, displayName: 'Administrator', password, roles: ['ADMIN'] }));
   logger.info({ userId }, 'bootstrap administrator created');
+}
+
+/**
+ * The assistant's read-only partner client (availability:read), so that it can offer free time in chat:
+ * IDENTITY_ASSISTANT_CLIENT_ID / _SECRET (set by `npm start` in development) create it, or give it that
+ * secret again; a client an admin revoked stays revoked.
+ */
+export async function ensureAssistantPartner(em: EntityManager, env: Record<string, string | undefined>, logger: Logger): Promise<void> {
+  const id = env.IDENTITY_ASSISTANT_CLIENT_ID;
+  const secret = env.IDENTITY_ASSISTANT_CLIENT_SECRET;
+  if (!id || !secret) return;
+  const hash = await hashPassword(secret);
+  const rows = await em.getConnection().execute<{ id: string }[]>(
+    `insert into partner_clients (id, name, secret_hash, scopes) values (?, 'Clinic assistant', ?, '["availability:read"]'::jsonb)
+     on conflict (id) do update set secret_hash = excluded.secret_hash where partner_clients.revoked_at is null returning id`,
+    [id, hash],
+  );
+  logger.info({ clientId: id, active: rows.length > 0 }, 'assistant partner client ensured');
 }
