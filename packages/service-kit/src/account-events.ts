@@ -1,5 +1,6 @@
 // The contracts between identity / the assistant (producers, through their outbox relays) and notifications
-// (consumer): queue names and topics written once here. Ids and codes only — never addresses or text.
+// (consumer): queue names, topics and payloads written once here. Ids and codes only, except the account mails.
+import { z } from 'zod';
 
 /** identity → notifications: `user.*` events (security notices among them). */
 export const IDENTITY_NOTIFICATIONS_QUEUE = 'notifications-identity';
@@ -31,3 +32,27 @@ export interface HandoffEventPayload {
   userId: string;
   priority: 'NORMAL' | 'URGENT';
 }
+
+/**
+ * identity → notifications: the mails a person needs to get into their account (verify the address, reset the
+ * password, "you already have an account"). Transactional: always sent, whatever the preferences. Unlike the
+ * events above they carry the address and the single-use link: notifications cannot rebuild the link (identity
+ * keeps only a hash of its token), and the address is the one the link was issued for.
+ */
+export const ACCOUNT_MAIL_TOPICS = {
+  emailVerificationRequested: 'user.email_verification_requested',
+  passwordResetRequested: 'user.password_reset_requested',
+  registrationAttempted: 'user.registration_attempted',
+} as const;
+export type AccountMailTopic = (typeof ACCOUNT_MAIL_TOPICS)[keyof typeof ACCOUNT_MAIL_TOPICS];
+
+export const AccountMailPayloadSchema = z.object({
+  userId: z.string().uuid(),
+  email: z.string().email().max(320),
+  /** en | ro when identity knows it; otherwise the recipient's notification settings decide. */
+  locale: z.enum(['en', 'ro']).optional(),
+  /** Absolute single-use link (verification/reset) or the sign-in page (already registered). */
+  link: z.string().url().max(2_000),
+  expiresInMinutes: z.number().int().positive().optional(),
+});
+export type AccountMailPayload = z.infer<typeof AccountMailPayloadSchema>;

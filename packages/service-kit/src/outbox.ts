@@ -12,7 +12,7 @@ import { EntitySchema, type EntityManager, type MikroORM } from '@mikro-orm/post
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { Migration } from '@mikro-orm/migrations';
 import type { Logger } from './logger.ts';
-import { createQueueProducer, trimWaitingJobs, WAITING_RETENTION, type OutboxJob, type QueueProducer } from './queue.ts';
+import { createQueueProducer, trimWaitingJobs, OUTBOX_SECRET_KEY, WAITING_RETENTION, type OutboxJob, type QueueProducer } from './queue.ts';
 import { outboxChannel, watchOutbox, type OutboxWatch } from './outbox-wakeup.ts';
 import { pruneOutbox } from './outbox-admin.ts';
 import { schedulePeriodic, type PeriodicJob } from './periodic.ts';
@@ -307,7 +307,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         await fail(row, error);
       }
     }
-    if (published.length) await run(orm, `update outbox_events set published_at = now() where id in (?)`, [published]);
+    // A single-use link is needed by the consumer only: the stored row forgets it once the event is on its queue.
+    if (published.length) await run(orm, `update outbox_events set published_at = now(), payload = payload - '${OUTBOX_SECRET_KEY}' where id in (?)`, [published]);
     return { claimed: rows.length, delivered: published.length, outage };
   };
 

@@ -25,6 +25,18 @@ export interface QueueProducer {
   close(): Promise<void>;
 }
 
+/**
+ * Payload key of a secret only the consumer needs (an account mail's single-use link): the producer's outbox
+ * row drops it once published, and a job that was handled drops it from what Redis keeps of it.
+ */
+export const OUTBOX_SECRET_KEY = 'link';
+
+async function forgetSecret(job: Job<OutboxJob>): Promise<void> {
+  if (!(OUTBOX_SECRET_KEY in (job.data.payload ?? {}))) return;
+  const { [OUTBOX_SECRET_KEY]: _secret, ...payload } = job.data.payload;
+  await job.updateData({ ...job.data, payload });
+}
+
 /** What Redis keeps of finished jobs on every queue: enough to inspect, never without bound. */
 export const QUEUE_RETENTION: { completed: KeepJobs; failed: KeepJobs } = {
   completed: { age: 24 * 3600, count: 1_000 },
@@ -128,10 +140,17 @@ export function consumeQueue(
     };
   }
   const connection = createRedis(redisUrl, `${queue}-worker`);
-  const worker = new Worker<OutboxJob>(queue, (job: Job<OutboxJob>) => handler(job.data), {
-    connection,
-    concurrency: opts.concurrency ?? 4,
-  });
+  const worker = new Worker<OutboxJob>(
+    queue,
+    async (job: Job<OutboxJob>) => {
+      await handler(job.data);
+      await forgetSecret(job);
+    },
+    {
+      connection,
+      concurrency: opts.concurrency ?? 4,
+    },
+  );
   worker.on('failed', (job, error) => logger.warn({ err: error, queue, eventId: job?.data.eventId, attempt: job?.attemptsMade }, 'job failed'));
   // Depth and oldest age for /metrics, read through the worker's own connection.
   const inspector = new Queue(queue, { connection });

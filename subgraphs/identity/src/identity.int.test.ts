@@ -170,7 +170,7 @@ test('sessions: list own, sign out ends the session', async () => {
   expect(refresh.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 });
 
-test('password reset: single-use link from the developer inbox; the event carries ids only', async () => {
+test('password reset: single-use link from the developer inbox; the stored event forgets the link once published', async () => {
   await register('forgot@example.test');
   const res = await gql(s.url, 'mutation { requestPasswordReset(email: "forgot@example.test") }');
   expect(res.body.data).toEqual({ requestPasswordReset: true });
@@ -182,8 +182,18 @@ test('password reset: single-use link from the developer inbox; the event carrie
   expect((await gql(s.url, RESET, { variables: { t: token, p: 'Brand-New-Secret-7' } })).body.errors).toBeUndefined();
   expect((await gql(s.url, RESET, { variables: { t: token, p: 'Another-Secret-8' } })).body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   await signIn(s, 'forgot@example.test', 'Brand-New-Secret-7');
-  const events = await query<{ payload: Record<string, unknown> }>(identityEm(s), `select payload from outbox_events where topic = 'user.password_reset_requested'`);
-  expect(Object.keys(events[0]!.payload).sort()).toEqual(['expiresInMinutes', 'userId']);
+  // The event carries the link to notifications (which sends the mail); once on the queue, the row forgets it.
+  const [published] = await eventually(
+    () =>
+      query<{ payload: Record<string, unknown>; published: boolean }>(
+        identityEm(s),
+        `select payload, published_at is not null as published from outbox_events where topic = 'user.password_reset_requested'`,
+      ),
+    (rows) => rows[0]?.published === true,
+    10_000,
+  );
+  expect(Object.keys(published!.payload).sort()).toEqual(['email', 'expiresInMinutes', 'userId']);
+  expect(JSON.stringify(published!.payload)).not.toContain(token);
 });
 
 test('admin creates a doctor; the doctor updates the profile; doctor.profile_updated reaches the appointments queue', async () => {

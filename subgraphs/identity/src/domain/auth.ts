@@ -5,7 +5,7 @@
 // A locked account answers exactly like a wrong password, so lockout does not reveal which addresses exist;
 // wrong current passwords and MFA codes presented with a valid token count toward the same lockout.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordAudit, enqueueEvent, SECURITY_EVENT_TOPICS, unauthenticated, forbidden, conflict, badUserInput, type AuditActor, type AuditEvent } from '@clinic/service-kit';
+import { recordAudit, enqueueEvent, SECURITY_EVENT_TOPICS, ACCOUNT_MAIL_TOPICS, type AccountMailPayload, unauthenticated, forbidden, conflict, badUserInput, type AuditActor, type AuditEvent } from '@clinic/service-kit';
 import { inTransaction, query, queryOne } from '../db.ts';
 import type { IdentityDeps } from './deps.ts';
 import { hashPassword, verifyPassword, randomSecret, sha256 } from './passwords.ts';
@@ -258,10 +258,11 @@ export async function requestPasswordReset(em: EntityManager, deps: IdentityDeps
     }
     const token = randomSecret();
     await query(tx, `insert into password_resets (token_hash, user_id, expires_at) values (?, ?, now() + interval '${RESET_TOKEN_MINUTES} minutes')`, [sha256(token), user.id]);
-    // Ids only: the notifications service looks the address up; the link token never enters a queue.
-    enqueueEvent(tx, 'user.password_reset_requested', { userId: user.id, expiresInMinutes: RESET_TOKEN_MINUTES });
+    const link = `${deps.publicUrl}/reset-password?token=${token}`;
+    // The link travels to notifications (which sends the mail); only the token's hash is kept here.
+    enqueueEvent(tx, ACCOUNT_MAIL_TOPICS.passwordResetRequested, { userId: user.id, email, link, expiresInMinutes: RESET_TOKEN_MINUTES } satisfies AccountMailPayload);
     audit(tx, user.id, meta, { action: 'auth.password_reset_requested', outcome: 'SUCCESS' });
-    deps.devInbox?.push({ to: email, subject: 'Reset your password', link: `${deps.publicUrl}/reset-password?token=${token}`, at: new Date().toISOString() });
+    deps.devInbox?.push({ to: email, subject: 'Reset your password', link, at: new Date().toISOString() });
   });
 }
 

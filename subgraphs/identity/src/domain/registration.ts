@@ -4,7 +4,7 @@
 // have an account" for an existing one), and both are within the address's hourly mail budget. Nobody is
 // signed in until the link is opened; verifyEmail activates the account and signs in.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enqueueEvent, badUserInput } from '@clinic/service-kit';
+import { enqueueEvent, badUserInput, ACCOUNT_MAIL_TOPICS, type AccountMailPayload } from '@clinic/service-kit';
 import { inTransaction, query, queryOne } from '../db.ts';
 import type { IdentityDeps } from './deps.ts';
 import { hashPassword, randomSecret, sha256 } from './passwords.ts';
@@ -25,9 +25,10 @@ async function sendVerificationLink(tx: EntityManager, deps: IdentityDeps, userI
     userId,
     passwordHash,
   ]);
-  // Ids only, like reset links: the link token never enters a queue.
-  enqueueEvent(tx, 'user.email_verification_requested', { userId, expiresInMinutes: VERIFY_LINK_HOURS * 60 });
-  deps.devInbox?.push({ to: email, subject: 'Confirm your e-mail address', link: `${deps.publicUrl}/verify-email?token=${token}`, at: new Date().toISOString() });
+  const link = `${deps.publicUrl}/verify-email?token=${token}`;
+  // The link itself travels (notifications delivers the mail); only its hash stays here.
+  enqueueEvent(tx, ACCOUNT_MAIL_TOPICS.emailVerificationRequested, { userId, email, link, expiresInMinutes: VERIFY_LINK_HOURS * 60 } satisfies AccountMailPayload);
+  deps.devInbox?.push({ to: email, subject: 'Confirm your e-mail address', link, at: new Date().toISOString() });
 }
 
 export async function registerPatient(
@@ -67,8 +68,9 @@ export async function registerPatient(
     // The owner hears that someone tried to register their address (rate-limited like reset links).
     audit(tx, existing.id, meta, { action: 'user.register', outcome: 'DENIED', detail: { reason: 'EXISTING_ACCOUNT' } });
     if (!(await mayMail(tx, existing.id, 'existing_account'))) return;
-    enqueueEvent(tx, 'user.registration_attempted', { userId: existing.id });
-    deps.devInbox?.push({ to: email, subject: 'You already have an account', link: `${deps.publicUrl}/sign-in`, at: new Date().toISOString() });
+    const link = `${deps.publicUrl}/sign-in`;
+    enqueueEvent(tx, ACCOUNT_MAIL_TOPICS.registrationAttempted, { userId: existing.id, email, link } satisfies AccountMailPayload);
+    deps.devInbox?.push({ to: email, subject: 'You already have an account', link, at: new Date().toISOString() });
   });
   return { email };
 }

@@ -2,7 +2,8 @@
 // identity's `user.signed_in` / `user.password_changed` / `user.mfa_changed` become a SECURITY notice to the
 // account holder: urgent (first in the queue, not held by quiet hours or the hourly cap) on every channel they
 // keep on. The assistant's hand-offs tell the operators (administrators when there are none) that a patient is
-// waiting for a human; an URGENT one jumps the queue. Each event is handled once (its id is recorded in the
+// waiting for a human; an URGENT one jumps the queue. The account mails (verify, reset, already registered) are
+// account-mail.ts's. Each event is handled once (its id is recorded in the
 // same transaction as the messages), ids only are read from the payload.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import type { NotifyDeps } from '../deps.ts';
 import type { Channel } from '../entities/index.ts';
 import { settingsOf } from '../preferences/preferences.ts';
 import { createMessage, dispatch, type MessageOutcome } from '../delivery/messages.ts';
+import { handleAccountMail } from './account-mail.ts';
 
 const SECURITY_CHANNELS: Channel[] = ['IN_APP', 'EMAIL', 'SMS', 'PUSH'];
 // An ordinary sign-in is worth a look, not a text message on every visit: SMS is kept for changes to the account.
@@ -39,6 +41,7 @@ async function once(em: EntityManager, deps: NotifyDeps, job: OutboxJob, work: (
 }
 
 export async function handleIdentityEvent(em: EntityManager, deps: NotifyDeps, job: OutboxJob): Promise<void> {
+  if (await handleAccountMail(em, deps, job)) return; // verify / reset / already registered: account-mail.ts
   if (!(Object.values(SECURITY_EVENT_TOPICS) as string[]).includes(job.topic)) return; // other user.* events are not ours
   const parsed = SecurityPayload.safeParse(job.payload);
   if (!parsed.success) return deps.logger.warn({ eventId: job.eventId, topic: job.topic }, 'security event without a user id; skipped');

@@ -12,21 +12,26 @@ import { setDeliveryDeadline } from './deadline.ts';
 import { settingsOf } from '../preferences/preferences.ts';
 import { emailHtml } from '../templates/email-html.ts';
 import { sendToChat } from './chat-channel.ts';
+import { LINK_PLACEHOLDER } from '../account/account-mail.ts';
 
 export type DeliveryResult = 'sent' | 'skipped' | 'permanent' | 'retry' | 'dead';
 
-async function attemptOf(em: EntityManager, id: string): Promise<(DeliveryAttempt & { link: string | null; appointmentId: string | null }) | null> {
-  const [row] = await sql<DeliveryAttempt & { link: string | null; appointmentId: string | null }>(
+type AttemptRow = DeliveryAttempt & { link: string | null; appointmentId: string | null; address: string | null; secretLink: string | null };
+
+async function attemptOf(em: EntityManager, id: string): Promise<AttemptRow | null> {
+  const [row] = await sql<AttemptRow>(
     em,
-    `select id, dedupe_key as "dedupeKey", user_id as "userId", type, channel, reminder_id as "reminderId", subject, body, status, attempts, link, appointment_id as "appointmentId"
+    `select id, dedupe_key as "dedupeKey", user_id as "userId", type, channel, reminder_id as "reminderId", subject, body, status, attempts, link, appointment_id as "appointmentId",
+            address, secret_link as "secretLink"
      from delivery_attempts where id = ?`,
     [id],
   );
   return row ?? null;
 }
 
+// A settled attempt (sent, failed, dead) no longer needs an account mail's single-use link: it is cleared.
 const setStatus = (em: EntityManager, id: string, status: string, fields: { providerMessageId?: string | null; error?: string | null } = {}) =>
-  sql(em, `update delivery_attempts set status = ?, provider_message_id = coalesce(?, provider_message_id), error = ?, attempts = attempts + 1, updated_at = now() where id = ?`, [
+  sql(em, `update delivery_attempts set status = ?, secret_link = null, provider_message_id = coalesce(?, provider_message_id), error = ?, attempts = attempts + 1, updated_at = now() where id = ?`, [
     status,
     fields.providerMessageId ?? null,
     fields.error?.slice(0, 500) ?? null,
@@ -48,6 +53,7 @@ export async function deliverAttempt(em: EntityManager, deps: NotifyDeps, attemp
       await setStatus(em, attempt.id, 'SENT', { providerMessageId: pushed.providerMessageId });
       return 'sent';
     }
+    if (attempt.channel === 'EMAIL' && attempt.secretLink) return await sendAccountMail(em, deps, attempt);
     const contact = await deps.contacts.contactOf(attempt.userId);
     const address = attempt.channel === 'EMAIL' ? contact?.email : contact?.phone;
     if (!address) throw new PermanentDeliveryError(`no ${attempt.channel === 'EMAIL' ? 'e-mail address' : 'phone number'} on file`);
@@ -81,6 +87,20 @@ export async function deliverAttempt(em: EntityManager, deps: NotifyDeps, attemp
     await sql(em, `update delivery_attempts set attempts = attempts + 1, error = ?, updated_at = now() where id = ?`, [message.slice(0, 500), attempt.id]);
     throw error;
   }
+}
+
+/** An account mail (account-mail.ts): to its own address, the link put back into the text, no unsubscribe. */
+async function sendAccountMail(em: EntityManager, deps: NotifyDeps, attempt: AttemptRow): Promise<DeliveryResult> {
+  const link = attempt.secretLink!;
+  const to = attempt.address ?? (await deps.contacts.contactOf(attempt.userId))?.email;
+  if (!to) throw new PermanentDeliveryError('no e-mail address on file');
+  const { locale } = await settingsOf(em, deps.policy, attempt.userId);
+  const subject = attempt.subject ?? '';
+  const text = attempt.body.split(LINK_PLACEHOLDER).join(link);
+  const html = emailHtml({ subject, text, locale, unsubscribeUrl: null, appUrl: link });
+  const sent = await deps.providers.email(em, { to, subject, text, html, attemptId: attempt.id, headers: {} });
+  await setStatus(em, attempt.id, 'SENT', { providerMessageId: sent.providerMessageId });
+  return 'sent';
 }
 
 /** RFC 8058 one-click unsubscribe. */

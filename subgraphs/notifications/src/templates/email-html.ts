@@ -25,7 +25,9 @@ const LAYOUT = (locale: 'en' | 'ro') => `<mjml lang="${locale}">
         <mj-raw>{{/if}}</mj-raw>
       </mj-column>
     </mj-section>
+    <mj-raw>{{#if unsubscribeUrl}}</mj-raw>
     <mj-section><mj-column><mj-text font-size="12px" color="#6b7280" align="center"><a href="{{unsubscribeUrl}}" style="color:#6b7280">${FOOTER[locale].unsubscribe}</a></mj-text></mj-column></mj-section>
+    <mj-raw>{{/if}}</mj-raw>
   </mj-body>
 </mjml>`;
 
@@ -47,7 +49,8 @@ export interface EmailHtmlInput {
   subject: string;
   text: string;
   locale: 'en' | 'ro';
-  unsubscribeUrl: string;
+  /** null: a transactional mail (account mails) that cannot be unsubscribed from. */
+  unsubscribeUrl: string | null;
   /** An absolute link into the app (a button), when the message leads somewhere. */
   appUrl?: string | null;
   clinicName?: string;
