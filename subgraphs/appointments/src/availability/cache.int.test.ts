@@ -301,3 +301,20 @@ test('a doctor with extra hours and no weekly rule has those slots, and they can
   const booked = await gql(h.url, REQUEST, { token: await token(h, randomUUID(), ['PATIENT']), variables: { input: { doctorId: doctor, startsAt: expected[0] } } });
   expect(booked.body.errors).toBeUndefined();
 });
+
+test('a change made from a session with another search_path (psql, a script) still moves the doctor\'s version', async () => {
+  const { id } = { id: (await addDoctor(h)).doctorId };
+  const rule = await gql(h.url, ADD_RULE, {
+    token: await asDoctor(id),
+    variables: { input: { doctorId: id, kind: 'WEEKLY', weekdays: [1, 2, 3], startTime: '08:00', endTime: '12:00', validFrom: daysAhead(-2), slotMinutes: 30, consultationType: 'IN_PERSON' } },
+  });
+  expect(rule.body.errors).toBeUndefined();
+  const version = async () => (await em().getConnection().execute<{ version: string }[]>(`select version from availability_versions where doctor_id = ?`, [id]))[0]!.version;
+  const before = BigInt(await version());
+  await em().transactional(async (tx) => {
+    const [{ schema }] = await tx.getConnection().execute<{ schema: string }[]>(`select current_schema() as schema`, [], 'all', tx.getTransactionContext());
+    await tx.getConnection().execute(`set local search_path to public`, [], 'run', tx.getTransactionContext());
+    await tx.getConnection().execute(`update "${schema}".schedule_rules set end_time = end_time where doctor_id = ?`, [id], 'run', tx.getTransactionContext());
+  });
+  expect(BigInt(await version())).toBeGreaterThan(before);
+});

@@ -12,10 +12,12 @@ export class Migration20261130AvailabilityVersions extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table availability_versions (doctor_id uuid primary key, version bigint not null)`);
     this.addSql(`insert into availability_versions (doctor_id, version) values ('00000000-0000-0000-0000-000000000000', (random() * 1e12)::bigint)`);
-    this.addSql(`create function availability_bump(doctor uuid) returns void language sql as $$
+    // `set search_path from current`: the functions find this schema's tables even when a change comes from a
+    // session whose search_path names another schema (an operator's psql, a maintenance script).
+    this.addSql(`create function availability_bump(doctor uuid) returns void language sql set search_path from current as $$
       insert into availability_versions (doctor_id, version) values (coalesce(doctor, '00000000-0000-0000-0000-000000000000'), 1)
       on conflict (doctor_id) do update set version = availability_versions.version + 1 $$`);
-    this.addSql(`create function availability_touch() returns trigger language plpgsql as $$
+    this.addSql(`create function availability_touch() returns trigger language plpgsql set search_path from current as $$
       begin
         if tg_op <> 'INSERT' then perform availability_bump(old.doctor_id); end if;
         if tg_op = 'INSERT' or (tg_op = 'UPDATE' and new.doctor_id is distinct from old.doctor_id) then perform availability_bump(new.doctor_id); end if;
