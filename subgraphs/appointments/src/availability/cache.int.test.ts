@@ -312,7 +312,8 @@ test('a change made from a session with another search_path (psql, a script) sti
   const version = async () => (await em().getConnection().execute<{ version: string }[]>(`select version from availability_versions where doctor_id = ?`, [id]))[0]!.version;
   const before = BigInt(await version());
   await em().transactional(async (tx) => {
-    const [{ schema }] = await tx.getConnection().execute<{ schema: string }[]>(`select current_schema() as schema`, [], 'all', tx.getTransactionContext());
+    const [current] = await tx.getConnection().execute<{ schema: string }[]>(`select current_schema() as schema`, [], 'all', tx.getTransactionContext());
+    const schema = current!.schema;
     await tx.getConnection().execute(`set local search_path to public`, [], 'run', tx.getTransactionContext());
     await tx.getConnection().execute(`update "${schema}".schedule_rules set end_time = end_time where doctor_id = ?`, [id], 'run', tx.getTransactionContext());
   });
