@@ -12,6 +12,7 @@ import type { RouterContext } from './context.ts';
 import { withRouterEnforcedSecurity } from './access-directives.ts';
 import { ReplicaPool, REPLICA_DOWN_STATUSES, connectionNeverSent, isIdempotentBody } from './replicas.ts';
 import { mergeInFlight } from './inflight-merge.ts';
+import { clientSpan } from '@clinic/service-kit/telemetry';
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
@@ -33,6 +34,17 @@ async function asGraphQLResult(response: Response): Promise<Response> {
   return new Response(text, { status: Array.isArray(errors) && errors.length ? 200 : response.status, headers: response.headers });
 }
 
+/** A fetch's headers (a Headers, pairs or a record) as a plain record, to add the trace's. */
+function headersObject(headers: RequestInit['headers']): Record<string, string> {
+  if (!headers) return {};
+  if (typeof (headers as { forEach?: unknown }).forEach === 'function' && !Array.isArray(headers)) {
+    const out: Record<string, string> = {};
+    (headers as { forEach(cb: (value: string, name: string) => void): void }).forEach((value, name) => (out[name] = value));
+    return out;
+  }
+  return Object.fromEntries(Array.isArray(headers) ? headers : Object.entries(headers as Record<string, string>));
+}
+
 /**
  * fetch with pooled keep-alive sockets and a hard upstream timeout; its latency is a metric per subgraph.
  * With a replica pool: balanced, a failing replica ejected, and an idempotent fetch retried on another.
@@ -48,7 +60,11 @@ export function createSubgraphFetcher(timeoutMs: number, subgraph = 'unknown', p
       const started = performance.now();
       const seconds = () => (performance.now() - started) / 1000;
       try {
-        const response = await nodeFetch(target, { ...init, signal, agent: target.startsWith('https:') ? httpsAgent : httpAgent } as RequestInit);
+        const agent = target.startsWith('https:') ? httpsAgent : httpAgent;
+        // The call's client span (tracing on) carries the trace to the subgraph in its traceparent.
+        const response = await clientSpan(target, (traceHeaders) =>
+          nodeFetch(target, { ...init, ...(traceHeaders && { headers: { ...headersObject(init?.headers), ...traceHeaders } }), signal, agent } as RequestInit),
+        );
         observeSubgraphFetch(subgraph, seconds(), response.status >= 500 ? 'error' : 'ok');
         if (pool && REPLICA_DOWN_STATUSES.has(response.status)) {
           pool.failed(target);
