@@ -134,6 +134,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   // Registered before apollo.start() so it sees the first supergraph load.
   const subscriptions = attachSubscriptionServer({
     httpServer,
+    errors,
     path: ROUTER_PATH,
     gateway,
     verifier,

@@ -33,7 +33,11 @@ const CONFIGS: Config[] = [
   { name: 'traced default, 1 replica', tracing: 'default', replicas: 1 },
   { name: 'off, 2 replicas', tracing: 'off', replicas: 2 },
 ];
-const QUERY = JSON.stringify({ query: 'query Bench { greetings(userIds: ["a", "b"]) { text } }' });
+// Distinct variables per request: the plan is cached as for any repeated operation, but no two requests are
+// merged into one subgraph fetch (inflight-merge.ts), so every request pays its own subgraph call.
+const QUERY = 'query Bench($ids: [ID!]!) { greetings(userIds: $ids) { text } }';
+let sequence = 0;
+const nextBody = () => JSON.stringify({ query: QUERY, variables: { ids: [`a${sequence++}`, 'b'] } });
 
 // ---- child processes: one subgraph replica or one router ----------------------------------------------
 
@@ -143,13 +147,14 @@ async function startStack(config: Config, jwks: string, sinkUrl: string): Promis
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function post(url: URL): Promise<void> {
+  const body = nextBody();
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(QUERY) } }, (res) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
     });
     req.on('error', reject);
-    req.end(QUERY);
+    req.end(body);
   });
 }
 

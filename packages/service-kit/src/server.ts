@@ -154,9 +154,9 @@ export async function startSubgraph<TContext extends RequestContext>(
   const routes = def.httpRoutes?.(deps) ?? {};
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const wsServer = new WebSocketServer({ noServer: true });
-  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, logger, context: contextFor });
-
   const errors = createErrorTracker(def.name, logger);
+  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, logger, context: contextFor, errors });
+
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: true,
