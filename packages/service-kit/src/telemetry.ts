@@ -48,7 +48,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-  const { isTracingSuppressed, suppressTracing: suppress } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const { isTracingSuppressed, suppressTracing: suppress, W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -65,8 +65,9 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     spanProcessors: [processor],
     sampler: clinicSampler(env, opts.exporter ? 1 : DEFAULT_TRACE_SAMPLE_RATIO),
   });
-  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator.
-  provider.register();
+  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator (no baggage: nothing
+  // of ours reads it, and every request would pay for extracting it).
+  provider.register({ propagator: new W3CTraceContextPropagator() });
   // The gateway's own spans (request, execute, fetch; one more per subgraph call) only re-time what the
   // router's server span and its client spans already show: the gateway gets a tracer that records nothing
   // and leaves the caller's context active, so what it calls still joins the request's trace.
@@ -198,17 +199,25 @@ export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: s
   context.with(trace.setSpan(parent, span), handle);
 }
 
+/** A subgraph URL's span attributes, parsed once per URL (the router calls the same few all the time). */
+const clientAttributesByUrl = new Map<string, Record<string, string | number>>();
+function clientAttributes(url: string): Record<string, string | number> {
+  let attributes = clientAttributesByUrl.get(url);
+  if (!attributes) {
+    const target = new URL(url);
+    attributes = { 'http.request.method': 'POST', 'url.full': url, 'server.address': target.hostname, 'server.port': Number(target.port) || (target.protocol === 'https:' ? 443 : 80) };
+    if (clientAttributesByUrl.size < 1000) clientAttributesByUrl.set(url, attributes);
+  }
+  return attributes;
+}
+
 /**
  * Runs an outgoing call (the router's fetch of a subgraph) inside a CLIENT span: `call` gets the headers that
  * carry the trace on (traceparent), or null when tracing is off. Statuses >= 500 and throws mark the span.
  */
 export async function clientSpan<T extends { status: number }>(url: string, call: (traceHeaders: Record<string, string> | null) => Promise<T>): Promise<T> {
   if (!clinicTracer) return call(null);
-  const target = new URL(url);
-  const span = clinicTracer.startSpan('POST', {
-    kind: SpanKind.CLIENT,
-    attributes: { 'http.request.method': 'POST', 'url.full': url, 'server.address': target.hostname, 'server.port': Number(target.port) || (target.protocol === 'https:' ? 443 : 80) },
-  });
+  const span = clinicTracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: clientAttributes(url) });
   const active = trace.setSpan(context.active(), span);
   const traceHeaders: Record<string, string> = {};
   propagation.inject(active, traceHeaders);
