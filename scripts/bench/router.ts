@@ -9,10 +9,13 @@
 //   traced default  OTLP tracing with the production default sampler (OTEL_TRACES_SAMPLER unset), 1 replica
 //   off, 2 replicas  tracing off, the router balancing over two subgraph processes
 // Tracing uses the production path: BatchSpanProcessor and the OTLP/HTTP exporter posting to a sink in this
-// process (which only counts spans). The configurations are measured in rounds, each round in a rotated
-// order (A B C D, B C D A, ...) after a short warm-up of the one about to run; each reports medians over the
-// rounds. The load-independent figure is CPU time per request of the router and subgraph processes, read from
-// /proc/<pid>/stat (all their threads: GC, libuv); req/s and latency follow the machine's other load.
+// process (which only counts spans). Metrics are on in every configuration, as in production.
+// 1. The overhead: CPU time per request of the router and subgraph processes (/proc/<pid>/stat: all their
+//    threads, GC and libuv included), with the off / 100 % / default stacks loaded SIDE BY SIDE (each client
+//    sends to each in turn), so every window sees the same load from the rest of the machine; rounds, paired
+//    per round, median.
+// 2. req/s and latency, each configuration ALONE, in rounds of rotated order (A B C D, B C D A, ...) after a
+//    short warm-up of the one about to run; medians. These follow the machine's other load.
 // Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL.
 //   npx tsx scripts/bench/router.ts [seconds per run] [concurrency]     (ROUTER_BENCH_ROUNDS, default 5)
 // Profiling one side: ROUTER_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (node flags for every child).
@@ -20,6 +23,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import http from 'node:http';
+import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 
 interface Config {
@@ -72,12 +76,69 @@ async function child(role: string) {
       // The running tracer (the first call wins), or null when tracing is off.
       await startTracing({ serviceName: 'bench' })?.flush();
       process.send!('flushed');
+    } else if (msg === 'profile-start') {
+      profiler = new Session();
+      profiler.connect();
+      await inspect(profiler, 'Profiler.enable');
+      await inspect(profiler, 'Profiler.start');
+      process.send!('profiling');
+    } else if (msg === 'profile-stop' && profiler) {
+      const { profile } = (await inspect(profiler, 'Profiler.stop')) as { profile: CpuProfile };
+      profiler.disconnect();
+      process.send!(attribute(profile));
     } else if (msg === 'stop') {
       await running.stop();
       process.exit(0);
     }
   });
   process.send!({ url: running.url });
+}
+let profiler: Session | null = null;
+const inspect = (session: Session, method: string) =>
+  new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+/** Shares of a process's busy CPU samples: each sample goes to the code it is in (its innermost frame outside Node's own). */
+export interface Attribution {
+  tracing: number;
+  metrics: number;
+  gc: number;
+}
+function attribute(profile: CpuProfile): Attribution {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const kind = new Map<number, 'tracing' | 'metrics' | 'gc' | 'other' | 'idle'>();
+  const kindOf = (id: number) => {
+    let k = kind.get(id);
+    if (k) return k;
+    k = 'other';
+    const name = byId.get(id)!.callFrame.functionName;
+    if (name === '(idle)') k = 'idle';
+    else if (name === '(garbage collector)') k = 'gc';
+    else
+      for (let n = byId.get(id); n; n = byId.get(parent.get(n.id) ?? -1)) {
+        const url = n.callFrame.url;
+        // Node 20's AsyncLocalStorage (promise hooks) runs only because the context manager is on.
+        if (/async_hooks/.test(url)) {
+          k = 'tracing';
+          break;
+        }
+        if (!url || url.startsWith('node:')) continue;
+        k = /@opentelemetry|require-in-the-middle|telemetry\.ts/.test(url) ? 'tracing' : /prom-client|service-kit\/src\/metrics\.ts/.test(url) ? 'metrics' : 'other';
+        break;
+      }
+    kind.set(id, k);
+    return k;
+  };
+  const time = { tracing: 0, metrics: 0, gc: 0, other: 0, idle: 0 };
+  profile.samples.forEach((id, i) => (time[kindOf(id)] += profile.timeDeltas[i] ?? 0));
+  const busy = time.tracing + time.metrics + time.gc + time.other;
+  return { tracing: time.tracing / busy, metrics: time.metrics / busy, gc: time.gc / busy };
 }
 
 // ---- the orchestrator and load generator -------------------------------------------------------------
@@ -111,7 +172,7 @@ function stop(proc: ChildProcess): Promise<void> {
   });
 }
 
-const ask = (proc: ChildProcess, msg: string) => new Promise<void>((resolve) => (proc.once('message', () => resolve()), proc.send(msg)));
+const ask = <T = unknown>(proc: ChildProcess, msg: string) => new Promise<T>((resolve) => (proc.once('message', (reply: T) => resolve(reply)), proc.send(msg)));
 
 interface Stack {
   config: Config;
@@ -191,6 +252,35 @@ async function measure(stack: Stack, seconds: number, concurrency: number): Prom
   return { rps: n / elapsed, p50: pct(0.5), p99: pct(0.99), routerCpu, subgraphCpu };
 }
 
+/**
+ * CPU per request of each stack's router and subgraph processes, measured side by side: every client sends
+ * to each stack in turn, so all of them run in the same seconds, under the same load from the rest of the
+ * machine (a busy neighbour inflates CPU time per request through shared caches and cores alike for all).
+ */
+async function sideBySide(stacks: Stack[], seconds: number, concurrency: number): Promise<{ router: number; subgraph: number }[]> {
+  const urls = stacks.map((s) => new URL(s.url));
+  const cycle = async (ms: number, counts: number[]) => {
+    const end = performance.now() + ms;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < end) {
+          for (let i = 0; i < urls.length; i++) {
+            await post(urls[i]!);
+            counts[i]! += 1;
+          }
+        }
+      }),
+    );
+    stacks.forEach((stack, i) => (stack.requests += counts[i]!));
+  };
+  await cycle(1_000, stacks.map(() => 0));
+  const subgraphCpu = (stack: Stack) => stack.replicas.reduce((sum, p) => sum + cpuMs(p.pid!), 0);
+  const before = stacks.map((stack) => ({ router: cpuMs(stack.router.pid!), subgraph: subgraphCpu(stack) }));
+  const counts = stacks.map(() => 0);
+  await cycle(seconds * 1_000, counts);
+  return stacks.map((stack, i) => ({ router: (cpuMs(stack.router.pid!) - before[i]!.router) / counts[i]!, subgraph: (subgraphCpu(stack) - before[i]!.subgraph) / counts[i]! }));
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -226,37 +316,61 @@ async function main() {
     for (const config of CONFIGS) stacks.push(await startStack(config, jwks, sinkUrl));
     console.log(
       `router overhead: one query through the router to the greetings subgraph, ${concurrency} concurrent clients; ` +
-        `${rounds} rounds of ${seconds} s per configuration, interleaved in rotated order, each after 1 s warm-up (plus 3 s before the first); medians`,
+        `${rounds} rounds of ${seconds} s side by side, then ${rounds} rounds of ${seconds} s per configuration alone in rotated order, each after 1 s warm-up (plus 3 s before the first); medians`,
     );
     console.log(`default sampling: parent-based, ${DEFAULT_TRACE_SAMPLE_RATIO * 100} % of client requests traced (OTEL_TRACES_SAMPLER unset)`);
     for (const stack of stacks) await load(stack, 3_000, concurrency, null);
-    const overheads = { all: [] as number[], default: [] as number[], replicas: [] as number[] };
+    // 1. What tracing costs, as CPU per request of the router and subgraph processes, side by side.
+    const traced = stacks.slice(0, 3);
+    const cpuRuns: { router: number; subgraph: number }[][] = [];
+    const overheads = { all: [] as number[], default: [] as number[], replicas: [] as number[], rpsAll: [] as number[], rpsDefault: [] as number[] };
+    for (let round = 0; round < rounds; round++) {
+      const cpu = await sideBySide(traced, seconds, concurrency);
+      cpuRuns.push(cpu);
+      const total = cpu.map((c) => c.router + c.subgraph);
+      overheads.all.push(pctChange(total[1]!, total[0]!));
+      overheads.default.push(pctChange(total[2]!, total[0]!));
+      process.stderr.write(`side by side ${round + 1}/${rounds}: traced 100 % ${signed(overheads.all.at(-1)!)}, default ${signed(overheads.default.at(-1)!)} CPU/request\n`);
+    }
+    // 2. Throughput and latency, each configuration alone, in rotated order (A B C D, B C D A, ...).
     for (let round = 0; round < rounds; round++) {
       const order = stacks.map((_, i) => stacks[(i + round) % stacks.length]!);
       for (const stack of order) stack.runs.push(await measure(stack, seconds, concurrency));
       const [off, all, def, two] = stacks.map((s) => s.runs[round]!);
-      const cpu = (r: Run) => r.routerCpu + r.subgraphCpu;
-      overheads.all.push(pctChange(cpu(all!), cpu(off!)));
-      overheads.default.push(pctChange(cpu(def!), cpu(off!)));
+      overheads.rpsAll.push(pctChange(all!.rps, off!.rps));
+      overheads.rpsDefault.push(pctChange(def!.rps, off!.rps));
       overheads.replicas.push(pctChange(two!.rps, off!.rps));
-      process.stderr.write(`round ${round + 1}/${rounds}: traced 100 % ${signed(overheads.all.at(-1)!)} CPU/request\n`);
+      process.stderr.write(`alone ${round + 1}/${rounds}: req/s ${stacks.map((s) => s.runs[round]!.rps.toFixed(0)).join(' / ')}\n`);
     }
+    // 3. Where the CPU goes inside each process (V8's sampling profiler during one more side-by-side window):
+    //    shares of the same process's time, so unlike 1. untouched by what else runs on the machine.
+    const profiled = traced.map((stack) => [stack.router, stack.replicas[0]!] as const);
+    for (const procs of profiled) for (const p of procs) await ask(p, 'profile-start');
+    await sideBySide(traced, seconds, concurrency);
+    const shares: Attribution[][] = [];
+    for (const procs of profiled) shares.push([await ask<Attribution>(procs[0], 'profile-stop'), await ask<Attribution>(procs[1], 'profile-stop')]);
     for (const stack of stacks) for (const p of [stack.router, ...stack.replicas]) await ask(p, 'flush');
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    console.log(`${'configuration'.padEnd(26)} ${'req/s'.padStart(6)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}  CPU ms/request: router  subgraph  total   spans/request`);
-    for (const stack of stacks) {
+    console.log(`${'configuration'.padEnd(26)} ${'req/s'.padStart(6)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}   CPU ms/request side by side: router  subgraph  total   spans/request`);
+    stacks.forEach((stack, i) => {
       const m = (f: (r: Run) => number) => median(stack.runs.map(f));
+      const c = (f: (r: { router: number; subgraph: number }) => number) => (i < traced.length ? median(cpuRuns.map((run) => f(run[i]!))).toFixed(2) : '-');
       const spansPerRequest = (spans.get(stack.config.name) ?? 0) / stack.requests;
       console.log(
-        `${stack.config.name.padEnd(26)} ${m((r) => r.rps).toFixed(0).padStart(6)}  ${m((r) => r.p50).toFixed(1).padStart(7)}  ${m((r) => r.p99).toFixed(1).padStart(7)}  ` +
-          `${m((r) => r.routerCpu).toFixed(2).padStart(22)}  ${m((r) => r.subgraphCpu).toFixed(2).padStart(8)}  ${m((r) => r.routerCpu + r.subgraphCpu).toFixed(2).padStart(5)}   ${spansPerRequest.toFixed(2).padStart(6)}`,
+        `${stack.config.name.padEnd(26)} ${m((r) => r.rps).toFixed(0).padStart(6)}  ${m((r) => r.p50).toFixed(1).padStart(7)}  ${m((r) => r.p99).toFixed(1).padStart(7)}   ` +
+          `${c((r) => r.router).padStart(34)}  ${c((r) => r.subgraph).padStart(8)}  ${c((r) => r.router + r.subgraph).padStart(5)}   ${spansPerRequest.toFixed(2).padStart(6)}`,
       );
-    }
-    // Paired per round (the same minutes of machine load), then the median over the rounds.
-    console.log(`tracing overhead, 100 % sampled: ${signed(median(overheads.all))} CPU per request, router + subgraph (target < 10 %; per round: ${overheads.all.map(signed).join(', ')})`);
-    console.log(`tracing overhead, default ${DEFAULT_TRACE_SAMPLE_RATIO * 100} % sampled: ${signed(median(overheads.default))} CPU per request (per round: ${overheads.default.map(signed).join(', ')})`);
-    console.log(`two subgraph replicas vs one: ${signed(median(overheads.replicas))} throughput (every process on the same ${availableParallelism()}-core machine: balancing over replicas adds no cores)`);
+    });
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    console.log('share of the process\'s CPU samples in tracing code (OpenTelemetry, its async context hooks, the kit\'s span helpers) / metrics code (prom-client, metrics.ts) / GC, router | subgraph:');
+    traced.forEach((stack, i) =>
+      console.log(`  ${stack.config.name.padEnd(26)} ${shares[i]!.map((a) => `${pct(a.tracing)} / ${pct(a.metrics)} / ${pct(a.gc)}`).join('  |  ')}`),
+    );
+    // Per round, paired (the same seconds of machine load), then the median over the rounds.
+    console.log(`tracing overhead at 100 % sampling: ${signed(median(overheads.all))} CPU per request, router + subgraph, side by side (target < 10 %; rounds: ${overheads.all.map(signed).join(', ')}); ${signed(median(overheads.rpsAll))} req/s alone`);
+    console.log(`tracing overhead at the default ${DEFAULT_TRACE_SAMPLE_RATIO * 100} % sampling: ${signed(median(overheads.default))} CPU per request (rounds: ${overheads.default.map(signed).join(', ')}); ${signed(median(overheads.rpsDefault))} req/s alone`);
+    console.log(`two subgraph replicas vs one: ${signed(median(overheads.replicas))} req/s (rounds: ${overheads.replicas.map(signed).join(', ')}; all processes share this ${availableParallelism()}-core machine, so a replica adds no cores)`);
   } finally {
     for (const stack of stacks) {
       for (const p of [stack.router, ...stack.replicas]) await stop(p);
