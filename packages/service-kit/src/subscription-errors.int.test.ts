@@ -104,7 +104,7 @@ beforeAll(async () => {
   // The kit's tracker reads SENTRY_DSN when the subgraph starts.
   process.env.SENTRY_DSN = `http://publickey@127.0.0.1:${(ingest.address() as AddressInfo).port}/7`;
   running = await startSubgraph(faultySubscriptions, testServiceConfig('ticks', await createTestKeys()));
-});
+}, 60_000);
 
 afterAll(async () => {
   if (savedDsn === undefined) delete process.env.SENTRY_DSN;
@@ -134,7 +134,7 @@ async function connect(requestId: string) {
   };
 }
 
-async function until(ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(ok: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!ok()) {
     if (Date.now() > end) throw new Error('timed out');
@@ -181,4 +181,4 @@ test('unexpected errors of a subscription are captured once with the request id;
   ]);
   for (const e of captured) expect(e.tags).toMatchObject({ service: 'ticks', request_id: 'ws-req-1' });
   for (const text of raw) expect(text).not.toContain(SECRET_EMAIL);
-});
+}, 60_000);

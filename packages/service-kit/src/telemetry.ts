@@ -77,7 +77,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     getTracer: (name, version, options) => (name === 'apollo/gateway-js' ? passThrough : provider.getTracer(name, version, options)),
   });
   clinicTracer = provider.getTracer(TRACER);
-  suppressTracing = suppress;
+  suppressTracing = opts.outgoingHttp === false ? null : suppress;
   // What it costs is kept small: only pg, ioredis and outgoing http are instrumented (no fs/dns/net, no
   // per-resolver spans); server spans are the kit's and the router's own (traceIncoming / the router's span),
   // not the HTTP instrumentation's, which costs several times more per request; calls made outside a request
@@ -113,6 +113,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     async shutdown() {
       running = null;
       clinicTracer = null;
+      suppressTracing = null;
       unregister();
       await provider.shutdown();
     },
@@ -222,8 +223,8 @@ export async function clientSpan<T extends { status: number }>(url: string, call
   const traceHeaders: Record<string, string> = {};
   propagation.inject(active, traceHeaders);
   try {
-    // Suppressed below: the HTTP instrumentation (where loaded) adds no second client span.
-    const response = await context.with(suppressTracing!(active), () => call(traceHeaders));
+    // Where the HTTP instrumentation is loaded, it is suppressed below so it adds no second client span.
+    const response = await (suppressTracing ? context.with(suppressTracing(active), () => call(traceHeaders)) : call(traceHeaders));
     span.setAttribute('http.response.status_code', response.status);
     if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     return response;

@@ -75,9 +75,9 @@ afterAll(async () => {
 test("a subgraph's fault in a subscription event is captured once, by the subgraph, and the client sees only the stable code", async () => {
   const client = connectWs(stack.router.url);
   const sub = client.subscribe('subscription { brokenTick { n } }');
-  await eventually(() => stack.subgraphs.ticks!.subscriptionStats().subscriptions === 1, 10_000, 'the subgraph subscription');
+  await eventually(() => stack.subgraphs.ticks!.subscriptionStats().subscriptions === 1, 20_000, 'the subgraph subscription');
   await stack.subgraphs.ticks!.pubsub.publish(topic, { n: 1 });
-  const event = await sub.nth(1, 10_000);
+  const event = await sub.nth(1, 20_000);
   expect(event.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
   await client.dispose();
 
@@ -85,4 +85,4 @@ test("a subgraph's fault in a subscription event is captured once, by the subgra
   await stack.stop();
   expect(events.map((e) => [e.tags?.service, e.exception?.values?.[0]?.value])).toEqual([['ticks', 'the tick could not be read']]);
   expect(events[0]!.tags?.request_id).toMatch(/.+/);
-});
+}, 60_000);
