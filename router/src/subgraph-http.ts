@@ -29,6 +29,21 @@ export class SubgraphHeaders {
   *entries(): IterableIterator<[string, string]> {
     for (const name of Object.keys(this.raw)) yield [name, this.get(name)!];
   }
+  *keys(): IterableIterator<string> {
+    yield* Object.keys(this.raw);
+  }
+  *values(): IterableIterator<string> {
+    for (const name of Object.keys(this.raw)) yield this.get(name)!;
+  }
+  append(): void {
+    throw new Error('A subgraph answer is read-only');
+  }
+  set(): void {
+    throw new Error('A subgraph answer is read-only');
+  }
+  delete(): void {
+    throw new Error('A subgraph answer is read-only');
+  }
   [Symbol.iterator]() {
     return this.entries();
   }
@@ -37,6 +52,8 @@ export class SubgraphHeaders {
 /** A subgraph's answer, fully read. Immutable, so merged identical fetches can share one. */
 export class SubgraphResponse {
   readonly ok: boolean;
+  readonly bodyUsed = false;
+  readonly redirected = false;
   constructor(
     readonly url: string,
     readonly status: number,
@@ -51,6 +68,13 @@ export class SubgraphResponse {
   }
   async json(): Promise<unknown> {
     return JSON.parse(this.body);
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = Buffer.from(this.body);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+  clone(): SubgraphResponse {
+    return this;
   }
   /** The same answer under another status (a 4xx that carries GraphQL errors is a result). */
   withStatus(status: number): SubgraphResponse {
