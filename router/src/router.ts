@@ -206,6 +206,8 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       });
     }
     req.headers['x-request-id'] = requestId;
+    // `*/*` (what most HTTP clients send) gets JSON exactly as no Accept does, without Apollo's content negotiation per request.
+    if (req.headers.accept === '*/*') delete req.headers.accept;
     await serveGraphQL(apollo, req, res, {
       maxBodyBytes: config.limits.maxBodyBytes,
       context: async () => ({ viewer, authorization, requestId, clientIp }),
