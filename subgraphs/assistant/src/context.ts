@@ -10,6 +10,8 @@ export interface AssistantSettings extends AssistantClock {
   routerUrl: () => string;
   /** The assistant's read-only availability token (partner client), for chat; null when none is configured. */
   availability: () => Promise<string | null>;
+  /** In chat: chat's proof of the patient's message → that patient's short delegated token (null: refused or not set up). */
+  delegated: (proof: string) => Promise<string | null>;
 }
 
 export interface AssistantContext extends RequestContext {
