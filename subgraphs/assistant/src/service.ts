@@ -19,6 +19,7 @@ import { startChatWorker } from './chat/chat-turns.ts';
 import { loadLlmSettings } from './llm/settings.ts';
 import { availabilityToken, type PartnerCredentials } from './clinic-api/availability-token.ts';
 import { delegatedTokens } from './clinic-api/delegated-token.ts';
+import { directoryCache } from './clinic-api/directory-cache.ts';
 import { createLlmAssistant } from './llm/agent.ts';
 
 export const ASSISTANT_DEFAULT_PORT = 4005;
@@ -69,6 +70,7 @@ export function createAssistantSubgraph(options: AssistantOptions = {}): Subgrap
     routerUrl,
     availability,
     // Its own partner token is the actor of the exchange: identity gives a patient's token only to this client.
+    directory: directoryCache(),
     delegated: (proof) => delegatedTokens(identityUrl, routerSecret, availability, logger)(proof),
     now: options.now ?? (() => new Date()),
     changeDeadlineHours: Number(env.BOOKING_CHANGE_DEADLINE_HOURS ?? 24),

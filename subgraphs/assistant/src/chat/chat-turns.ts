@@ -27,7 +27,7 @@ export async function answerChatMessage(orm: MikroORM, chat: ChatClient, setting
       em,
       { userId: message.senderId },
       { message: message.body.slice(0, 2000), sessionId: message.conversationId, timeZone: null },
-      clinicApi(settings.routerUrl(), patientToken ?? (await settings.availability())),
+      settings.directory(clinicApi(settings.routerUrl(), patientToken ?? (await settings.availability()))),
       settings,
       // When the assistant acts, the patient answers with the slot's number (then confirms): no booking buttons.
       { chatMessageId: message.messageId, canAct: patientToken !== null, slotButtons: patientToken === null },
