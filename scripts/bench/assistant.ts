@@ -95,7 +95,8 @@ async function main() {
     console.log(`reply latency, the whole turn (Postgres, knowledge search, doctors and slots through the router) (${ROUNDS} rounds):`);
     for (const lang of ['en', 'ro'] as Language[]) {
       const samples: number[] = [];
-      const [withApi, ownOnly]: number[][] = [[], []];
+      const withApi: number[] = [];
+      const ownOnly: number[] = [];
       counted.reset();
       const cpu = process.cpuUsage();
       for (let r = 0; r < ROUNDS; r++) {
