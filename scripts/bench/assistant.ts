@@ -97,6 +97,7 @@ async function main() {
       const samples: number[] = [];
       const withApi: number[] = [];
       const ownOnly: number[] = [];
+      const cpuOf = { api: 0, own: 0 };
       counted.reset();
       const cpu = process.cpuUsage();
       for (let r = 0; r < ROUNDS; r++) {
@@ -104,10 +105,14 @@ async function main() {
         for (const u of set.utterances.filter((x) => x.lang === lang)) {
           const calls = counted.router;
           const started = performance.now();
+          const turnCpu = process.cpuUsage();
           await converse(orm.em.fork(), { userId: randomUUID() }, { message: u.text, sessionId: null, timeZone: set.zone }, patientApi, clock, { canAct: true });
           const took = performance.now() - started;
+          const spent = process.cpuUsage(turnCpu);
           samples.push(took);
-          (counted.router > calls ? withApi : ownOnly).push(took);
+          const api = counted.router > calls;
+          (api ? withApi : ownOnly).push(took);
+          cpuOf[api ? 'api' : 'own'] += (spent.user + spent.system) / 1000;
         }
       }
       const used = process.cpuUsage(cpu);
@@ -115,6 +120,7 @@ async function main() {
       // The turns that searched slots or listed appointments through the router, and those that did not.
       report(`${lang}, turns calling the router`, withApi);
       report(`${lang}, turns not calling it`, ownOnly);
+      console.log(`    CPU per turn calling the router ${ms(cpuOf.api / Math.max(1, withApi.length))}, not calling it ${ms(cpuOf.own / Math.max(1, ownOnly.length))}`);
       const n = samples.length;
       console.log(`    per turn: CPU ${ms((used.user + used.system) / 1000 / n)} (whole stack in this process), ${(counted.sql / n).toFixed(1)} SQL statements (assistant), ${(counted.router / n).toFixed(2)} router calls`);
     }
