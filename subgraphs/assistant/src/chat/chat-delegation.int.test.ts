@@ -1,6 +1,7 @@
 // The assistant acting in chat with the patient's own (delegated) token, across chat, identity, appointments and
 // the assistant behind the real router, on the real Postgres and Redis: a multi-turn booking in a desk
-// conversation ends with a REQUESTED appointment of that patient at the right instant, after an explicit "da";
+// conversation ends with a REQUESTED appointment of that patient at the right instant, after an explicit "da", and
+// is moved there the same way;
 // a cancel inside the 24 h deadline is refused and explained there. And the delegated token itself: only the
 // assistant's client gets one, only for a fresh, unspent proof chat signed; it cannot approve, cannot read
 // another patient's appointment, cannot touch the account, cannot subscribe; signing out everywhere stops it.
@@ -90,6 +91,13 @@ test('a multi-turn booking in chat: the assistant requests the slot with the pat
   const done = await say(patient, conversationId, 'da');
   expect(done.body).toMatch(/^Gata: cererea/);
   expect((await mine(patient)).map(({ status, startsAt }) => ({ status, startsAt }))).toEqual([{ status: 'REQUESTED', startsAt: local(2, '10:00').toUTC().toISO() }]);
+
+  // And moved in the same conversation, again only after "da".
+  expect((await say(patient, conversationId, 'Vreau să mut programarea poimâine la 11')).body).toMatch(/Acestea sunt cele mai potrivite locuri libere/);
+  expect((await say(patient, conversationId, '1')).body).toMatch(/^Mut programarea la Dr\. Ana Ionescu/);
+  expect((await mine(patient))[0]!.startsAt).toBe(local(2, '10:00').toUTC().toISO());
+  expect((await say(patient, conversationId, 'da')).body).toMatch(/^Gata: programarea este acum pe/);
+  expect((await mine(patient)).map((a) => a.startsAt)).toEqual([local(2, '11:00').toUTC().toISO()]);
 });
 
 test('a cancel in chat inside the 24 h deadline is refused and the deadline explained', async () => {
