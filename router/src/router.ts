@@ -25,6 +25,7 @@ import {
   sendJson,
   serveGraphQL,
   DomainError,
+  delegatedAccessPlugin,
   METRICS_PATH,
   countGraphQLError,
   metricsPlugin,
@@ -173,6 +174,8 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
       metricsPlugin<RouterContext>('router'),
       errorTrackingPlugin<RouterContext>(errors),
+      // The assistant's token for a patient: appointment operations only (see the kit's delegation.ts).
+      delegatedAccessPlugin<RouterContext>(),
       persistedOperationsPlugin(config.persistedOperations.mode, persisted),
       httpCachePlugin(),
     ],

@@ -26,6 +26,7 @@ export * from './scalars.ts';
 export * from './revocation.ts';
 export * from './care-events.ts';
 export * from './chat-events.ts';
+export * from './delegation.ts';
 export * from './account-events.ts';
 export * from './chat-notifications.ts';
 export * from './time-zones.ts';

@@ -26,6 +26,7 @@ import { createAzureUserLookup } from './azure-users.ts';
 import { serveSubgraphSubscriptions, type SubscriptionStats } from './subscriptions.ts';
 import { OutboxEventSchema } from './outbox.ts';
 import { traceIncoming } from './telemetry.ts';
+import { delegatedAccessPlugin } from './delegation.ts';
 import { METRICS_PATH, metricsAccessFrom, metricsPlugin, observeHttpResponse, serveMetrics, watchOrm, watchSubscriptions } from './metrics.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -167,6 +168,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       ApolloServerPluginInlineTraceDisabled(),
       metricsPlugin(def.name),
       errorTrackingPlugin(errors),
+      delegatedAccessPlugin<TContext>(),
     ],
   });
   const metricsAccess = metricsAccessFrom(process.env, config.nodeEnv === 'production');

@@ -12,8 +12,9 @@ import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Context as WsContext } from 'graphql-ws';
 import type { Logger } from './logger.ts';
 import type { TokenVerifier, Viewer } from './auth.ts';
-import { DomainError, unauthenticated } from './errors.ts';
 import { isUnexpected, trackedResult, type ErrorTracker } from './error-tracking.ts';
+import { DomainError, forbidden, unauthenticated } from './errors.ts';
+import { isDelegated } from './delegation.ts';
 import { EventQueue } from './event-queue.ts';
 import { REQUEST_ID_HEADER } from './http.ts';
 
@@ -139,6 +140,8 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
         const req = ctx.extra.request;
         try {
           const viewer = await opts.verifier.verify(stringParam(params, 'authorization'));
+          // The assistant's token for a patient runs a few queries and mutations, never a subscription.
+          if (isDelegated(viewer)) throw forbidden('This token may not subscribe');
           const forwarded = header(req, 'x-forwarded-for')?.split(',')[0]?.trim();
           const conn: Connection = {
             viewer,

@@ -26,6 +26,8 @@ import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
 import {
   DomainError,
   EventQueue,
+  forbidden,
+  isDelegated,
   expiredTokenResult,
   trackedResult,
   requestIdOf,
@@ -209,6 +211,8 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
         let viewer: Viewer;
         try {
           viewer = await opts.verifier.verify(authorization);
+          // The assistant's token for a patient runs a few queries and mutations, never a subscription.
+          if (isDelegated(viewer)) throw forbidden('This token may not subscribe');
         } catch (error) {
           const reason = error instanceof DomainError ? error.message : 'Token is invalid';
           ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, reason.slice(0, 120));
