@@ -153,7 +153,7 @@ export async function startSubgraph<TContext extends RequestContext>(
   const routes = def.httpRoutes?.(deps) ?? {};
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const wsServer = new WebSocketServer({ noServer: true });
-  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, logger, context: contextFor });
+  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, routerSecret: config.routerSecret, revocations, logger, context: contextFor });
 
   const errors = createErrorTracker(def.name, logger);
   const apollo = new ApolloServer<TContext>({
