@@ -2,7 +2,8 @@
 // variables, same supergraph) opens the plan's `primary` fetch on the owning subgraph once; for every
 // event it runs the gateway's own executeQueryPlan over [a fetch answered by the event, then `rest`], so
 // the ordinary `_entities` fetches fill in other subgraphs' fields and the result is shaped exactly as a
-// query's would be, and hands that result to every client subscribed to it. Identical requests give
+// query's would be, and hands that result to every client subscribed to it. Those fetches go through
+// batched-fill.ts: one event's fills for many callers travel in one request, each under its own caller. Identical requests give
 // identical answers (the subgraph sees the same token), so sharing them is safe; different tokens never
 // share. Events are shaped one after another, so clients see them in the order published. The
 // upstream subscription ends when its last client subscription does.
@@ -14,6 +15,7 @@ import { EventQueue, type Logger } from '@clinic/service-kit';
 import type { RouterContext } from '../context.ts';
 import type { SubscriptionPlan, SupergraphView } from './supergraph-view.ts';
 import type { UpstreamPool } from './upstream.ts';
+import type { BatchedFill } from './batched-fill.ts';
 import type { ReplicaPool } from '../replicas.ts';
 
 /** The name under which the event itself is served to executeQueryPlan. */
@@ -51,11 +53,15 @@ function pick(variables: Record<string, unknown>, names: string[] | undefined): 
 }
 
 /** Shapes one upstream event into the client's result with the gateway's executor. */
-function createShaper(req: SubscriptionRequest, logger: Logger) {
+function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logger) {
   const { view, plan, document, operationName, variables, context } = req;
   const queryPlan = eventPlan(plan.primary, plan.rest);
   const operationContext = buildOperationContext({ schema: view.apiSchema, operationDocument: document, operationName });
-  const baseServices: ServiceMap = Object.fromEntries(view.dataSources);
+  const baseServices: ServiceMap = {};
+  for (const [name, source] of view.dataSources) {
+    const url = (source as { url?: string }).url ?? view.subgraphUrls.get(name);
+    baseServices[name] = url ? fill.sourceFor(name, url) : source;
+  }
   return async (event: ExecutionResult): Promise<ExecutionResult> => {
     const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data ?? null, errors: event.errors as never }) };
     const requestContext = {
@@ -86,6 +92,7 @@ export class FederatedSubscriptions {
 
   constructor(
     private readonly upstream: UpstreamPool,
+    private readonly fill: BatchedFill,
     private readonly logger: Logger,
   ) {}
 
@@ -118,7 +125,7 @@ export class FederatedSubscriptions {
   }
 
   private start(key: string, req: SubscriptionRequest): Shared {
-    const shape = createShaper(req, this.logger);
+    const shape = createShaper(req, this.fill, this.logger);
     const shared: Shared = { subscribers: new Set(), unsubscribe: () => {} };
     this.shared.set(key, shared);
     let chain: Promise<void> = Promise.resolve();
