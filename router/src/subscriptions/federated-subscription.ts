@@ -18,6 +18,10 @@ import type { UpstreamPool } from './upstream.ts';
 import type { BatchedFill } from './batched-fill.ts';
 import type { ReplicaPool } from '../replicas.ts';
 
+/** How long, and for how many distinct events, a fill-free shaping is kept for other callers of one event. */
+const RECENT_SHAPES_MS = 1_000;
+const RECENT_SHAPES_MAX = 1_000;
+
 /** The name under which the event itself is served to executeQueryPlan. */
 const EVENT_SOURCE = '__subscription_event__';
 
@@ -87,6 +91,7 @@ function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logge
 
 export class FederatedSubscriptions {
   private readonly shared = new Map<string, Shared>();
+  private readonly recentShapes = new Map<string, Promise<ExecutionResult>>();
   private readonly viewIds = new WeakMap<SupergraphView, number>();
   private nextViewId = 1;
 
@@ -102,9 +107,30 @@ export class FederatedSubscriptions {
   }
 
   private keyOf(req: SubscriptionRequest): string {
-    let viewId = this.viewIds.get(req.view);
-    if (!viewId) this.viewIds.set(req.view, (viewId = this.nextViewId++));
-    return JSON.stringify([viewId, req.subgraphUrl, req.context.authorization ?? '', req.operationName ?? '', req.query, req.variables]);
+    return JSON.stringify([this.viewIdOf(req.view), req.subgraphUrl, req.context.authorization ?? '', req.operationName ?? '', req.query, req.variables]);
+  }
+
+  private viewIdOf(view: SupergraphView): number {
+    let viewId = this.viewIds.get(view);
+    if (!viewId) this.viewIds.set(view, (viewId = this.nextViewId++));
+    return viewId;
+  }
+
+  /**
+   * A plan with nothing to fill shapes an event from the event alone (no fetch, so no caller's rights are
+   * involved): many callers' upstream subscriptions of one operation receive the same event data, and it
+   * is shaped once for all of them. Plans with fills are shaped per caller (their fetches carry its token).
+   */
+  private shapeShared(req: SubscriptionRequest, event: ExecutionResult, shape: (event: ExecutionResult) => Promise<ExecutionResult>): Promise<ExecutionResult> {
+    if (req.plan.rest) return shape(event);
+    const key = JSON.stringify([this.viewIdOf(req.view), req.operationName ?? '', req.query, req.variables, event]);
+    let shaped = this.recentShapes.get(key);
+    if (!shaped) {
+      if (this.recentShapes.size >= RECENT_SHAPES_MAX) this.recentShapes.clear();
+      this.recentShapes.set(key, (shaped = shape(event)));
+      setTimeout(() => this.recentShapes.get(key) === shaped && this.recentShapes.delete(key), RECENT_SHAPES_MS).unref();
+    }
+    return shaped;
   }
 
   /** A client subscription: an iterator whose `return()` leaves the upstream once nobody else shares it. */
@@ -143,7 +169,7 @@ export class FederatedSubscriptions {
       const unsubscribe = this.upstream.subscribe(url, primary.serviceName, req.context, request, {
         next: (event) => {
           chain = chain
-            .then(() => (shared.subscribers.size ? shape(event) : null))
+            .then(() => (shared.subscribers.size ? this.shapeShared(req, event, shape) : null))
             .then(
               (result) => {
                 if (result) for (const queue of shared.subscribers) queue.push(result);
