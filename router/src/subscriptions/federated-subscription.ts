@@ -3,10 +3,12 @@
 // event it runs the gateway's own executeQueryPlan over [a fetch answered by the event, then `rest`], so
 // the ordinary `_entities` fetches fill in other subgraphs' fields and the result is shaped exactly as a
 // query's would be, and hands that result to every client subscribed to it. Those fetches go through
-// batched-fill.ts: one event's fills for many callers travel in one request, each under its own caller. Identical requests give
-// identical answers (the subgraph sees the same token), so sharing them is safe; different tokens never
-// share. Events are shaped one after another, so clients see them in the order published. The
-// upstream subscription ends when its last client subscription does.
+// batched-fill.ts: one event's fills for many callers travel in one request, each under its own caller.
+// Identical requests with the same token give identical answers, so sharing them is safe. Different tokens
+// never share an upstream subscription, even one user's on two devices: each token expires and is revoked
+// on its own, and the subgraph's per-event check of one must not end the other's stream. Events are shaped
+// one after another, so clients see them in the order published. The upstream subscription ends when its
+// last client subscription does.
 import { GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
