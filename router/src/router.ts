@@ -153,6 +153,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     revocations,
     persisted: { mode: config.persistedOperations.mode, operations: persisted },
     replicasFor: (name) => replicaPoolFor(config, name),
+    upstreamTimeoutMs: config.limits.upstreamTimeoutMs,
   });
 
   const apollo = new ApolloServer<RouterContext>({

@@ -12,6 +12,7 @@ export * from './http.ts';
 export * from './pubsub.ts';
 export * from './health.ts';
 export * from './router-secret.ts';
+export * from './caller-batch.ts';
 export * from './server.ts';
 export * from './shutdown.ts';
 export * from './queue.ts';

@@ -21,6 +21,7 @@ import { createEventBus, type EventBus } from './pubsub.ts';
 import { createRevocationList, type RevocationList } from './revocation.ts';
 import { requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
 import { hasRouterSecret } from './router-secret.ts';
+import { CALLER_BATCH_HEADER, serveCallerBatch } from './caller-batch.ts';
 import { checkReadiness } from './health.ts';
 import { createAzureUserLookup } from './azure-users.ts';
 import { serveSubgraphSubscriptions, type SubscriptionStats } from './subscriptions.ts';
@@ -90,6 +91,8 @@ export interface RunningSubgraph extends SubgraphDeps {
 }
 
 const MAX_BODY_BYTES = 1_000_000;
+/** A router's batch of per-caller fills (one subscription event's subscribers): many small queries. */
+const MAX_BATCH_BODY_BYTES = 8_000_000;
 
 /** Requests reach subgraphs only from the router, which sets x-forwarded-for to the end client. */
 function clientIpOf(req: IncomingMessage): string | null {
@@ -156,7 +159,7 @@ export async function startSubgraph<TContext extends RequestContext>(
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const wsServer = new WebSocketServer({ noServer: true });
   const errors = createErrorTracker(def.name, logger);
-  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, logger, context: contextFor, errors });
+  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, routerSecret: config.routerSecret, revocations, logger, context: contextFor, errors });
 
   const apollo = new ApolloServer<TContext>({
     schema,
@@ -212,10 +215,14 @@ export async function startSubgraph<TContext extends RequestContext>(
     }
     // The subgraph's span of the request's trace (the router's traceparent), around everything it does.
     traceIncoming(req, res, path, () => {
-      serveGraphQL(apollo, req, res, {
-        maxBodyBytes: MAX_BODY_BYTES,
-        context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
-      }).catch((error: unknown) => {
+      const served =
+        req.method === 'POST' && req.headers[CALLER_BATCH_HEADER] === 'per-caller'
+          ? serveCallerBatch(apollo, req, res, { maxBodyBytes: MAX_BATCH_BODY_BYTES, context: buildContext })
+          : serveGraphQL(apollo, req, res, {
+              maxBodyBytes: MAX_BODY_BYTES,
+              context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
+            });
+      served.catch((error: unknown) => {
         if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
         errors.capture(error, { requestId: requestIdOf(req) });
         if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');

@@ -47,6 +47,7 @@ import type { ClientRateLimiter } from '../rate-limit.ts';
 import { buildSupergraphView, type SubscriptionPlan, type SupergraphView } from './supergraph-view.ts';
 import { UpstreamPool } from './upstream.ts';
 import { FederatedSubscriptions } from './federated-subscription.ts';
+import { BatchedFill } from './batched-fill.ts';
 import { subscriptionSource, type PersistedGuard } from './persisted-guard.ts';
 import type { ReplicaPool } from '../replicas.ts';
 
@@ -79,15 +80,20 @@ export interface SubscriptionServerOptions {
   persisted?: PersistedGuard;
   /** A subgraph's replicas, when it has several: subscriptions are spread over them and fail over. */
   replicasFor?: (serviceName: string) => ReplicaPool | undefined;
+  /** Timeout of the per-event fill requests (UPSTREAM_TIMEOUT_MS). */
+  upstreamTimeoutMs?: number;
 }
 
 export interface SubscriptionServerStats {
   /** Client connections and client subscriptions. */
   connections: number;
   subscriptions: number;
-  /** Distinct subscriptions opened on subgraphs, and the graphql-ws connections they use. */
+  /** Distinct subscriptions opened on subgraphs, and the (multiplexed) graphql-ws connections they use. */
   upstreamSubscriptions: number;
   upstreamConnections: number;
+  /** HTTP requests sent to fill in other subgraphs' fields of events, and the per-caller fetches they carried. */
+  fillRequests: number;
+  fillFetches: number;
 }
 
 export interface SubscriptionServer {
@@ -127,7 +133,8 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
 
   const connections = new Map<Ctx, Connection>();
   const upstream = new UpstreamPool(opts.routerSecret, keepAliveMs, opts.logger);
-  const federated = new FederatedSubscriptions(upstream, opts.logger, opts.errors);
+  const fill = new BatchedFill(opts.routerSecret, opts.upstreamTimeoutMs ?? 10_000, opts.replicasFor);
+  const federated = new FederatedSubscriptions(upstream, fill, opts.logger, opts.errors);
   const rules = [...specifiedRules, ...opts.validationRules];
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes });
 
@@ -291,7 +298,14 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
     stats() {
       let subscriptions = 0;
       for (const c of connections.values()) subscriptions += c.live.size;
-      return { connections: connections.size, subscriptions, upstreamSubscriptions: federated.upstreamSubscriptions, upstreamConnections: upstream.openClients };
+      return {
+        connections: connections.size,
+        subscriptions,
+        upstreamSubscriptions: federated.upstreamSubscriptions,
+        upstreamConnections: upstream.openClients,
+        fillRequests: fill.stats.requests,
+        fillFetches: fill.stats.fetches,
+      };
     },
     async close() {
       stopListening?.();
