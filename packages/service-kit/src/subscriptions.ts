@@ -270,10 +270,8 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
         const conn = connections.get(ctx);
         const op = conn?.operations.get(id);
         const source = result as AsyncGenerator<ExecutionResult> | ExecutionResult;
-        if (!conn || !op || !(Symbol.asyncIterator in Object(source))) {
-          conn?.operations.delete(id);
-          return undefined;
-        }
+        // A single result (an error of subscribing): onNext still needs the caller; onComplete forgets it.
+        if (!conn || !op || !(Symbol.asyncIterator in Object(source))) return undefined;
         const inner = source as AsyncGenerator<ExecutionResult>;
         subscriptions += 1;
         const queue: EventQueue<ExecutionResult> = new EventQueue({
