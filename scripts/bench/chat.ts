@@ -165,7 +165,14 @@ async function main() {
     errorKinds.set(what, (errorKinds.get(what) ?? 0) + 1);
   };
   const inFlight = new Set<Promise<void>>();
+  // What the processes spend with nobody writing (keep-alives, presence leases, relay polls), per second.
+  const idleStart = [await cpuOf(routers), await cpuOf(chats)];
+  const idleFrom = performance.now();
+  await sleep(3_000);
+  const idleSeconds = (performance.now() - idleFrom) / 1000;
   const [startRouters, startChats] = [await cpuOf(routers), await cpuOf(chats)];
+  const idlePerSecond = (end: number[], start: number[]) => end.map((ms, i) => (ms - start[i]!) / idleSeconds);
+  const [idleRouters, idleChats] = [idlePerSecond(startRouters, idleStart[0]!), idlePerSecond(startChats, idleStart[1]!)];
   const loadStart = performance.now();
   const count = rate * seconds;
   for (let k = 0; k < count; k++) {
@@ -192,9 +199,14 @@ async function main() {
   const loadSeconds = (performance.now() - loadStart) / 1000;
   await waitFor(() => delivered >= sent, 30_000, 'the last deliveries').catch((error: Error) => console.error(error.message));
   // CPU per message (load-independent, unlike latency on a shared machine): each process's CPU time over the
-  // load phase (sends, fan-out, deliveries and the last deliveries' wait) divided by the messages sent.
+  // load phase (sends, fan-out, deliveries and the last deliveries' wait) less its idle rate, divided by the
+  // messages that went the whole way (delivered to the other member).
   const [endRouters, endChats] = [await cpuOf(routers), await cpuOf(chats)];
-  const perMessage = (end: number[], start: number[]) => end.map((ms, i) => ((ms - start[i]!) / Math.max(1, sent)).toFixed(2)).join(' / ');
+  const busySeconds = (performance.now() - loadStart) / 1000;
+  const perMessage = (end: number[], start: number[], idle: number[]) => end.map((ms, i) => (ms - start[i]! - idle[i]! * busySeconds) / Math.max(1, delivered));
+  const [routerCpu, chatCpu] = [perMessage(endRouters, startRouters, idleRouters), perMessage(endChats, startChats, idleChats)];
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const show = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
 
   latencies.sort((a, b) => a - b);
   const result = {
@@ -209,8 +221,12 @@ async function main() {
     p50Ms: percentile(latencies, 50).toFixed(1),
     p99Ms: percentile(latencies, 99).toFixed(1),
     maxMs: (latencies[latencies.length - 1] ?? NaN).toFixed(1),
-    routerCpuMsPerMessage: perMessage(endRouters, startRouters),
-    chatCpuMsPerMessage: perMessage(endChats, startChats),
+    routerCpuMsPerMessage: show(routerCpu),
+    chatCpuMsPerMessage: show(chatCpu),
+    idleCpuMsPerSecond: `routers ${show(idleRouters)}, chat ${show(idleChats)}`,
+    // Two quiet cores give 2 000 ms of CPU a second; the stack's processes alone (Postgres, Redis and the
+    // clients not counted) could then carry this many messages a second.
+    cpuBoundMsgPerSecond: ((2000 - sum(idleRouters) - sum(idleChats)) / (sum(routerCpu) + sum(chatCpu))).toFixed(0),
     connectSeconds: connectSeconds.toFixed(1),
     // Heap after a full GC is what a socket costs; RSS is shown whole (it also holds freed start-up memory).
     routersRssMb: mb(afterRouters.rss),

@@ -76,6 +76,33 @@ function viewerFromLocal(payload: JWTPayload): Viewer {
   };
 }
 
+/** How long a verified signature is trusted without checking it again (a key taken out of the set counts after it). */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
+
+/**
+ * Tokens whose signature and claims were verified, so the same token on the next request (a client sends it on
+ * every one, and the router and a subgraph both verify it) costs a map lookup instead of an ECDSA verification.
+ * An entry is used only until the token expires and for at most VERIFIED_TTL_MS; bounded in size.
+ */
+function createVerifiedTokens(now: () => number) {
+  const entries = new Map<string, { viewer: Viewer; until: number }>();
+  return {
+    get(token: string): Viewer | undefined {
+      const entry = entries.get(token);
+      if (!entry) return undefined;
+      if (now() < entry.until) return entry.viewer;
+      entries.delete(token);
+      return undefined;
+    },
+    set(token: string, viewer: Viewer) {
+      if (viewer.kind === 'anonymous') return;
+      if (entries.size >= VERIFIED_MAX) entries.delete(entries.keys().next().value!);
+      entries.set(token, { viewer, until: Math.min(viewer.expiresAt, now() + VERIFIED_TTL_MS) });
+    },
+  };
+}
+
 async function refuseRevoked(viewer: Viewer, revocations: RevocationCheck | undefined): Promise<Viewer> {
   if (!revocations || viewer.kind === 'anonymous') return viewer;
   const revoked = await revocations.isRevoked({
@@ -95,8 +122,10 @@ async function refuseRevoked(viewer: Viewer, revocations: RevocationCheck | unde
  */
 export function createTokenVerifier(
   config: AuthConfig,
-  opts: { resolveAzureUser?: AzureUserResolver; revocations?: RevocationCheck } = {},
+  opts: { resolveAzureUser?: AzureUserResolver; revocations?: RevocationCheck; now?: () => number } = {},
 ): TokenVerifier {
+  const now = opts.now ?? Date.now;
+  const verified = createVerifiedTokens(now);
   let localKeys: JWTVerifyGetKey | null = null;
   if (config.jwksJson) localKeys = createLocalJWKSet(JSON.parse(config.jwksJson));
   else if (config.jwksUrl) localKeys = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 5_000 });
@@ -130,8 +159,14 @@ export function createTokenVerifier(
           );
         }
         if (!localKeys) throw unauthenticated('Token verification is not configured');
-        const { payload } = await jwtVerify(token, localKeys, { issuer: config.issuer, audience: config.audience, algorithms: ['ES256', 'RS256', 'EdDSA'] });
-        return await refuseRevoked(viewerFromLocal(payload), opts.revocations);
+        let viewer = verified.get(token);
+        if (!viewer) {
+          const { payload } = await jwtVerify(token, localKeys, { issuer: config.issuer, audience: config.audience, algorithms: ['ES256', 'RS256', 'EdDSA'], currentDate: new Date(now()) });
+          viewer = viewerFromLocal(payload);
+          verified.set(token, viewer);
+        }
+        // Revocation is checked on every use, remembered signature or not.
+        return await refuseRevoked(viewer, opts.revocations);
       } catch (error) {
         if (error instanceof Error && error.name === 'DomainError') throw error;
         if ((error as { extensions?: { code?: string } }).extensions?.code) throw error;

@@ -40,3 +40,11 @@ test('terms are keyed: another key gives other terms, and no term is the word', 
   expect(terms.join(' ')).not.toMatch(/prescri|ready/i);
   expect(one.queryTerms('prescription')[0]!.some((t) => terms.includes(t))).toBe(true);
 });
+
+test('remembered words give the same terms as a fresh index, in any order of texts', () => {
+  const key = randomBytes(32);
+  const warm = createBlindIndex(key);
+  warm.termsOf('analizele sunt gata, prescriptions ready');
+  expect(warm.termsOf('Prescriptions: analizele')).toEqual(createBlindIndex(key).termsOf('Prescriptions: analizele'));
+  expect(warm.queryTerms('ready rețetele')).toEqual(createBlindIndex(key).queryTerms('ready rețetele'));
+});
