@@ -4,7 +4,8 @@
 // reaches subscribers served by the other). Every user subscribes to `messageAdded` of their
 // conversation; then M messages per second for D seconds, each sent through a router by one member of
 // a random conversation. Reports end-to-end delivery (send → the other member's socket) p50/p99/max,
-// what was delivered, and memory per connected socket in the routers and in the chat replicas.
+// what was delivered, memory per connected socket in the routers and in the chat replicas, and CPU time per
+// message in each router and replica (what a shared machine's load does not distort much).
 // Routers and replicas each run in their own child process (this file, forked with a role), so their
 // memory is their own; clients and senders run here. Real Postgres (a throwaway schema both replicas
 // share) and Redis from DATABASE_URL / REDIS_URL; loopback only.
@@ -147,11 +148,13 @@ async function main() {
       open = { routers: (await total(routers)).subscriptions, chats: (await total(chats)).subscriptions };
       return open.routers + failed >= users && open.chats >= open.routers;
     },
-    180_000,
+    90_000,
     `${users} subscriptions`,
   ).catch((error: Error) => {
-    throw new Error(`${error.message} (open at the routers: ${open.routers}, at the replicas: ${open.chats}, refused: ${failed})`);
+    // A machine too busy to open them all in time still gets measured: the missing ones are reported.
+    console.error(`${error.message} (open at the routers: ${open.routers}, at the replicas: ${open.chats}, refused: ${failed}); going on without the rest`);
   });
+  const notOpen = users - Math.min(open.routers, open.chats) - failed;
   const connectSeconds = (performance.now() - connectStart) / 1000;
   const afterRouters = await total(routers);
   const afterChats = await total(chats);
@@ -218,6 +221,7 @@ async function main() {
     sendErrors,
     delivered: `${delivered}/${sent}`,
     failedSubscriptions: failed,
+    subscriptionsNeverOpen: notOpen,
     p50Ms: percentile(latencies, 50).toFixed(1),
     p99Ms: percentile(latencies, 99).toFixed(1),
     maxMs: (latencies[latencies.length - 1] ?? NaN).toFixed(1),
