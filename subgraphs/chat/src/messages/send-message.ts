@@ -84,7 +84,8 @@ export async function appendMessage(
 /**
  * The append is one statement (a round trip counts more than the work at this size): the conversation's next
  * sequence number, the encrypted message, its blind-index terms and the sender's own read cursor. A duplicate
- * client message id inserts nothing and rolls the whole transaction back (no gap in the sequence).
+ * client message id fails the statement as a whole (nothing of it stays: no gap in the sequence) and, inside a
+ * transaction, rolls that back too. Atomic on its own, so a send with no outbox event needs no transaction.
  */
 async function appendMessageRow(
   tx: EntityManager,
@@ -103,7 +104,7 @@ async function appendMessageRow(
      ), added as (
        insert into messages (id, conversation_id, seq, kind, sender_id, client_message_id, body_enc, attachments, actions, created_at)
        select ?, ?, last_seq, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ? from bumped
-       on conflict do nothing returning id, seq
+       returning id, seq
      ), terms as (
        insert into message_terms (message_id, conversation_id, term) select added.id, ?, unnest(?::text[]) from added on conflict do nothing
      ), own_cursor as (
@@ -112,8 +113,12 @@ async function appendMessageRow(
      select seq from added`,
     [createdAt, conv.id, id, conv.id, msg.kind, msg.senderId, msg.clientMessageId, services.keys.encrypt(conv.wrappedKey, msg.body),
       JSON.stringify(attachments), JSON.stringify(msg.actions ?? []), createdAt, conv.id, `{${terms.join(',')}}`, conv.id, msg.senderId],
-  );
-  if (!added[0]) throw new DuplicateSend();
+  ).catch((error: unknown) => {
+    const e = error as { code?: string; constraint?: string };
+    if (e.code === '23505' && e.constraint === 'messages_client_id_idx') throw new DuplicateSend();
+    throw error;
+  });
+  if (!added[0]) throw new Error(`conversation ${conv.id} is gone`);
   for (const recipientId of offlineRecipients) {
     enqueueEvent(tx, MESSAGE_UNREAD_TOPIC, { conversationId: conv.id, messageId: id, recipientId } satisfies MessageUnreadPayload);
   }
@@ -159,12 +164,17 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
   const toAssistant = memberIds.includes(ASSISTANT_PARTICIPANT_ID) && !isStaff(actor.user) && body.length > 0;
 
   const attachments = input.attachments ?? [];
-  const added = await em
-    .transactional(async (tx) => {
-      const row = await appendMessageRow(tx, services, conv, { kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body, attachments, actions }, offline);
-      if (toAssistant) enqueueEvent(tx, MESSAGE_TO_ASSISTANT_TOPIC, { conversationId: conv.id, messageId: row.id, senderId: me } satisfies MessageToAssistantPayload, { aggregateKey: conv.id });
-      return row;
-    })
+  const message = { kind: 'TEXT' as const, senderId: me, clientMessageId: input.clientMessageId, body, attachments, actions };
+  // Events for other services (offline recipients, the assistant) are written with the message, in one
+  // transaction; without any, the append alone is atomic.
+  const added = await (offline.length || toAssistant
+    ? em.transactional(async (tx) => {
+        const row = await appendMessageRow(tx, services, conv, message, offline);
+        if (toAssistant) enqueueEvent(tx, MESSAGE_TO_ASSISTANT_TOPIC, { conversationId: conv.id, messageId: row.id, senderId: me } satisfies MessageToAssistantPayload, { aggregateKey: conv.id });
+        return row;
+      })
+    : appendMessageRow(em, services, conv, message, [])
+  )
     .catch((error: unknown) => {
       if (error instanceof DuplicateSend) return null;
       throw error;

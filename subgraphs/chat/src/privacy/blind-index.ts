@@ -23,8 +23,12 @@ export function words(text: string): string[] {
   return [...new Set(found.filter((w) => w.length >= 2).map((w) => w.toLowerCase()))].slice(0, MAX_WORDS);
 }
 
+const DIGITS_ONLY = /^[0-9]+$/;
+
 /** Every form a word is indexed and searched under: its folded English and Romanian stems. */
 export function forms(word: string): string[] {
+  // Numbers (times, amounts, codes) have no stem and nothing to fold: the stemmers would give them back as is.
+  if (DIGITS_ONLY.test(word)) return [word];
   const ro = canonicalRo(word);
   const folded = fold(word);
   return [...new Set([fold(english.stem(folded)), fold(romanian.stem(ro)), fold(romanian.stem(folded))])];

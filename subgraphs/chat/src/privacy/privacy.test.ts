@@ -30,6 +30,8 @@ test('stemmed and accent-folded forms meet (English and Romanian, cedilla or com
   expect(shares('analizele', 'analiza')).toBe(true);
   expect(shares('Ştiinţa', 'știința')).toBe(true);
   expect(shares('prescription', 'reteta')).toBe(false);
+  expect(forms('2026')).toEqual(['2026']);
+  expect(shares('14', '14')).toBe(true);
 });
 
 test('terms are keyed: another key gives other terms, and no term is the word', () => {
