@@ -175,7 +175,9 @@ async function main() {
   const idleSeconds = (performance.now() - idleFrom) / 1000;
   const [startRouters, startChats] = [await cpuOf(routers), await cpuOf(chats)];
   const idlePerSecond = (end: number[], start: number[]) => end.map((ms, i) => (ms - start[i]!) / idleSeconds);
-  const [idleRouters, idleChats] = [idlePerSecond(startRouters, idleStart[0]!), idlePerSecond(startChats, idleStart[1]!)];
+  // Only meaningful once every subscription is open (otherwise the stack is still busy opening them): else none.
+  const idleOrNone = (xs: number[]) => (notOpen > 0 ? xs.map(() => 0) : xs);
+  const [idleRouters, idleChats] = [idleOrNone(idlePerSecond(startRouters, idleStart[0]!)), idleOrNone(idlePerSecond(startChats, idleStart[1]!))];
   const loadStart = performance.now();
   const count = rate * seconds;
   for (let k = 0; k < count; k++) {
