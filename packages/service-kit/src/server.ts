@@ -25,6 +25,7 @@ import { checkReadiness } from './health.ts';
 import { createAzureUserLookup } from './azure-users.ts';
 import { serveSubgraphSubscriptions, type SubscriptionStats } from './subscriptions.ts';
 import { OutboxEventSchema } from './outbox.ts';
+import { traceIncoming } from './telemetry.ts';
 import { METRICS_PATH, metricsAccessFrom, metricsPlugin, observeHttpResponse, serveMetrics, watchOrm, watchSubscriptions } from './metrics.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -153,9 +154,9 @@ export async function startSubgraph<TContext extends RequestContext>(
   const routes = def.httpRoutes?.(deps) ?? {};
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const wsServer = new WebSocketServer({ noServer: true });
-  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, logger, context: contextFor });
-
   const errors = createErrorTracker(def.name, logger);
+  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, logger, context: contextFor, errors });
+
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: true,
@@ -193,11 +194,13 @@ export async function startSubgraph<TContext extends RequestContext>(
     }
     const route = routes[path];
     if (route) {
-      Promise.resolve(route(req, res)).catch((error: unknown) => {
-        if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
-        errors.capture(error, { requestId: requestIdOf(req) });
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-        else res.end();
+      traceIncoming(req, res, path, () => {
+        Promise.resolve(route(req, res)).catch((error: unknown) => {
+          if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
+          errors.capture(error, { requestId: requestIdOf(req) });
+          if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+          else res.end();
+        });
       });
       return;
     }
@@ -205,14 +208,17 @@ export async function startSubgraph<TContext extends RequestContext>(
     if (!hasRouterSecret(req, config.routerSecret)) {
       return sendGraphQLError(res, 403, 'FORBIDDEN', 'Subgraphs accept requests only from the router');
     }
-    serveGraphQL(apollo, req, res, {
-      maxBodyBytes: MAX_BODY_BYTES,
-      context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
-    }).catch((error: unknown) => {
-      if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
-      errors.capture(error, { requestId: requestIdOf(req) });
-      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      else res.end();
+    // The subgraph's span of the request's trace (the router's traceparent), around everything it does.
+    traceIncoming(req, res, path, () => {
+      serveGraphQL(apollo, req, res, {
+        maxBodyBytes: MAX_BODY_BYTES,
+        context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
+      }).catch((error: unknown) => {
+        if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
+        errors.capture(error, { requestId: requestIdOf(req) });
+        if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.end();
+      });
     });
   });
   httpServer.on('upgrade', (req, socket, head) => {

@@ -13,6 +13,7 @@ import type { Context as WsContext } from 'graphql-ws';
 import type { Logger } from './logger.ts';
 import type { TokenVerifier, Viewer } from './auth.ts';
 import { DomainError, unauthenticated } from './errors.ts';
+import { isUnexpected, trackedResult, type ErrorTracker } from './error-tracking.ts';
 import { EventQueue } from './event-queue.ts';
 import { REQUEST_ID_HEADER } from './http.ts';
 
@@ -54,6 +55,11 @@ export function expiredTokenResult(): ExecutionResult {
   return { errors: [unauthenticated('Token has expired; subscribe again with a fresh token')] };
 }
 
+/** What a subscriber sees of a fault already captured: the stable code only (a DomainError: not captured again). */
+function internalErrorResult(): ExecutionResult {
+  return { errors: [new DomainError('INTERNAL_SERVER_ERROR', 'Internal server error')] };
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -89,8 +95,10 @@ export async function subscribeTopic<TPayload, TEvent>(
       try {
         const event = await select(payload);
         if (event !== undefined) queue.push(event);
-      } catch {
-        // A subscriber that may not see this event simply does not receive it.
+      } catch (error) {
+        // A subscriber that may not see this event simply does not receive it. A fault of ours in the check
+        // ends the subscription (fail closed): the server captures it and the client gets the stable code.
+        if (isUnexpected(error)) queue.fail(error);
       }
     });
   }, {});
@@ -111,6 +119,8 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
   logger: Logger;
   context: (viewer: Viewer, requestId: string, ip: string | null) => Promise<TContext>;
   keepAliveMs?: number;
+  /** Where unexpected errors of subscribing, resolving an event or its access check are captured (once). */
+  errors?: ErrorTracker;
 }): SubgraphSubscriptionServer {
   const connections = new Map<WsContext<Record<string, unknown>, Extra>, Connection>();
   let subscriptions = 0;
@@ -160,6 +170,9 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
         return opts.context(conn.viewer, conn.requestId, conn.ip) as Promise<never>;
       },
       subscribe: (args) => graphqlSubscribe(args),
+      // Errors of subscribing or of resolving an event: captured, and masked to their stable code.
+      onNext: (ctx, _id, _payload, _args, result) =>
+        opts.errors ? trackedResult(result as ExecutionResult, opts.errors, connections.get(ctx)?.requestId) : undefined,
       onOperation: (ctx, _id, _payload, _args, result) => {
         const conn = connections.get(ctx);
         const source = result as AsyncGenerator<ExecutionResult> | ExecutionResult;
@@ -182,6 +195,12 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
             }
             queue.end();
           } catch (error) {
+            if (opts.errors && isUnexpected(error)) {
+              // Captured once here (with the connection's request id); the client gets only the stable code.
+              opts.errors.capture(error, { requestId: conn.requestId });
+              queue.end(internalErrorResult());
+              return;
+            }
             opts.logger.warn({ err: error }, 'subscription source failed');
             queue.fail(error);
           }

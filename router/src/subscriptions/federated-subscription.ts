@@ -6,11 +6,11 @@
 // identical answers (the subgraph sees the same token), so sharing them is safe; different tokens never
 // share. Events are shaped one after another, so clients see them in the order published. The
 // upstream subscription ends when its last client subscription does.
-import { GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { DocumentNode, ExecutionResult } from 'graphql';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { EventQueue, type Logger } from '@clinic/service-kit';
+import { DomainError, EventQueue, type ErrorTracker, type Logger } from '@clinic/service-kit';
 import type { RouterContext } from '../context.ts';
 import type { SubscriptionPlan, SupergraphView } from './supergraph-view.ts';
 import type { UpstreamPool } from './upstream.ts';
@@ -87,6 +87,7 @@ export class FederatedSubscriptions {
   constructor(
     private readonly upstream: UpstreamPool,
     private readonly logger: Logger,
+    private readonly errors?: ErrorTracker,
   ) {}
 
   /** Distinct upstream subscriptions open now. */
@@ -142,8 +143,10 @@ export class FederatedSubscriptions {
                 if (result) for (const queue of shared.subscribers) queue.push(result);
               },
               (error: unknown) => {
-                this.logger.error({ err: error }, 'could not shape a subscription event');
-                const failure = { errors: [new GraphQLError('Could not deliver an event', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+                // Captured once here; subscribers see the stable code (a DomainError: not captured again).
+                if (this.errors) this.errors.capture(error, { requestId: req.context.requestId });
+                else this.logger.error({ err: error }, 'could not shape a subscription event');
+                const failure = { errors: [new DomainError('INTERNAL_SERVER_ERROR', 'Could not deliver an event')] };
                 for (const queue of shared.subscribers) queue.push(failure);
               },
             );

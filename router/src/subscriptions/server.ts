@@ -27,11 +27,13 @@ import {
   DomainError,
   EventQueue,
   expiredTokenResult,
+  trackedResult,
   requestIdOf,
   revocationMatches,
   timerAt,
   viewerExpiresAt,
   WS_CLOSE_UNAUTHORIZED,
+  type ErrorTracker,
   type Logger,
   type RevocationList,
   type TokenVerifier,
@@ -65,6 +67,8 @@ export interface SubscriptionServerOptions {
   /** The data source the gateway would use for a subgraph (same headers, timeouts, URL overrides). */
   dataSourceFor: (name: string, url: string) => GraphQLDataSource & { url?: string };
   logger: Logger;
+  /** Unexpected errors of the router's own subscription work are captured here (once, with the request id). */
+  errors?: ErrorTracker;
   /** Ping interval on both hops. */
   keepAliveMs?: number;
   /** Revoked sessions: their open connections are closed with 4401. */
@@ -121,7 +125,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
 
   const connections = new Map<Ctx, Connection>();
   const upstream = new UpstreamPool(opts.routerSecret, keepAliveMs, opts.logger);
-  const federated = new FederatedSubscriptions(upstream, opts.logger);
+  const federated = new FederatedSubscriptions(upstream, opts.logger, opts.errors);
   const rules = [...specifiedRules, ...opts.validationRules];
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes });
 
@@ -263,6 +267,10 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
         return queue;
       },
       execute: () => ({ errors: [err('This WebSocket serves subscriptions only', 'BAD_REQUEST')] }),
+      // An event's errors as the client may see them: a fault of the router's is captured and masked to its
+      // stable code; a subgraph's (already captured there, masked) and coded errors pass.
+      onNext: (ctx, _id, _payload, _args, result) =>
+        opts.errors ? trackedResult(result as ExecutionResult, opts.errors, connections.get(ctx)?.context.requestId) : undefined,
       onClose: async (ctx) => {
         const connection = connections.get(ctx);
         connections.delete(ctx);
