@@ -8,24 +8,12 @@
 //   npx tsx scripts/bench/fanout.ts            # N = 1000, shared token and per-user tokens side by side
 //   npx tsx scripts/bench/fanout.ts 1000 [events] [shared|per-user]
 //   FANOUT_HOLD=10000 npm run bench -- fanout  # 10 000 signed-in users held on one router, memory per subscriber
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { answerParent, ask, childProcesses, memory, roleOf, stopAll, tell as send } from './children.ts';
 
-type Msg = { type: string; [key: string]: unknown };
-
-const role = process.env.FANOUT_ROLE;
-
-function send(msg: Msg) {
-  process.send?.(msg);
-}
-
-function memory() {
-  (globalThis as { gc?: () => void }).gc?.();
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed };
-}
+const role = roleOf('FANOUT_ROLE');
 
 async function runSubgraph() {
   const { startSubgraph } = await import('@clinic/service-kit');
@@ -35,14 +23,9 @@ async function runSubgraph() {
   const config = testServiceConfig('notices', { jwksJson: process.env.JWKS_JSON! } as never, { LOG_LEVEL: 'warn' });
   const subgraph = await startSubgraph(definition, config);
   send({ type: 'ready', url: subgraph.url });
-  process.on('message', async (msg: Msg) => {
-    if (msg.type === 'stats') send({ type: 'stats', ...subgraph.subscriptionStats() });
-    if (msg.type === 'cpu') send({ type: 'cpu', ...process.cpuUsage() });
-    if (msg.type === 'stop') {
-      await subgraph.stop();
-      await dropSchema(config.dbSchema);
-      process.exit(0);
-    }
+  answerParent({ stats: () => ({ type: 'stats', ...subgraph.subscriptionStats() }), cpu: () => ({ type: 'cpu', ...process.cpuUsage() }) }, async () => {
+    await subgraph.stop();
+    await dropSchema(config.dbSchema);
   });
 }
 
@@ -55,48 +38,18 @@ async function runRouter() {
     MAX_BODY_BYTES: '100000',
   });
   send({ type: 'ready', url: router.url, memory: memory() });
-  process.on('message', async (msg: Msg) => {
-    if (msg.type === 'stats') send({ type: 'stats', ...router.subscriptions.stats() });
-    if (msg.type === 'cpu') send({ type: 'cpu', ...process.cpuUsage() });
-    if (msg.type === 'memory') send({ type: 'memory', ...router.subscriptions.stats(), memory: memory() });
-    if (msg.type === 'stop') {
-      await router.stop();
-      process.exit(0);
-    }
-  });
+  answerParent(
+    {
+      stats: () => ({ type: 'stats', ...router.subscriptions.stats() }),
+      cpu: () => ({ type: 'cpu', ...process.cpuUsage() }),
+      memory: () => ({ type: 'memory', ...router.subscriptions.stats(), memory: memory() }),
+    },
+    () => router.stop(),
+  );
 }
 
-const children = new Set<ChildProcess>();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const child of children) child.kill();
-    process.exit(1);
-  });
-}
-// A child whose parent is gone stops too.
-if (role) process.on('disconnect', () => process.exit(0));
-
-function startChild(name: string, env: Record<string, string>): Promise<{ child: ChildProcess; ready: Msg }> {
-  const child = fork(__filename, [], {
-    env: { ...process.env, ...env, FANOUT_ROLE: name },
-    // FANOUT_CPU_PROF=<dir> writes a .cpuprofile per child (open in Chrome DevTools).
-    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=2048', ...(process.env.FANOUT_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FANOUT_CPU_PROF}`] : [])],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    child.once('message', (ready: Msg) => resolve({ child, ready }));
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-  });
-}
-
-function ask(child: ChildProcess, type: string): Promise<Msg> {
-  return new Promise((resolve) => {
-    child.once('message', (m: Msg) => resolve(m));
-    child.send({ type });
-  });
-}
+// FANOUT_CPU_PROF=<dir> writes a .cpuprofile per child (open in Chrome DevTools).
+const { start: startChild, killAll } = childProcesses(__filename, 'FANOUT_ROLE', { cpuProfDir: process.env.FANOUT_CPU_PROF });
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -227,9 +180,7 @@ async function runOnce(n: number, events: number, scenario: Scenario) {
   console.log(JSON.stringify(result));
 
   await Promise.all(clients.map((c) => c.dispose()));
-  router.child.send({ type: 'stop' });
-  subgraph.child.send({ type: 'stop' });
-  await Promise.all([router.child, subgraph.child].map((c) => new Promise((r) => c.once('exit', r))));
+  await stopAll([router.child, subgraph.child]);
   return result;
 }
 
@@ -254,6 +205,6 @@ async function main() {
 const entry = role === 'subgraph' ? runSubgraph : role === 'router' ? runRouter : main;
 entry().catch((error: unknown) => {
   console.error(error);
-  for (const child of children) child.kill();
+  killAll();
   process.exit(1);
 });

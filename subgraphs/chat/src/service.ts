@@ -28,6 +28,7 @@ import { loadChatSettings, type ChatSettings } from './settings.ts';
 import { createChatKeys, loadKek } from './privacy/keys.ts';
 import { createBlindIndex } from './privacy/blind-index.ts';
 import { createPresence } from './realtime/presence.ts';
+import { createMessageEvents } from './realtime/message-events.ts';
 import { CHAT_APPOINTMENTS_QUEUE, startAppointmentEventsWorker } from './care/appointment-events.ts';
 import { startNotificationMessagesWorker } from './care/notification-messages.ts';
 import { MESSAGE_UNREAD_TOPIC } from './messages/send-message.ts';
@@ -81,6 +82,7 @@ export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinitio
       presence: createPresence(deps.config.redisUrl, queuePrefix),
       documents: createDocumentsClient({ documentsUrl: options.documentsUrl ?? (() => env.DOCUMENTS_URL), routerSecret: deps.config.routerSecret }),
       pubsub: deps.pubsub,
+      messageEvents: createMessageEvents(keys),
       typingSeen: new Map(),
       now: options.now ?? (() => new Date()),
       delegationSecret: options.delegationSecret ?? (env.ASSISTANT_DELEGATION_SECRET || null),

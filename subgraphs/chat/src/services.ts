@@ -6,6 +6,7 @@ import type { BlindIndex } from './privacy/blind-index.ts';
 import type { ChatSettings } from './settings.ts';
 import type { Presence } from './realtime/presence.ts';
 import type { DocumentsClient } from './attachments/documents-client.ts';
+import type { MessageEvents } from './realtime/message-events.ts';
 
 export interface ChatServices {
   keys: ChatKeys;
@@ -15,6 +16,8 @@ export interface ChatServices {
   /** Checks and shares attachments with the documents service. */
   documents: DocumentsClient;
   pubsub: PubSubEngine;
+  /** New messages' live events, read once per event for all of this replica's subscribers. */
+  messageEvents: MessageEvents;
   /** Typing events seen per user and conversation (ephemeral, in memory only). */
   typingSeen: Map<string, number>;
   now(): Date;

@@ -24,9 +24,47 @@ export async function membershipOf(em: EntityManager, conversationId: string, us
 export async function requireParticipant(em: EntityManager, actor: Actor, id: string): Promise<ConversationView> {
   const row = await findConversation(em, id);
   const member = row && (await membershipOf(em, row.id, actor.user.userId));
+  return asParticipant(actor, row, member);
+}
+
+/** The one decision: a current member, or the desk in a desk conversation. */
+function asParticipant(actor: Actor, row: ConversationRow | null, member: Pick<ParticipantRow, 'role' | 'archived' | 'read_seq'> | null): ConversationView {
   if (row && member) return toConversation(row, member);
   if (row && row.kind === 'DESK' && isDesk(actor.user)) return toConversation(row, null);
   throw forbidden('You are not a participant of this conversation');
+}
+
+/** May this user see this conversation's events now? The same rule as requireParticipant, on loaded members. */
+export function mayListen(actor: Actor, kind: ConversationRow['kind'], memberIds: readonly string[]): boolean {
+  return memberIds.includes(actor.user.userId) || (kind === 'DESK' && isDesk(actor.user));
+}
+
+export interface SendContext {
+  conversation: ConversationView;
+  /** Current participants' user ids. */
+  memberIds: string[];
+  /** The message this sender already stored under this client message id (a retried send), if any. */
+  retriedId: string | null;
+}
+
+/**
+ * Everything a send needs to know before writing, in one statement: the conversation, the sender's membership
+ * (checked as requireParticipant does), the current members, and whether this client message id was stored.
+ */
+export async function sendContext(em: EntityManager, actor: Actor, id: string, clientMessageId: string): Promise<SendContext> {
+  if (!isUuid(id)) throw badUserInput('conversation id must be a UUID');
+  const me = actor.user.userId;
+  const rows = await em.execute<(ConversationRow & { role: ParticipantRow['role'] | null; archived: boolean; read_seq: string; member_ids: string[]; retried_id: string | null })[]>(
+    `select c.*, p.role, p.archived, p.read_seq,
+       array(select user_id::text from participants m where m.conversation_id = c.id and m.left_at is null) as member_ids,
+       (select id from messages r where r.conversation_id = c.id and r.sender_id = ? and r.client_message_id = ?) as retried_id
+     from conversations c left join participants p on p.conversation_id = c.id and p.user_id = ? and p.left_at is null
+     where c.id = ?`,
+    [me, clientMessageId, me, id],
+  );
+  const row = rows[0] ?? null;
+  const conversation = asParticipant(actor, row, row?.role ? { role: row.role, archived: row.archived, read_seq: row.read_seq } : null);
+  return { conversation, memberIds: row!.member_ids, retriedId: row!.retried_id };
 }
 
 /** Staff opening a conversation they are not in: allowed for operators and administrators, always audited. */

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
 import type { ConversationView, MessageRow, MessageView, QuickAction, StoredAttachment } from '../entities/rows.ts';
-import { participantIds, requireParticipant } from '../conversations/access.ts';
+import { participantIds, requireParticipant, sendContext } from '../conversations/access.ts';
 import { announceConversation, announceMessage } from '../realtime/triggers.ts';
 import { messagesByIds, toMessage } from './read-messages.ts';
 import { people } from '../assistant/assistant-participant.ts';
@@ -78,29 +78,51 @@ export async function appendMessage(
   msg: { kind: 'TEXT' | 'SYSTEM'; senderId: string | null; clientMessageId: string | null; body: string; attachments?: { documentId: string; name: string }[]; actions?: QuickAction[] },
   offlineRecipients: string[],
 ): Promise<string> {
-  const bumped = await tx.execute<{ last_seq: string }[]>(
-    `update conversations set last_seq = last_seq + 1, last_activity_at = ? where id = ? returning last_seq`,
-    [services.now(), conv.id],
-  );
-  const seq = Number(bumped[0]!.last_seq);
+  return (await appendMessageRow(tx, services, conv, msg, offlineRecipients)).id;
+}
+
+/**
+ * The append is one statement (a round trip counts more than the work at this size): the conversation's next
+ * sequence number, the encrypted message, its blind-index terms and the sender's own read cursor. A duplicate
+ * client message id fails the statement as a whole (nothing of it stays: no gap in the sequence) and, inside a
+ * transaction, rolls that back too. Atomic on its own, so a send with no outbox event needs no transaction.
+ */
+async function appendMessageRow(
+  tx: EntityManager,
+  services: ChatServices,
+  conv: Pick<ConversationView, 'id' | 'wrappedKey'>,
+  msg: { kind: 'TEXT' | 'SYSTEM'; senderId: string | null; clientMessageId: string | null; body: string; attachments?: { documentId: string; name: string }[]; actions?: QuickAction[] },
+  offlineRecipients: string[],
+): Promise<{ id: string; seq: number; createdAt: Date }> {
   const id = randomUUID();
+  const createdAt = services.now();
   const attachments: StoredAttachment[] = (msg.attachments ?? []).map((a) => ({ documentId: a.documentId, nameEnc: services.keys.encrypt(conv.wrappedKey, a.name) }));
-  const inserted = await tx.execute<{ id: string }[]>(
-    `insert into messages (id, conversation_id, seq, kind, sender_id, client_message_id, body_enc, attachments, actions, created_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)
-     on conflict do nothing returning id`,
-    [id, conv.id, seq, msg.kind, msg.senderId, msg.clientMessageId, services.keys.encrypt(conv.wrappedKey, msg.body),
-      JSON.stringify(attachments), JSON.stringify(msg.actions ?? []), services.now()],
-  );
-  if (!inserted[0]) throw new DuplicateSend();
-  await indexTerms(tx, services, conv.id, id, [msg.body, ...(msg.attachments ?? []).map((a) => a.name)].join(' '));
-  if (msg.senderId) {
-    await tx.execute(`update participants set delivered_seq = ?, read_seq = ? where conversation_id = ? and user_id = ?`, [seq, seq, conv.id, msg.senderId]);
-  }
+  const terms = services.index.termsOf([msg.body, ...(msg.attachments ?? []).map((a) => a.name)].join(' '));
+  const added = await tx.execute<{ seq: string }[]>(
+    `with bumped as (
+       update conversations set last_seq = last_seq + 1, last_activity_at = ? where id = ? returning last_seq
+     ), added as (
+       insert into messages (id, conversation_id, seq, kind, sender_id, client_message_id, body_enc, attachments, actions, created_at)
+       select ?, ?, last_seq, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ? from bumped
+       returning id, seq
+     ), terms as (
+       insert into message_terms (message_id, conversation_id, term) select added.id, ?, unnest(?::text[]) from added on conflict do nothing
+     ), own_cursor as (
+       update participants set delivered_seq = added.seq, read_seq = added.seq from added where conversation_id = ? and user_id = ?
+     )
+     select seq from added`,
+    [createdAt, conv.id, id, conv.id, msg.kind, msg.senderId, msg.clientMessageId, services.keys.encrypt(conv.wrappedKey, msg.body),
+      JSON.stringify(attachments), JSON.stringify(msg.actions ?? []), createdAt, conv.id, `{${terms.join(',')}}`, conv.id, msg.senderId],
+  ).catch((error: unknown) => {
+    const e = error as { code?: string; constraint?: string };
+    if (e.code === '23505' && e.constraint === 'messages_client_id_idx') throw new DuplicateSend();
+    throw error;
+  });
+  if (!added[0]) throw new Error(`conversation ${conv.id} is gone`);
   for (const recipientId of offlineRecipients) {
     enqueueEvent(tx, MESSAGE_UNREAD_TOPIC, { conversationId: conv.id, messageId: id, recipientId } satisfies MessageUnreadPayload);
   }
-  return id;
+  return { id, seq: Number(added[0].seq), createdAt };
 }
 
 async function indexTerms(tx: EntityManager, services: ChatServices, conversationId: string, messageId: string, text: string) {
@@ -118,13 +140,12 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
   if (!parsed.success) throw badUserInput(parsed.error.issues[0]!.message);
   const input = parsed.data;
   const me = actor.user.userId;
-  const conv = await requireParticipant(em, actor, input.conversationId);
+  const { conversation: conv, memberIds, retriedId } = await sendContext(em, actor, input.conversationId, input.clientMessageId);
   if (conv.membership?.role === 'OBSERVER') throw forbidden('Observers do not write in this conversation');
   const body = checkBody(services, input.body, !!input.attachments?.length);
   const actions = checkActions(actor, input.actions ?? []);
 
-  const retried = await existingByClientId(em, services, conv.id, me, input.clientMessageId);
-  if (retried) return retried;
+  if (retriedId) return (await messagesByIds(em, services.keys, [retriedId]))[0]!;
 
   // The desk answers a desk conversation by joining it.
   if (!conv.membership && conv.kind === 'DESK' && isDesk(actor.user)) {
@@ -136,38 +157,47 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
   // Attachments: documents checks the sender may read each one and shares them with the members (or refuses: nothing is stored).
   const documentIds = [...new Set((input.attachments ?? []).map((a) => a.documentId))];
   if (documentIds.length) await services.documents.share(authorization, { ...(await currentMembers(em, conv.id)), documentIds });
-  const everyone = await participantIds(em, conv.id);
-  const recipients = people(everyone).filter((id) => id !== me);
-  const offline: string[] = [];
-  for (const id of recipients) if (!(await services.presence.online(id))) offline.push(id);
+  const recipients = people(memberIds).filter((id) => id !== me);
+  const online = await Promise.all(recipients.map((id) => services.presence.online(id)));
+  const offline = recipients.filter((_, i) => !online[i]);
   // A patient's words in a conversation the assistant takes part in go to the assistant (ids only).
-  const toAssistant = everyone.includes(ASSISTANT_PARTICIPANT_ID) && !isStaff(actor.user) && body.length > 0;
+  const toAssistant = memberIds.includes(ASSISTANT_PARTICIPANT_ID) && !isStaff(actor.user) && body.length > 0;
 
-  const messageId = await em
-    .transactional(async (tx) => {
-      const id = await appendMessage(tx, services, conv, { kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body, attachments: input.attachments ?? [], actions }, offline);
-      if (toAssistant) {
-        // With the delegation key, the event carries chat's proof that this patient just wrote to the assistant.
-        const proof = services.delegationSecret
-          ? await signChatMessageProof(services.delegationSecret, { conversationId: conv.id, messageId: id, senderId: me, sessionId: actor.user.sessionId, sentAt: services.now().getTime() })
-          : undefined;
-        const event = { conversationId: conv.id, messageId: id, senderId: me, ...(proof ? { proof } : {}) } satisfies MessageToAssistantPayload;
-        enqueueEvent(tx, MESSAGE_TO_ASSISTANT_TOPIC, event, { aggregateKey: conv.id });
-      }
-      return id;
-    })
+  const attachments = input.attachments ?? [];
+  const message = { kind: 'TEXT' as const, senderId: me, clientMessageId: input.clientMessageId, body, attachments, actions };
+  // Events for other services (offline recipients, the assistant) are written with the message, in one
+  // transaction; without any, the append alone is atomic.
+  const added = await (offline.length || toAssistant
+    ? em.transactional(async (tx) => {
+        const row = await appendMessageRow(tx, services, conv, message, offline);
+        if (toAssistant) {
+          // With the delegation key, the event carries chat's proof that this patient just wrote to the assistant.
+          const proof = services.delegationSecret
+            ? await signChatMessageProof(services.delegationSecret, { conversationId: conv.id, messageId: row.id, senderId: me, sessionId: actor.user.sessionId, sentAt: services.now().getTime() })
+            : undefined;
+          const event = { conversationId: conv.id, messageId: row.id, senderId: me, ...(proof ? { proof } : {}) } satisfies MessageToAssistantPayload;
+          enqueueEvent(tx, MESSAGE_TO_ASSISTANT_TOPIC, event, { aggregateKey: conv.id });
+        }
+        return row;
+      })
+    : appendMessageRow(em, services, conv, message, [])
+  )
     .catch((error: unknown) => {
       if (error instanceof DuplicateSend) return null;
       throw error;
     });
-  if (!messageId) {
+  if (!added) {
     // A concurrent retry won the insert.
     const stored = await existingByClientId(em, services, conv.id, me, input.clientMessageId);
     if (!stored) throw conflict('The message could not be stored; send it again');
     return stored;
   }
-  await announceMessage(services.pubsub, { conversationId: conv.id, messageId }, [me, ...recipients]);
-  return (await messagesByIds(em, services.keys, [messageId]))[0]!;
+  await announceMessage(services.pubsub, { conversationId: conv.id, messageId: added.id }, [me, ...recipients]);
+  // What was just stored, as a read would return it (no second read and decryption of our own words).
+  return {
+    id: added.id, conversationId: conv.id, seq: added.seq, kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body,
+    attachments: attachments.map((a) => ({ documentId: a.documentId, name: a.name })), actions, createdAt: added.createdAt, editedAt: null, deleted: false,
+  };
 }
 
 async function ownMessage(em: EntityManager, services: ChatServices, actor: Actor, id: string) {

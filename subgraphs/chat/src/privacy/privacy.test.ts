@@ -30,6 +30,8 @@ test('stemmed and accent-folded forms meet (English and Romanian, cedilla or com
   expect(shares('analizele', 'analiza')).toBe(true);
   expect(shares('Ştiinţa', 'știința')).toBe(true);
   expect(shares('prescription', 'reteta')).toBe(false);
+  expect(forms('2026')).toEqual(['2026']);
+  expect(shares('14', '14')).toBe(true);
 });
 
 test('terms are keyed: another key gives other terms, and no term is the word', () => {
@@ -39,4 +41,12 @@ test('terms are keyed: another key gives other terms, and no term is the word', 
   expect(terms.some((t) => two.termsOf('Prescriptions ready').includes(t))).toBe(false);
   expect(terms.join(' ')).not.toMatch(/prescri|ready/i);
   expect(one.queryTerms('prescription')[0]!.some((t) => terms.includes(t))).toBe(true);
+});
+
+test('remembered words give the same terms as a fresh index, in any order of texts', () => {
+  const key = randomBytes(32);
+  const warm = createBlindIndex(key);
+  warm.termsOf('analizele sunt gata, prescriptions ready');
+  expect(warm.termsOf('Prescriptions: analizele')).toEqual(createBlindIndex(key).termsOf('Prescriptions: analizele'));
+  expect(warm.queryTerms('ready rețetele')).toEqual(createBlindIndex(key).queryTerms('ready rețetele'));
 });

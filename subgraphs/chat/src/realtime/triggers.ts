@@ -28,10 +28,10 @@ export interface ConversationEvent {
 
 /** After commit: tells subscribers of the conversation and every participant's conversation list. */
 export async function announceMessage(pubsub: PubSubEngine, event: MessageEvent, participantIds: string[]): Promise<void> {
-  await pubsub.publish(messageTrigger(event.conversationId), event);
-  await announceConversation(pubsub, event.conversationId, participantIds);
+  // Written back to back on one connection (in this order), not one round trip after another.
+  await Promise.all([pubsub.publish(messageTrigger(event.conversationId), event), announceConversation(pubsub, event.conversationId, participantIds)]);
 }
 
 export async function announceConversation(pubsub: PubSubEngine, conversationId: string, userIds: string[]): Promise<void> {
-  for (const userId of userIds) await pubsub.publish(userTrigger(userId), { conversationId } satisfies ConversationEvent);
+  await Promise.all(userIds.map((userId) => pubsub.publish(userTrigger(userId), { conversationId } satisfies ConversationEvent)));
 }

@@ -6,8 +6,7 @@ import { subscribeTopic } from '@clinic/service-kit';
 import type { SubscriptionResolvers } from '../generated/resolvers-types.ts';
 import type { ChatContext } from '../context.ts';
 import { actorFrom, type Actor } from '../actor.ts';
-import { requireParticipant } from '../conversations/access.ts';
-import { messagesByIds } from '../messages/read-messages.ts';
+import { mayListen, requireParticipant } from '../conversations/access.ts';
 import type { ConversationView, MessageView } from '../entities/rows.ts';
 import {
   messageTrigger,
@@ -29,6 +28,14 @@ async function stillIn(ctx: ChatContext, who: Actor, conversationId: string): Pr
   return requireParticipant(ctx.em.fork(), who, conversationId).catch(() => undefined);
 }
 
+/** A new message for this subscriber if they may still see the conversation (one shared read per event). */
+async function newMessageFor(ctx: ChatContext, who: Actor, event: MessageEvent): Promise<MessageView | undefined> {
+  ctx.loaders.participants.clearAll();
+  ctx.loaders.appointmentConversation.clearAll();
+  const loaded = await ctx.chat.messageEvents.load(ctx.em.fork(), event);
+  return loaded && mayListen(who, loaded.kind, loaded.memberIds) ? loaded.message : undefined;
+}
+
 /** A subscription on a conversation's topic, for participants only, optionally holding presence. */
 async function conversationStream<TPayload extends { conversationId: string }, TEvent>(
   ctx: ChatContext,
@@ -36,11 +43,13 @@ async function conversationStream<TPayload extends { conversationId: string }, T
   trigger: (id: string) => string,
   select: (payload: TPayload, who: Actor) => Promise<TEvent | undefined> | TEvent | undefined,
   holdPresence: boolean,
+  /** The select checks membership itself (from what it reads anyway). */
+  selectChecksAccess = false,
 ) {
   const who = actor(ctx);
   const conv = await requireParticipant(ctx.em, who, conversationId);
   const queue = await subscribeTopic<TPayload, TEvent>(ctx.pubsub, trigger(conv.id), async (payload) =>
-    payload.conversationId === conv.id && (await stillIn(ctx, who, conv.id)) ? select(payload, who) : undefined,
+    payload.conversationId === conv.id && (selectChecksAccess || (await stillIn(ctx, who, conv.id))) ? select(payload, who) : undefined,
   );
   if (holdPresence) queue.onClosed(ctx.chat.presence.hold(who.user.userId));
   return queue as unknown as AsyncIterable<never>;
@@ -49,7 +58,7 @@ async function conversationStream<TPayload extends { conversationId: string }, T
 export const subscriptionResolvers: SubscriptionResolvers = {
   messageAdded: {
     subscribe: (_p, args, ctx) =>
-      conversationStream<MessageEvent, MessageView>(ctx, args.conversationId, messageTrigger, async (e) => (await messagesByIds(ctx.em.fork(), ctx.chat.keys, [e.messageId]))[0], true),
+      conversationStream<MessageEvent, MessageView>(ctx, args.conversationId, messageTrigger, (e, who) => newMessageFor(ctx, who, e), true, true),
     resolve: (message: MessageView) => message,
   },
   typing: {

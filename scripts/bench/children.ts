@@ -1,0 +1,92 @@
+// Child-process scaffolding shared by the benchmarks that run servers in their own processes (so each one's
+// memory and CPU are its own): the parent forks the bench file again with a role in an environment variable;
+// the child starts its server, says `ready`, answers the parent's requests by type (`stats`, …) and exits on
+// `stop` or when the parent goes away. The parent kills its children on SIGINT/SIGTERM or on failure.
+// Not a benchmark itself (scripts/bench.ts skips it).
+import { fork, type ChildProcess } from 'node:child_process';
+
+export type Msg = { type: string; [key: string]: unknown };
+
+/** Sends a message to the parent (no-op in the parent itself). */
+export const tell = (msg: Msg) => process.send?.(msg);
+
+/** This process's role (from `variable`), or undefined in the parent. A child whose parent is gone stops too. */
+export function roleOf(variable: string): string | undefined {
+  const role = process.env[variable];
+  if (role) process.on('disconnect', () => process.exit(0));
+  return role;
+}
+
+/** Heap after a full GC (what is live) and RSS; children run with --expose-gc. */
+export function memory() {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed };
+}
+
+/** CPU time this process has used so far (user + system), in ms. */
+export function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+/** In a child: answers each request type with its handler's message; `stop` runs `stop` and exits. */
+export function answerParent(handlers: Record<string, () => Msg | Promise<Msg>>, stop: () => Promise<void>) {
+  process.on('message', async (msg: Msg) => {
+    const handler = handlers[msg.type];
+    if (handler) tell(await handler());
+    if (msg.type === 'stop') {
+      await stop();
+      process.exit(0);
+    }
+  });
+}
+
+/**
+ * In the parent: forks `file` with `variable` = role. `cpuProfDir` writes a .cpuprofile per child there
+ * (open in Chrome DevTools).
+ */
+export function childProcesses(file: string, variable: string, opts: { cpuProfDir?: string } = {}) {
+  const children = new Set<ChildProcess>();
+  const killAll = () => {
+    for (const child of children) child.kill();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(1);
+    });
+  }
+  return {
+    /** Forks a child and waits for its `ready` message. */
+    start(name: string, env: Record<string, string>): Promise<{ child: ChildProcess; ready: Msg }> {
+      const child = fork(file, [], {
+        env: { ...process.env, ...env, [variable]: name },
+        execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=2048', ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [])],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.add(child);
+      child.once('exit', () => children.delete(child));
+      return new Promise((resolve, reject) => {
+        child.once('message', (ready: Msg) => resolve({ child, ready }));
+        child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+      });
+    },
+    killAll,
+  };
+}
+
+/** Asks a child for something and waits for its answer. */
+export function ask(child: ChildProcess, type: string): Promise<Msg> {
+  return new Promise((resolve) => {
+    child.once('message', (m: Msg) => resolve(m));
+    child.send({ type });
+  });
+}
+
+/** Tells children to stop and waits until they have exited. */
+export async function stopAll(children: ChildProcess[]): Promise<void> {
+  const exited = children.map((c) => new Promise((r) => c.once('exit', r)));
+  for (const child of children) child.send({ type: 'stop' });
+  await Promise.all(exited);
+}

@@ -1,0 +1,54 @@
+// What one message costs the database, counted on the real Postgres: a send is one read (conversation, the
+// sender's membership, the members, a retried send) and one write statement; each live event
+// is one read per replica, however many of its subscribers are there, and still checks each one's membership.
+import { randomUUID } from 'node:crypto';
+import { eventually } from '@clinic/router/src/testing/ws.ts';
+import { MESSAGE_ADDED, send, startChat, startDirect, token, ws, type ChatHarness } from '../testing/fixtures.ts';
+
+let h: ChatHarness;
+const statements: string[] = [];
+
+beforeAll(async () => {
+  // The relay would poll now and then; it has nothing to do here (everyone is online) and is kept quiet.
+  h = await startChat({ chat: { relayPollMs: 3_600_000 } });
+  const knex = h.stack.subgraphs.chat!.orm.em.getConnection().getKnex();
+  knex.on('query', (q: { sql: string }) => statements.push(q.sql));
+});
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+/** Chat's own statements (not the relay's or presence's bookkeeping) while `work` runs. */
+async function counted(work: () => Promise<void>): Promise<string[]> {
+  statements.length = 0;
+  await work();
+  return statements.filter((sql) => !/outbox_events|mikro_orm_migrations/.test(sql));
+}
+
+test('a message between two live users costs one read and one write to send, and one read to deliver', async () => {
+  const doctorId = randomUUID();
+  const patientId = randomUUID();
+  const doctor = await token(h, doctorId, ['DOCTOR']);
+  const patient = await token(h, patientId, ['PATIENT']);
+  const conversationId = await startDirect(h, doctor, patientId);
+  const doctorLive = ws(h, doctor).subscribe<{ messageAdded: { id: string; body: string } }>(MESSAGE_ADDED, { id: conversationId });
+  const patientLive = ws(h, patient).subscribe<{ messageAdded: { id: string; body: string } }>(MESSAGE_ADDED, { id: conversationId });
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 2, 5_000, 'subscriptions open');
+  // Warm up (the first request of a connection also reads what the kit needs once).
+  await send(h, doctor, conversationId, 'warm up');
+  await patientLive.nth(1);
+  await doctorLive.nth(1);
+
+  const sql = await counted(async () => {
+    const sent = await send(h, doctor, conversationId, 'Your results are in');
+    const [toPatient, toDoctor] = await Promise.all([patientLive.nth(2), doctorLive.nth(2)]);
+    expect(toPatient.data!.messageAdded).toMatchObject({ id: sent.id, body: 'Your results are in' });
+    expect(toDoctor.data!.messageAdded).toMatchObject({ id: sent.id, body: 'Your results are in' });
+  });
+  // Sending: the send's context, then the append (atomic alone: no outbox event, so no begin/commit).
+  // Delivering: one read for both subscribers. The SEND fixture also asks for receipts (+1).
+  // (Before: 12 statements to send, 3 per subscriber per event: 19 in all.)
+  if (sql.length > 4) console.log(sql.join('\n'));
+  expect(sql.length).toBeLessThanOrEqual(4);
+});
