@@ -100,7 +100,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   // Signed-out sessions, deactivated users and revoked partners stop at the edge within a second.
   const revocations = createRevocationList(config.redisUrl, { logger, name: 'router', maxStalenessSeconds: config.auth.revocationMaxStalenessSeconds });
   // Signatures are checked once per token; revocation still on every request (see rememberVerified).
-  const verifier = createTokenVerifier(config.auth, { resolveAzureUser, revocations, rememberVerified: true });
+  const verifier = createTokenVerifier(config.auth, { resolveAzureUser, revocations });
   let clientIpOf: ClientIpOf;
   let peerTrusted: (req: IncomingMessage) => boolean;
   try {

@@ -99,6 +99,11 @@ async function refuseRevoked(viewer: Viewer, revocations: RevocationCheck | unde
 
 /** How many verified tokens a verifier remembers (a few MB at most; the oldest go first). */
 const REMEMBERED_MAX = 10_000;
+/**
+ * How long a remembered signature is trusted before it is checked again: a signing key taken out of the
+ * key set (a compromised key) stops its tokens within this, not only when they expire.
+ */
+const REMEMBERED_MS = 60_000;
 
 /** Signature checks done, for every verifier of the process (tests and benches read it). */
 export const tokenVerifierStats = { signatureChecks: 0 };
@@ -110,14 +115,16 @@ export const tokenVerifierStats = { signatureChecks: 0 };
  * `rememberVerified`: a token of ours whose signature and claims were checked is remembered, by its exact
  * text, until it expires, so the signature is checked once per token instead of once per request (the
  * router sees every request). The revocation check still runs on every request: a remembered token is
- * refused within the revocation list's own bound once its session, user or partner is revoked.
+ * refused within the revocation list's own bound once its session, user or partner is revoked. A remembered
+ * signature is checked again after REMEMBERED_MS. Every subgraph and the router remember (a subgraph sees the
+ * same token on every request the router forwards).
  */
 export function createTokenVerifier(
   config: AuthConfig,
   opts: { resolveAzureUser?: AzureUserResolver; revocations?: RevocationCheck; rememberVerified?: boolean } = {},
 ): TokenVerifier {
   // Keyed by the whole token, signature included: the same claims under another signature are checked anew.
-  const remembered = opts.rememberVerified ? new Map<string, Viewer>() : null;
+  const remembered = opts.rememberVerified === false ? null : new Map<string, { viewer: Viewer; until: number }>();
   const remember = (token: string, viewer: Viewer): Viewer => {
     if (!remembered || viewer.kind === 'anonymous' || viewer.expiresAt <= Date.now()) return viewer;
     if (remembered.size >= REMEMBERED_MAX) remembered.delete(remembered.keys().next().value!);
@@ -126,14 +133,14 @@ export function createTokenVerifier(
       Object.freeze(viewer.roles);
       Object.freeze(viewer.permissions);
     } else Object.freeze(viewer.scopes);
-    remembered.set(token, Object.freeze(viewer));
+    remembered.set(token, { viewer: Object.freeze(viewer), until: Math.min(viewer.expiresAt, Date.now() + REMEMBERED_MS) });
     return viewer;
   };
   const recall = (token: string): Viewer | undefined => {
-    const viewer = remembered?.get(token);
-    if (!viewer || viewer.kind === 'anonymous') return undefined;
-    if (viewer.expiresAt > Date.now()) return viewer;
-    remembered!.delete(token); // expired: checked again below, which refuses it with the usual reason
+    const entry = remembered?.get(token);
+    if (!entry) return undefined;
+    if (entry.until > Date.now()) return entry.viewer;
+    remembered!.delete(token); // expired or due: checked again below (an expired one is refused with the usual reason)
     return undefined;
   };
   let localKeys: JWTVerifyGetKey | null = null;

@@ -19,7 +19,8 @@ afterAll(async () => {
   for (const list of lists) await list.close();
 });
 
-const verifierWith = (list: RevocationList) => createTokenVerifier(loadAuthConfig({ JWKS_JSON: keys.jwksJson }), { revocations: list, rememberVerified: true });
+// Remembering is the default (the router and every subgraph).
+const verifierWith = (list: RevocationList) => createTokenVerifier(loadAuthConfig({ JWKS_JSON: keys.jwksJson }), { revocations: list });
 const open = () => {
   const list = createRevocationList(TEST_REDIS_URL, { name: 'verified-tokens-test' });
   lists.push(list);
@@ -87,4 +88,30 @@ test('a remembered token stops working when it expires', async () => {
   expect((await v.verify(token)).kind).toBe('user');
   await new Promise((r) => setTimeout(r, 2_100));
   await expect(v.verify(token)).rejects.toMatchObject({ message: 'Token has expired' });
+});
+
+test('a remembered signature is checked again after a minute, so a key taken out of the set stops its tokens', async () => {
+  const v = verifierWith(open());
+  const token = `Bearer ${await sessionToken(randomUUID(), randomUUID(), ['PATIENT'], '10m')}`;
+  const before = tokenVerifierStats.signatureChecks;
+  await v.verify(token);
+  await v.verify(token);
+  expect(tokenVerifierStats.signatureChecks).toBe(before + 1);
+  const now = Date.now();
+  const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+  try {
+    await v.verify(token);
+  } finally {
+    clock.mockRestore();
+  }
+  expect(tokenVerifierStats.signatureChecks).toBe(before + 2);
+});
+
+test('a verifier told not to remember checks every time', async () => {
+  const v = createTokenVerifier(loadAuthConfig({ JWKS_JSON: keys.jwksJson }), { rememberVerified: false });
+  const token = `Bearer ${await signTestToken(keys, { sub: randomUUID(), roles: ['PATIENT'] })}`;
+  const before = tokenVerifierStats.signatureChecks;
+  await v.verify(token);
+  await v.verify(token);
+  expect(tokenVerifierStats.signatureChecks).toBe(before + 2);
 });
