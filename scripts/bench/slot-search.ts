@@ -8,7 +8,10 @@
 //   npx tsx scripts/bench/slot-search.ts [requests=300]
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import pg from 'pg';
+import { Pipeline, Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { createTestKeys, signTestToken } from '@clinic/service-kit/testing';
 import { gql, startStack } from '@clinic/router/src/testing/harness.ts';
@@ -32,6 +35,21 @@ pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unkn
   return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof pg.Client.prototype.query;
 
+// Count Redis round trips the subgraph makes while it serves a request: a command sent alone is one, a
+// pipeline is one however many commands it carries (its commands reach sendCommand with a stream).
+let subgraphBusy = false;
+let redisTrips = 0;
+const originalSend = Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function countedSend(this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+  if (subgraphBusy && !args[1]) redisTrips += 1;
+  return originalSend.apply(this, args);
+} as typeof Redis.prototype.sendCommand;
+const originalExec = Pipeline.prototype.exec;
+Pipeline.prototype.exec = function countedExec(this: Pipeline, ...args: Parameters<Pipeline['exec']>) {
+  if (subgraphBusy) redisTrips += 1;
+  return originalExec.apply(this, args);
+} as typeof Pipeline.prototype.exec;
+
 let seed = 42;
 const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -49,7 +67,9 @@ async function main() {
     let subgraphCpuMicros = 0;
     stack.subgraphs.appointments!.httpServer.on('request', (_req, res) => {
       const start = process.cpuUsage();
+      subgraphBusy = true;
       res.once('finish', () => {
+        subgraphBusy = false;
         const used = process.cpuUsage(start);
         subgraphCpuMicros += used.user + used.system;
       });
@@ -102,8 +122,15 @@ async function main() {
       const token = await signTestToken(keys, { sub: patient, roles: ['PATIENT'] });
       const variables = { s: { from: from.toISOString(), to: to.toISOString(), timeZone: 'Europe/Bucharest', first: 50, ...search } };
       for (let i = 0; i < 20; i++) await gql(stack.router.url, query, { token, variables }); // warm-up
+      const profile = process.env.SLOT_SEARCH_PROFILE ? new Session() : null;
+      if (profile) {
+        profile.connect();
+        await profile.post('Profiler.enable');
+        await profile.post('Profiler.start');
+      }
       const times: number[] = [];
       queries = 0;
+      redisTrips = 0;
       subgraphCpuMicros = 0;
       let returned = 0;
       for (let i = 0; i < REQUESTS; i++) {
@@ -113,11 +140,16 @@ async function main() {
         if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
         returned = res.body.data!.availableSlots.slots.length;
       }
+      if (profile) {
+        const { profile: result } = await profile.post('Profiler.stop');
+        writeFileSync(`${process.env.SLOT_SEARCH_PROFILE}-${label.replace(/\W+/g, '-')}-${cached ? 'on' : 'off'}.cpuprofile`, JSON.stringify(result));
+        profile.disconnect();
+      }
       times.sort((a, b) => a - b);
       const cpu = subgraphCpuMicros / REQUESTS / 1000;
       process.stdout.write(
         `${label.padEnd(44)} cache ${cached ? 'on ' : 'off'}  p50 ${percentile(times, 50).toFixed(1)} ms  p95 ${percentile(times, 95).toFixed(1)} ms  ` +
-          `subgraph CPU/request ${cpu.toFixed(2)} ms  SQL queries/request ${(queries / REQUESTS).toFixed(2)}  (${returned} slots/page, ${REQUESTS} requests)\n`,
+          `subgraph CPU/request ${cpu.toFixed(2)} ms  SQL queries/request ${(queries / REQUESTS).toFixed(2)}  Redis round trips/request ${(redisTrips / REQUESTS).toFixed(2)}  (${returned} slots/page, ${REQUESTS} requests)\n`,
       );
       return { p95: percentile(times, 95), cpu };
     };

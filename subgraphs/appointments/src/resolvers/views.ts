@@ -1,7 +1,7 @@
 // Shapes the resolvers hand to GraphQL where they differ from stored rows.
-import { DateTime } from 'luxon';
 import { badUserInput, checkTimeZone } from '@clinic/service-kit';
 import type { Slot } from '../schedules/free-slots.ts';
+import { localIso } from './local-iso.ts';
 import type { Appointment } from '../entities/appointment.ts';
 import type { ScheduleException } from '../entities/schedule.ts';
 
@@ -10,8 +10,15 @@ export interface UserRef {
   id: string;
 }
 
-export interface SlotView extends Slot {
-  timeZone: string;
+/** A slot as the answer shows it: plain properties (no resolver per field and slot), local times written once. */
+export interface SlotView {
+  doctor: UserRef;
+  startsAt: Date;
+  endsAt: Date;
+  localStartsAt: string;
+  localEndsAt: string;
+  consultationType: string;
+  emergency: boolean;
 }
 
 export interface ExceptionResultView {
@@ -29,7 +36,17 @@ export interface SlotChangeView {
 /** A viewer's zone: an IANA name spelled as IANA spells it (UTC when not given); offsets are refused. */
 export const checkedZone = (zone: string | null | undefined): string => checkTimeZone(zone ?? 'UTC');
 
-export const localIso = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
+export { localIso };
+
+export const slotView = (slot: Slot, zone: string): SlotView => ({
+  doctor: { id: slot.doctorId },
+  startsAt: new Date(slot.start),
+  endsAt: new Date(slot.end),
+  localStartsAt: localIso(slot.start, zone),
+  localEndsAt: localIso(slot.end, zone),
+  consultationType: slot.consultationType,
+  emergency: slot.emergency,
+});
 
 /** Opaque, stable cursor: the slot's sort key. */
 export function slotCursor(slot: Slot): string {
