@@ -12,8 +12,6 @@ import type { Clinic } from '../policy.ts';
 import type { AvailabilityCache, DayEntry } from './day-cache.ts';
 
 const DAY_MS = 86_400_000;
-/** Days read per step of a page search: a page of the soonest slots rarely needs more than the first. */
-const STEP_DAYS = [1, 7];
 
 interface VersionedDoctor {
   doctorId: string;
@@ -40,19 +38,72 @@ export async function searchAvailability(
   const latest = Math.min(s.to.getTime(), now + clinic.policy.horizonDays * DAY_MS);
   if (!doctors.length || earliest >= latest) return { slots: [] };
 
-  const keep = (slot: Slot) =>
-    slot.start >= earliest && slot.end <= latest && (!s.consultationType || slot.consultationType === s.consultationType) && (!page?.after || page.after(slot));
   const lastDay = Math.floor((latest - 1) / DAY_MS);
   const slots: Slot[] = [];
+  const wanted: Wanted = { earliest, latest, consultationType: s.consultationType ?? null, after: page?.after };
   for (let day = Math.floor(earliest / DAY_MS), step = 0; day <= lastDay; step++) {
-    const stepDays = page ? (STEP_DAYS[step] ?? Infinity) : Infinity;
-    const until = Math.min(lastDay, day + stepDays - 1);
-    const found = await daysOf(em, cache, doctors, day, until, s.includeEmergency, now);
-    for (const slot of found) if (keep(slot)) slots.push(slot);
+    // A page reads day by day, then in doubling spans; an unpaged search reads every day at once.
+    const until = page ? Math.min(lastDay, day + Math.max(1, 2 ** (step - 1)) - 1) : lastDay;
+    const cells = await daysOf(em, cache, doctors, day, until, s.includeEmergency, now);
+    collect(cells, wanted, slots, page ? page.limit + 1 : Infinity);
     if (page && slots.length > page.limit) break;
     day = until + 1;
   }
   return { slots };
+}
+
+interface Wanted {
+  earliest: number;
+  latest: number;
+  consultationType: string | null;
+  after?: (slot: Slot) => boolean;
+}
+
+interface Cell {
+  doctor: VersionedDoctor;
+  day: number;
+  key: string;
+  entry: DayEntry;
+}
+
+/** Position of a slot among a step's cells: cell index × REF + offset in the cell's flat list. */
+const REF = 2 ** 20;
+
+/**
+ * The step's slots in the order a fresh search gives (start, doctor, consultation type), appended to `into`
+ * until it holds `max`. Only the slots that pass the cheap tests are sorted, and only those shown become
+ * objects: a page of 50 reads a day or two of every doctor but makes 51 slots.
+ */
+function collect(cells: Cell[], wanted: Wanted, into: Slot[], max: number): void {
+  const refs: number[] = [];
+  for (let c = 0; c < cells.length; c++) {
+    const flat = cells[c]!.entry.slots;
+    for (let i = 0; i < flat.length; i += 4) {
+      const start = flat[i] as number;
+      if (start < wanted.earliest || (flat[i + 1] as number) > wanted.latest) continue;
+      if (wanted.consultationType && flat[i + 2] !== wanted.consultationType) continue;
+      refs.push(c * REF + i);
+    }
+  }
+  const at = (ref: number, field: number) => cells[Math.floor(ref / REF)]!.entry.slots[(ref % REF) + field]!;
+  refs.sort(
+    (a, b) =>
+      (at(a, 0) as number) - (at(b, 0) as number) ||
+      compare(cells[Math.floor(a / REF)]!.doctor.doctorId, cells[Math.floor(b / REF)]!.doctor.doctorId) ||
+      compare(at(a, 2) as string, at(b, 2) as string) ||
+      a - b,
+  );
+  for (const ref of refs) {
+    if (into.length >= max) return;
+    const slot: Slot = {
+      doctorId: cells[Math.floor(ref / REF)]!.doctor.doctorId,
+      start: at(ref, 0) as number,
+      end: at(ref, 1) as number,
+      consultationType: at(ref, 2) as string,
+      emergency: at(ref, 3) === 1,
+    };
+    if (!wanted.after || wanted.after(slot)) into.push(slot);
+  }
 }
 
 async function loadVersionedDoctors(em: EntityManager, s: SlotSearch): Promise<VersionedDoctor[]> {
@@ -68,7 +119,7 @@ async function loadVersionedDoctors(em: EntityManager, s: SlotSearch): Promise<V
   return rows.map((r) => ({ doctorId: r.doctor_id, timeZone: r.time_zone, version: String(r.version ?? 0), clinicVersion: String(r.clinic_version) }));
 }
 
-/** Every doctor's slots starting in days [first, last] (UTC day numbers), sorted as a fresh search sorts them. */
+/** Every doctor's entries for days [first, last] (UTC day numbers): one MGET, then one expansion for the misses. */
 async function daysOf(
   em: EntityManager,
   cache: AvailabilityCache,
@@ -77,8 +128,8 @@ async function daysOf(
   last: number,
   includeEmergency: boolean,
   now: number,
-): Promise<Slot[]> {
-  const cells: { doctor: VersionedDoctor; day: number; key: string }[] = [];
+): Promise<Cell[]> {
+  const cells: Omit<Cell, 'entry'>[] = [];
   for (const doctor of doctors) {
     for (let day = first; day <= last; day++) {
       cells.push({ doctor, day, key: cache.key(doctor.doctorId, doctor.timeZone, day, includeEmergency, doctor.version, doctor.clinicVersion) });
@@ -86,18 +137,12 @@ async function daysOf(
   }
   const entries = await cache.read(cells.map((c) => c.key), now);
   const missing = cells.filter((_, i) => !entries[i]);
-  const slots: Slot[] = [];
-  entries.forEach((entry, i) => entry && pushEntry(slots, cells[i]!.doctor.doctorId, entry));
   if (missing.length) {
     const fresh = await expandDays(em, missing, includeEmergency, now);
     await cache.write(missing.map((c) => [c.key, fresh.get(`${c.doctor.doctorId}|${c.day}`)!]));
-    for (const c of missing) pushEntry(slots, c.doctor.doctorId, fresh.get(`${c.doctor.doctorId}|${c.day}`)!);
+    cells.forEach((c, i) => (entries[i] ??= fresh.get(`${c.doctor.doctorId}|${c.day}`)!));
   }
-  return slots.sort((a, b) => a.start - b.start || compare(a.doctorId, b.doctorId) || compare(a.consultationType, b.consultationType));
-}
-
-function pushEntry(into: Slot[], doctorId: string, entry: DayEntry): void {
-  for (const [start, end, consultationType, emergency] of entry.slots) into.push({ doctorId, start, end, consultationType, emergency: emergency === 1 });
+  return cells.map((c, i) => ({ ...c, entry: entries[i]! }));
 }
 
 /**
@@ -144,7 +189,7 @@ async function expandDays(
   }
   for (const slot of slots) {
     const entry = result.get(`${slot.doctorId}|${Math.floor(slot.start / DAY_MS)}`);
-    entry?.slots.push([slot.start, slot.end, slot.consultationType, slot.emergency ? 1 : 0]);
+    entry?.slots.push(slot.start, slot.end, slot.consultationType, slot.emergency ? 1 : 0);
   }
   return result;
 }
