@@ -38,6 +38,9 @@ pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unkn
 // Count Redis round trips the subgraph makes while it serves a request: a command sent alone is one, a
 // pipeline is one however many commands it carries (its commands reach sendCommand with a stream).
 let subgraphBusy = false;
+/** While profiling: when the subgraph held a request (µs, the profiler's clock), to tell its samples apart. */
+const busyWindows: [number, number][] = [];
+const micros = () => Number(process.hrtime.bigint() / 1000n);
 let redisTrips = 0;
 const originalSend = Redis.prototype.sendCommand;
 Redis.prototype.sendCommand = function countedSend(this: Redis, ...args: Parameters<Redis['sendCommand']>) {
@@ -68,8 +71,10 @@ async function main() {
     stack.subgraphs.appointments!.httpServer.on('request', (_req, res) => {
       const start = process.cpuUsage();
       subgraphBusy = true;
+      const since = micros();
       res.once('finish', () => {
         subgraphBusy = false;
+        if (process.env.SLOT_SEARCH_PROFILE) busyWindows.push([since, micros()]);
         const used = process.cpuUsage(start);
         subgraphCpuMicros += used.user + used.system;
       });
@@ -127,6 +132,7 @@ async function main() {
         profile.connect();
         await profile.post('Profiler.enable');
         await profile.post('Profiler.start');
+        busyWindows.length = 0;
       }
       const times: number[] = [];
       queries = 0;
@@ -142,7 +148,9 @@ async function main() {
       }
       if (profile) {
         const { profile: result } = await profile.post('Profiler.stop');
-        writeFileSync(`${process.env.SLOT_SEARCH_PROFILE}-${label.replace(/\W+/g, '-')}-${cached ? 'on' : 'off'}.cpuprofile`, JSON.stringify(result));
+        const file = `${process.env.SLOT_SEARCH_PROFILE}-${label.replace(/\W+/g, '-')}-${cached ? 'on' : 'off'}`;
+        writeFileSync(`${file}.cpuprofile`, JSON.stringify(result));
+        writeFileSync(`${file}.windows.json`, JSON.stringify(busyWindows));
         profile.disconnect();
       }
       times.sort((a, b) => a - b);

@@ -129,20 +129,21 @@ async function daysOf(
   includeEmergency: boolean,
   now: number,
 ): Promise<Cell[]> {
-  const cells: Omit<Cell, 'entry'>[] = [];
+  const cells: { doctor: VersionedDoctor; day: number; key: string; entry: DayEntry | null }[] = [];
   for (const doctor of doctors) {
     for (let day = first; day <= last; day++) {
-      cells.push({ doctor, day, key: cache.key(doctor.doctorId, doctor.timeZone, day, includeEmergency, doctor.version, doctor.clinicVersion) });
+      cells.push({ doctor, day, key: cache.key(doctor.doctorId, doctor.timeZone, day, includeEmergency, doctor.version, doctor.clinicVersion), entry: null });
     }
   }
   const entries = await cache.read(cells.map((c) => c.key), now);
-  const missing = cells.filter((_, i) => !entries[i]);
+  cells.forEach((c, i) => (c.entry = entries[i]!));
+  const missing = cells.filter((c) => !c.entry);
   if (missing.length) {
     const fresh = await expandDays(em, missing, includeEmergency, now);
-    await cache.write(missing.map((c) => [c.key, fresh.get(`${c.doctor.doctorId}|${c.day}`)!]));
-    cells.forEach((c, i) => (entries[i] ??= fresh.get(`${c.doctor.doctorId}|${c.day}`)!));
+    for (const c of missing) c.entry = fresh.get(`${c.doctor.doctorId}|${c.day}`)!;
+    await cache.write(missing.map((c) => [c.key, c.entry!]));
   }
-  return cells.map((c, i) => ({ ...c, entry: entries[i]! }));
+  return cells as Cell[];
 }
 
 /**
