@@ -42,8 +42,9 @@ export async function searchAvailability(
   const slots: Slot[] = [];
   const wanted: Wanted = { earliest, latest, consultationType: s.consultationType ?? null, after: page?.after };
   for (let day = Math.floor(earliest / DAY_MS), step = 0; day <= lastDay; step++) {
-    // A page reads day by day, then in doubling spans; an unpaged search reads every day at once.
-    const until = page ? Math.min(lastDay, day + Math.max(1, 2 ** (step - 1)) - 1) : lastDay;
+    // A page reads the next 24 hours first (the rest of today and tomorrow: one round trip whatever the
+    // hour), then spans that double; an unpaged search reads every day at once.
+    const until = page ? Math.min(lastDay, step === 0 ? Math.floor((earliest + DAY_MS) / DAY_MS) : day + 2 ** step - 1) : lastDay;
     const cells = await daysOf(em, cache, doctors, day, until, s.includeEmergency, now);
     collect(cells, wanted, slots, page ? page.limit + 1 : Infinity);
     if (page && slots.length > page.limit) break;

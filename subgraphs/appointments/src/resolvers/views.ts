@@ -10,15 +10,37 @@ export interface UserRef {
   id: string;
 }
 
-/** A slot as the answer shows it: plain properties (no resolver per field and slot), local times written once. */
-export interface SlotView {
-  doctor: UserRef;
-  startsAt: Date;
-  endsAt: Date;
-  localStartsAt: string;
-  localEndsAt: string;
-  consultationType: string;
-  emergency: boolean;
+/**
+ * A slot as the answer shows it: GraphQL's default resolvers read these properties (no resolver of ours per
+ * field and slot), and a field the query does not ask for (often localEndsAt) is never computed.
+ */
+export class SlotView {
+  constructor(
+    private readonly slot: Slot,
+    private readonly zone: string,
+  ) {}
+
+  get doctor(): UserRef {
+    return { id: this.slot.doctorId };
+  }
+  get startsAt(): Date {
+    return new Date(this.slot.start);
+  }
+  get endsAt(): Date {
+    return new Date(this.slot.end);
+  }
+  get localStartsAt(): string {
+    return localIso(this.slot.start, this.zone);
+  }
+  get localEndsAt(): string {
+    return localIso(this.slot.end, this.zone);
+  }
+  get consultationType(): string {
+    return this.slot.consultationType;
+  }
+  get emergency(): boolean {
+    return this.slot.emergency;
+  }
 }
 
 export interface ExceptionResultView {
@@ -38,15 +60,7 @@ export const checkedZone = (zone: string | null | undefined): string => checkTim
 
 export { localIso };
 
-export const slotView = (slot: Slot, zone: string): SlotView => ({
-  doctor: { id: slot.doctorId },
-  startsAt: new Date(slot.start),
-  endsAt: new Date(slot.end),
-  localStartsAt: localIso(slot.start, zone),
-  localEndsAt: localIso(slot.end, zone),
-  consultationType: slot.consultationType,
-  emergency: slot.emergency,
-});
+export const slotView = (slot: Slot, zone: string): SlotView => new SlotView(slot, zone);
 
 /** Opaque, stable cursor: the slot's sort key. */
 export function slotCursor(slot: Slot): string {
