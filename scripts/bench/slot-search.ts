@@ -2,7 +2,8 @@
 // some Saturday mornings, some days off), 30% of the next 30 days booked; searches one specialisation
 // over 30 days THROUGH THE ROUTER and reports p50/p95 latency, SQL queries per request (counted at the pg
 // driver), Redis round trips per request (counted at ioredis while the subgraph holds the request) and the
-// appointments subgraph's CPU per request (process CPU while the subgraph holds the one request in flight),
+// appointments subgraph's CPU per request (process CPU from the request's arrival until the subgraph hands
+// its answer to the socket, one request in flight at a time),
 // each with the availability cache off and on, requests alternating between the two in the same run. Queries per request
 // must not grow with the number of doctors, so the same search is also run across all 200 doctors.
 // Real Postgres (a throwaway schema) and Redis from DATABASE_URL/REDIS_URL.
@@ -81,16 +82,22 @@ async function main() {
     if (!cache) throw new Error('the availability cache did not start (REDIS_URL?)');
     // Requests run one at a time: CPU used between the subgraph receiving one and finishing it is its own.
     let subgraphCpuMicros = 0;
-    stack.subgraphs.appointments!.httpServer.on('request', (_req, res) => {
+    // From the request's arrival (before the kit's own handler) until the subgraph has handed its answer to
+    // the socket (res.end returns): 'finish' comes later, after the router may already have read and shaped
+    // the answer in this same process, which would count the router's work as the subgraph's.
+    stack.subgraphs.appointments!.httpServer.prependListener('request', (_req, res) => {
       const start = process.cpuUsage();
       subgraphBusy = true;
       const since = micros();
-      res.once('finish', () => {
+      const end = res.end;
+      res.end = function measuredEnd(this: typeof res, ...args: unknown[]) {
+        const result = (end as (...a: unknown[]) => typeof res).apply(this, args);
         subgraphBusy = false;
         busyWindows.push([since, micros()]);
         const used = process.cpuUsage(start);
         subgraphCpuMicros += used.user + used.system;
-      });
+        return result;
+      } as typeof res.end;
     });
     const seedStart = performance.now();
     const em = orm.em.fork();
