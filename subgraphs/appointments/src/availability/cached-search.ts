@@ -67,42 +67,60 @@ interface Cell {
   entry: DayEntry;
 }
 
-/** Position of a slot among a step's cells: cell index × REF + offset in the cell's flat list. */
-const REF = 2 ** 20;
-
 /**
  * The step's slots in the order a fresh search gives (start, doctor, consultation type), appended to `into`
- * until it holds `max`. Only the slots that pass the cheap tests are sorted, and only those shown become
- * objects: a page of 50 reads a day or two of every doctor but makes 51 slots.
+ * until it holds `max`. Each cell's list is already in that order (the expansion sorts it), so the cells
+ * are merged through a heap of their next slots: a page of 50 takes 51 slots off the heap and makes 51
+ * objects, however many the cells hold. Two cells never tie: a doctor's cells are different days.
  */
 function collect(cells: Cell[], wanted: Wanted, into: Slot[], max: number): void {
-  const refs: number[] = [];
-  for (let c = 0; c < cells.length; c++) {
-    const flat = cells[c]!.entry.slots;
-    for (let i = 0; i < flat.length; i += 4) {
-      const start = flat[i] as number;
-      if (start < wanted.earliest || (flat[i + 1] as number) > wanted.latest) continue;
-      if (wanted.consultationType && flat[i + 2] !== wanted.consultationType) continue;
-      refs.push(c * REF + i);
+  const next = new Array<number>(cells.length).fill(0);
+  const flat = (c: number) => cells[c]!.entry.slots;
+  /** Moves cell c to its next slot that passes the cheap tests; false when it has none left. */
+  const advance = (c: number): boolean => {
+    const list = flat(c);
+    let i = next[c]!;
+    while (
+      i < list.length &&
+      ((list[i] as number) < wanted.earliest || (list[i + 1] as number) > wanted.latest || (wanted.consultationType !== null && list[i + 2] !== wanted.consultationType))
+    ) {
+      i += 4;
     }
-  }
-  const at = (ref: number, field: number) => cells[Math.floor(ref / REF)]!.entry.slots[(ref % REF) + field]!;
-  refs.sort(
-    (a, b) =>
-      (at(a, 0) as number) - (at(b, 0) as number) ||
-      compare(cells[Math.floor(a / REF)]!.doctor.doctorId, cells[Math.floor(b / REF)]!.doctor.doctorId) ||
-      compare(at(a, 2) as string, at(b, 2) as string) ||
-      a - b,
-  );
-  for (const ref of refs) {
-    if (into.length >= max) return;
-    const slot: Slot = {
-      doctorId: cells[Math.floor(ref / REF)]!.doctor.doctorId,
-      start: at(ref, 0) as number,
-      end: at(ref, 1) as number,
-      consultationType: at(ref, 2) as string,
-      emergency: at(ref, 3) === 1,
-    };
+    next[c] = i;
+    return i < list.length;
+  };
+  const before = (a: number, b: number): boolean => {
+    const x = flat(a), y = flat(b), i = next[a]!, j = next[b]!;
+    const byStart = (x[i] as number) - (y[j] as number);
+    if (byStart !== 0) return byStart < 0;
+    const byDoctor = compare(cells[a]!.doctor.doctorId, cells[b]!.doctor.doctorId);
+    if (byDoctor !== 0) return byDoctor < 0;
+    return compare(x[i + 2] as string, y[j + 2] as string) < 0;
+  };
+  const heap: number[] = [];
+  const siftDown = (at: number) => {
+    for (;;) {
+      const l = 2 * at + 1, r = l + 1;
+      let least = at;
+      if (l < heap.length && before(heap[l]!, heap[least]!)) least = l;
+      if (r < heap.length && before(heap[r]!, heap[least]!)) least = r;
+      if (least === at) return;
+      [heap[at], heap[least]] = [heap[least]!, heap[at]!];
+      at = least;
+    }
+  };
+  for (let c = 0; c < cells.length; c++) if (advance(c)) heap.push(c);
+  for (let at = (heap.length >> 1) - 1; at >= 0; at--) siftDown(at);
+  while (heap.length && into.length < max) {
+    const c = heap[0]!;
+    const list = flat(c), i = next[c]!;
+    const slot: Slot = { doctorId: cells[c]!.doctor.doctorId, start: list[i] as number, end: list[i + 1] as number, consultationType: list[i + 2] as string, emergency: list[i + 3] === 1 };
+    next[c] = i + 4;
+    if (!advance(c)) {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+    }
+    siftDown(0);
     if (!wanted.after || wanted.after(slot)) into.push(slot);
   }
 }
