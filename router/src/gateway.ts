@@ -1,10 +1,8 @@
 // The Apollo Gateway: loads the committed supergraph (or composes from running subgraphs in development)
 // and calls subgraphs over keep-alive connections, forwarding the caller's token and the request id.
-import http from 'node:http';
-import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import nodeFetch, { Response, type RequestInit } from 'node-fetch';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { REQUEST_ID_HEADER, ROUTER_SECRET_HEADER, observeSubgraphFetch } from '@clinic/service-kit';
 import type { RouterConfig } from './config.ts';
@@ -12,25 +10,23 @@ import type { RouterContext } from './context.ts';
 import { withRouterEnforcedSecurity } from './access-directives.ts';
 import { ReplicaPool, REPLICA_DOWN_STATUSES, connectionNeverSent, isIdempotentBody } from './replicas.ts';
 import { mergeInFlight } from './inflight-merge.ts';
-
-const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
+import { callSubgraph } from './subgraph-call.ts';
+import { requestSubgraph, SubgraphResponse, type SubgraphRequestInit } from './subgraph-http.ts';
 
 /**
  * A subgraph's 4xx that carries a GraphQL error body (e.g. BAD_USER_INPUT for a variable it refused)
  * is a GraphQL result, not a transport failure: hand it to the gateway as one, so the client sees
  * the subgraph's error and code instead of a generic 500 (and the router logs no error for it).
  */
-async function asGraphQLResult(response: Response): Promise<Response> {
+async function asGraphQLResult(response: SubgraphResponse): Promise<SubgraphResponse> {
   if (response.status < 400 || response.status >= 500 || !/json/.test(response.headers.get('content-type') ?? '')) return response;
-  const text = await response.text();
   let errors: unknown;
   try {
-    errors = (JSON.parse(text) as { errors?: unknown }).errors;
+    errors = ((await response.json()) as { errors?: unknown }).errors;
   } catch {
     errors = undefined;
   }
-  return new Response(text, { status: Array.isArray(errors) && errors.length ? 200 : response.status, headers: response.headers });
+  return Array.isArray(errors) && errors.length ? response.withStatus(200) : response;
 }
 
 /**
@@ -38,24 +34,20 @@ async function asGraphQLResult(response: Response): Promise<Response> {
  * With a replica pool: balanced, a failing replica ejected, and an idempotent fetch retried on another.
  */
 export function createSubgraphFetcher(timeoutMs: number, subgraph = 'unknown', pool?: ReplicaPool) {
-  return async (url: string, init?: RequestInit) => {
+  return async (url: string, init?: SubgraphRequestInit): Promise<SubgraphResponse> => {
     const targets = pool && pool.size > 1 ? pool.order() : [url];
     const idempotent = isIdempotentBody(init?.body);
     for (let i = 0; ; i++) {
       const target = targets[i]!;
       const another = i < targets.length - 1;
-      const signal = AbortSignal.timeout(timeoutMs);
       const started = performance.now();
       const seconds = () => (performance.now() - started) / 1000;
       try {
-        const response = await nodeFetch(target, { ...init, signal, agent: target.startsWith('https:') ? httpsAgent : httpAgent } as RequestInit);
+        const response = await requestSubgraph(target, init, timeoutMs);
         observeSubgraphFetch(subgraph, seconds(), response.status >= 500 ? 'error' : 'ok');
         if (pool && REPLICA_DOWN_STATUSES.has(response.status)) {
           pool.failed(target);
-          if (idempotent && another) {
-            await response.text().catch(() => '');
-            continue;
-          }
+          if (idempotent && another) continue;
         } else {
           pool?.succeeded(target);
         }
@@ -93,6 +85,11 @@ export class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
     // Identical reads in flight for the same caller go upstream once (see inflight-merge.ts).
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     super({ url, fetcher: mergeInFlight(createSubgraphFetcher(timeoutMs, name, pool)) as any });
+  }
+
+  /** The same steps as the base class, without node-fetch objects nobody reads (see subgraph-call.ts). */
+  override process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    return callSubgraph(this, options);
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {

@@ -27,6 +27,11 @@ test('queries may be sent again; mutations only when the connection was never ma
   expect(isIdempotentBody(JSON.stringify({ query: '{ __typename }' }))).toBe(true);
   expect(isIdempotentBody(JSON.stringify({ query: 'mutation M { book(id: 1) { id } }' }))).toBe(false);
   expect(isIdempotentBody('not json')).toBe(false);
+  // Read without parsing when the body starts with the query, as the gateway's do; same answers.
+  expect(isIdempotentBody(JSON.stringify({ query: '\n  query Q { me { id } }', variables: { a: 'mutation' } }))).toBe(true);
+  expect(isIdempotentBody(JSON.stringify({ query: '\n mutation M { book(id: 1) { id } }', variables: { q: 'query' } }))).toBe(false);
+  expect(isIdempotentBody(JSON.stringify({ query: 'queryX { a }' }))).toBe(false);
+  expect(isIdempotentBody(JSON.stringify({ variables: {}, query: 'query Q { a }' }))).toBe(true);
   expect(connectionNeverSent(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
   expect(connectionNeverSent(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe(false);
 });

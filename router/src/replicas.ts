@@ -66,9 +66,14 @@ export class ReplicaPool {
   }
 }
 
+const GATEWAY_BODY_START = '{"query":"';
+
 /** Whether a subgraph request body is a query (safe to send again) rather than a mutation. */
 export function isIdempotentBody(body: unknown): boolean {
   if (typeof body !== 'string') return false;
+  // The gateway's own bodies start with the query (JSON.stringify keeps the key order): read its first
+  // word there instead of parsing the whole body twice per subgraph call.
+  if (body.startsWith(GATEWAY_BODY_START)) return /^(?:\s|\\[nrt])*(query\b|\{)/.test(body.slice(GATEWAY_BODY_START.length));
   try {
     const query = (JSON.parse(body) as { query?: unknown }).query;
     return typeof query === 'string' && /^\s*(query\b|\{)/.test(query);

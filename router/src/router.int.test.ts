@@ -75,3 +75,12 @@ test('subgraphs refuse direct calls without the router secret', async () => {
   expect(res.status).toBe(403);
   expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 });
+
+test('Accept */* and no Accept both get JSON; a client asking for graphql-response+json gets it', async () => {
+  for (const accept of ['*/*', undefined]) {
+    const res = await gql(stack.router.url, '{ __typename }', { headers: accept ? { accept } : {} });
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  }
+  const preferred = await gql(stack.router.url, '{ __typename }', { headers: { accept: 'application/graphql-response+json' } });
+  expect(preferred.headers.get('content-type')).toBe('application/graphql-response+json; charset=utf-8');
+});

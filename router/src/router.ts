@@ -98,7 +98,8 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       : undefined);
   // Signed-out sessions, deactivated users and revoked partners stop at the edge within a second.
   const revocations = createRevocationList(config.redisUrl, { logger, name: 'router', maxStalenessSeconds: config.auth.revocationMaxStalenessSeconds });
-  const verifier = createTokenVerifier(config.auth, { resolveAzureUser, revocations });
+  // Signatures are checked once per token; revocation still on every request (see rememberVerified).
+  const verifier = createTokenVerifier(config.auth, { resolveAzureUser, revocations, rememberVerified: true });
   let clientIpOf: ClientIpOf;
   let peerTrusted: (req: IncomingMessage) => boolean;
   try {
@@ -205,6 +206,8 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       });
     }
     req.headers['x-request-id'] = requestId;
+    // `*/*` (what most HTTP clients send) gets JSON exactly as no Accept does, without Apollo's content negotiation per request.
+    if (req.headers.accept === '*/*') delete req.headers.accept;
     await serveGraphQL(apollo, req, res, {
       maxBodyBytes: config.limits.maxBodyBytes,
       context: async () => ({ viewer, authorization, requestId, clientIp }),

@@ -88,15 +88,45 @@ async function refuseRevoked(viewer: Viewer, revocations: RevocationCheck | unde
   return viewer;
 }
 
+/** How many verified tokens a verifier remembers (a few MB at most; the oldest go first). */
+const REMEMBERED_MAX = 10_000;
+
+/** Signature checks done, for every verifier of the process (tests and benches read it). */
+export const tokenVerifierStats = { signatureChecks: 0 };
+
 /**
  * Builds a verifier. `resolveAzureUser` maps an Azure AD (tid, oid) to our local user and roles;
  * services that cannot look users up themselves get it from identity (see identity's linkage).
  * `revocations`: signed-out sessions, deactivated users and revoked partners (see ./revocation.ts).
+ * `rememberVerified`: a token of ours whose signature and claims were checked is remembered, by its exact
+ * text, until it expires, so the signature is checked once per token instead of once per request (the
+ * router sees every request). The revocation check still runs on every request: a remembered token is
+ * refused within the revocation list's own bound once its session, user or partner is revoked.
  */
 export function createTokenVerifier(
   config: AuthConfig,
-  opts: { resolveAzureUser?: AzureUserResolver; revocations?: RevocationCheck } = {},
+  opts: { resolveAzureUser?: AzureUserResolver; revocations?: RevocationCheck; rememberVerified?: boolean } = {},
 ): TokenVerifier {
+  // Keyed by the whole token, signature included: the same claims under another signature are checked anew.
+  const remembered = opts.rememberVerified ? new Map<string, Viewer>() : null;
+  const remember = (token: string, viewer: Viewer): Viewer => {
+    if (!remembered || viewer.kind === 'anonymous' || viewer.expiresAt <= Date.now()) return viewer;
+    if (remembered.size >= REMEMBERED_MAX) remembered.delete(remembered.keys().next().value!);
+    // Shared by every request with this token: nobody may change it for the next one.
+    if (viewer.kind === 'user') {
+      Object.freeze(viewer.roles);
+      Object.freeze(viewer.permissions);
+    } else Object.freeze(viewer.scopes);
+    remembered.set(token, Object.freeze(viewer));
+    return viewer;
+  };
+  const recall = (token: string): Viewer | undefined => {
+    const viewer = remembered?.get(token);
+    if (!viewer || viewer.kind === 'anonymous') return undefined;
+    if (viewer.expiresAt > Date.now()) return viewer;
+    remembered!.delete(token); // expired: checked again below, which refuses it with the usual reason
+    return undefined;
+  };
   let localKeys: JWTVerifyGetKey | null = null;
   if (config.jwksJson) localKeys = createLocalJWKSet(JSON.parse(config.jwksJson));
   else if (config.jwksUrl) localKeys = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 5_000 });
@@ -107,6 +137,8 @@ export function createTokenVerifier(
     async verify(authorization) {
       if (!authorization) return ANONYMOUS;
       const token = bearer(authorization);
+      const known = recall(token);
+      if (known) return refuseRevoked(known, opts.revocations);
       const iss = peekIssuer(token);
       try {
         if (azure && azureKeys && iss === azure.issuer) {
@@ -130,8 +162,9 @@ export function createTokenVerifier(
           );
         }
         if (!localKeys) throw unauthenticated('Token verification is not configured');
+        tokenVerifierStats.signatureChecks += 1;
         const { payload } = await jwtVerify(token, localKeys, { issuer: config.issuer, audience: config.audience, algorithms: ['ES256', 'RS256', 'EdDSA'] });
-        return await refuseRevoked(viewerFromLocal(payload), opts.revocations);
+        return await refuseRevoked(remember(token, viewerFromLocal(payload)), opts.revocations);
       } catch (error) {
         if (error instanceof Error && error.name === 'DomainError') throw error;
         if ((error as { extensions?: { code?: string } }).extensions?.code) throw error;

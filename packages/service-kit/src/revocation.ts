@@ -3,7 +3,8 @@
 // Identity writes entries to Redis (each expiring with the longest token lifetime) and publishes them on
 // one channel; every verifier (router and subgraphs) checks them after the signature through a small local
 // cache (CACHE_MS) that the published message updates at once, and the router closes the WebSockets of a
-// revoked session (4401). Without Redis (the embedded single-process start) one in-process list serves all.
+// revoked session (4401). A key still in use is re-read in the background before its answer expires, so
+// requests do not wait for Redis in series (the bound stays CACHE_MS). Without Redis (the embedded single-process start) one in-process list serves all.
 //
 // Per-user cutoffs ("every token of this user issued before T") cover tokens without a session id, i.e.
 // Azure AD access tokens: they are set on sign-out everywhere, password change/reset, deactivation and an
@@ -27,6 +28,12 @@ export const USER_CUTOFF_TTL_SECONDS = 28 * 60 * 60;
 export const DEFAULT_REVOCATION_MAX_STALENESS_SECONDS = 30;
 /** How long a verifier trusts its local answer when no message arrives (a missed message costs at most this). */
 const CACHE_MS = 1_000;
+/**
+ * A key checked again within this long of its answer expiring is re-read in the background (one MGET for
+ * all such keys), so a caller who keeps sending requests never waits for Redis, and no answer is ever
+ * older than CACHE_MS: the bound is unchanged, only who waits for the read is.
+ */
+const REFRESH_AHEAD_MS = 400;
 const CACHE_MAX = 10_000;
 
 export type Revocation =
@@ -170,6 +177,33 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(key, { value, until: clock() + CACHE_MS });
   };
+  /** Answers read from Redis; a read sent before a revocation arrived by message must not undo it. */
+  const rememberRead = (key: string, value: string | null) => {
+    const known = cache.get(key)?.value;
+    remember(key, value === null && known != null ? known : value);
+  };
+  const dueForRefresh = new Set<string>();
+  let refreshing = false;
+  const refreshAhead = () => {
+    if (refreshing || !dueForRefresh.size) return;
+    refreshing = true;
+    setImmediate(() => {
+      const keys = [...dueForRefresh];
+      dueForRefresh.clear();
+      client
+        .mget(...keys)
+        .then((values) => {
+          confirmedAt = clock();
+          keys.forEach((key, i) => rememberRead(key, values[i] ?? null));
+        })
+        // Unanswered: the keys expire as usual and the next check reads (or applies the staleness rule).
+        .catch(() => {})
+        .finally(() => {
+          refreshing = false;
+          refreshAhead();
+        });
+    });
+  };
   const listen = () => {
     if (subscriber) return;
     subscriber = createRedis(redisUrl, `${name}-revocations-sub`);
@@ -197,11 +231,16 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
       const keys = keysOf(token);
       const now = clock();
       const missing = keys.filter((key) => (cache.get(key)?.until ?? 0) <= now);
+      for (const key of keys) {
+        const until = cache.get(key)?.until ?? 0;
+        if (until > now && until - now <= REFRESH_AHEAD_MS) dueForRefresh.add(key);
+      }
+      refreshAhead();
       if (missing.length) {
         try {
           const values = await client.mget(...missing);
           confirmedAt = clock();
-          missing.forEach((key, i) => remember(key, values[i] ?? null));
+          missing.forEach((key, i) => rememberRead(key, values[i] ?? null));
         } catch (error) {
           // Redis away: a short outage is answered from what was last known (refusing every request for a
           // blip would sign everyone out); a longer one fails closed, since revocations may be missed.
