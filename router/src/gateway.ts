@@ -12,6 +12,7 @@ import { ReplicaPool, REPLICA_DOWN_STATUSES, connectionNeverSent, isIdempotentBo
 import { mergeInFlight } from './inflight-merge.ts';
 import { callSubgraph } from './subgraph-call.ts';
 import { requestSubgraph, SubgraphResponse, type SubgraphRequestInit } from './subgraph-http.ts';
+import { clientSpan } from '@clinic/service-kit/telemetry';
 
 /**
  * A subgraph's 4xx that carries a GraphQL error body (e.g. BAD_USER_INPUT for a variable it refused)
@@ -43,7 +44,10 @@ export function createSubgraphFetcher(timeoutMs: number, subgraph = 'unknown', p
       const started = performance.now();
       const seconds = () => (performance.now() - started) / 1000;
       try {
-        const response = await requestSubgraph(target, init, timeoutMs);
+        // The call's client span (tracing on) carries the trace to the subgraph in its traceparent.
+        const response = await clientSpan(target, (traceHeaders) =>
+          requestSubgraph(target, traceHeaders ? { ...init, headers: { ...init?.headers, ...traceHeaders } } : init, timeoutMs),
+        );
         observeSubgraphFetch(subgraph, seconds(), response.status >= 500 ? 'error' : 'ok');
         if (pool && REPLICA_DOWN_STATUSES.has(response.status)) {
           pool.failed(target);

@@ -25,6 +25,7 @@ import {
   sendJson,
   serveGraphQL,
   DomainError,
+  delegatedAccessPlugin,
   METRICS_PATH,
   countGraphQLError,
   metricsPlugin,
@@ -135,6 +136,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   // Registered before apollo.start() so it sees the first supergraph load.
   const subscriptions = attachSubscriptionServer({
     httpServer,
+    errors,
     path: ROUTER_PATH,
     gateway,
     verifier,
@@ -151,6 +153,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     revocations,
     persisted: { mode: config.persistedOperations.mode, operations: persisted },
     replicasFor: (name) => replicaPoolFor(config, name),
+    upstreamTimeoutMs: config.limits.upstreamTimeoutMs,
   });
 
   const apollo = new ApolloServer<RouterContext>({
@@ -172,6 +175,8 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
       metricsPlugin<RouterContext>('router'),
       errorTrackingPlugin<RouterContext>(errors),
+      // The assistant's token for a patient: appointment operations only (see the kit's delegation.ts).
+      delegatedAccessPlugin<RouterContext>(),
       persistedOperationsPlugin(config.persistedOperations.mode, persisted),
       httpCachePlugin(),
     ],

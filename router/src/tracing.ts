@@ -1,6 +1,6 @@
 // Imported first by main.ts: starts tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is set) before the modules it
-// instruments load. The router makes its own server span (it decides whose traceparent to believe), so the
-// HTTP instrumentation only traces its outgoing subgraph calls.
+// instruments load. The router makes its own server span (it decides whose traceparent to believe) and a client
+// span per subgraph call (gateway.ts), so it loads no HTTP instrumentation.
 import { startTracing } from '@clinic/service-kit/telemetry';
 
-startTracing({ serviceName: process.env.OTEL_SERVICE_NAME ?? 'router', ignoreIncomingHttp: true });
+startTracing({ serviceName: process.env.OTEL_SERVICE_NAME ?? 'router', outgoingHttp: false });

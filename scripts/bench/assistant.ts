@@ -1,17 +1,21 @@
 // Assistant benchmark (rule-based, no LLM):
 //  1. intent accuracy, entity recall and language detection on the labelled set, per language;
 //  2. reply latency p50/p95 per language (target p95 < 50 ms): every labelled utterance as one turn,
-//     (a) understanding + dialogue engine in process, and (b) the whole turn as askAssistant runs it
-//     (context read, knowledge search, the turn and context written in one transaction) on the real
-//     Postgres (a throwaway schema). The clinic API is an in-memory one here: its own latency is the
-//     slot-search benchmark's subject, and the assistant's share is what this one measures.
+//     (a) understanding + dialogue engine in process with an in-memory clinic API (the engine alone), and
+//     (b) the whole turn as askAssistant and chat run it: context and labelled examples read, knowledge
+//     search over seeded EN/RO articles, the doctor list and any slot search through the real router with a
+//     patient's token (identity + appointments with a doctor's weekly schedule, real Postgres and Redis), the
+//     turn and context written. Everything runs in this one process, so besides wall time it reports CPU time
+//     per turn, SQL statements on the assistant's database per turn and router calls per turn, which the
+//     machine's load does not distort.
 //   npx tsx scripts/bench/assistant.ts [rounds=3]
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { createTestKeys } from '@clinic/service-kit/testing';
-import { startStack } from '@clinic/router/src/testing/harness.ts';
-import { createAssistantSubgraph } from '../../subgraphs/assistant/src/service.ts';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { startAssistantClinic } from '../../subgraphs/assistant/src/testing/clinic.ts';
+import { clinicApi } from '../../subgraphs/assistant/src/clinic-api/clinic-api.ts';
+import { directoryCache } from '../../subgraphs/assistant/src/clinic-api/directory-cache.ts';
 import { loadLabelledSet, scoreLanguage, understandLabelled } from '../../subgraphs/assistant/src/understanding/labelled-set.ts';
 import { respond } from '../../subgraphs/assistant/src/dialogue/engine.ts';
 import { converse } from '../../subgraphs/assistant/src/conversation/ask.ts';
@@ -75,28 +79,90 @@ async function main() {
     report(lang, samples);
   }
 
-  const keys = await createTestKeys();
-  const stack = await startStack(keys, [createAssistantSubgraph({ queuePrefix: `bench${randomUUID().slice(0, 8)}-`, relayPollMs: 3_600_000 })], { LOG_LEVEL: 'warn' });
+  // The assistant's outbox relay idle: its polling is not part of a turn (the CPU figures are process-wide).
+  const clinic = await startAssistantClinic({ assistant: { relayPollMs: 3_600_000 } });
   try {
-    const orm = stack.subgraphs.assistant!.orm;
-    const clock = { now: () => now, changeDeadlineHours: 24 };
-    console.log(`reply latency, the whole turn with Postgres (context, knowledge search, turn written) (${ROUNDS} rounds):`);
+    const orm = clinic.stack.subgraphs.assistant!.orm;
+    const counted = countCalls(orm, clinic.url);
+    for (const [i, [language, title, body]] of ARTICLES.entries()) {
+      await clinic.call(`mutation($input: KnowledgeArticleInput!) { saveKnowledgeArticle(input: $input) { id } }`, {
+        input: { slug: `bench-${Math.floor(i / 2)}`, language, category: 'FAQ', title, body },
+      }, clinic.people.operator.token);
+    }
+    const realNow = () => new Date();
+    const clock = { now: realNow, changeDeadlineHours: 24 };
+    // As askAssistant builds it: the patient's token, the doctor list shared for a minute.
+    const patientApi = directoryCache()(clinicApi(clinic.url, `Bearer ${clinic.people.patient.token}`));
+    console.log(`reply latency, the whole turn (Postgres, knowledge search, doctors and slots through the router) (${ROUNDS} rounds):`);
     for (const lang of ['en', 'ro'] as Language[]) {
       const samples: number[] = [];
+      const withApi: number[] = [];
+      const ownOnly: number[] = [];
+      const cpuOf = { api: 0, own: 0 };
+      counted.reset();
+      const cpu = process.cpuUsage();
       for (let r = 0; r < ROUNDS; r++) {
-        // A user per utterance: every turn starts from a fresh context, as the labelled set is scored.
+        // A fresh context per utterance (as the labelled set is scored); the API acts as the signed-in patient.
         for (const u of set.utterances.filter((x) => x.lang === lang)) {
+          const calls = counted.router;
           const started = performance.now();
-          await converse(orm.em.fork(), { userId: randomUUID() }, { message: u.text, sessionId: null, timeZone: set.zone }, api, clock, { canAct: true });
-          samples.push(performance.now() - started);
+          const turnCpu = process.cpuUsage();
+          await converse(orm.em.fork(), { userId: randomUUID() }, { message: u.text, sessionId: null, timeZone: set.zone }, patientApi, clock, { canAct: true });
+          const took = performance.now() - started;
+          const spent = process.cpuUsage(turnCpu);
+          samples.push(took);
+          const api = counted.router > calls;
+          (api ? withApi : ownOnly).push(took);
+          cpuOf[api ? 'api' : 'own'] += (spent.user + spent.system) / 1000;
         }
       }
+      const used = process.cpuUsage(cpu);
       report(lang, samples);
+      // The turns that searched slots or listed appointments through the router, and those that did not.
+      report(`${lang}, turns calling the router`, withApi);
+      report(`${lang}, turns not calling it`, ownOnly);
+      console.log(`    CPU per turn calling the router ${ms(cpuOf.api / Math.max(1, withApi.length))}, not calling it ${ms(cpuOf.own / Math.max(1, ownOnly.length))}`);
+      const n = samples.length;
+      console.log(`    per turn: CPU ${ms((used.user + used.system) / 1000 / n)} (whole stack in this process), ${(counted.sql / n).toFixed(1)} SQL statements (assistant), ${(counted.router / n).toFixed(2)} router calls`);
     }
+    console.log(`machine load average (1 min) at the end: ${loadavg()[0]!.toFixed(1)}`);
   } finally {
-    await stack.stop();
+    await clinic.stop();
   }
 }
+
+/** Counts SQL statements on the assistant's connection and calls to the router (this process's fetch). */
+function countCalls(orm: MikroORM, routerUrl: string) {
+  const counts = { sql: 0, router: 0 };
+  const connection = orm.em.getConnection() as unknown as { execute: (...a: unknown[]) => Promise<unknown> };
+  const execute = connection.execute.bind(connection);
+  connection.execute = (...a: unknown[]) => {
+    counts.sql += 1;
+    return execute(...a);
+  };
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    if (String(input instanceof Request ? input.url : input).startsWith(routerUrl)) counts.router += 1;
+    return realFetch(input, init);
+  };
+  return {
+    get sql() { return counts.sql; },
+    get router() { return counts.router; },
+    reset: () => Object.assign(counts, { sql: 0, router: 0 }),
+  };
+}
+
+/** A small knowledge base in both languages, so that the knowledge search has something to rank. */
+const ARTICLES: [string, string, string][] = [
+  ['en', 'Prices of consultations', 'A first consultation costs 250 lei, a follow-up within 30 days 150 lei. An ECG costs 80 lei.'],
+  ['ro', 'Prețurile consultațiilor', 'O primă consultație costă 250 lei, un control în 30 de zile 150 lei. O electrocardiogramă costă 80 lei.'],
+  ['en', 'Cancelling and rescheduling', 'You can cancel or move an appointment up to 24 hours before it starts, in the app or with the assistant.'],
+  ['ro', 'Anularea și mutarea programărilor', 'Puteți anula sau muta o programare cu cel puțin 24 de ore înainte, în aplicație sau cu asistentul.'],
+  ['en', 'Opening hours and address', 'The clinic is open Monday to Saturday from 8 to 20, at 10 Victory Street. Parking is free for patients.'],
+  ['ro', 'Program și adresă', 'Clinica este deschisă de luni până sâmbătă între 8 și 20, pe strada Victoriei 10. Parcarea este gratuită pentru pacienți.'],
+  ['en', 'Insurance', 'We accept the national health insurance for referrals and most private insurers; bring your card.'],
+  ['ro', 'Asigurări', 'Acceptăm asigurarea națională de sănătate cu bilet de trimitere și majoritatea asigurărilor private; aduceți cardul.'],
+];
 
 main().catch((error: unknown) => {
   console.error(error);

@@ -1,146 +1,398 @@
-// Router overhead benchmark (`npm run bench -- router`): throughput and latency of one query through the
-// router to a subgraph, with tracing off vs on (OpenTelemetry with the http/pg/ioredis instrumentations and
-// a discarding exporter; metrics are always on), and over one vs two subgraph replicas. Each scenario runs
-// in its own process (this file with ROUTER_BENCH_SCENARIO set) so instrumentation patches start clean.
-// Router and subgraphs share that process: on a small machine the replica numbers show the cost of
-// balancing, not added capacity. Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL.
-//   npx tsx scripts/bench/router.ts [seconds] [concurrency]
-import { spawnSync } from 'node:child_process';
+// Router overhead benchmark (`npm run bench -- router`): what tracing and metrics cost the router and a
+// subgraph per request, and throughput over one vs two subgraph replicas.
+//
+// Each configuration runs as its own processes (a router and its subgraph replicas, this file with
+// ROUTER_BENCH_ROLE set), all started before measuring and all kept running, so none inherits another's
+// instrumentation patches, JIT or cache state:
+//   off        tracing off (metrics on, as always), 1 replica
+//   traced 100 %  OTLP tracing, every request sampled (OTEL_TRACES_SAMPLER=parentbased_always_on), 1 replica
+//   traced default  OTLP tracing with the production default sampler (OTEL_TRACES_SAMPLER unset), 1 replica
+//   off, 2 replicas  tracing off, the router balancing over two subgraph processes
+// Tracing uses the production path: BatchSpanProcessor and the OTLP/HTTP exporter posting to a sink in this
+// process (which only counts spans). Metrics are on in every configuration, as in production.
+// 1. The overhead: CPU time per request of the router and subgraph processes (/proc/<pid>/stat: all their
+//    threads, GC and libuv included), with the off / 100 % / default stacks loaded SIDE BY SIDE (each client
+//    sends to each in turn), so every window sees the same load from the rest of the machine; rounds, paired
+//    per round, median.
+// 2. req/s and latency, each configuration ALONE, in rounds of rotated order (A B C D, B C D A, ...) after a
+//    short warm-up of the one about to run; medians. These follow the machine's other load.
+// Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL.
+//   npx tsx scripts/bench/router.ts [seconds per run] [concurrency]     (ROUTER_BENCH_ROUNDS, default 5)
+// Profiling one side: ROUTER_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (node flags for every child).
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import http from 'node:http';
+import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 
-interface Scenario {
+interface Config {
   name: string;
-  tracing: boolean;
+  tracing: 'off' | 'all' | 'default';
   replicas: number;
 }
-interface Result {
+const CONFIGS: Config[] = [
+  { name: 'off, 1 replica', tracing: 'off', replicas: 1 },
+  { name: 'traced 100 %, 1 replica', tracing: 'all', replicas: 1 },
+  { name: 'traced default, 1 replica', tracing: 'default', replicas: 1 },
+  { name: 'off, 2 replicas', tracing: 'off', replicas: 2 },
+];
+// Distinct variables per request: the plan is cached as for any repeated operation, but no two requests are
+// merged into one subgraph fetch (inflight-merge.ts), so every request pays its own subgraph call.
+const QUERY = 'query Bench($ids: [ID!]!) { greetings(userIds: $ids) { text } }';
+let sequence = 0;
+const nextBody = () => JSON.stringify({ query: QUERY, variables: { ids: [`a${sequence++}`, 'b'] } });
+
+// ---- child processes: one subgraph replica or one router ----------------------------------------------
+
+async function runReplica() {
+  // Tracing (when configured by env) starts when the kit is first imported, as in a deployed subgraph.
+  const { startSubgraph } = await import('@clinic/service-kit');
+  const { testServiceConfig } = await import('@clinic/service-kit/testing');
+  const { greetingsSubgraph } = await import('../../router/src/testing/greetings-subgraph.ts');
+  const config = testServiceConfig('greetings', { jwksJson: process.env.BENCH_JWKS! } as never, { DB_SCHEMA: process.env.BENCH_SCHEMA! });
+  const replica = await startSubgraph(greetingsSubgraph, { ...config, port: 0 });
+  return { url: replica.url, stop: () => replica.stop() };
+}
+
+async function runRouter() {
+  // As router/src/main.ts does: tracing first, before the modules it instruments load.
+  await import('../../router/src/tracing.ts');
+  const { composeFor, startTestRouter } = await import('../../router/src/testing/harness.ts');
+  const { greetingsSubgraph } = await import('../../router/src/testing/greetings-subgraph.ts');
+  const urls = process.env.BENCH_SUBGRAPH_URLS!.split(',');
+  const sdl = composeFor([{ definition: greetingsSubgraph, url: urls[0]! }]);
+  const router = await startTestRouter({ jwksJson: process.env.BENCH_JWKS! } as never, sdl, { SUBGRAPH_GREETINGS_URL: urls.join(',') });
+  return { url: router.url.replace('localhost', '127.0.0.1'), stop: () => router.stop() };
+}
+
+async function child(role: string) {
+  // Gone with the bench, however it ends.
+  process.on('disconnect', () => process.exit(0));
+  const running = role === 'router' ? await runRouter() : await runReplica();
+  process.on('message', async (msg: string) => {
+    if (msg === 'flush') {
+      const { startTracing } = await import('@clinic/service-kit/telemetry');
+      // The running tracer (the first call wins), or null when tracing is off.
+      await startTracing({ serviceName: 'bench' })?.flush();
+      process.send!('flushed');
+    } else if (msg === 'profile-start') {
+      profiler = new Session();
+      profiler.connect();
+      await inspect(profiler, 'Profiler.enable');
+      await inspect(profiler, 'Profiler.start');
+      process.send!('profiling');
+    } else if (msg === 'profile-stop' && profiler) {
+      const { profile } = (await inspect(profiler, 'Profiler.stop')) as { profile: CpuProfile };
+      profiler.disconnect();
+      process.send!(attribute(profile));
+    } else if (msg === 'stop') {
+      await running.stop();
+      process.exit(0);
+    }
+  });
+  process.send!({ url: running.url });
+}
+let profiler: Session | null = null;
+const inspect = (session: Session, method: string) =>
+  new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+/** Shares of a process's busy CPU samples: each sample goes to the code it is in (its innermost frame outside Node's own). */
+export interface Attribution {
+  tracing: number;
+  metrics: number;
+  gc: number;
+}
+function attribute(profile: CpuProfile): Attribution {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const kind = new Map<number, 'tracing' | 'metrics' | 'gc' | 'other' | 'idle'>();
+  const kindOf = (id: number) => {
+    let k = kind.get(id);
+    if (k) return k;
+    k = 'other';
+    const name = byId.get(id)!.callFrame.functionName;
+    if (name === '(idle)') k = 'idle';
+    else if (name === '(garbage collector)') k = 'gc';
+    else
+      for (let n = byId.get(id); n; n = byId.get(parent.get(n.id) ?? -1)) {
+        const url = n.callFrame.url;
+        // Node 20's AsyncLocalStorage (promise hooks) runs only because the context manager is on.
+        if (/async_hooks/.test(url)) {
+          k = 'tracing';
+          break;
+        }
+        if (!url || url.startsWith('node:')) continue;
+        k = /@opentelemetry|require-in-the-middle|telemetry\.ts/.test(url) ? 'tracing' : /prom-client|service-kit\/src\/metrics\.ts/.test(url) ? 'metrics' : 'other';
+        break;
+      }
+    kind.set(id, k);
+    return k;
+  };
+  const time = { tracing: 0, metrics: 0, gc: 0, other: 0, idle: 0 };
+  profile.samples.forEach((id, i) => (time[kindOf(id)] += profile.timeDeltas[i] ?? 0));
+  const busy = time.tracing + time.metrics + time.gc + time.other;
+  return { tracing: time.tracing / busy, metrics: time.metrics / busy, gc: time.gc / busy };
+}
+
+// ---- the orchestrator and load generator -------------------------------------------------------------
+
+const children: ChildProcess[] = [];
+const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** CPU time (user + system, all threads) a process has used so far, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MS;
+}
+
+function start(role: 'router' | 'replica', env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = fork(__filename, [], { execArgv: ['--import', 'tsx', ...(process.env.ROUTER_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], env: { ...process.env, LOG_LEVEL: 'silent', ...env, ROUTER_BENCH_ROLE: role }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(proc);
+  return new Promise((resolve, reject) => {
+    proc.once('message', (msg: { url: string }) => resolve({ proc, url: msg.url }));
+    proc.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+  });
+}
+
+/** Stops a child (graceful, then killed after 5 s). */
+function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+    proc.once('exit', () => (clearTimeout(timer), resolve()));
+    proc.send('stop');
+  });
+}
+
+const ask = <T = unknown>(proc: ChildProcess, msg: string) => new Promise<T>((resolve) => (proc.once('message', (reply: T) => resolve(reply)), proc.send(msg)));
+
+interface Stack {
+  config: Config;
+  schema: string;
+  url: string;
+  router: ChildProcess;
+  replicas: ChildProcess[];
+  requests: number;
+  runs: Run[];
+}
+interface Run {
   rps: number;
   p50: number;
   p99: number;
-  cpuMs: number;
-  /** Spans exported per request (tracing on). */
-  spans: number;
+  routerCpu: number;
+  subgraphCpu: number;
 }
-const SCENARIOS: Scenario[] = [
-  { name: 'tracing off, 1 replica', tracing: false, replicas: 1 },
-  { name: 'tracing on, 1 replica', tracing: true, replicas: 1 },
-  { name: 'tracing off, 2 replicas', tracing: false, replicas: 2 },
-];
-const seconds = Number(process.argv[2] ?? 5);
-const concurrency = Number(process.argv[3] ?? 32);
 
-async function runScenario(scenario: Scenario) {
-  if (scenario.tracing) {
-    const { startTracing } = await import('@clinic/service-kit/telemetry');
-    const discard = {
-      export: (spans: unknown[], done: (r: { code: number }) => void) => {
-        exportedSpans += spans.length;
-        done({ code: 0 });
-      },
-      shutdown: async () => {},
-      forceFlush: async () => {},
-    };
-    // Batched as in production (OTLP); SDK defaults (OTEL_BSP_*, OTEL_TRACES_SAMPLER) apply.
-    tracing = startTracing({ serviceName: 'bench', exporter: discard, processor: 'batch', ignoreIncomingHttp: (req) => req.socket.localPort === routerPort });
-  }
-  const { startSubgraph } = await import('@clinic/service-kit');
-  const { createTestKeys, dropSchema, testServiceConfig } = await import('@clinic/service-kit/testing');
-  const { composeFor, startTestRouter } = await import('../../router/src/testing/harness.ts');
-  const { greetingsSubgraph } = await import('../../router/src/testing/greetings-subgraph.ts');
-  const keys = await createTestKeys();
-  const config = testServiceConfig('greetings', keys);
+async function startStack(config: Config, jwks: string, sinkUrl: string): Promise<Stack> {
+  const schema = `t_bench_router_${Math.random().toString(16).slice(2, 10)}`;
+  const tracingEnv: Record<string, string> =
+    config.tracing === 'off'
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' }
+      : { OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${encodeURIComponent(config.name)}`, ...(config.tracing === 'all' ? { OTEL_TRACES_SAMPLER: 'parentbased_always_on' } : {}) };
+  const env = { BENCH_JWKS: jwks, BENCH_SCHEMA: schema, ...tracingEnv };
+  if (config.tracing !== 'all') for (const k of ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG']) env[k as keyof typeof env] = '';
   const replicas = [];
-  for (let i = 0; i < scenario.replicas; i++) replicas.push(await startSubgraph(greetingsSubgraph, { ...config, port: 0 }));
-  const sdl = composeFor([{ definition: greetingsSubgraph, url: replicas[0]!.url }]);
-  const router = await startTestRouter(keys, sdl, { SUBGRAPH_GREETINGS_URL: replicas.map((r) => r.url).join(',') });
-  routerPort = router.port;
-  const url = router.url.replace('localhost', '127.0.0.1');
-  const body = JSON.stringify({ query: 'query Bench { greetings(userIds: ["a", "b"]) { text } }' });
-  const once = async () => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    if (res.status !== 200) throw new Error(`status ${res.status}`);
-    await res.text();
-  };
-  const load = async (ms: number, latencies: number[] | null) => {
+  // One after the other: they share the schema the first one migrates.
+  for (let i = 0; i < config.replicas; i++) replicas.push(await start('replica', env));
+  const router = await start('router', { ...env, BENCH_SUBGRAPH_URLS: replicas.map((r) => r.url).join(',') });
+  return { config, schema, url: router.url, router: router.proc, replicas: replicas.map((r) => r.proc), requests: 0, runs: [] };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+function post(url: URL): Promise<void> {
+  const body = nextBody();
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function load(stack: Stack, ms: number, concurrency: number, latencies: number[] | null): Promise<number> {
+  const url = new URL(stack.url);
+  const end = performance.now() + ms;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        await post(url);
+        latencies?.push(performance.now() - t);
+        done += 1;
+      }
+    }),
+  );
+  stack.requests += done;
+  return done;
+}
+
+async function measure(stack: Stack, seconds: number, concurrency: number): Promise<Run> {
+  await load(stack, 1_000, concurrency, null);
+  const latencies: number[] = [];
+  const routerBefore = cpuMs(stack.router.pid!);
+  const subgraphBefore = stack.replicas.reduce((sum, p) => sum + cpuMs(p.pid!), 0);
+  const started = performance.now();
+  const n = await load(stack, seconds * 1_000, concurrency, latencies);
+  const elapsed = (performance.now() - started) / 1000;
+  const routerCpu = (cpuMs(stack.router.pid!) - routerBefore) / n;
+  const subgraphCpu = (stack.replicas.reduce((sum, p) => sum + cpuMs(p.pid!), 0) - subgraphBefore) / n;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!;
+  return { rps: n / elapsed, p50: pct(0.5), p99: pct(0.99), routerCpu, subgraphCpu };
+}
+
+/**
+ * CPU per request of each stack's router and subgraph processes, measured side by side: every client sends
+ * to each stack in turn, so all of them run in the same seconds, under the same load from the rest of the
+ * machine (a busy neighbour inflates CPU time per request through shared caches and cores alike for all).
+ */
+async function sideBySide(stacks: Stack[], seconds: number, concurrency: number): Promise<{ router: number; subgraph: number }[]> {
+  const urls = stacks.map((s) => new URL(s.url));
+  const cycle = async (ms: number, counts: number[]) => {
     const end = performance.now() + ms;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (performance.now() < end) {
-          const t = performance.now();
-          await once();
-          latencies?.push(performance.now() - t);
+          for (let i = 0; i < urls.length; i++) {
+            await post(urls[i]!);
+            counts[i]! += 1;
+          }
         }
       }),
     );
+    stacks.forEach((stack, i) => (stack.requests += counts[i]!));
   };
-  await load(1_000, null);
-  await tracing?.flush();
-  const spansBefore = exportedSpans;
-  const latencies: number[] = [];
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  await load(seconds * 1_000, latencies);
-  const cpu = process.cpuUsage(cpuBefore);
-  const elapsed = (performance.now() - started) / 1000;
-  await tracing?.flush();
-  const spans = (exportedSpans - spansBefore) / latencies.length;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!;
-  await router.stop();
-  for (const r of replicas) await r.stop();
-  await dropSchema(config.dbSchema);
-  // CPU time of this process (router + subgraph + load generator) per request: unlike req/s, barely moved by
-  // other processes competing for the cores.
-  return { rps: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), cpuMs: (cpu.user + cpu.system) / 1000 / latencies.length, spans };
+  await cycle(1_000, stacks.map(() => 0));
+  const subgraphCpu = (stack: Stack) => stack.replicas.reduce((sum, p) => sum + cpuMs(p.pid!), 0);
+  const before = stacks.map((stack) => ({ router: cpuMs(stack.router.pid!), subgraph: subgraphCpu(stack) }));
+  const counts = stacks.map(() => 0);
+  await cycle(seconds * 1_000, counts);
+  return stacks.map((stack, i) => ({ router: (cpuMs(stack.router.pid!) - before[i]!.router) / counts[i]!, subgraph: (subgraphCpu(stack) - before[i]!.subgraph) / counts[i]! }));
 }
-let routerPort = -1;
-let exportedSpans = 0;
-let tracing: { flush(): Promise<void> } | null = null;
 
-if (process.env.ROUTER_BENCH_SCENARIO) {
-  const scenario = SCENARIOS.find((s) => s.name === process.env.ROUTER_BENCH_SCENARIO)!;
-  runScenario(scenario).then(
-    (result) => {
-      process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
-      process.exit(0);
-    },
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const pctChange = (on: number, off: number) => ((on - off) / off) * 100;
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
+
+async function main() {
+  const seconds = Number(process.argv[2] ?? 5);
+  const concurrency = Number(process.argv[3] ?? 16);
+  const rounds = Number(process.env.ROUTER_BENCH_ROUNDS ?? 5);
+  const { createTestKeys, dropSchema } = await import('@clinic/service-kit/testing');
+  const { DEFAULT_TRACE_SAMPLE_RATIO } = await import('@clinic/service-kit/telemetry');
+  const jwks = (await createTestKeys()).jwksJson;
+
+  // The OTLP sink: counts the spans each configuration exported (OTLP/JSON: one `"spanId"` key per span).
+  const spans = new Map<string, number>();
+  const sink = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const name = decodeURIComponent(req.url!.split('/')[1]!);
+      const body = Buffer.concat(chunks).toString('utf8');
+      spans.set(name, (spans.get(name) ?? 0) + (body.match(/"spanId":/g)?.length ?? 0));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}`;
+
+  const stacks: Stack[] = [];
+  try {
+    for (const config of CONFIGS) stacks.push(await startStack(config, jwks, sinkUrl));
+    console.log(
+      `router overhead: one query through the router to the greetings subgraph, ${concurrency} concurrent clients; ` +
+        `${rounds} rounds of ${seconds} s side by side, then ${rounds} rounds of ${seconds} s per configuration alone in rotated order, each after 1 s warm-up (plus 3 s before the first); medians`,
+    );
+    console.log(`default sampling: parent-based, ${DEFAULT_TRACE_SAMPLE_RATIO * 100} % of client requests traced (OTEL_TRACES_SAMPLER unset)`);
+    for (const stack of stacks) await load(stack, 3_000, concurrency, null);
+    // 1. What tracing costs, as CPU per request of the router and subgraph processes, side by side.
+    const traced = stacks.slice(0, 3);
+    const cpuRuns: { router: number; subgraph: number }[][] = [];
+    const overheads = { all: [] as number[], default: [] as number[], replicas: [] as number[], rpsAll: [] as number[], rpsDefault: [] as number[] };
+    for (let round = 0; round < rounds; round++) {
+      const cpu = await sideBySide(traced, seconds, concurrency);
+      cpuRuns.push(cpu);
+      const total = cpu.map((c) => c.router + c.subgraph);
+      overheads.all.push(pctChange(total[1]!, total[0]!));
+      overheads.default.push(pctChange(total[2]!, total[0]!));
+      process.stderr.write(`side by side ${round + 1}/${rounds}: traced 100 % ${signed(overheads.all.at(-1)!)}, default ${signed(overheads.default.at(-1)!)} CPU/request\n`);
+    }
+    // 2. Throughput and latency, each configuration alone, in rotated order (A B C D, B C D A, ...).
+    for (let round = 0; round < rounds; round++) {
+      const order = stacks.map((_, i) => stacks[(i + round) % stacks.length]!);
+      for (const stack of order) stack.runs.push(await measure(stack, seconds, concurrency));
+      const [off, all, def, two] = stacks.map((s) => s.runs[round]!);
+      overheads.rpsAll.push(pctChange(all!.rps, off!.rps));
+      overheads.rpsDefault.push(pctChange(def!.rps, off!.rps));
+      overheads.replicas.push(pctChange(two!.rps, off!.rps));
+      process.stderr.write(`alone ${round + 1}/${rounds}: req/s ${stacks.map((s) => s.runs[round]!.rps.toFixed(0)).join(' / ')}\n`);
+    }
+    // 3. Where the CPU goes inside each process (V8's sampling profiler during one more side-by-side window):
+    //    shares of the same process's time, so unlike 1. untouched by what else runs on the machine.
+    const profiled = traced.map((stack) => [stack.router, stack.replicas[0]!] as const);
+    for (const procs of profiled) for (const p of procs) await ask(p, 'profile-start');
+    await sideBySide(traced, seconds, concurrency);
+    const shares: Attribution[][] = [];
+    for (const procs of profiled) shares.push([await ask<Attribution>(procs[0], 'profile-stop'), await ask<Attribution>(procs[1], 'profile-stop')]);
+    for (const stack of stacks) for (const p of [stack.router, ...stack.replicas]) await ask(p, 'flush');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    console.log(`${'configuration'.padEnd(26)} ${'req/s'.padStart(6)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}   CPU ms/request side by side: router  subgraph  total   spans/request`);
+    stacks.forEach((stack, i) => {
+      const m = (f: (r: Run) => number) => median(stack.runs.map(f));
+      const c = (f: (r: { router: number; subgraph: number }) => number) => (i < traced.length ? median(cpuRuns.map((run) => f(run[i]!))).toFixed(2) : '-');
+      const spansPerRequest = (spans.get(stack.config.name) ?? 0) / stack.requests;
+      console.log(
+        `${stack.config.name.padEnd(26)} ${m((r) => r.rps).toFixed(0).padStart(6)}  ${m((r) => r.p50).toFixed(1).padStart(7)}  ${m((r) => r.p99).toFixed(1).padStart(7)}   ` +
+          `${c((r) => r.router).padStart(34)}  ${c((r) => r.subgraph).padStart(8)}  ${c((r) => r.router + r.subgraph).padStart(5)}   ${spansPerRequest.toFixed(2).padStart(6)}`,
+      );
+    });
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    console.log('share of the process\'s CPU samples in tracing code (OpenTelemetry, its async context hooks, the kit\'s span helpers) / metrics code (prom-client, metrics.ts) / GC, router | subgraph:');
+    traced.forEach((stack, i) =>
+      console.log(`  ${stack.config.name.padEnd(26)} ${shares[i]!.map((a) => `${pct(a.tracing)} / ${pct(a.metrics)} / ${pct(a.gc)}`).join('  |  ')}`),
+    );
+    // Per round, paired (the same seconds of machine load), then the median over the rounds.
+    console.log(`tracing overhead at 100 % sampling: ${signed(median(overheads.all))} CPU per request, router + subgraph, side by side (target < 10 %; rounds: ${overheads.all.map(signed).join(', ')}); ${signed(median(overheads.rpsAll))} req/s alone`);
+    console.log(`tracing overhead at the default ${DEFAULT_TRACE_SAMPLE_RATIO * 100} % sampling: ${signed(median(overheads.default))} CPU per request (rounds: ${overheads.default.map(signed).join(', ')}); ${signed(median(overheads.rpsDefault))} req/s alone`);
+    console.log(`two subgraph replicas vs one: ${signed(median(overheads.replicas))} req/s (rounds: ${overheads.replicas.map(signed).join(', ')}; all processes share this ${availableParallelism()}-core machine, so a replica adds no cores)`);
+  } finally {
+    for (const stack of stacks) {
+      for (const p of [stack.router, ...stack.replicas]) await stop(p);
+      await dropSchema(stack.schema).catch(() => {});
+    }
+    for (const p of children) await stop(p);
+    agent.destroy();
+    sink.close();
+  }
+}
+
+if (process.env.ROUTER_BENCH_ROLE) {
+  child(process.env.ROUTER_BENCH_ROLE).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+} else {
+  main().then(
+    () => process.exit(0),
     (error: unknown) => {
       console.error(error);
       process.exit(1);
     },
   );
-} else {
-  // Off and on alternate over several rounds and each keeps its best round (least CPU per request): on a shared
-  // machine another process's burst then spoils one run, not one side of the comparison.
-  const rounds = Number(process.env.ROUTER_BENCH_ROUNDS ?? 2);
-  console.log(`router overhead: ${seconds} s per run, ${concurrency} concurrent clients, one query through the router to a subgraph, best (least CPU per request) of ${rounds} rounds`);
-  const results: Record<string, Result> = {};
-  const run = (scenario: Scenario) => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, String(seconds), String(concurrency)], {
-      env: { ...process.env, ROUTER_BENCH_SCENARIO: scenario.name, LOG_LEVEL: 'silent' },
-      encoding: 'utf8',
-    });
-    const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (!line) {
-      console.error(child.stderr);
-      process.exit(1);
-    }
-    const r = JSON.parse(line.slice(7)) as Result;
-    const best = results[scenario.name];
-    if (!best || r.cpuMs < best.cpuMs) results[scenario.name] = r;
-  };
-  for (let round = 0; round < rounds; round++) for (const scenario of SCENARIOS.slice(0, 2)) run(scenario);
-  run(SCENARIOS[2]!);
-  for (const scenario of SCENARIOS) {
-    const r = results[scenario.name]!;
-    console.log(`${scenario.name.padEnd(26)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   ${r.cpuMs.toFixed(2)} ms CPU/request`);
-  }
-  const off = results[SCENARIOS[0]!.name]!;
-  const on = results[SCENARIOS[1]!.name]!;
-  const base = off.rps;
-  const two = results[SCENARIOS[2]!.name]!.rps;
-  console.log(`spans per traced request: ${on.spans.toFixed(1)}`);
-  // On a busy machine req/s follows the neighbours' load; CPU per request is the overhead itself.
-  console.log(`tracing overhead: ${(((on.cpuMs - off.cpuMs) / off.cpuMs) * 100).toFixed(1)} % CPU per request (target < 10 %); ${(((off.rps - on.rps) / off.rps) * 100).toFixed(1)} % of throughput`);
-  console.log(`two replicas vs one: ${(((two - base) / base) * 100).toFixed(1)} % throughput (same process: balancing cost, not capacity)`);
 }

@@ -223,8 +223,9 @@ function shared(): Doc[] {
         DOCUMENTS_URL: `http://documents:${PORT}/graphql`,
         // Set to your collector (e.g. http://otel-collector.monitoring:4318) to turn tracing on.
         OTEL_EXPORTER_OTLP_ENDPOINT: '',
-        // Share of traces kept at the router (1 = all); subgraphs follow its decision.
-        OTEL_TRACES_SAMPLER_ARG: '1',
+        // Share of client requests traced, decided at the router (parent-based; subgraphs, outbox and jobs follow).
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
       },
     },
     {

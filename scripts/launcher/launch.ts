@@ -96,7 +96,11 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
       redisUrl = redis.url;
     }
     const routerSecret = env.ROUTER_SECRET ?? randomBytes(24).toString('base64url');
-    const shared: Env = { ...env, ...devAdmin(env, logger), ...devAssistantPartner(env, dataDir), REDIS_URL: redisUrl ?? undefined, ROUTER_SECRET: routerSecret, DATA_DIR: dataDir };
+    // Chat signs its proofs with this key and identity checks them; the assistant never gets it (kit's delegation.ts).
+    const delegationSecret = env.ASSISTANT_DELEGATION_SECRET ?? (parseNodeEnv(env.NODE_ENV) === 'production' ? undefined : randomBytes(32).toString('base64url'));
+    const delegationKey = (name: string): Env => (name === 'chat' || name === 'identity' ? { ASSISTANT_DELEGATION_SECRET: delegationSecret } : {});
+    const { ASSISTANT_DELEGATION_SECRET: _onlyChatAndIdentity, ...everyone } = env;
+    const shared: Env = { ...everyone, ...devAdmin(env, logger), ...devAssistantPartner(env, dataDir), REDIS_URL: redisUrl ?? undefined, ROUTER_SECRET: routerSecret, DATA_DIR: dataDir };
 
     const subgraphs: RunningSubgraph[] = [];
     const urls: Env = {};
@@ -120,7 +124,7 @@ export async function launch({ env, logger, randomPorts = false }: LaunchOptions
         DATABASE_URL: databaseUrl,
         DB_POOL_MAX: embedded ? '1' : env.DB_POOL_MAX,
       });
-      const running = await startSubgraph(await definitionOf(entry.name, shared, () => routerUrl), config);
+      const running = await startSubgraph(await definitionOf(entry.name, { ...shared, ...delegationKey(entry.name) }, () => routerUrl), config);
       stops.push(running.stop);
       subgraphs.push(running);
       urls[`SUBGRAPH_${entry.name.toUpperCase()}_URL`] = running.url;

@@ -20,6 +20,11 @@ export type Viewer =
       expiresAt: number;
       /** When the token was issued (ms); revocations by "not before" compare with it. */
       issuedAt?: number;
+      /**
+       * Set on a delegated token (see ./delegation.ts): the patient acting through `actor` (the assistant's
+       * client), limited to `scopes` and to DELEGATED_OPERATIONS.
+       */
+      delegation?: { actor: string; scopes: string[] };
     }
   | { kind: 'partner'; clientId: string; scopes: string[]; expiresAt: number; issuedAt?: number };
 
@@ -64,7 +69,11 @@ function viewerFromLocal(payload: JWTPayload): Viewer {
     return { kind: 'partner', clientId: String(payload.sub), scopes: stringList(payload.scope), expiresAt, issuedAt };
   }
   if (payload.token_use !== 'access' || typeof payload.sub !== 'string') throw unauthenticated('Not an access token');
+  // RFC 8693 `act`: someone acting for the subject. Only the patient role, only the delegated scope.
+  const act = payload.act as { sub?: unknown } | undefined;
+  const delegation = act && typeof act === 'object' ? { actor: String(act.sub ?? ''), scopes: stringList(payload.scope) } : undefined;
   return {
+    ...(delegation ? { delegation } : {}),
     kind: 'user',
     userId: payload.sub,
     roles: stringList(payload.roles),

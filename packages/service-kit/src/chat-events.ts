@@ -28,6 +28,8 @@ export interface MessageToAssistantPayload {
   conversationId: string;
   messageId: string;
   senderId: string;
+  /** Chat's signed proof that the sender just wrote this (when delegation is configured; see delegation.ts). */
+  proof?: string;
 }
 
 /** Chat's internal route: POST { messageId } → AssistantChatMessage (404 unless the assistant takes part). */

@@ -6,10 +6,10 @@
 // bearer tokens and JWTs in messages are replaced before sending.
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from './logger.ts';
-import { DomainError, fromDatabaseError } from './errors.ts';
+import { DomainError, createErrorFormatter, fromDatabaseError } from './errors.ts';
 import { traceIds } from './telemetry.ts';
 
 export interface CapturedIds {
@@ -43,6 +43,28 @@ export function unexpectedCause(error: GraphQLError): unknown {
   // A subgraph's masked error, relayed by the router: that subgraph captured it already.
   if (error.extensions?.serviceName && error.message === 'Internal server error') return undefined;
   return original;
+}
+
+/** Whether a thrown value is a fault of ours (not a domain error, a mapped database error or a coded GraphQL error). */
+export function isUnexpected(error: unknown): boolean {
+  if (error instanceof GraphQLError) return unexpectedCause(error) !== undefined;
+  return !(error instanceof DomainError) && !fromDatabaseError(error);
+}
+
+const formatError = createErrorFormatter();
+
+/**
+ * A subscription event (or the result of subscribing) as a client may see it: every unexpected error in it is
+ * captured once with the connection's request id, and reaches the client as INTERNAL_SERVER_ERROR only (the
+ * HTTP path's formatError does the same for queries).
+ */
+export function trackedResult<T extends { errors?: readonly GraphQLError[] }>(result: T, tracker: ErrorTracker, requestId: string | undefined): T {
+  if (!result.errors?.length) return result;
+  for (const error of result.errors) {
+    const cause = unexpectedCause(error);
+    if (cause !== undefined) tracker.capture(cause, { requestId, path: error.path });
+  }
+  return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
 }
 
 export function createErrorTracker(service: string, logger: Logger, env: Record<string, string | undefined> = process.env): ErrorTracker {

@@ -6,7 +6,11 @@ export const ROUTER_SECRET_HEADER = 'x-router-secret';
 
 export function hasRouterSecret(req: IncomingMessage, secret: string): boolean {
   const given = req.headers[ROUTER_SECRET_HEADER];
-  if (typeof given !== 'string') return false;
+  return typeof given === 'string' && sameSecret(given, secret);
+}
+
+/** Constant-time comparison (the same check for a header and for a subscription's per-operation credentials). */
+export function sameSecret(given: string, secret: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(secret);
   return a.length === b.length && timingSafeEqual(a, b);

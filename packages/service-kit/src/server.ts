@@ -21,10 +21,13 @@ import { createEventBus, type EventBus } from './pubsub.ts';
 import { createRevocationList, type RevocationList } from './revocation.ts';
 import { requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
 import { hasRouterSecret } from './router-secret.ts';
+import { CALLER_BATCH_HEADER, serveCallerBatch } from './caller-batch.ts';
 import { checkReadiness } from './health.ts';
 import { createAzureUserLookup } from './azure-users.ts';
 import { serveSubgraphSubscriptions, type SubscriptionStats } from './subscriptions.ts';
 import { OutboxEventSchema } from './outbox.ts';
+import { traceIncoming } from './telemetry.ts';
+import { delegatedAccessPlugin } from './delegation.ts';
 import { METRICS_PATH, metricsAccessFrom, metricsPlugin, observeHttpResponse, serveMetrics, watchOrm, watchSubscriptions } from './metrics.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -88,6 +91,8 @@ export interface RunningSubgraph extends SubgraphDeps {
 }
 
 const MAX_BODY_BYTES = 1_000_000;
+/** A router's batch of per-caller fills (one subscription event's subscribers): many small queries. */
+const MAX_BATCH_BODY_BYTES = 8_000_000;
 
 /** Requests reach subgraphs only from the router, which sets x-forwarded-for to the end client. */
 function clientIpOf(req: IncomingMessage): string | null {
@@ -153,9 +158,9 @@ export async function startSubgraph<TContext extends RequestContext>(
   const routes = def.httpRoutes?.(deps) ?? {};
   const httpServer = http.createServer({ keepAliveTimeout: 65_000 });
   const wsServer = new WebSocketServer({ noServer: true });
-  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, logger, context: contextFor });
-
   const errors = createErrorTracker(def.name, logger);
+  const subscriptions = serveSubgraphSubscriptions({ schema, wsServer, verifier, routerSecret: config.routerSecret, revocations, logger, context: contextFor, errors });
+
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection: true,
@@ -166,6 +171,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       ApolloServerPluginInlineTraceDisabled(),
       metricsPlugin(def.name),
       errorTrackingPlugin(errors),
+      delegatedAccessPlugin<TContext>(),
     ],
   });
   const metricsAccess = metricsAccessFrom(process.env, config.nodeEnv === 'production');
@@ -193,11 +199,13 @@ export async function startSubgraph<TContext extends RequestContext>(
     }
     const route = routes[path];
     if (route) {
-      Promise.resolve(route(req, res)).catch((error: unknown) => {
-        if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
-        errors.capture(error, { requestId: requestIdOf(req) });
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-        else res.end();
+      traceIncoming(req, res, path, () => {
+        Promise.resolve(route(req, res)).catch((error: unknown) => {
+          if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
+          errors.capture(error, { requestId: requestIdOf(req) });
+          if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+          else res.end();
+        });
       });
       return;
     }
@@ -205,14 +213,21 @@ export async function startSubgraph<TContext extends RequestContext>(
     if (!hasRouterSecret(req, config.routerSecret)) {
       return sendGraphQLError(res, 403, 'FORBIDDEN', 'Subgraphs accept requests only from the router');
     }
-    serveGraphQL(apollo, req, res, {
-      maxBodyBytes: MAX_BODY_BYTES,
-      context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
-    }).catch((error: unknown) => {
-      if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
-      errors.capture(error, { requestId: requestIdOf(req) });
-      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      else res.end();
+    // The subgraph's span of the request's trace (the router's traceparent), around everything it does.
+    traceIncoming(req, res, path, () => {
+      const served =
+        req.method === 'POST' && req.headers[CALLER_BATCH_HEADER] === 'per-caller'
+          ? serveCallerBatch(apollo, req, res, { maxBodyBytes: MAX_BATCH_BODY_BYTES, context: buildContext })
+          : serveGraphQL(apollo, req, res, {
+              maxBodyBytes: MAX_BODY_BYTES,
+              context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
+            });
+      served.catch((error: unknown) => {
+        if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
+        errors.capture(error, { requestId: requestIdOf(req) });
+        if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.end();
+      });
     });
   });
   httpServer.on('upgrade', (req, socket, head) => {

@@ -1,9 +1,17 @@
-// graphql-ws for a subgraph. The router opens one connection per client connection and forwards the
-// client's token in `connection_init` ({ authorization, requestId, clientIp }). The token is verified
-// once at connect (a bad one closes the socket with 4401); when it expires, the connection's
-// subscriptions end with an UNAUTHENTICATED error and the socket closes. Every subscription runs
-// through an EventQueue so unsubscribe/disconnect stop the Redis subscription at once, and the
-// live count is exposed so tests can assert nothing is left open.
+// graphql-ws for a subgraph. Two kinds of connection, both only from the router (the upgrade carries the
+// router secret, as every HTTP request does):
+// - multiplexed (`connection_init` { multiplexed: true }): the router's few connections per replica carry
+//   the subscriptions of many callers; each `subscribe` names its caller in `extensions.caller`
+//   ({ routerSecret, authorization, requestId, clientIp }), mirroring an HTTP request's x-router-secret and
+//   Authorization headers. The secret is checked and the token verified per operation, and the operation
+//   runs with that caller's own context;
+// - per caller (`connection_init` { authorization, requestId, clientIp }): one caller for every
+//   subscription of the connection (direct clients in tests, older routers). A bad token closes with 4401.
+// Either way each operation is re-checked on every event (token expired? revoked? checked before the
+// event goes out) and ended at once with UNAUTHENTICATED when its token expires or a revocation names it,
+// without touching the other operations of the connection. Every subscription runs through an EventQueue
+// so unsubscribe/disconnect stop the Redis subscription at once, and the live count is exposed so tests
+// can assert nothing is left open.
 import type { IncomingMessage } from 'node:http';
 import { subscribe as graphqlSubscribe, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { WebSocketServer } from 'ws';
@@ -11,26 +19,51 @@ import type { PubSubEngine } from 'graphql-subscriptions';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { Context as WsContext } from 'graphql-ws';
 import type { Logger } from './logger.ts';
-import type { TokenVerifier, Viewer } from './auth.ts';
-import { DomainError, unauthenticated } from './errors.ts';
+import { ANONYMOUS, type TokenVerifier, type Viewer } from './auth.ts';
+import { isUnexpected, trackedResult, type ErrorTracker } from './error-tracking.ts';
+import { DomainError, forbidden, unauthenticated } from './errors.ts';
+import { isDelegated } from './delegation.ts';
 import { EventQueue } from './event-queue.ts';
 import { REQUEST_ID_HEADER } from './http.ts';
+import { revocationMatches, type RevocationList } from './revocation.ts';
+import { sameSecret } from './router-secret.ts';
 
 /** Close codes both hops use: the token is missing/invalid/expired, or the caller may not connect. */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
 export const WS_CLOSE_FORBIDDEN = 4403;
+
+/** `connection_init` flag of the router's multiplexed connections. */
+export const MULTIPLEXED_CONNECTION = 'multiplexed';
+
+/** A subscribe message's per-operation credentials on a multiplexed connection (`extensions.caller`). */
+export interface OperationCaller {
+  routerSecret: string;
+  authorization?: string;
+  requestId?: string;
+  clientIp?: string | null;
+}
 
 export interface SubscriptionStats {
   connections: number;
   subscriptions: number;
 }
 
-
-interface Connection {
+interface Caller {
   viewer: Viewer;
   requestId: string;
   ip: string | null;
-  live: Set<EventQueue<ExecutionResult>>;
+}
+
+interface Operation {
+  caller: Caller;
+  queue: EventQueue<ExecutionResult> | null;
+  cancelExpiry: (() => void) | null;
+}
+
+interface Connection {
+  /** The connection's one caller, or null on a multiplexed connection (each operation names its own). */
+  caller: Caller | null;
+  operations: Map<string, Operation>;
   cancelExpiry: (() => void) | null;
 }
 
@@ -52,6 +85,11 @@ export function timerAt(at: number, fire: () => void): () => void {
 
 export function expiredTokenResult(): ExecutionResult {
   return { errors: [unauthenticated('Token has expired; subscribe again with a fresh token')] };
+}
+
+/** What a subscriber sees of a fault already captured: the stable code only (a DomainError: not captured again). */
+function internalErrorResult(): ExecutionResult {
+  return { errors: [new DomainError('INTERNAL_SERVER_ERROR', 'Internal server error')] };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -89,8 +127,10 @@ export async function subscribeTopic<TPayload, TEvent>(
       try {
         const event = await select(payload);
         if (event !== undefined) queue.push(event);
-      } catch {
-        // A subscriber that may not see this event simply does not receive it.
+      } catch (error) {
+        // A subscriber that may not see this event simply does not receive it. A fault of ours in the check
+        // ends the subscription (fail closed): the server captures it and the client gets the stable code.
+        if (isUnexpected(error)) queue.fail(error);
       }
     });
   }, {});
@@ -104,21 +144,74 @@ export interface SubgraphSubscriptionServer {
   dispose(): Promise<void>;
 }
 
+const endedSession = (): ExecutionResult => ({ errors: [unauthenticated('This session has ended; sign in again')] });
+
+/** Why this caller may no longer receive events (expired or revoked token), or null while it may. */
+async function refusalOf(viewer: Viewer, revocations: Pick<RevocationList, 'isRevoked'> | undefined): Promise<ExecutionResult | null> {
+  const expiresAt = viewerExpiresAt(viewer);
+  if (expiresAt !== null && expiresAt <= Date.now()) return expiredTokenResult();
+  if (!revocations || viewer.kind === 'anonymous') return null;
+  try {
+    const revoked = await revocations.isRevoked({
+      kind: viewer.kind,
+      subject: viewer.kind === 'user' ? viewer.userId : viewer.clientId,
+      sessionId: viewer.kind === 'user' ? viewer.sessionId : null,
+      issuedAt: (viewer.issuedAt ?? 0) / 1000,
+    });
+    return revoked ? endedSession() : null;
+  } catch (error) {
+    // The list is unreachable for longer than allowed: refuse rather than serve a token we cannot check.
+    return { errors: [error instanceof DomainError ? error : unauthenticated('Sign-in cannot be checked right now')] };
+  }
+}
+
 export function serveSubgraphSubscriptions<TContext>(opts: {
   schema: GraphQLSchema;
   wsServer: WebSocketServer;
   verifier: TokenVerifier;
+  /** The router's secret: a multiplexed connection's operations must carry it. */
+  routerSecret: string;
+  /** Revoked sessions: checked on every event, and a revocation ends the operations it names at once. */
+  revocations?: Pick<RevocationList, 'isRevoked' | 'onRevoked'>;
   logger: Logger;
   context: (viewer: Viewer, requestId: string, ip: string | null) => Promise<TContext>;
   keepAliveMs?: number;
+  /** Where unexpected errors of subscribing, resolving an event or its access check are captured (once). */
+  errors?: ErrorTracker;
 }): SubgraphSubscriptionServer {
-  const connections = new Map<WsContext<Record<string, unknown>, Extra>, Connection>();
+  type Ctx = WsContext<Record<string, unknown>, Extra>;
+  const connections = new Map<Ctx, Connection>();
   let subscriptions = 0;
 
-  const expire = (ctx: WsContext<Record<string, unknown>, Extra>, conn: Connection) => {
-    for (const queue of conn.live) queue.end(expiredTokenResult());
+  const expireConnection = (ctx: Ctx, conn: Connection) => {
+    for (const op of conn.operations.values()) op.queue?.end(expiredTokenResult());
     // Let the final error and `complete` frames go out before the close frame.
     setTimeout(() => ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, 'Token has expired'), 100).unref();
+  };
+  const stopListening = opts.revocations?.onRevoked((revocation) => {
+    for (const conn of connections.values()) {
+      for (const op of conn.operations.values()) if (revocationMatches(op.caller.viewer, revocation)) op.queue?.end(endedSession());
+    }
+  });
+
+  /** The caller of one operation on a multiplexed connection, or the refusal. */
+  const operationCaller = async (extensions: Record<string, unknown> | null | undefined, fallbackRequestId: string): Promise<Caller | DomainError> => {
+    const given = extensions?.caller as Partial<OperationCaller> | undefined;
+    if (!given || typeof given.routerSecret !== 'string' || !sameSecret(given.routerSecret, opts.routerSecret)) {
+      return forbidden('Subgraphs accept subscriptions only from the router');
+    }
+    try {
+      const viewer = await opts.verifier.verify(typeof given.authorization === 'string' ? given.authorization : undefined);
+      // The assistant's token for a patient runs a few queries and mutations, never a subscription.
+      if (isDelegated(viewer)) return forbidden('This token may not subscribe');
+      return {
+        viewer,
+        requestId: typeof given.requestId === 'string' && given.requestId.length <= 200 ? given.requestId : fallbackRequestId,
+        ip: typeof given.clientIp === 'string' && given.clientIp.length <= 100 ? given.clientIp : null,
+      };
+    } catch (error) {
+      return error instanceof DomainError ? error : unauthenticated('Token is invalid');
+    }
   };
 
   const cleanup = useServer<Record<string, unknown>>(
@@ -127,18 +220,26 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const req = ctx.extra.request;
+        if (params[MULTIPLEXED_CONNECTION] === true) {
+          connections.set(ctx, { caller: null, operations: new Map(), cancelExpiry: null });
+          return true;
+        }
         try {
           const viewer = await opts.verifier.verify(stringParam(params, 'authorization'));
+          // The assistant's token for a patient runs a few queries and mutations, never a subscription.
+          if (isDelegated(viewer)) throw forbidden('This token may not subscribe');
           const forwarded = header(req, 'x-forwarded-for')?.split(',')[0]?.trim();
           const conn: Connection = {
-            viewer,
-            requestId: stringParam(params, 'requestId') ?? header(req, REQUEST_ID_HEADER) ?? 'ws',
-            ip: stringParam(params, 'clientIp') ?? (forwarded || null),
-            live: new Set(),
+            caller: {
+              viewer,
+              requestId: stringParam(params, 'requestId') ?? header(req, REQUEST_ID_HEADER) ?? 'ws',
+              ip: stringParam(params, 'clientIp') ?? (forwarded || null),
+            },
+            operations: new Map(),
             cancelExpiry: null,
           };
           const expiresAt = viewerExpiresAt(viewer);
-          if (expiresAt !== null) conn.cancelExpiry = timerAt(expiresAt, () => expire(ctx, conn));
+          if (expiresAt !== null) conn.cancelExpiry = timerAt(expiresAt, () => expireConnection(ctx, conn));
           connections.set(ctx, conn);
           return true;
         } catch (error) {
@@ -147,46 +248,73 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
           return false;
         }
       },
-      onSubscribe: (ctx) => {
+      onSubscribe: async (ctx, id, payload) => {
         const conn = connections.get(ctx);
-        const expiresAt = conn && viewerExpiresAt(conn.viewer);
-        if (!conn || (expiresAt !== null && expiresAt !== undefined && expiresAt <= Date.now())) {
-          return [unauthenticated('Token has expired; reconnect with a fresh token')];
-        }
+        if (!conn) return [unauthenticated('The connection is closing')];
+        const caller = conn.caller ?? (await operationCaller(payload.extensions, header(ctx.extra.request, REQUEST_ID_HEADER) ?? 'ws'));
+        if (caller instanceof DomainError) return [caller];
+        const expiresAt = viewerExpiresAt(caller.viewer);
+        if (expiresAt !== null && expiresAt <= Date.now()) return [unauthenticated('Token has expired; reconnect with a fresh token')];
+        conn.operations.set(id, { caller, queue: null, cancelExpiry: null });
         return undefined;
       },
-      context: async (ctx) => {
-        const conn = connections.get(ctx)!;
-        return opts.context(conn.viewer, conn.requestId, conn.ip) as Promise<never>;
+      context: async (ctx, id) => {
+        const caller = connections.get(ctx)?.operations.get(id)?.caller ?? { viewer: ANONYMOUS, requestId: 'ws', ip: null };
+        return opts.context(caller.viewer, caller.requestId, caller.ip) as Promise<never>;
       },
       subscribe: (args) => graphqlSubscribe(args),
-      onOperation: (ctx, _id, _payload, _args, result) => {
+      // Errors of subscribing or of resolving an event: captured, and masked to their stable code.
+      onNext: (ctx, id, _payload, _args, result) =>
+        opts.errors ? trackedResult(result as ExecutionResult, opts.errors, connections.get(ctx)?.operations.get(id)?.caller.requestId) : undefined,
+      onOperation: (ctx, id, _payload, _args, result) => {
         const conn = connections.get(ctx);
+        const op = conn?.operations.get(id);
         const source = result as AsyncGenerator<ExecutionResult> | ExecutionResult;
-        if (!conn || !(Symbol.asyncIterator in Object(source))) return undefined;
+        // A single result (an error of subscribing): onNext still needs the caller; onComplete forgets it.
+        if (!conn || !op || !(Symbol.asyncIterator in Object(source))) return undefined;
         const inner = source as AsyncGenerator<ExecutionResult>;
         subscriptions += 1;
         const queue: EventQueue<ExecutionResult> = new EventQueue({
           onClose: async () => {
             subscriptions -= 1;
-            conn.live.delete(queue);
+            op.cancelExpiry?.();
+            if (conn.operations.get(id) === op) conn.operations.delete(id);
             await inner.return?.(undefined);
           },
         });
-        conn.live.add(queue);
+        op.queue = queue;
+        const expiresAt = viewerExpiresAt(op.caller.viewer);
+        if (expiresAt !== null) op.cancelExpiry = timerAt(expiresAt, () => queue.end(expiredTokenResult()));
         void (async () => {
           try {
             for await (const event of { [Symbol.asyncIterator]: () => inner }) {
               if (queue.isClosed) break;
+              // Re-checked per event: a token that expired or was revoked since the last one gets nothing more.
+              const refusal = await refusalOf(op.caller.viewer, opts.revocations);
+              if (refusal) {
+                queue.end(refusal);
+                break;
+              }
               queue.push(event);
             }
             queue.end();
           } catch (error) {
+            if (opts.errors && isUnexpected(error)) {
+              // Captured once here (with the connection's request id); the client gets only the stable code.
+              opts.errors.capture(error, { requestId: op.caller.requestId });
+              queue.end(internalErrorResult());
+              return;
+            }
             opts.logger.warn({ err: error }, 'subscription source failed');
             queue.fail(error);
           }
         })();
         return queue;
+      },
+      onComplete: (ctx, id) => {
+        const conn = connections.get(ctx);
+        const op = conn?.operations.get(id);
+        if (op && !op.queue) conn!.operations.delete(id);
       },
       onClose: (ctx) => {
         const conn = connections.get(ctx);
@@ -200,6 +328,9 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
 
   return {
     stats: () => ({ connections: connections.size, subscriptions }),
-    dispose: async () => cleanup.dispose(),
+    dispose: async () => {
+      stopListening?.();
+      await cleanup.dispose();
+    },
   };
 }

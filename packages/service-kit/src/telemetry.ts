@@ -1,10 +1,11 @@
 // OpenTelemetry tracing for every service: one trace per client request, from the router through each
-// subgraph call (HTTP instrumentation injects and extracts W3C `traceparent`) to PostgreSQL (pg) and Redis
-// (ioredis), continued through the outbox and BullMQ jobs (the event carries its trace context).
+// subgraph call (the router's client span injects W3C `traceparent`, the subgraph's server span continues it)
+// to PostgreSQL (pg) and Redis (ioredis), continued through the outbox and BullMQ jobs (the event carries its
+// trace context).
 // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test hands in an exporter). Instrumentations patch
 // modules as they are loaded, so a service's main calls startTracing before it loads the rest.
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { context, propagation, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT, type Context, type Span } from '@opentelemetry/api';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { context, propagation, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
 const TRACER = 'clinic';
 export const TRACEPARENT_HEADER = 'traceparent';
@@ -12,19 +13,22 @@ export const TRACEPARENT_HEADER = 'traceparent';
 export interface TracingOptions {
   serviceName: string;
   env?: Record<string, string | undefined>;
-  /** Tests: spans go here (synchronously) instead of OTLP. */
+  /** Tests: spans go here (synchronously) instead of OTLP; every trace is then kept unless OTEL_TRACES_SAMPLER* say otherwise. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   exporter?: any;
   /** How spans reach `exporter`: `simple` (one by one, default for tests) or `batch` (as production does with OTLP; benchmarks). */
   processor?: 'simple' | 'batch';
   /**
-   * Router: its server span is made by the router itself, which decides whom to believe a traceparent
-   * from; `true` leaves every incoming request to the caller (a function: the requests it picks).
+   * Client spans for outgoing HTTP made by libraries (third-party APIs): on by default. The router turns it
+   * off: its subgraph calls have their own client spans (clientSpan).
    */
-  ignoreIncomingHttp?: boolean | ((req: IncomingMessage) => boolean);
+  outgoingHttp?: boolean;
 }
 
 let running: Tracing | null = null;
+/** The clinic's tracer while tracing runs; null lets the request paths skip span work entirely. */
+let clinicTracer: Tracer | null = null;
+let suppressTracing: ((ctx: Context) => Context) | null = null;
 
 export interface Tracing {
   flush(): Promise<void>;
@@ -44,6 +48,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { isTracingSuppressed, suppressTracing: suppress, W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -58,23 +63,37 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? opts.serviceName }),
     spanProcessors: [processor],
-    sampler: clinicSampler(env),
+    sampler: clinicSampler(env, opts.exporter ? 1 : DEFAULT_TRACE_SAMPLE_RATIO),
   });
-  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator.
-  provider.register();
-  // What it costs is kept small: only http, pg and ioredis are instrumented (no fs/dns/net, no per-resolver
-  // spans); calls made outside a request (BullMQ's and the outbox relay's polling, key refreshes, pool
-  // connects) make no spans; the router, which makes its own server span, leaves incoming HTTP unpatched.
+  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator (no baggage: nothing
+  // of ours reads it, and every request would pay for extracting it).
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+  // The gateway's own spans (request, execute, fetch; one more per subgraph call) only re-time what the
+  // router's server span and its client spans already show: the gateway gets a tracer that records nothing
+  // and leaves the caller's context active, so what it calls still joins the request's trace.
+  const passThrough = passThroughTracer();
+  trace.disable();
+  trace.setGlobalTracerProvider({
+    getTracer: (name, version, options) => (name === 'apollo/gateway-js' ? passThrough : provider.getTracer(name, version, options)),
+  });
+  clinicTracer = provider.getTracer(TRACER);
+  suppressTracing = opts.outgoingHttp === false ? null : suppress;
+  // What it costs is kept small: only pg, ioredis and outgoing http are instrumented (no fs/dns/net, no
+  // per-resolver spans); server spans are the kit's and the router's own (traceIncoming / the router's span),
+  // not the HTTP instrumentation's, which costs several times more per request; calls made outside a request
+  // (BullMQ's and the outbox relay's polling, key refreshes, pool connects) make no spans.
+  const outgoing = opts.outgoingHttp === false ? [] : [
+    new HttpInstrumentation({
+      disableIncomingRequestInstrumentation: true,
+      requireParentforOutgoingSpans: true,
+      // A call already inside a client span of ours (clientSpan) is not traced twice.
+      ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
+    }),
+  ];
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation({
-        disableIncomingRequestInstrumentation: opts.ignoreIncomingHttp === true,
-        requireParentforOutgoingSpans: true,
-        ignoreIncomingRequestHook: (req) =>
-          /^\/(health|ready|metrics)\b/.test(req.url ?? '') ||
-          (typeof opts.ignoreIncomingHttp === 'function' ? opts.ignoreIncomingHttp(req as IncomingMessage) : opts.ignoreIncomingHttp === true),
-      }),
+      ...outgoing,
       // Statement text only: values never (they may be PHI), also not those the ORM inlines as literals.
       new PgInstrumentation({
         enhancedDatabaseReporting: false,
@@ -93,6 +112,8 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     flush: () => provider.forceFlush(),
     async shutdown() {
       running = null;
+      clinicTracer = null;
+      suppressTracing = null;
       unregister();
       await provider.shutdown();
     },
@@ -100,28 +121,34 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   return running;
 }
 
-/** The gateway's own spans that never have children: their time is already in the router's span and fetches. */
-const LEAF_NOISE = new Set(['gateway.validate', 'gateway.plan', 'gateway.postprocessing']);
+/** Share of client requests traced when neither OTEL_TRACES_SAMPLER nor OTEL_TRACES_SAMPLER_ARG is set (OTLP). */
+export const DEFAULT_TRACE_SAMPLE_RATIO = 0.1;
 
 /**
- * Parent-based sampling: a trace is kept at its root with probability OTEL_TRACES_SAMPLER_ARG (default 1, every
- * trace) and subgraphs follow the router's decision (the traceparent's flag); the gateway's childless
- * bookkeeping spans are not recorded at all.
+ * Head sampling as the OTel spec names it: OTEL_TRACES_SAMPLER (`parentbased_traceidratio` when unset,
+ * `parentbased_always_on`, `always_on`, `traceidratio`, `always_off`, `parentbased_always_off`) with
+ * OTEL_TRACES_SAMPLER_ARG the ratio. Parent-based: the router decides where a trace starts and the subgraphs,
+ * outbox and jobs follow the traceparent's flag. Unset, DEFAULT_TRACE_SAMPLE_RATIO of traces are kept; with an
+ * exporter handed in (tests) every one.
  */
-function clinicSampler(env: Record<string, string | undefined>): import('@opentelemetry/sdk-trace-base').Sampler {
+function clinicSampler(env: Record<string, string | undefined>, defaultRatio: number): import('@opentelemetry/sdk-trace-base').Sampler {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { ParentBasedSampler, TraceIdRatioBasedSampler, AlwaysOnSampler, SamplingDecision } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { ParentBasedSampler, TraceIdRatioBasedSampler, AlwaysOnSampler, AlwaysOffSampler } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const ratio = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
-  const root = Number.isFinite(ratio) && ratio < 1 ? new TraceIdRatioBasedSampler(Math.max(0, ratio)) : new AlwaysOnSampler();
-  const parentBased = new ParentBasedSampler({ root });
-  return {
-    shouldSample(context, traceId, spanName, spanKind, attributes, links) {
-      if (LEAF_NOISE.has(spanName)) return { decision: SamplingDecision.NOT_RECORD };
-      return parentBased.shouldSample(context, traceId, spanName, spanKind, attributes, links);
-    },
-    toString: () => `ClinicSampler{${parentBased.toString()}}`,
-  };
+  const arg = env.OTEL_TRACES_SAMPLER_ARG ? Number(env.OTEL_TRACES_SAMPLER_ARG) : NaN;
+  const ratio = Number.isFinite(arg) ? Math.min(1, Math.max(0, arg)) : defaultRatio;
+  const byRatio = ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(ratio);
+  const named = (env.OTEL_TRACES_SAMPLER || 'parentbased_traceidratio').trim().toLowerCase();
+  return (
+    {
+      always_on: new AlwaysOnSampler(),
+      always_off: new AlwaysOffSampler(),
+      traceidratio: byRatio,
+      parentbased_always_on: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+      parentbased_always_off: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+      parentbased_traceidratio: new ParentBasedSampler({ root: byRatio }),
+    }[named] ?? new ParentBasedSampler({ root: byRatio })
+  );
 }
 
 /** Tests: an exporter that keeps finished spans in memory (from the kit's own OpenTelemetry SDK copy). */
@@ -135,6 +162,79 @@ export function inMemorySpanExporter(): import('@opentelemetry/sdk-trace-base').
 export function incomingTraceContext(headers: IncomingHttpHeaders, trusted: boolean): Context {
   if (!trusted) return ROOT_CONTEXT;
   return propagation.extract(ROOT_CONTEXT, headers);
+}
+
+/** A tracer whose spans are the caller's context unchanged: nothing recorded, children keep their real parent. */
+function passThroughTracer(): Tracer {
+  const startSpan = (_name: string, _opts?: unknown, ctx: Context = context.active()): Span => trace.wrapSpanContext(trace.getSpanContext(ctx) ?? INVALID_SPAN_CONTEXT);
+  return {
+    startSpan,
+    startActiveSpan(name: string, ...args: unknown[]) {
+      const fn = args.at(-1) as (span: Span) => unknown;
+      const ctx = args.length >= 3 ? (args[1] as Context | undefined) : undefined;
+      return fn(startSpan(name, undefined, ctx ?? context.active()));
+    },
+  } as Tracer;
+}
+
+/**
+ * Handles an incoming request inside its SERVER span (tracing on), continuing the caller's traceparent: a
+ * subgraph is reachable only from the router (network policy, router secret), which decides whose trace to
+ * continue. Tracing off: just `handle()`.
+ */
+export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: string, handle: () => void): void {
+  if (!clinicTracer) return handle();
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  const method = req.method ?? 'GET';
+  // Named as the HTTP instrumentation names server spans (the router's own span is `POST /graphql`).
+  const span = clinicTracer.startSpan(
+    method,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path, 'server.port': req.socket.localPort ?? 0 } },
+    parent,
+  );
+  res.once('close', () => {
+    span.setAttribute('http.response.status_code', res.statusCode);
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
+  context.with(trace.setSpan(parent, span), handle);
+}
+
+/** A subgraph URL's span attributes, parsed once per URL (the router calls the same few all the time). */
+const clientAttributesByUrl = new Map<string, Record<string, string | number>>();
+function clientAttributes(url: string): Record<string, string | number> {
+  let attributes = clientAttributesByUrl.get(url);
+  if (!attributes) {
+    const target = new URL(url);
+    attributes = { 'http.request.method': 'POST', 'url.full': url, 'server.address': target.hostname, 'server.port': Number(target.port) || (target.protocol === 'https:' ? 443 : 80) };
+    if (clientAttributesByUrl.size < 1000) clientAttributesByUrl.set(url, attributes);
+  }
+  return attributes;
+}
+
+/**
+ * Runs an outgoing call (the router's fetch of a subgraph) inside a CLIENT span: `call` gets the headers that
+ * carry the trace on (traceparent), or null when tracing is off. Statuses >= 500 and throws mark the span.
+ */
+export async function clientSpan<T extends { status: number }>(url: string, call: (traceHeaders: Record<string, string> | null) => Promise<T>): Promise<T> {
+  if (!clinicTracer) return call(null);
+  const span = clinicTracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: clientAttributes(url) });
+  const active = trace.setSpan(context.active(), span);
+  const traceHeaders: Record<string, string> = {};
+  propagation.inject(active, traceHeaders);
+  try {
+    // Where the HTTP instrumentation is loaded, it is suppressed below so it adds no second client span.
+    const response = await (suppressTracing ? context.with(suppressTracing(active), () => call(traceHeaders)) : call(traceHeaders));
+    span.setAttribute('http.response.status_code', response.status);
+    if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    return response;
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 /** SQL with its string literals replaced by '?' (an ORM may inline values, which may be PHI). */
@@ -170,7 +270,7 @@ export async function inSpan<T>(
   opts: { kind?: SpanKind; parent?: Context; attributes?: Record<string, string | number | boolean> },
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
-  const tracer = trace.getTracer(TRACER);
+  const tracer = clinicTracer ?? trace.getTracer(TRACER);
   return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, opts.parent ?? context.active(), async (span) => {
     try {
       return await fn(span);

@@ -2,19 +2,27 @@
 // variables, same supergraph) opens the plan's `primary` fetch on the owning subgraph once; for every
 // event it runs the gateway's own executeQueryPlan over [a fetch answered by the event, then `rest`], so
 // the ordinary `_entities` fetches fill in other subgraphs' fields and the result is shaped exactly as a
-// query's would be, and hands that result to every client subscribed to it. Identical requests give
-// identical answers (the subgraph sees the same token), so sharing them is safe; different tokens never
-// share. Events are shaped one after another, so clients see them in the order published. The
-// upstream subscription ends when its last client subscription does.
+// query's would be, and hands that result to every client subscribed to it. Those fetches go through
+// batched-fill.ts: one event's fills for many callers travel in one request, each under its own caller.
+// Identical requests with the same token give identical answers, so sharing them is safe. Different tokens
+// never share an upstream subscription, even one user's on two devices: each token expires and is revoked
+// on its own, and the subgraph's per-event check of one must not end the other's stream. Events are shaped
+// one after another, so clients see them in the order published. The upstream subscription ends when its
+// last client subscription does.
 import { GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { EventQueue, type Logger } from '@clinic/service-kit';
+import { DomainError, EventQueue, type ErrorTracker, type Logger } from '@clinic/service-kit';
 import type { RouterContext } from '../context.ts';
 import type { SubscriptionPlan, SupergraphView } from './supergraph-view.ts';
 import type { UpstreamPool } from './upstream.ts';
+import type { BatchedFill } from './batched-fill.ts';
 import type { ReplicaPool } from '../replicas.ts';
+
+/** How long, and for how many distinct events, a fill-free shaping is kept for other callers of one event. */
+const RECENT_SHAPES_MS = 1_000;
+const RECENT_SHAPES_MAX = 1_000;
 
 /** The name under which the event itself is served to executeQueryPlan. */
 const EVENT_SOURCE = '__subscription_event__';
@@ -51,11 +59,15 @@ function pick(variables: Record<string, unknown>, names: string[] | undefined): 
 }
 
 /** Shapes one upstream event into the client's result with the gateway's executor. */
-function createShaper(req: SubscriptionRequest, logger: Logger) {
+function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logger) {
   const { view, plan, document, operationName, variables, context } = req;
   const queryPlan = eventPlan(plan.primary, plan.rest);
   const operationContext = buildOperationContext({ schema: view.apiSchema, operationDocument: document, operationName });
-  const baseServices: ServiceMap = Object.fromEntries(view.dataSources);
+  const baseServices: ServiceMap = {};
+  for (const [name, source] of view.dataSources) {
+    const url = (source as { url?: string }).url ?? view.subgraphUrls.get(name);
+    baseServices[name] = url ? fill.sourceFor(name, url) : source;
+  }
   return async (event: ExecutionResult): Promise<ExecutionResult> => {
     const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data ?? null, errors: event.errors as never }) };
     const requestContext = {
@@ -81,12 +93,15 @@ function createShaper(req: SubscriptionRequest, logger: Logger) {
 
 export class FederatedSubscriptions {
   private readonly shared = new Map<string, Shared>();
+  private readonly recentShapes = new Map<string, Promise<ExecutionResult>>();
   private readonly viewIds = new WeakMap<SupergraphView, number>();
   private nextViewId = 1;
 
   constructor(
     private readonly upstream: UpstreamPool,
+    private readonly fill: BatchedFill,
     private readonly logger: Logger,
+    private readonly errors?: ErrorTracker,
   ) {}
 
   /** Distinct upstream subscriptions open now. */
@@ -95,9 +110,30 @@ export class FederatedSubscriptions {
   }
 
   private keyOf(req: SubscriptionRequest): string {
-    let viewId = this.viewIds.get(req.view);
-    if (!viewId) this.viewIds.set(req.view, (viewId = this.nextViewId++));
-    return JSON.stringify([viewId, req.subgraphUrl, req.context.authorization ?? '', req.operationName ?? '', req.query, req.variables]);
+    return JSON.stringify([this.viewIdOf(req.view), req.subgraphUrl, req.context.authorization ?? '', req.operationName ?? '', req.query, req.variables]);
+  }
+
+  private viewIdOf(view: SupergraphView): number {
+    let viewId = this.viewIds.get(view);
+    if (!viewId) this.viewIds.set(view, (viewId = this.nextViewId++));
+    return viewId;
+  }
+
+  /**
+   * A plan with nothing to fill shapes an event from the event alone (no fetch, so no caller's rights are
+   * involved): many callers' upstream subscriptions of one operation receive the same event data, and it
+   * is shaped once for all of them. Plans with fills are shaped per caller (their fetches carry its token).
+   */
+  private shapeShared(req: SubscriptionRequest, event: ExecutionResult, shape: (event: ExecutionResult) => Promise<ExecutionResult>): Promise<ExecutionResult> {
+    if (req.plan.rest) return shape(event);
+    const key = JSON.stringify([this.viewIdOf(req.view), req.operationName ?? '', req.query, req.variables, event]);
+    let shaped = this.recentShapes.get(key);
+    if (!shaped) {
+      if (this.recentShapes.size >= RECENT_SHAPES_MAX) this.recentShapes.clear();
+      this.recentShapes.set(key, (shaped = shape(event)));
+      setTimeout(() => this.recentShapes.get(key) === shaped && this.recentShapes.delete(key), RECENT_SHAPES_MS).unref();
+    }
+    return shaped;
   }
 
   /** A client subscription: an iterator whose `return()` leaves the upstream once nobody else shares it. */
@@ -118,7 +154,7 @@ export class FederatedSubscriptions {
   }
 
   private start(key: string, req: SubscriptionRequest): Shared {
-    const shape = createShaper(req, this.logger);
+    const shape = createShaper(req, this.fill, this.logger);
     const shared: Shared = { subscribers: new Set(), unsubscribe: () => {} };
     this.shared.set(key, shared);
     let chain: Promise<void> = Promise.resolve();
@@ -136,14 +172,16 @@ export class FederatedSubscriptions {
       const unsubscribe = this.upstream.subscribe(url, primary.serviceName, req.context, request, {
         next: (event) => {
           chain = chain
-            .then(() => (shared.subscribers.size ? shape(event) : null))
+            .then(() => (shared.subscribers.size ? this.shapeShared(req, event, shape) : null))
             .then(
               (result) => {
                 if (result) for (const queue of shared.subscribers) queue.push(result);
               },
               (error: unknown) => {
-                this.logger.error({ err: error }, 'could not shape a subscription event');
-                const failure = { errors: [new GraphQLError('Could not deliver an event', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+                // Captured once here; subscribers see the stable code (a DomainError: not captured again).
+                if (this.errors) this.errors.capture(error, { requestId: req.context.requestId });
+                else this.logger.error({ err: error }, 'could not shape a subscription event');
+                const failure = { errors: [new DomainError('INTERNAL_SERVER_ERROR', 'Could not deliver an event')] };
                 for (const queue of shared.subscribers) queue.push(failure);
               },
             );

@@ -26,12 +26,16 @@ import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
 import {
   DomainError,
   EventQueue,
+  forbidden,
+  isDelegated,
   expiredTokenResult,
+  trackedResult,
   requestIdOf,
   revocationMatches,
   timerAt,
   viewerExpiresAt,
   WS_CLOSE_UNAUTHORIZED,
+  type ErrorTracker,
   type Logger,
   type RevocationList,
   type TokenVerifier,
@@ -43,6 +47,7 @@ import type { ClientRateLimiter } from '../rate-limit.ts';
 import { buildSupergraphView, type SubscriptionPlan, type SupergraphView } from './supergraph-view.ts';
 import { UpstreamPool } from './upstream.ts';
 import { FederatedSubscriptions } from './federated-subscription.ts';
+import { BatchedFill } from './batched-fill.ts';
 import { subscriptionSource, type PersistedGuard } from './persisted-guard.ts';
 import type { ReplicaPool } from '../replicas.ts';
 
@@ -65,6 +70,8 @@ export interface SubscriptionServerOptions {
   /** The data source the gateway would use for a subgraph (same headers, timeouts, URL overrides). */
   dataSourceFor: (name: string, url: string) => GraphQLDataSource & { url?: string };
   logger: Logger;
+  /** Unexpected errors of the router's own subscription work are captured here (once, with the request id). */
+  errors?: ErrorTracker;
   /** Ping interval on both hops. */
   keepAliveMs?: number;
   /** Revoked sessions: their open connections are closed with 4401. */
@@ -73,15 +80,20 @@ export interface SubscriptionServerOptions {
   persisted?: PersistedGuard;
   /** A subgraph's replicas, when it has several: subscriptions are spread over them and fail over. */
   replicasFor?: (serviceName: string) => ReplicaPool | undefined;
+  /** Timeout of the per-event fill requests (UPSTREAM_TIMEOUT_MS). */
+  upstreamTimeoutMs?: number;
 }
 
 export interface SubscriptionServerStats {
   /** Client connections and client subscriptions. */
   connections: number;
   subscriptions: number;
-  /** Distinct subscriptions opened on subgraphs, and the graphql-ws connections they use. */
+  /** Distinct subscriptions opened on subgraphs, and the (multiplexed) graphql-ws connections they use. */
   upstreamSubscriptions: number;
   upstreamConnections: number;
+  /** HTTP requests sent to fill in other subgraphs' fields of events, and the per-caller fetches they carried. */
+  fillRequests: number;
+  fillFetches: number;
 }
 
 export interface SubscriptionServer {
@@ -121,7 +133,8 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
 
   const connections = new Map<Ctx, Connection>();
   const upstream = new UpstreamPool(opts.routerSecret, keepAliveMs, opts.logger);
-  const federated = new FederatedSubscriptions(upstream, opts.logger);
+  const fill = new BatchedFill(opts.routerSecret, opts.upstreamTimeoutMs ?? 10_000, opts.replicasFor);
+  const federated = new FederatedSubscriptions(upstream, fill, opts.logger, opts.errors);
   const rules = [...specifiedRules, ...opts.validationRules];
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes });
 
@@ -205,6 +218,8 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
         let viewer: Viewer;
         try {
           viewer = await opts.verifier.verify(authorization);
+          // The assistant's token for a patient runs a few queries and mutations, never a subscription.
+          if (isDelegated(viewer)) throw forbidden('This token may not subscribe');
         } catch (error) {
           const reason = error instanceof DomainError ? error.message : 'Token is invalid';
           ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, reason.slice(0, 120));
@@ -263,6 +278,10 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
         return queue;
       },
       execute: () => ({ errors: [err('This WebSocket serves subscriptions only', 'BAD_REQUEST')] }),
+      // An event's errors as the client may see them: a fault of the router's is captured and masked to its
+      // stable code; a subgraph's (already captured there, masked) and coded errors pass.
+      onNext: (ctx, _id, _payload, _args, result) =>
+        opts.errors ? trackedResult(result as ExecutionResult, opts.errors, connections.get(ctx)?.context.requestId) : undefined,
       onClose: async (ctx) => {
         const connection = connections.get(ctx);
         connections.delete(ctx);
@@ -279,7 +298,14 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
     stats() {
       let subscriptions = 0;
       for (const c of connections.values()) subscriptions += c.live.size;
-      return { connections: connections.size, subscriptions, upstreamSubscriptions: federated.upstreamSubscriptions, upstreamConnections: upstream.openClients };
+      return {
+        connections: connections.size,
+        subscriptions,
+        upstreamSubscriptions: federated.upstreamSubscriptions,
+        upstreamConnections: upstream.openClients,
+        fillRequests: fill.stats.requests,
+        fillFetches: fill.stats.fetches,
+      };
     },
     async close() {
       stopListening?.();

@@ -1,11 +1,14 @@
-// The router's side of the second hop: graphql-ws clients to the subgraphs, one per subgraph and caller
-// token, opened on the first subscription and closed after the last. The upgrade carries the router
-// secret, request id and client ip as headers; `connection_init` carries the caller's token (subgraphs
-// verify it again). Keep-alive pings run on this hop as on the first.
+// The router's side of the second hop: a few multiplexed graphql-ws connections per subgraph replica carry
+// the subscriptions of every caller (one connection per SUBSCRIPTIONS_PER_CONNECTION subscriptions, opened
+// on demand, closed after its last subscription). The upgrade carries the router secret; each subscribe
+// carries its caller's credentials in `extensions.caller` (router secret, token, request id, client ip),
+// which the subgraph checks on subscribe and again on every event (see the kit's subscriptions.ts), so a
+// caller whose token expires or is revoked loses only its own operations. Keep-alive pings run on this hop
+// as on the first.
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { REQUEST_ID_HEADER, ROUTER_SECRET_HEADER, WS_CLOSE_UNAUTHORIZED, type Logger } from '@clinic/service-kit';
+import { MULTIPLEXED_CONNECTION, ROUTER_SECRET_HEADER, WS_CLOSE_UNAUTHORIZED, type Logger, type OperationCaller } from '@clinic/service-kit';
 
 export interface UpstreamCaller {
   authorization: string | undefined;
@@ -68,12 +71,16 @@ interface PooledClient {
   subscriptions: number;
 }
 
+/** How many subscriptions one upstream connection carries before the next one opens. */
+export const SUBSCRIPTIONS_PER_CONNECTION = 2_000;
+
 /**
- * The router's graphql-ws clients, one per subgraph and caller token: callers with the same token
- * (and anonymous callers) share a connection; a connection closes when its last subscription ends.
+ * The router's graphql-ws clients: per subgraph URL, the fewest connections that keep each under
+ * SUBSCRIPTIONS_PER_CONNECTION subscriptions, whoever the callers are; a connection closes when its last
+ * subscription ends.
  */
 export class UpstreamPool {
-  private readonly clients = new Map<string, PooledClient>();
+  private readonly clients = new Map<string, PooledClient[]>();
 
   constructor(
     private readonly routerSecret: string,
@@ -82,15 +89,17 @@ export class UpstreamPool {
   ) {}
 
   get openClients(): number {
-    return this.clients.size;
+    let open = 0;
+    for (const list of this.clients.values()) open += list.length;
+    return open;
   }
 
-  private clientFor(key: string, httpUrl: string, caller: UpstreamCaller): PooledClient {
-    const existing = this.clients.get(key);
-    if (existing) return existing;
-    const headers: Record<string, string> = { [ROUTER_SECRET_HEADER]: this.routerSecret, [REQUEST_ID_HEADER]: caller.requestId };
-    if (caller.clientIp) headers['x-forwarded-for'] = caller.clientIp;
-    if (caller.authorization) headers.authorization = caller.authorization;
+  private clientFor(httpUrl: string): PooledClient {
+    const list = this.clients.get(httpUrl) ?? [];
+    let best: PooledClient | undefined;
+    for (const pooled of list) if (!best || pooled.subscriptions < best.subscriptions) best = pooled;
+    if (best && best.subscriptions < SUBSCRIPTIONS_PER_CONNECTION) return best;
+    const headers: Record<string, string> = { [ROUTER_SECRET_HEADER]: this.routerSecret };
     class UpstreamSocket extends WebSocket {
       constructor(address: string, protocols?: string | string[]) {
         super(address, protocols, { headers, perMessageDeflate: false });
@@ -99,7 +108,7 @@ export class UpstreamPool {
     const client = createClient({
       url: wsUrlOf(httpUrl),
       webSocketImpl: UpstreamSocket,
-      connectionParams: { authorization: caller.authorization, requestId: caller.requestId, clientIp: caller.clientIp },
+      connectionParams: { [MULTIPLEXED_CONNECTION]: true },
       lazy: true,
       lazyCloseTimeout: 0,
       keepAlive: this.keepAliveMs,
@@ -107,36 +116,42 @@ export class UpstreamPool {
       on: { error: (error) => this.logger.debug({ err: error, url: httpUrl }, 'upstream subscription socket error') },
     });
     const pooled = { client, subscriptions: 0 };
-    this.clients.set(key, pooled);
+    this.clients.set(httpUrl, [...list, pooled]);
     return pooled;
   }
 
-  /** Opens one upstream subscription; returns the function that ends it. */
+  /** Opens one upstream subscription with its caller's credentials; returns the function that ends it. */
   subscribe(httpUrl: string, serviceName: string, caller: UpstreamCaller, request: UpstreamRequest, sink: UpstreamSink): () => void {
-    const key = `${httpUrl}\u0000${caller.authorization ?? ''}`;
-    const pooled = this.clientFor(key, httpUrl, caller);
+    const pooled = this.clientFor(httpUrl);
     pooled.subscriptions += 1;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       pooled.subscriptions -= 1;
-      if (pooled.subscriptions === 0 && this.clients.get(key) === pooled) {
-        this.clients.delete(key);
+      const list = this.clients.get(httpUrl);
+      if (pooled.subscriptions === 0 && list?.includes(pooled)) {
+        const rest = list.filter((c) => c !== pooled);
+        if (rest.length) this.clients.set(httpUrl, rest);
+        else this.clients.delete(httpUrl);
         void pooled.client.dispose();
       }
     };
-    const unsubscribe = pooled.client.subscribe(request, {
-      next: (result) => sink.next(result as ExecutionResult),
-      error: (error) => {
-        release();
-        sink.fail(upstreamFailure(error, serviceName), replicaWentAway(error));
+    const credentials: OperationCaller = { routerSecret: this.routerSecret, authorization: caller.authorization, requestId: caller.requestId, clientIp: caller.clientIp };
+    const unsubscribe = pooled.client.subscribe(
+      { ...request, extensions: { caller: credentials } },
+      {
+        next: (result) => sink.next(result as ExecutionResult),
+        error: (error) => {
+          release();
+          sink.fail(upstreamFailure(error, serviceName), replicaWentAway(error));
+        },
+        complete: () => {
+          release();
+          sink.complete();
+        },
       },
-      complete: () => {
-        release();
-        sink.complete();
-      },
-    });
+    );
     return () => {
       unsubscribe();
       release();
@@ -144,7 +159,7 @@ export class UpstreamPool {
   }
 
   async dispose(): Promise<void> {
-    const clients = [...this.clients.values()];
+    const clients = [...this.clients.values()].flat();
     this.clients.clear();
     await Promise.all(clients.map((c) => c.client.dispose()));
   }

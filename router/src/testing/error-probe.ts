@@ -5,14 +5,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inMemorySpanExporter, startTracing } from '@clinic/service-kit/telemetry';
-import type { IncomingMessage } from 'node:http';
 
 const exporter = inMemorySpanExporter();
-const routerPorts = new Set<number>();
 const tracing = startTracing({
   serviceName: 'error-probe',
   exporter,
-  ignoreIncomingHttp: (req: IncomingMessage) => routerPorts.has(req.socket.localPort ?? -1),
 })!;
 
 async function main() {
@@ -31,8 +28,6 @@ async function main() {
   await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
   const garbageUrl = `http://127.0.0.1:${(garbage.address() as AddressInfo).port}/graphql`;
   const second = await harness.startTestRouter(keys, harness.composeFor([{ definition: faultySubgraph, url: garbageUrl }]));
-  routerPorts.add(stack.router.port);
-  routerPorts.add(second.port);
   try {
     const token = await signTestToken(keys, { sub: '00000000-0000-4000-8000-000000000001', roles: ['PATIENT'] });
     const sent = [];

@@ -3,15 +3,11 @@
 // loads, then identity + the greetings fixture + two routers (one trusting loopback's traceparent, one
 // not) on the real Postgres/Redis, sends one federated query to each, and prints the spans as JSON.
 import { inMemorySpanExporter, startTracing } from '@clinic/service-kit/telemetry';
-import type { IncomingMessage } from 'node:http';
 
 const exporter = inMemorySpanExporter();
-const routerPorts = new Set<number>();
 const tracing = startTracing({
   serviceName: 'trace-probe',
   exporter,
-  // In production the router runs alone with ignoreIncomingHttp: true; here it shares the process.
-  ignoreIncomingHttp: (req: IncomingMessage) => routerPorts.has(req.socket.localPort ?? -1),
 })!;
 
 const GIVEN_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -35,8 +31,6 @@ async function main() {
     ]),
     { TRUSTED_PROXIES: '10.255.255.1' },
   );
-  routerPorts.add(stack.router.port);
-  routerPorts.add(untrusting.port);
   try {
     const em = stack.subgraphs.identity!.orm.em.fork();
     const user = em.create(UserSchema, { email: 'trace@example.test', displayName: 'Trace Person', createdAt: new Date() });

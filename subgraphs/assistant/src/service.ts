@@ -18,6 +18,8 @@ import { chatClient } from './chat/chat-client.ts';
 import { startChatWorker } from './chat/chat-turns.ts';
 import { loadLlmSettings } from './llm/settings.ts';
 import { availabilityToken, type PartnerCredentials } from './clinic-api/availability-token.ts';
+import { delegatedTokens } from './clinic-api/delegated-token.ts';
+import { directoryCache } from './clinic-api/directory-cache.ts';
 import { createLlmAssistant } from './llm/agent.ts';
 
 export const ASSISTANT_DEFAULT_PORT = 4005;
@@ -37,6 +39,8 @@ export interface AssistantOptions {
   routerUrl?: string | (() => string);
   /** Where chat is, for its internal routes (default: env CHAT_URL, else http://127.0.0.1:4004/graphql). */
   chatUrl?: string | (() => string);
+  /** Where identity is, for the delegated-token exchange in chat (default: env IDENTITY_URL; none: no delegation). */
+  identityUrl?: string | (() => string);
   /** The assistant's partner client with `availability:read` (default: env ASSISTANT_PARTNER_CLIENT_ID / _SECRET). */
   partner?: () => PartnerCredentials | null;
   now?: () => Date;
@@ -56,9 +60,18 @@ export function createAssistantSubgraph(options: AssistantOptions = {}): Subgrap
   const partner = options.partner ?? (() => (env.ASSISTANT_PARTNER_CLIENT_ID && env.ASSISTANT_PARTNER_CLIENT_SECRET
     ? { clientId: env.ASSISTANT_PARTNER_CLIENT_ID, clientSecret: env.ASSISTANT_PARTNER_CLIENT_SECRET }
     : null));
+  const availability = availabilityToken(routerUrl, partner);
+  const identityConfigured = options.identityUrl ?? env.IDENTITY_URL ?? null;
+  const identityUrl = typeof identityConfigured === 'function' ? identityConfigured : () => identityConfigured;
+  // The router secret is known once the kit starts the subgraph (background); the exchange happens only after.
+  let routerSecret = '';
+  let logger: SubgraphDeps['logger'] | undefined;
   const settings: AssistantSettings = {
     routerUrl,
-    availability: availabilityToken(routerUrl, partner),
+    availability,
+    // Its own partner token is the actor of the exchange: identity gives a patient's token only to this client.
+    directory: directoryCache(),
+    delegated: (proof) => delegatedTokens(identityUrl, routerSecret, availability, logger)(proof),
     now: options.now ?? (() => new Date()),
     changeDeadlineHours: Number(env.BOOKING_CHANGE_DEADLINE_HOURS ?? 24),
     llm: llmSettings ? createLlmAssistant(llmSettings) : null,
@@ -79,6 +92,8 @@ export function createAssistantSubgraph(options: AssistantOptions = {}): Subgrap
       }),
     }),
     background: async (deps: SubgraphDeps) => {
+      routerSecret = deps.config.routerSecret;
+      logger = deps.logger;
       const relay = startOutboxRelay({
         orm: deps.orm,
         redisUrl: deps.config.redisUrl,

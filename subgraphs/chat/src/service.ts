@@ -63,6 +63,8 @@ export interface ChatOptions {
   now?: () => Date;
   /** The documents subgraph's URL (attachments are checked and shared there); DOCUMENTS_URL otherwise. */
   documentsUrl?: () => string | undefined;
+  /** The key chat signs the assistant's delegation proofs with; ASSISTANT_DELEGATION_SECRET otherwise (none: no proofs). */
+  delegationSecret?: string | null;
 }
 
 export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinition<ChatContext> {
@@ -81,6 +83,7 @@ export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinitio
       pubsub: deps.pubsub,
       typingSeen: new Map(),
       now: options.now ?? (() => new Date()),
+      delegationSecret: options.delegationSecret ?? (env.ASSISTANT_DELEGATION_SECRET || null),
     });
   return {
     name: 'chat',

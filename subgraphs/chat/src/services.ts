@@ -18,4 +18,9 @@ export interface ChatServices {
   /** Typing events seen per user and conversation (ephemeral, in memory only). */
   typingSeen: Map<string, number>;
   now(): Date;
+  /**
+   * ASSISTANT_DELEGATION_SECRET (shared with identity, never with the assistant): chat signs each patient message
+   * to the assistant with it, the proof the assistant trades for that patient's short token (kit's delegation.ts).
+   */
+  delegationSecret?: string | null;
 }

@@ -3,6 +3,8 @@
 // assistant joins it), writes in Romanian, and the assistant answers in the conversation with the three best
 // slots as BOOK_SLOT quick actions, which the patient's own client books (REQUESTED at the right instant); a red
 // flag gets 112 there and an URGENT hand-off; while an operator has taken over, the assistant stays silent.
+// Here delegation is off (no ASSISTANT_DELEGATION_SECRET): the assistant holds no token of the patient and only
+// offers; chat-delegation.int.test.ts covers the assistant acting with the patient's delegated token.
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@clinic/service-kit/testing';
 import { local, startAssistantClinic, type AssistantClinic, type Who } from '../testing/clinic.ts';
@@ -10,7 +12,7 @@ import { local, startAssistantClinic, type AssistantClinic, type Who } from '../
 let clinic: AssistantClinic;
 
 beforeAll(async () => {
-  clinic = await startAssistantClinic({ withChat: true });
+  clinic = await startAssistantClinic({ withChat: true, delegation: false });
 }, 90_000);
 
 afterAll(async () => {

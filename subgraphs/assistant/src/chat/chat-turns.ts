@@ -11,7 +11,7 @@ import { converse } from '../conversation/ask.ts';
 import type { AssistantSettings } from '../context.ts';
 import type { ChatClient } from './chat-client.ts';
 
-const payload = z.object({ conversationId: z.string().uuid(), messageId: z.string().uuid(), senderId: z.string().uuid() });
+const payload = z.object({ conversationId: z.string().uuid(), messageId: z.string().uuid(), senderId: z.string().uuid(), proof: z.string().max(2000).optional() });
 
 export async function answerChatMessage(orm: MikroORM, chat: ChatClient, settings: AssistantSettings, event: MessageToAssistantPayload): Promise<AssistantTurn | null> {
   const em = orm.em.fork();
@@ -19,17 +19,22 @@ export async function answerChatMessage(orm: MikroORM, chat: ChatClient, setting
   if (!turn) {
     const message = await chat.message(event.messageId);
     if (!message || message.conversationId !== event.conversationId) return null;
+    // With chat's proof, identity gives the patient's own short token (appointment operations only): the
+    // assistant then books, reschedules and cancels itself, after the patient's explicit "yes". Without it
+    // (not set up, stale, replayed, signed out) it only reads free time with its availability token and offers.
+    const patientToken = event.proof ? await settings.delegated(event.proof) : null;
     turn = await converse(
       em,
       { userId: message.senderId },
       { message: message.body.slice(0, 2000), sessionId: message.conversationId, timeZone: null },
-      // No token of the patient here: free slots only, with the assistant's read-only availability token.
-      clinicApi(settings.routerUrl(), await settings.availability()),
+      settings.directory(clinicApi(settings.routerUrl(), patientToken ?? (await settings.availability()))),
       settings,
-      { chatMessageId: message.messageId, canAct: false },
+      // When the assistant acts, the patient answers with the slot's number (then confirms): no booking buttons.
+      { chatMessageId: message.messageId, canAct: patientToken !== null, slotButtons: patientToken === null },
     );
   }
   if (turn.reply) {
+    // Slots the patient's client books itself (kept on the turn only when the assistant could not act).
     const actions = turn.quickActions.flatMap((a) => (a.slot ? [{ kind: 'BOOK_SLOT' as const, ...a.slot }] : []));
     await chat.reply({ conversationId: event.conversationId, inReplyTo: event.messageId, body: turn.reply, actions });
   }

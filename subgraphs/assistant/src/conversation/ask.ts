@@ -31,6 +31,8 @@ export interface TurnSource {
   chatMessageId?: string | null;
   /** False in chat: the assistant has no token of the patient there, so slots become buttons the patient's client books. */
   canAct: boolean;
+  /** False: quick actions keep no slot to book directly (in chat, when the assistant books after a "yes"). */
+  slotButtons?: boolean;
 }
 
 export interface AssistantClock {
@@ -118,7 +120,7 @@ export async function converse(em: EntityManager, viewer: { userId: string }, in
       language: lang,
       sentiment: understood.sentiment,
       reply: result.reply,
-      quickActions: result.quickActions,
+      quickActions: source.slotButtons === false ? result.quickActions.map(({ slot: _slot, ...rest }) => rest) : result.quickActions,
       outcome: result.outcome,
       handoffId,
       chatMessageId: source.chatMessageId ?? null,

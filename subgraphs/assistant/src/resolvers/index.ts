@@ -72,7 +72,7 @@ export const resolvers: Resolvers = {
     askAssistant: (_p, { message, sessionId, timeZone }, ctx) => {
       const viewer = requireRole(ctx.viewer, 'PATIENT');
       if (!ctx.authorization) throw unauthenticated('The assistant needs your own sign-in to act for you');
-      const api = clinicApi(ctx.assistant.routerUrl(), ctx.authorization);
+      const api = ctx.assistant.directory(clinicApi(ctx.assistant.routerUrl(), ctx.authorization));
       return askAssistant(
         ctx.em,
         viewer,

@@ -22,11 +22,23 @@ export interface AssistantClinic {
   url: string;
   queuePrefix: string;
   call: GraphQLCall;
+  /** The assistant's own client (availability:read; the actor of the delegated-token exchange). */
+  partner: PartnerCredentials;
+  /** The key chat signs delegation proofs with (null: delegation off). */
+  delegationSecret: string | null;
   people: Record<'admin' | 'doctor' | 'operator' | 'patient' | 'other', Who>;
   stop(): Promise<void>;
 }
 
-export async function startAssistantClinic(opts: { withChat?: boolean; assistant?: AssistantOptions; routerEnv?: Record<string, string> } = {}): Promise<AssistantClinic> {
+export interface ClinicOptions {
+  withChat?: boolean;
+  /** Chat signs proofs and identity exchanges them for the patient's delegated token (default true). */
+  delegation?: boolean;
+  assistant?: AssistantOptions;
+  routerEnv?: Record<string, string>;
+}
+
+export async function startAssistantClinic(opts: ClinicOptions = {}): Promise<AssistantClinic> {
   const run = randomBytes(4).toString('hex');
   const ADMIN = { email: `admin-${run}@clinic.test`, password: 'Admin-pass-2026!' };
   const DOCTOR = { email: `dr-${run}@clinic.test`, password: 'Doctor-pass-2026!', displayName: 'Dr. Ana Ionescu' };
@@ -38,21 +50,32 @@ export async function startAssistantClinic(opts: { withChat?: boolean; assistant
   const queuePrefix = `as${run}-`;
   let url = '';
   let chatUrl = '';
-  let partner: PartnerCredentials | null = null;
+  let identityUrl = '';
+  // The assistant's own client, made by identity at start (IDENTITY_ASSISTANT_CLIENT_ID / _SECRET, as `npm start` does).
+  const partner: PartnerCredentials = { clientId: `pc_assistant_${run}`, clientSecret: randomBytes(24).toString('base64url') };
+  // Shared by chat and identity only: the assistant never sees it.
+  const delegationSecret = opts.delegation === false ? null : randomBytes(32).toString('base64url');
   const identity = createIdentitySubgraph({
     signingKey: { kid: keys.kid, privateKey: keys.privateKey },
     queues: { audit: queuePrefix + AUDIT_QUEUE, doctors: queuePrefix + DOCTORS_QUEUE, notifications: `${queuePrefix}notifications-identity` },
-    env: { ...process.env, IDENTITY_ADMIN_EMAIL: ADMIN.email, IDENTITY_ADMIN_PASSWORD: ADMIN.password },
+    env: {
+      ...process.env, IDENTITY_ADMIN_EMAIL: ADMIN.email, IDENTITY_ADMIN_PASSWORD: ADMIN.password,
+      IDENTITY_ASSISTANT_CLIENT_ID: partner.clientId, IDENTITY_ASSISTANT_CLIENT_SECRET: partner.clientSecret,
+      ASSISTANT_DELEGATION_SECRET: delegationSecret ?? '',
+    },
   });
   const appointments = createAppointmentsSubgraph({ queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });
   // The router starts after the subgraphs: the assistant reads its URL (and chat's) per call.
-  const assistant = createAssistantSubgraph({ queuePrefix, relayPollMs: 50, routerUrl: () => url, chatUrl: () => chatUrl, partner: () => partner, ...opts.assistant });
+  const assistant = createAssistantSubgraph({
+    queuePrefix, relayPollMs: 50, routerUrl: () => url, chatUrl: () => chatUrl, identityUrl: () => identityUrl, partner: () => partner, ...opts.assistant,
+  });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const defs: SubgraphDefinition<any>[] = [identity, appointments, assistant];
-  if (opts.withChat) defs.push(createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' } }));
+  if (opts.withChat) defs.push(createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, delegationSecret }));
   const stack = await startStack(keys, defs, opts.routerEnv);
   url = stack.router.url;
   chatUrl = stack.subgraphs.chat?.url ?? '';
+  identityUrl = stack.subgraphs.identity!.url;
   const call = graphqlCaller(() => url);
 
   await eventually(
@@ -61,11 +84,10 @@ export async function startAssistantClinic(opts: { withChat?: boolean; assistant
   );
   const people = {} as AssistantClinic['people'];
   people.admin = await signIn(call, ADMIN);
-  // The assistant's own read-only availability client (what it reads free time with in chat).
-  const issued = await call<{ issuePartnerClient: { client: { id: string }; clientSecret: string } }>(
-    `mutation { issuePartnerClient(name: "Clinic assistant", scopes: ["availability:read"]) { client { id } clientSecret } }`, {}, people.admin.token,
+  await eventually(
+    () => stack.subgraphs.identity!.orm.em.fork().getConnection().execute<unknown[]>(`select 1 from partner_clients where id = ?`, [partner.clientId]),
+    (rows) => rows.length === 1,
   );
-  partner = { clientId: issued.issuePartnerClient.client.id, clientSecret: issued.issuePartnerClient.clientSecret };
   for (const [key, who, roles] of [['doctor', DOCTOR, ['DOCTOR']], ['operator', OPERATOR, ['OPERATOR']]] as const) {
     await call(`mutation($input: CreateStaffInput!) { createStaffUser(input: $input) { id } }`, { input: { ...who, roles } }, people.admin.token);
     people[key] = await signIn(call, who);
@@ -93,7 +115,7 @@ export async function startAssistantClinic(opts: { withChat?: boolean; assistant
     await registerVerifiedPatient(url, who, people.admin.token);
     people[key] = await signIn(call, who);
   }
-  return { stack, url, queuePrefix, call, people, stop: () => stack.stop() };
+  return { stack, url, queuePrefix, call, partner, delegationSecret, people, stop: () => stack.stop() };
 }
 
 /** A wall-clock time `days` from today in the clinic's zone. */

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  ASSISTANT_PARTICIPANT_ID, badUserInput, conflict, enqueueEvent, forbidden, MESSAGE_TO_ASSISTANT_TOPIC, MESSAGE_UNREAD_TOPIC, notFound,
+  ASSISTANT_PARTICIPANT_ID, badUserInput, conflict, enqueueEvent, forbidden, MESSAGE_TO_ASSISTANT_TOPIC, MESSAGE_UNREAD_TOPIC, notFound, signChatMessageProof,
   type MessageToAssistantPayload, type MessageUnreadPayload,
 } from '@clinic/service-kit';
 import { z } from 'zod';
@@ -146,7 +146,14 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
   const messageId = await em
     .transactional(async (tx) => {
       const id = await appendMessage(tx, services, conv, { kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body, attachments: input.attachments ?? [], actions }, offline);
-      if (toAssistant) enqueueEvent(tx, MESSAGE_TO_ASSISTANT_TOPIC, { conversationId: conv.id, messageId: id, senderId: me } satisfies MessageToAssistantPayload, { aggregateKey: conv.id });
+      if (toAssistant) {
+        // With the delegation key, the event carries chat's proof that this patient just wrote to the assistant.
+        const proof = services.delegationSecret
+          ? await signChatMessageProof(services.delegationSecret, { conversationId: conv.id, messageId: id, senderId: me, sessionId: actor.user.sessionId, sentAt: services.now().getTime() })
+          : undefined;
+        const event = { conversationId: conv.id, messageId: id, senderId: me, ...(proof ? { proof } : {}) } satisfies MessageToAssistantPayload;
+        enqueueEvent(tx, MESSAGE_TO_ASSISTANT_TOPIC, event, { aggregateKey: conv.id });
+      }
       return id;
     })
     .catch((error: unknown) => {

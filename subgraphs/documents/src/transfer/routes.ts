@@ -3,7 +3,7 @@
 // the user the URL was issued to. Errors answer in the GraphQL error shape with a stable code.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { DomainError, recordAuditNow, requestIdOf, sendGraphQLError, type SubgraphDeps, type Viewer } from '@clinic/service-kit';
+import { DomainError, isDelegated, recordAuditNow, requestIdOf, sendGraphQLError, type SubgraphDeps, type Viewer } from '@clinic/service-kit';
 import { receiveUpload, TicketUnusable } from '../library/receive-upload.ts';
 import { DocumentGone } from '../library/store-version.ts';
 import { DOWNLOAD_PATH, DownloadRefused, openDownload, PREVIEW_PATH, type Served } from '../library/downloads.ts';
@@ -34,6 +34,8 @@ async function callerOf(deps: SubgraphDeps, req: IncomingMessage, purpose: Trans
   const claims = verifyTransfer(settings.urlSecret, token, purpose, settings.now().getTime());
   const viewer: Viewer = await deps.verifier.verify(req.headers.authorization);
   if (viewer.kind === 'anonymous') throw new DomainError('UNAUTHENTICATED', 'Send the bearer token of the user this URL was issued to');
+  // The assistant acting for a patient handles appointments only, never their files.
+  if (isDelegated(viewer)) throw new DomainError('FORBIDDEN', 'This token may not transfer documents');
   const actor: Actor = { viewer, requestId: requestIdOf(req), ip: clientIp(req) };
   if (viewer.kind !== 'user' || viewer.userId !== claims.userId) {
     // Someone holding another user's URL: refused, and written down for that user's access report.

@@ -47,6 +47,19 @@ export async function issuePartnerToken(t: TokenIssuer, clientId: string, scopes
   return { token, expiresAt: new Date(Date.now() + PARTNER_TOKEN_SECONDS * 1000) };
 }
 
+/**
+ * The patient's token the assistant acts with for one chat turn (see delegation.ts): the patient role only,
+ * their session (signing out ends it), `act` naming the assistant, and the delegated scope.
+ */
+export async function issueDelegatedToken(
+  t: TokenIssuer,
+  d: { userId: string; sessionId: string | null; permissions: string[]; actor: string; scope: string; seconds: number },
+): Promise<IssuedToken> {
+  const claims = { token_use: 'access', roles: ['PATIENT'], permissions: d.permissions, ...(d.sessionId ? { sid: d.sessionId } : {}), act: { sub: d.actor }, scope: d.scope };
+  const token = await signer(t, claims, d.userId, d.seconds);
+  return { token, expiresAt: new Date(Date.now() + d.seconds * 1000) };
+}
+
 const mfaAudience = (t: TokenIssuer) => `${t.audience}:mfa`;
 
 /** A challenge carries an id (`jti`): completing sign-in spends it, so it cannot be used twice. */

@@ -3,13 +3,16 @@
 // Azure-user lookup other services use (router secret required; never proxied).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AZURE_USER_PATH, hasRole, hasRouterSecret, sendJson, type SubgraphDeps } from '@clinic/service-kit';
+import {
+  AZURE_USER_PATH, CHAT_PROOF_TOKEN_TYPE, DELEGATED_TOKEN_PATH, TOKEN_EXCHANGE_GRANT, hasRole, hasRouterSecret, sendJson, type SubgraphDeps,
+} from '@clinic/service-kit';
 import type { IdentityDeps } from '../domain/deps.ts';
 import type { KeyRing } from '../domain/key-store.ts';
 import { resolveAzureUserFromTables } from '../domain/azure.ts';
 import { microsoftRoutes } from './microsoft.ts';
 import { partnerToken } from '../domain/partners.ts';
 import { readBody } from '@clinic/service-kit';
+import { delegationSettings, exchangeChatProof } from '../domain/delegation.ts';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 export { AZURE_USER_PATH };
@@ -84,6 +87,34 @@ export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<Ident
       } catch (error) {
         if ((error as { extensions?: { code?: string } }).extensions?.code === 'RATE_LIMITED') return sendJson(res, 429, { error: 'slow_down' }, { 'retry-after': '1' });
         sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic' });
+      }
+    },
+    // The assistant's token exchange for one chat turn (RFC 8693 form; see domain/delegation.ts). Internal:
+    // router secret, the assistant's partner token as `actor_token`, chat's proof as `subject_token`.
+    [DELEGATED_TOKEN_PATH]: async (req, res) => {
+      if (!hasRouterSecret(req, deps.config.routerSecret)) return sendJson(res, 403, { error: 'forbidden' });
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'invalid_request' });
+      let form: URLSearchParams;
+      try {
+        form = new URLSearchParams(await readBody(req, 8_192));
+      } catch {
+        return sendJson(res, 413, { error: 'invalid_request' });
+      }
+      if (form.get('grant_type') !== TOKEN_EXCHANGE_GRANT) return sendJson(res, 400, { error: 'unsupported_grant_type' });
+      if (form.get('subject_token_type') !== CHAT_PROOF_TOKEN_TYPE) return sendJson(res, 400, { error: 'invalid_request' });
+      const actor = await deps.verifier.verify(`Bearer ${form.get('actor_token') ?? ''}`).catch(() => null);
+      if (!actor) return sendJson(res, 401, { error: 'invalid_client' });
+      try {
+        const { tokens, revocations } = await identity();
+        const issued = await exchangeChatProof(orm().em.fork(), { tokens, revocations, settings: delegationSettings(env) }, actor, form.get('subject_token') ?? '');
+        const expiresIn = Math.round((issued.expiresAt.getTime() - Date.now()) / 1000);
+        sendJson(res, 200, {
+          access_token: issued.token, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: expiresIn, scope: issued.scope,
+        }, { 'cache-control': 'no-store' });
+      } catch (error) {
+        const code = (error as { extensions?: { code?: string } }).extensions?.code;
+        if (code !== 'FORBIDDEN' && code !== 'UNAUTHENTICATED') throw error;
+        sendJson(res, 400, { error: code === 'FORBIDDEN' ? 'unauthorized_client' : 'invalid_grant', error_description: (error as Error).message }, { 'cache-control': 'no-store' });
       }
     },
     ...microsoftRoutes(deps, identity, orm, env),
