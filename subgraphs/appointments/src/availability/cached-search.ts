@@ -12,8 +12,6 @@ import type { Clinic } from '../policy.ts';
 import type { AvailabilityCache, DayEntry } from './day-cache.ts';
 
 const DAY_MS = 86_400_000;
-/** Days read per step of a page search: a page of the soonest slots rarely needs more than the first. */
-const STEP_DAYS = [1, 7];
 
 interface VersionedDoctor {
   doctorId: string;
@@ -40,19 +38,91 @@ export async function searchAvailability(
   const latest = Math.min(s.to.getTime(), now + clinic.policy.horizonDays * DAY_MS);
   if (!doctors.length || earliest >= latest) return { slots: [] };
 
-  const keep = (slot: Slot) =>
-    slot.start >= earliest && slot.end <= latest && (!s.consultationType || slot.consultationType === s.consultationType) && (!page?.after || page.after(slot));
   const lastDay = Math.floor((latest - 1) / DAY_MS);
   const slots: Slot[] = [];
+  const wanted: Wanted = { earliest, latest, consultationType: s.consultationType ?? null, after: page?.after };
   for (let day = Math.floor(earliest / DAY_MS), step = 0; day <= lastDay; step++) {
-    const stepDays = page ? (STEP_DAYS[step] ?? Infinity) : Infinity;
-    const until = Math.min(lastDay, day + stepDays - 1);
-    const found = await daysOf(em, cache, doctors, day, until, s.includeEmergency, now);
-    for (const slot of found) if (keep(slot)) slots.push(slot);
+    // A page reads the next 24 hours first (the rest of today and tomorrow: one round trip whatever the
+    // hour), then spans that double; an unpaged search reads every day at once.
+    const until = page ? Math.min(lastDay, step === 0 ? Math.floor((earliest + DAY_MS) / DAY_MS) : day + 2 ** step - 1) : lastDay;
+    const cells = await daysOf(em, cache, doctors, day, until, s.includeEmergency, now);
+    collect(cells, wanted, slots, page ? page.limit + 1 : Infinity);
     if (page && slots.length > page.limit) break;
     day = until + 1;
   }
   return { slots };
+}
+
+interface Wanted {
+  earliest: number;
+  latest: number;
+  consultationType: string | null;
+  after?: (slot: Slot) => boolean;
+}
+
+interface Cell {
+  doctor: VersionedDoctor;
+  day: number;
+  key: string;
+  entry: DayEntry;
+}
+
+/**
+ * The step's slots in the order a fresh search gives (start, doctor, consultation type), appended to `into`
+ * until it holds `max`. Each cell's list is already in that order (the expansion sorts it), so the cells
+ * are merged through a heap of their next slots: a page of 50 takes 51 slots off the heap and makes 51
+ * objects, however many the cells hold. Two cells never tie: a doctor's cells are different days.
+ */
+function collect(cells: Cell[], wanted: Wanted, into: Slot[], max: number): void {
+  const next = new Array<number>(cells.length).fill(0);
+  const flat = (c: number) => cells[c]!.entry.slots;
+  /** Moves cell c to its next slot that passes the cheap tests; false when it has none left. */
+  const advance = (c: number): boolean => {
+    const list = flat(c);
+    let i = next[c]!;
+    while (
+      i < list.length &&
+      ((list[i] as number) < wanted.earliest || (list[i + 1] as number) > wanted.latest || (wanted.consultationType !== null && list[i + 2] !== wanted.consultationType))
+    ) {
+      i += 4;
+    }
+    next[c] = i;
+    return i < list.length;
+  };
+  const before = (a: number, b: number): boolean => {
+    const x = flat(a), y = flat(b), i = next[a]!, j = next[b]!;
+    const byStart = (x[i] as number) - (y[j] as number);
+    if (byStart !== 0) return byStart < 0;
+    const byDoctor = compare(cells[a]!.doctor.doctorId, cells[b]!.doctor.doctorId);
+    if (byDoctor !== 0) return byDoctor < 0;
+    return compare(x[i + 2] as string, y[j + 2] as string) < 0;
+  };
+  const heap: number[] = [];
+  const siftDown = (at: number) => {
+    for (;;) {
+      const l = 2 * at + 1, r = l + 1;
+      let least = at;
+      if (l < heap.length && before(heap[l]!, heap[least]!)) least = l;
+      if (r < heap.length && before(heap[r]!, heap[least]!)) least = r;
+      if (least === at) return;
+      [heap[at], heap[least]] = [heap[least]!, heap[at]!];
+      at = least;
+    }
+  };
+  for (let c = 0; c < cells.length; c++) if (advance(c)) heap.push(c);
+  for (let at = (heap.length >> 1) - 1; at >= 0; at--) siftDown(at);
+  while (heap.length && into.length < max) {
+    const c = heap[0]!;
+    const list = flat(c), i = next[c]!;
+    const slot: Slot = { doctorId: cells[c]!.doctor.doctorId, start: list[i] as number, end: list[i + 1] as number, consultationType: list[i + 2] as string, emergency: list[i + 3] === 1 };
+    next[c] = i + 4;
+    if (!advance(c)) {
+      heap[0] = heap[heap.length - 1]!;
+      heap.pop();
+    }
+    siftDown(0);
+    if (!wanted.after || wanted.after(slot)) into.push(slot);
+  }
 }
 
 async function loadVersionedDoctors(em: EntityManager, s: SlotSearch): Promise<VersionedDoctor[]> {
@@ -68,7 +138,7 @@ async function loadVersionedDoctors(em: EntityManager, s: SlotSearch): Promise<V
   return rows.map((r) => ({ doctorId: r.doctor_id, timeZone: r.time_zone, version: String(r.version ?? 0), clinicVersion: String(r.clinic_version) }));
 }
 
-/** Every doctor's slots starting in days [first, last] (UTC day numbers), sorted as a fresh search sorts them. */
+/** Every doctor's entries for days [first, last] (UTC day numbers): one MGET, then one expansion for the misses. */
 async function daysOf(
   em: EntityManager,
   cache: AvailabilityCache,
@@ -77,27 +147,22 @@ async function daysOf(
   last: number,
   includeEmergency: boolean,
   now: number,
-): Promise<Slot[]> {
-  const cells: { doctor: VersionedDoctor; day: number; key: string }[] = [];
+): Promise<Cell[]> {
+  const cells: { doctor: VersionedDoctor; day: number; key: string; entry: DayEntry | null }[] = [];
   for (const doctor of doctors) {
     for (let day = first; day <= last; day++) {
-      cells.push({ doctor, day, key: cache.key(doctor.doctorId, doctor.timeZone, day, includeEmergency, doctor.version, doctor.clinicVersion) });
+      cells.push({ doctor, day, key: cache.key(doctor.doctorId, doctor.timeZone, day, includeEmergency, doctor.version, doctor.clinicVersion), entry: null });
     }
   }
   const entries = await cache.read(cells.map((c) => c.key), now);
-  const missing = cells.filter((_, i) => !entries[i]);
-  const slots: Slot[] = [];
-  entries.forEach((entry, i) => entry && pushEntry(slots, cells[i]!.doctor.doctorId, entry));
+  cells.forEach((c, i) => (c.entry = entries[i]!));
+  const missing = cells.filter((c) => !c.entry);
   if (missing.length) {
     const fresh = await expandDays(em, missing, includeEmergency, now);
-    await cache.write(missing.map((c) => [c.key, fresh.get(`${c.doctor.doctorId}|${c.day}`)!]));
-    for (const c of missing) pushEntry(slots, c.doctor.doctorId, fresh.get(`${c.doctor.doctorId}|${c.day}`)!);
+    for (const c of missing) c.entry = fresh.get(`${c.doctor.doctorId}|${c.day}`)!;
+    await cache.write(missing.map((c) => [c.key, c.entry!]));
   }
-  return slots.sort((a, b) => a.start - b.start || compare(a.doctorId, b.doctorId) || compare(a.consultationType, b.consultationType));
-}
-
-function pushEntry(into: Slot[], doctorId: string, entry: DayEntry): void {
-  for (const [start, end, consultationType, emergency] of entry.slots) into.push({ doctorId, start, end, consultationType, emergency: emergency === 1 });
+  return cells as Cell[];
 }
 
 /**
@@ -144,7 +209,7 @@ async function expandDays(
   }
   for (const slot of slots) {
     const entry = result.get(`${slot.doctorId}|${Math.floor(slot.start / DAY_MS)}`);
-    entry?.slots.push([slot.start, slot.end, slot.consultationType, slot.emergency ? 1 : 0]);
+    entry?.slots.push(slot.start, slot.end, slot.consultationType, slot.emergency ? 1 : 0);
   }
   return result;
 }

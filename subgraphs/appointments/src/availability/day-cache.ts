@@ -10,8 +10,11 @@ export interface DayEntry {
   computedAt: number;
   /** The earliest expiry of a waiting-list hold counted as busy: after it the entry no longer holds. */
   validUntil: number | null;
-  /** [start, end, consultationType, emergency 0|1] in epoch ms. */
-  slots: [number, number, string, 0 | 1][];
+  /**
+   * Flat, four values a slot, in the order the expansion gives: start, end (epoch ms), consultationType,
+   * emergency 0|1. Flat because a search parses many entries and shows few of their slots.
+   */
+  slots: (number | string)[];
 }
 
 /** Entries of versions nobody asks for any more fade out by themselves. */
@@ -36,7 +39,8 @@ export class AvailabilityCache {
   }
 
   key(doctorId: string, timeZone: string, day: number, includeEmergency: boolean, version: string, clinicVersion: string): string {
-    return `${this.prefix}availability:${doctorId}:${version}:${clinicVersion}:${timeZone}:${day}:${includeEmergency ? 1 : 0}`;
+    // `availability2`: entries of the earlier shape (a list of tuples) are never read as this one.
+    return `${this.prefix}availability2:${doctorId}:${version}:${clinicVersion}:${timeZone}:${day}:${includeEmergency ? 1 : 0}`;
   }
 
   /** Entries for the keys; null where missing, unusable at `now`, or Redis could not answer. */

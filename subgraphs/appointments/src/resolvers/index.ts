@@ -34,7 +34,7 @@ import { WaitlistEntrySchema } from '../entities/waitlist.ts';
 import { AppointmentSchema, type Appointment } from '../entities/appointment.ts';
 import { acceptWaitlistOffer, joinWaitlist, leaveWaitlist } from '../waitlist/waitlist.ts';
 import { pageSize, type AppointmentOrder, type AppointmentPage } from '../booking/appointment-lists.ts';
-import { afterCursor, checkedZone, localIso, parseCursor, slotCursor } from './views.ts';
+import { afterCursor, checkedZone, localIso, parseCursor, slotCursor, slotView } from './views.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
 const short = (value: string | null | undefined, name: string, max = 80) => {
@@ -120,7 +120,7 @@ export const resolvers: Resolvers = {
       }, page);
       const shown = slots.slice(0, first);
       const last = shown[shown.length - 1];
-      return { slots: shown.map((s) => ({ ...s, timeZone: zone })), endCursor: last ? slotCursor(last) : null, hasNextPage: slots.length > first };
+      return { slots: shown.map((s) => slotView(s, zone)), endCursor: last ? slotCursor(last) : null, hasNextPage: slots.length > first };
     },
     searchSuggestions: async (_p, { text }, ctx) => {
       requireUserOrScope(ctx.viewer, 'availability:read');
@@ -199,13 +199,6 @@ export const resolvers: Resolvers = {
       acceptWaitlistOffer(ctx.em, ctx.actor, ctx.clinic, { entryId: id, category: category ?? 'ROUTINE', reason }),
   },
   Subscription: subscriptionResolvers,
-  Slot: {
-    doctor: (slot) => ({ id: slot.doctorId }),
-    startsAt: (slot) => new Date(slot.start),
-    endsAt: (slot) => new Date(slot.end),
-    localStartsAt: (slot) => localIso(slot.start, slot.timeZone),
-    localEndsAt: (slot) => localIso(slot.end, slot.timeZone),
-  },
   Appointment: {
     __resolveReference: async (ref, ctx) => {
       const appointment = await ctx.loaders.appointment.load(ref.id);

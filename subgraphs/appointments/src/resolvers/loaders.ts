@@ -19,19 +19,43 @@ export interface Loaders {
   doctorSettings: DataLoader<string, DoctorSettings | null>;
 }
 
+/**
+ * Each loader is made when a resolver first asks for it: most requests (a slot search above all, the
+ * hottest read) use none, and four DataLoaders per request would be work for nothing.
+ */
 export function createLoaders(em: EntityManager, now: () => Date): Loaders {
-  return {
-    appointment: new DataLoader(async (ids) => {
+  return new LazyLoaders(em, now);
+}
+
+class LazyLoaders implements Loaders {
+  #appointment?: Loaders['appointment'];
+  #history?: Loaders['history'];
+  #userAppointments?: Loaders['userAppointments'];
+  #doctorSettings?: Loaders['doctorSettings'];
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly now: () => Date,
+  ) {}
+
+  get appointment(): Loaders['appointment'] {
+    return (this.#appointment ??= new DataLoader(async (ids) => {
       const valid = ids.filter(isUuid);
-      const rows = valid.length ? await em.find(AppointmentSchema, { id: { $in: valid } }) : [];
+      const rows = valid.length ? await this.em.find(AppointmentSchema, { id: { $in: valid } }) : [];
       const byId = new Map(rows.map((a) => [a.id, a]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
-    history: new DataLoader(async (ids) => {
-      const rows = await em.find(AppointmentEventSchema, { appointmentId: { $in: [...ids] } }, { orderBy: { occurredAt: 'asc', id: 'asc' } });
+    }));
+  }
+
+  get history(): Loaders['history'] {
+    return (this.#history ??= new DataLoader(async (ids) => {
+      const rows = await this.em.find(AppointmentEventSchema, { appointmentId: { $in: [...ids] } }, { orderBy: { occurredAt: 'asc', id: 'asc' } });
       return ids.map((id) => rows.filter((r) => r.appointmentId === id));
-    }),
-    userAppointments: new DataLoader(
+    }));
+  }
+
+  get userAppointments(): Loaders['userAppointments'] {
+    return (this.#userAppointments ??= new DataLoader(
       async (keys) => {
         // One query per distinct filter (normally one), covering every user in the batch, each with their own page.
         const groups = new Map<string, number[]>();
@@ -42,16 +66,20 @@ export function createLoaders(em: EntityManager, now: () => Date): Loaders {
         const results: AppointmentPage[] = new Array(keys.length);
         for (const indexes of groups.values()) {
           const group = indexes.map((i) => keys[i]!);
-          const pages = await listAppointmentPages(em, filterOf(group[0]!), group, now());
+          const pages = await listAppointmentPages(this.em, filterOf(group[0]!), group, this.now());
           indexes.forEach((i, n) => (results[i] = pages[n]!));
         }
         return results;
       },
       { cacheKeyFn: (key) => JSON.stringify(key) },
-    ),
-    doctorSettings: new DataLoader(async (ids) => {
-      const rows = await em.find(DoctorSettingsSchema, { doctorId: { $in: [...ids] } });
+    ));
+  }
+
+  /** A doctor's approval settings (auto-approval), for the policy fields of many appointments at once. */
+  get doctorSettings(): Loaders['doctorSettings'] {
+    return (this.#doctorSettings ??= new DataLoader(async (ids) => {
+      const rows = await this.em.find(DoctorSettingsSchema, { doctorId: { $in: [...ids] } });
       return ids.map((id) => rows.find((r) => r.doctorId === id) ?? null);
-    }),
-  };
+    }));
+  }
 }

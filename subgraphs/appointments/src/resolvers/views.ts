@@ -1,7 +1,7 @@
 // Shapes the resolvers hand to GraphQL where they differ from stored rows.
-import { DateTime } from 'luxon';
 import { badUserInput, checkTimeZone } from '@clinic/service-kit';
 import type { Slot } from '../schedules/free-slots.ts';
+import { localIso } from './local-iso.ts';
 import type { Appointment } from '../entities/appointment.ts';
 import type { ScheduleException } from '../entities/schedule.ts';
 
@@ -10,8 +10,37 @@ export interface UserRef {
   id: string;
 }
 
-export interface SlotView extends Slot {
-  timeZone: string;
+/**
+ * A slot as the answer shows it: GraphQL's default resolvers read these properties (no resolver of ours per
+ * field and slot), and a field the query does not ask for (often localEndsAt) is never computed.
+ */
+export class SlotView {
+  constructor(
+    private readonly slot: Slot,
+    private readonly zone: string,
+  ) {}
+
+  get doctor(): UserRef {
+    return { id: this.slot.doctorId };
+  }
+  get startsAt(): Date {
+    return new Date(this.slot.start);
+  }
+  get endsAt(): Date {
+    return new Date(this.slot.end);
+  }
+  get localStartsAt(): string {
+    return localIso(this.slot.start, this.zone);
+  }
+  get localEndsAt(): string {
+    return localIso(this.slot.end, this.zone);
+  }
+  get consultationType(): string {
+    return this.slot.consultationType;
+  }
+  get emergency(): boolean {
+    return this.slot.emergency;
+  }
 }
 
 export interface ExceptionResultView {
@@ -29,7 +58,9 @@ export interface SlotChangeView {
 /** A viewer's zone: an IANA name spelled as IANA spells it (UTC when not given); offsets are refused. */
 export const checkedZone = (zone: string | null | undefined): string => checkTimeZone(zone ?? 'UTC');
 
-export const localIso = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
+export { localIso };
+
+export const slotView = (slot: Slot, zone: string): SlotView => new SlotView(slot, zone);
 
 /** Opaque, stable cursor: the slot's sort key. */
 export function slotCursor(slot: Slot): string {
