@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { DocumentNode } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { WebSocketServer } from 'ws';
@@ -169,6 +169,9 @@ export async function startSubgraph<TContext extends RequestContext>(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      // No @cacheControl hints in any subgraph (the router decides what is cacheable, see its http-cache.ts):
+      // the plugin would only wrap every field's resolver to compute a maxAge of 0.
+      ApolloServerPluginCacheControlDisabled(),
       metricsPlugin(def.name),
       errorTrackingPlugin(errors),
       delegatedAccessPlugin<TContext>(),

@@ -224,8 +224,16 @@ test('after every kind of change, every cached answer equals a fresh expansion (
     if (await ops[name]!()) done[name] = (done[name] ?? 0) + 1;
     await expectCacheEqualsFresh(`step ${i} (${name})`);
   }
-  // The run exercised every kind of change, and the caches answered (not only missed).
-  for (const name of ['book', 'cancel', 'reschedule', 'addRule', 'removeRule', 'addException', 'removeException', 'hold', 'clock']) expect([name, done[name] ?? 0]).not.toEqual([name, 0]);
+  // The run exercised every kind of change, and the caches answered (not only missed). A kind the random
+  // plan never managed (e.g. no exception left to remove) is tried again, still checked after each try.
+  const kinds = ['book', 'cancel', 'reschedule', 'addRule', 'removeRule', 'addException', 'removeException', 'hold', 'clock'];
+  for (const name of kinds) {
+    for (let tries = 0; !done[name] && tries < 5; tries++) {
+      if (await ops[name]!()) done[name] = 1;
+      await expectCacheEqualsFresh(`retry ${tries} (${name})`);
+    }
+  }
+  for (const name of kinds) expect([name, done[name] ?? 0]).not.toEqual([name, 0]);
   expect(replicaA.stats.hits).toBeGreaterThan(0);
   expect(replicaB.stats.hits).toBeGreaterThan(0);
 }, 600_000);
@@ -288,13 +296,14 @@ test('with Redis unreachable every search answers afresh', async () => {
 
 test('a doctor with extra hours and no weekly rule has those slots, and they can be booked', async () => {
   const doctor = (await addDoctor(h, { timeZone: 'Europe/Bucharest' })).doctorId;
-  const day = daysAhead(4);
+  // Past the clinic-wide holidays the random run above may have added (days 1 to 7).
+  const day = daysAhead(9);
   const added = await gql(h.url, ADD_EXCEPTION, {
     token: await asDoctor(doctor),
     variables: { input: { doctorId: doctor, kind: 'EXTRA_HOURS', startsAt: localToUtc(day, '18:00'), endsAt: localToUtc(day, '19:00'), slotMinutes: 30 } },
   });
   expect(added.body.errors).toBeUndefined();
-  const search: SlotSearch = { doctorIds: [doctor], from: new Date(localToUtc(day, '00:00')), to: new Date(localToUtc(daysAhead(5), '00:00')), includeEmergency: false };
+  const search: SlotSearch = { doctorIds: [doctor], from: new Date(localToUtc(day, '00:00')), to: new Date(localToUtc(daysAhead(10), '00:00')), includeEmergency: false };
   const expected = [localToUtc(day, '18:00'), localToUtc(day, '18:30')];
   expect((await fresh(search)).map((s) => new Date(s.start).toISOString())).toEqual(expected);
   expect((await searchAvailability(em(), h.clinic, replicaA, search)).slots.map((s) => new Date(s.start).toISOString())).toEqual(expected);
