@@ -9,7 +9,7 @@
 // on its own, and the subgraph's per-event check of one must not end the other's stream. Events are shaped
 // one after another, so clients see them in the order published. The upstream subscription ends when its
 // last client subscription does.
-import { GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { DocumentNode, ExecutionResult } from 'graphql';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
