@@ -77,3 +77,19 @@ test('subgraphs accept traffic only from the router (identity also from subgraph
     if (name === 'chat') expect(from).toContainEqual({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'assistant' } } });
   }
 });
+
+test("the assistant's proof key reaches chat and identity only; the assistant gets its own client and never the key", () => {
+  type Container = { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[]; envFrom?: { secretRef?: { name: string } }[] };
+  const containerOf = (name: string) => {
+    const d = ofKind('Deployment').find((x) => x.metadata.name === name)!;
+    return (d.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!;
+  };
+  const variables = (name: string) => (containerOf(name).env ?? []).map((e) => e.name);
+  const withKey = ofKind('Deployment').filter((d) => variables(d.metadata.name).includes('ASSISTANT_DELEGATION_SECRET')).map((d) => d.metadata.name).sort();
+  expect(withKey).toEqual(['chat', 'identity']);
+  // Nobody gets the key's Secret whole.
+  for (const d of ofKind('Deployment')) expect((containerOf(d.metadata.name).envFrom ?? []).map((e) => e.secretRef?.name)).not.toContain('clinic-assistant-delegation');
+  expect(variables('assistant')).toEqual(expect.arrayContaining(['ASSISTANT_PARTNER_CLIENT_ID', 'ASSISTANT_PARTNER_CLIENT_SECRET']));
+  expect(variables('identity')).toEqual(expect.arrayContaining(['IDENTITY_ASSISTANT_CLIENT_ID', 'IDENTITY_ASSISTANT_CLIENT_SECRET']));
+  expect(ofKind('Secret').map((s) => s.metadata.name)).toEqual(expect.arrayContaining(['clinic-assistant-client', 'clinic-assistant-delegation']));
+});

@@ -15,7 +15,7 @@ interface App {
   name: string;
   tier: 'router' | 'subgraph' | 'web';
   port: number;
-  env: { name: string; value: string }[];
+  env: ({ name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } })[];
   /** Readiness path (dependencies included); liveness is /health where the app has it. */
   ready: string;
   live: string;
@@ -120,6 +120,26 @@ function networkPolicy(app: App): Doc {
   };
 }
 
+/** One key of a Secret as one variable: a pod gets only the keys it names, not the whole Secret. */
+const fromSecret = (name: string, secret: string, key = name) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+
+/**
+ * The assistant's own partner client (identity creates it; the assistant signs in with it) and the key chat
+ * signs its proofs of patients' messages with (chat and identity only: the assistant must never hold it, or it
+ * could mint proofs and act for any patient). Separate Secrets, so each pod is given only what it needs.
+ */
+const ASSISTANT_CLIENT_SECRET = 'clinic-assistant-client';
+const DELEGATION_SECRET = 'clinic-assistant-delegation';
+const assistantEnv: Record<string, App['env']> = {
+  identity: [
+    fromSecret('IDENTITY_ASSISTANT_CLIENT_ID', ASSISTANT_CLIENT_SECRET, 'ASSISTANT_PARTNER_CLIENT_ID'),
+    fromSecret('IDENTITY_ASSISTANT_CLIENT_SECRET', ASSISTANT_CLIENT_SECRET, 'ASSISTANT_PARTNER_CLIENT_SECRET'),
+    fromSecret('ASSISTANT_DELEGATION_SECRET', DELEGATION_SECRET),
+  ],
+  chat: [fromSecret('ASSISTANT_DELEGATION_SECRET', DELEGATION_SECRET)],
+  assistant: [fromSecret('ASSISTANT_PARTNER_CLIENT_ID', ASSISTANT_CLIENT_SECRET), fromSecret('ASSISTANT_PARTNER_CLIENT_SECRET', ASSISTANT_CLIENT_SECRET)],
+};
+
 const subgraphApp = (name: string): App => ({
   name,
   tier: 'subgraph',
@@ -133,6 +153,7 @@ const subgraphApp = (name: string): App => ({
           { name: 'CHAT_URL', value: `http://chat:${PORT}/graphql` },
         ]
       : []),
+    ...(assistantEnv[name] ?? []),
   ],
   ready: '/ready',
   live: '/health',
@@ -246,6 +267,22 @@ function shared(): Doc[] {
         VAPID_PUBLIC_KEY: '',
         VAPID_PRIVATE_KEY: '',
       },
+    },
+    {
+      // The assistant's partner client (availability:read): given to identity, which creates it, and to the assistant.
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: ASSISTANT_CLIENT_SECRET, labels: { 'app.kubernetes.io/part-of': PART_OF } },
+      type: 'Opaque',
+      stringData: { ASSISTANT_PARTNER_CLIENT_ID: 'clinic-assistant', ASSISTANT_PARTNER_CLIENT_SECRET: 'CHANGE-ME' },
+    },
+    {
+      // Chat's proof key for the assistant's delegated tokens: chat and identity only, never the assistant.
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: DELEGATION_SECRET, labels: { 'app.kubernetes.io/part-of': PART_OF } },
+      type: 'Opaque',
+      stringData: { ASSISTANT_DELEGATION_SECRET: 'CHANGE-ME' },
     },
     {
       // Nothing reaches a pod of this namespace unless a policy below lets it.
