@@ -4,44 +4,20 @@
 // request's trace id, with no e-mail address or token in it; the client sees only INTERNAL_SERVER_ERROR.
 // The stack runs in a child process (testing/error-probe.ts) so the HTTP instrumentation makes real spans.
 import { execFile } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { startSentryIngest, type SentryIngest } from '@clinic/service-kit/testing';
 import { FAULT_EMAIL, FAULT_TOKEN } from './testing/faulty-subgraph.ts';
 
-interface SentEvent {
-  tags?: Record<string, string>;
-  contexts?: { trace?: { trace_id?: string } };
-  exception?: { values?: { value?: string }[] };
-}
 interface Probe {
   sent: { requestId: string; status: number; body: { errors?: { message: string; extensions?: Record<string, unknown> }[] }; traceId: string | null }[];
 }
 
-const envelopes: { raw: string; header: Record<string, unknown>; events: SentEvent[] }[] = [];
-let ingest: http.Server;
+let ingest: SentryIngest;
 let probe: Probe;
 
 beforeAll(async () => {
-  ingest = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      if (req.method === 'POST' && /^\/api\/7\/envelope\//.test(req.url ?? '')) {
-        const raw = body.toString('utf8');
-        const lines = raw.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-        const events: SentEvent[] = [];
-        for (let i = 1; i < lines.length; i += 2) if (lines[i]!.type === 'event') events.push(lines[i + 1] as SentEvent);
-        envelopes.push({ raw, header: lines[0]!, events });
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => ingest.listen(0, '127.0.0.1', resolve));
-  const dsn = `http://publickey@127.0.0.1:${(ingest.address() as AddressInfo).port}/7`;
+  ingest = await startSentryIngest();
+  const dsn = ingest.dsn;
   const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(tsx, [path.join(__dirname, 'testing', 'error-probe.ts')], { env: { ...process.env, SENTRY_DSN: dsn, LOG_LEVEL: 'silent' }, timeout: 240_000, maxBuffer: 20_000_000 }, (error, out, err) =>
@@ -53,7 +29,7 @@ beforeAll(async () => {
   probe = JSON.parse(line.slice('ERROR-PROBE '.length)) as Probe;
 }, 300_000);
 
-afterAll(() => new Promise<void>((resolve) => ingest.close(() => resolve())));
+afterAll(() => ingest.close());
 
 test('the client sees only the stable code', () => {
   expect(probe.sent.map((s) => s.status)).toEqual([200, 200]);
@@ -64,7 +40,7 @@ test('the client sees only the stable code', () => {
 });
 
 test('each unexpected error is captured once, where it happened, with its request id and trace id', () => {
-  const events = envelopes.flatMap((e) => e.events);
+  const events = ingest.events();
   // Two failing requests, two events: the subgraph's masked error relayed by the router is not captured again.
   expect(events).toHaveLength(2);
   for (const [requestId, service] of [
@@ -81,14 +57,14 @@ test('each unexpected error is captured once, where it happened, with its reques
 });
 
 test('no personal data or token leaves in an envelope', () => {
-  expect(envelopes.length).toBeGreaterThan(0);
-  for (const { raw } of envelopes) {
+  expect(ingest.envelopes.length).toBeGreaterThan(0);
+  for (const { raw } of ingest.envelopes) {
     expect(raw).not.toContain(FAULT_EMAIL);
     expect(raw).not.toContain(FAULT_TOKEN);
     // Nor the caller's own bearer token (any JWT), nor request headers.
     expect(raw).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
     expect(raw).not.toMatch(/authorization/i);
   }
-  const subgraphEvent = envelopes.flatMap((e) => e.events).find((e) => e.tags?.service === 'faulty')!;
+  const subgraphEvent = ingest.events().find((e) => e.tags?.service === 'faulty')!;
   expect(subgraphEvent.exception?.values?.[0]?.value).toBe('lookup failed for [redacted-email] with Bearer [redacted]');
 });

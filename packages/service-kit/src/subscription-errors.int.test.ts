@@ -3,9 +3,6 @@
 // subscribing, while resolving an event, or in the per-event access check is sent ONCE as a Sentry event
 // tagged with the connection's request id, and the subscriber sees only INTERNAL_SERVER_ERROR. An access
 // check that refuses (a domain error) only withholds the event and is not captured.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import gqlTag from 'graphql-tag';
 import WebSocket from 'ws';
@@ -14,7 +11,7 @@ import { ROUTER_SECRET_HEADER } from './router-secret.ts';
 import { forbidden } from './errors.ts';
 import { subscribeTopic } from './subscriptions.ts';
 import type { RequestContext } from './index.ts';
-import { createTestKeys, dropSchema, testServiceConfig } from './testing/index.ts';
+import { createTestKeys, dropSchema, startSentryIngest, testServiceConfig, type SentryIngest } from './testing/index.ts';
 
 const SECRET_EMAIL = 'patient.name@clinic.example';
 const topic = `test-ticks:${randomUUID()}`;
@@ -74,35 +71,14 @@ const faultySubscriptions: SubgraphDefinition = {
   migrations: [],
 };
 
-interface SentEvent {
-  tags?: Record<string, string>;
-  exception?: { values?: { value?: string }[] };
-}
-const events: SentEvent[] = [];
-const raw: string[] = [];
-let ingest: http.Server;
+let ingest: SentryIngest;
 let running: RunningSubgraph;
 const savedDsn = process.env.SENTRY_DSN;
 
 beforeAll(async () => {
-  ingest = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      if (req.method === 'POST' && /^\/api\/7\/envelope\//.test(req.url ?? '')) {
-        const text = body.toString('utf8');
-        raw.push(text);
-        const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-        for (let i = 1; i < lines.length; i += 2) if (lines[i]!.type === 'event') events.push(lines[i + 1] as SentEvent);
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => ingest.listen(0, '127.0.0.1', resolve));
+  ingest = await startSentryIngest();
   // The kit's tracker reads SENTRY_DSN when the subgraph starts.
-  process.env.SENTRY_DSN = `http://publickey@127.0.0.1:${(ingest.address() as AddressInfo).port}/7`;
+  process.env.SENTRY_DSN = ingest.dsn;
   running = await startSubgraph(faultySubscriptions, testServiceConfig('ticks', await createTestKeys()));
 }, 60_000);
 
@@ -111,7 +87,7 @@ afterAll(async () => {
   else process.env.SENTRY_DSN = savedDsn;
   await running.stop().catch(() => {});
   await dropSchema(running.config.dbSchema);
-  await new Promise<void>((resolve) => ingest.close(() => resolve()));
+  await ingest.close();
 });
 
 type Message = { id?: string; type: string; payload?: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
@@ -173,12 +149,12 @@ test('unexpected errors of a subscription are captured once with the request id;
 
   // Stopping flushes the tracker's queue to the ingest.
   await running.stop();
-  const captured = events.filter((e) => e.tags?.request_id === 'ws-req-1');
+  const captured = ingest.events().filter((e) => e.tags?.request_id === 'ws-req-1');
   expect(captured.map((e) => e.exception?.values?.[0]?.value).sort()).toEqual([
     'resolving the event failed',
     'subscribe failed for [redacted-email]',
     'the access check failed',
   ]);
   for (const e of captured) expect(e.tags).toMatchObject({ service: 'ticks', request_id: 'ws-req-1' });
-  for (const text of raw) expect(text).not.toContain(SECRET_EMAIL);
+  for (const { raw } of ingest.envelopes) expect(raw).not.toContain(SECRET_EMAIL);
 }, 60_000);

@@ -3,12 +3,9 @@
 // subgraph, with the connection's request id (the router relays the masked error without capturing it
 // again), and the client sees only INTERNAL_SERVER_ERROR.
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
 import gqlTag from 'graphql-tag';
 import { subscribeTopic, type RequestContext, type SubgraphDefinition } from '@clinic/service-kit';
-import { createTestKeys } from '@clinic/service-kit/testing';
+import { createTestKeys, startSentryIngest, type SentryIngest } from '@clinic/service-kit/testing';
 import { startStack, type Stack } from '../testing/harness.ts';
 import { connectWs, eventually } from '../testing/ws.ts';
 
@@ -36,32 +33,14 @@ const ticksSubgraph: SubgraphDefinition = {
   migrations: [],
 };
 
-interface SentEvent {
-  tags?: Record<string, string>;
-  exception?: { values?: { value?: string }[] };
-}
-const events: SentEvent[] = [];
-let ingest: http.Server;
+let ingest: SentryIngest;
 let stack: Stack;
 const savedDsn = process.env.SENTRY_DSN;
 
 beforeAll(async () => {
-  ingest = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      if (req.method === 'POST' && /^\/api\/7\/envelope\//.test(req.url ?? '')) {
-        const lines = body.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-        for (let i = 1; i < lines.length; i += 2) if (lines[i]!.type === 'event') events.push(lines[i + 1] as SentEvent);
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => ingest.listen(0, '127.0.0.1', resolve));
+  ingest = await startSentryIngest();
   // Router and subgraph read SENTRY_DSN when they start.
-  process.env.SENTRY_DSN = `http://publickey@127.0.0.1:${(ingest.address() as AddressInfo).port}/7`;
+  process.env.SENTRY_DSN = ingest.dsn;
   stack = await startStack(await createTestKeys(), [ticksSubgraph]);
 }, 60_000);
 
@@ -69,7 +48,7 @@ afterAll(async () => {
   if (savedDsn === undefined) delete process.env.SENTRY_DSN;
   else process.env.SENTRY_DSN = savedDsn;
   await stack?.stop().catch(() => {});
-  await new Promise<void>((resolve) => ingest.close(() => resolve()));
+  await ingest.close();
 });
 
 test("a subgraph's fault in a subscription event is captured once, by the subgraph, and the client sees only the stable code", async () => {
@@ -83,6 +62,7 @@ test("a subgraph's fault in a subscription event is captured once, by the subgra
 
   // Stopping flushes both trackers to the ingest.
   await stack.stop();
+  const events = ingest.events();
   expect(events.map((e) => [e.tags?.service, e.exception?.values?.[0]?.value])).toEqual([['ticks', 'the tick could not be read']]);
   expect(events[0]!.tags?.request_id).toMatch(/.+/);
 }, 60_000);

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { loadServiceConfig, type ServiceConfig } from '../config.ts';
 
 export * from './graphql-client.ts';
+export * from './sentry-ingest.ts';
 
 export const TEST_DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/clinic_test';
 export const TEST_REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
