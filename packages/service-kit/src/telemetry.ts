@@ -222,12 +222,19 @@ export async function clientSpan<T extends { status: number }>(url: string, call
   const active = trace.setSpan(context.active(), span);
   const traceHeaders: Record<string, string> = {};
   propagation.inject(active, traceHeaders);
-  try {
+  return endedAfter(span, async () => {
     // Where the HTTP instrumentation is loaded, it is suppressed below so it adds no second client span.
     const response = await (suppressTracing ? context.with(suppressTracing(active), () => call(traceHeaders)) : call(traceHeaders));
     span.setAttribute('http.response.status_code', response.status);
     if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     return response;
+  });
+}
+
+/** Runs `fn`, then ends `span`; an error marks the span and is rethrown. */
+async function endedAfter<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
   } catch (error) {
     span.recordException(error as Error);
     span.setStatus({ code: SpanStatusCode.ERROR });
@@ -271,17 +278,9 @@ export async function inSpan<T>(
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
   const tracer = clinicTracer ?? trace.getTracer(TRACER);
-  return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, opts.parent ?? context.active(), async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, opts.parent ?? context.active(), (span) =>
+    endedAfter(span, () => fn(span)),
+  );
 }
 
 export { SpanKind };
