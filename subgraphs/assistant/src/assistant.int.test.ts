@@ -3,11 +3,10 @@
 // appointment at the right instant in the patient's zone, a cancel refused by the 24 h deadline and
 // explained, another patient's conversation and appointments refused, a red flag → 112 + URGENT hand-off,
 // operator take-over (bot silent) and hand-back, and the KPI query.
-import { DateTime } from 'luxon';
 import { codeOf as errorCode } from '@clinic/service-kit/testing';
 import { gql } from '@clinic/router/src/testing/harness.ts';
 import { escalateWaiting } from './handoff/handoffs.ts';
-import { local, startAssistantClinic, ZONE, type AssistantClinic, type Who } from './testing/clinic.ts';
+import { insideTheDeadline, local, startAssistantClinic, ZONE, type AssistantClinic, type Who } from './testing/clinic.ts';
 
 let clinic: AssistantClinic;
 let url = '';
@@ -88,9 +87,7 @@ test('"stop" at any point leaves nothing changed', async () => {
 });
 
 test('a cancel inside the 24 h deadline is refused and explained', async () => {
-  const soon = DateTime.now().setZone(ZONE).plus({ hours: 3 }).startOf('hour');
-  const tomorrow9 = local(1, '09:00');
-  const startsAt = (soon.hour >= 9 && soon.hour < 17 ? soon : tomorrow9).toUTC().toISO();
+  const startsAt = insideTheDeadline().toUTC().toISO();
   const made = await call<{ requestAppointment: { id: string } }>(
     `mutation($input: RequestAppointmentInput!) { requestAppointment(input: $input) { id } }`, { input: { doctorId: people.doctor.userId, startsAt } }, people.patient.token,
   );

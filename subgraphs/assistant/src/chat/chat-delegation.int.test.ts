@@ -6,13 +6,12 @@
 // assistant's client gets one, only for a fresh, unspent proof chat signed; it cannot approve, cannot read
 // another patient's appointment, cannot touch the account, cannot subscribe; signing out everywhere stops it.
 import { randomUUID } from 'node:crypto';
-import { DateTime } from 'luxon';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { CHAT_PROOF_TOKEN_TYPE, DELEGATED_TOKEN_PATH, ROUTER_SECRET_HEADER, TOKEN_EXCHANGE_GRANT, signChatMessageProof } from '@clinic/service-kit';
 import { codeOf, eventually } from '@clinic/service-kit/testing';
 import { gql } from '@clinic/router/src/testing/harness.ts';
-import { local, startAssistantClinic, ZONE, type AssistantClinic, type Who } from '../testing/clinic.ts';
+import { insideTheDeadline, local, startAssistantClinic, type AssistantClinic, type Who } from '../testing/clinic.ts';
 
 let clinic: AssistantClinic;
 
@@ -102,8 +101,7 @@ test('a multi-turn booking in chat: the assistant requests the slot with the pat
 
 test('a cancel in chat inside the 24 h deadline is refused and the deadline explained', async () => {
   const { other, doctor } = clinic.people;
-  const soon = DateTime.now().setZone(ZONE).plus({ hours: 3 }).startOf('hour');
-  const startsAt = (soon.hour >= 9 && soon.hour < 17 ? soon : local(1, '09:00')).toUTC().toISO();
+  const startsAt = insideTheDeadline().toUTC().toISO();
   const made = await clinic.call<{ requestAppointment: { id: string } }>(
     `mutation($input: RequestAppointmentInput!) { requestAppointment(input: $input) { id } }`, { input: { doctorId: doctor.userId, startsAt } }, other.token,
   );

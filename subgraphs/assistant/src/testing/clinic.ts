@@ -120,3 +120,15 @@ export async function startAssistantClinic(opts: ClinicOptions = {}): Promise<As
 
 /** A wall-clock time `days` from today in the clinic's zone. */
 export const local = (days: number, time: string) => DateTime.fromISO(`${DateTime.now().setZone(ZONE).plus({ days }).toISODate()}T${time}`, { zone: ZONE });
+
+/**
+ * A slot start in the doctor's hours (09:00–17:00) at least 3 h and less than 24 h away, whatever the time
+ * of day: "tomorrow at 9" is more than a day away between midnight and 09:00, so it cannot stand for
+ * "inside the cancellation deadline".
+ */
+export function insideTheDeadline(now = DateTime.now()): DateTime {
+  const soon = now.setZone(ZONE).plus({ hours: 3 }).startOf('hour').plus({ hours: 1 });
+  if (soon.hour < 9) return soon.set({ hour: 9 });
+  if (soon.hour >= 17) return soon.plus({ days: 1 }).set({ hour: 9 });
+  return soon;
+}
