@@ -30,6 +30,39 @@ export function cpuMs(): number {
   return (c.user + c.system) / 1000;
 }
 
+/**
+ * In a child: a CPU profiler for one phase of the bench (the parent asks `profileStart`, then `profileStop`),
+ * written as `<dir>/<name>.cpuprofile` (open in Chrome DevTools). Without `dir`, both answer and do nothing.
+ */
+export function phaseProfiler(dir: string | undefined, name: string): Record<string, () => Promise<Msg>> {
+  let session: import('node:inspector').Session | null = null;
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) => session!.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+  return {
+    profileStart: async () => {
+      if (dir) {
+        const { Session } = await import('node:inspector');
+        session = new Session();
+        session.connect();
+        await post('Profiler.enable');
+        await post('Profiler.start');
+      }
+      return { type: 'profiling' };
+    },
+    profileStop: async () => {
+      if (dir && session) {
+        const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+        session.disconnect();
+        session = null;
+        const { mkdirSync, writeFileSync } = await import('node:fs');
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+      }
+      return { type: 'profiled' };
+    },
+  };
+}
+
 /** In a child: answers each request type with its handler's message; `stop` runs `stop` and exits. */
 export function answerParent(handlers: Record<string, () => Msg | Promise<Msg>>, stop: () => Promise<void>) {
   process.on('message', async (msg: Msg) => {

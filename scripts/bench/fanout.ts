@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { answerParent, ask, childProcesses, memory, roleOf, stopAll, tell as send } from './children.ts';
+import { answerParent, ask, childProcesses, memory, phaseProfiler, roleOf, stopAll, tell as send } from './children.ts';
 
 const role = roleOf('FANOUT_ROLE');
 
@@ -23,10 +23,17 @@ async function runSubgraph() {
   const config = testServiceConfig('notices', { jwksJson: process.env.JWKS_JSON! } as never, { LOG_LEVEL: 'warn' });
   const subgraph = await startSubgraph(definition, config);
   send({ type: 'ready', url: subgraph.url });
-  answerParent({ stats: () => ({ type: 'stats', ...subgraph.subscriptionStats() }), cpu: () => ({ type: 'cpu', ...process.cpuUsage() }) }, async () => {
-    await subgraph.stop();
-    await dropSchema(config.dbSchema);
-  });
+  answerParent(
+    {
+      stats: () => ({ type: 'stats', ...subgraph.subscriptionStats() }),
+      cpu: () => ({ type: 'cpu', ...process.cpuUsage() }),
+      ...phaseProfiler(profileDir, `subgraph-${process.env.FANOUT_SCENARIO}`),
+    },
+    async () => {
+      await subgraph.stop();
+      await dropSchema(config.dbSchema);
+    },
+  );
 }
 
 async function runRouter() {
@@ -43,13 +50,15 @@ async function runRouter() {
       stats: () => ({ type: 'stats', ...router.subscriptions.stats() }),
       cpu: () => ({ type: 'cpu', ...process.cpuUsage() }),
       memory: () => ({ type: 'memory', ...router.subscriptions.stats(), memory: memory() }),
+      ...phaseProfiler(profileDir, `router-${process.env.FANOUT_SCENARIO}`),
     },
     () => router.stop(),
   );
 }
 
-// FANOUT_CPU_PROF=<dir> writes a .cpuprofile per child (open in Chrome DevTools).
-const { start: startChild, killAll } = childProcesses(__filename, 'FANOUT_ROLE', { cpuProfDir: process.env.FANOUT_CPU_PROF });
+// FANOUT_CPU_PROF=<dir> writes a .cpuprofile of the publishing phase per child and scenario (open in Chrome DevTools).
+const profileDir = process.env.FANOUT_CPU_PROF;
+const { start: startChild, killAll } = childProcesses(__filename, 'FANOUT_ROLE');
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -79,7 +88,7 @@ async function runOnce(n: number, events: number, scenario: Scenario) {
   const { connectWs } = await import('../../router/src/testing/ws.ts');
 
   const keys = await createTestKeys();
-  const env = { JWKS_JSON: keys.jwksJson };
+  const env = { JWKS_JSON: keys.jwksJson, FANOUT_SCENARIO: scenario };
   const subgraph = await startChild('subgraph', env);
   const supergraph = composeFor([{ definition: createNoticesSubgraph(), url: String(subgraph.ready.url) }]);
   const router = await startChild('router', { ...env, FANOUT_SUPERGRAPH: supergraph });
@@ -133,6 +142,7 @@ async function runOnce(n: number, events: number, scenario: Scenario) {
   const afterMemory = after.memory as { rss: number; heapUsed: number };
 
   const token = await signTestToken(keys, { sub: randomUUID(), roles: ['ADMIN'] });
+  await Promise.all([router, subgraph].map((c) => ask(c.child, 'profileStart')));
   const cpuBefore = await Promise.all([router, subgraph].map((c) => ask(c.child, 'cpu')));
   const publishStart = performance.now();
   for (let e = 0; e < events; e++) {
@@ -147,6 +157,7 @@ async function runOnce(n: number, events: number, scenario: Scenario) {
   }
   const publishSeconds = (performance.now() - publishStart) / 1000;
   const cpuAfter = await Promise.all([router, subgraph].map((c) => ask(c.child, 'cpu')));
+  await Promise.all([router, subgraph].map((c) => ask(c.child, 'profileStop')));
   const cpuMs = (i: number) => (Number(cpuAfter[i]!.user) + Number(cpuAfter[i]!.system) - Number(cpuBefore[i]!.user) - Number(cpuBefore[i]!.system)) / 1000;
 
   // The first event warms up the paths (JIT, plan cache); it is reported apart.

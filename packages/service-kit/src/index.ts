@@ -22,6 +22,7 @@ export * from './periodic.ts';
 export * from './audit.ts';
 export * from './event-queue.ts';
 export * from './subscriptions.ts';
+export * from './batched-events.ts';
 export * from './azure-users.ts';
 export * from './scalars.ts';
 export * from './revocation.ts';

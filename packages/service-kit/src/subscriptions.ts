@@ -9,7 +9,8 @@
 //   subscription of the connection (direct clients in tests, older routers). A bad token closes with 4401.
 // Either way each operation is re-checked on every event (token expired? revoked? checked before the
 // event goes out) and ended at once with UNAUTHENTICATED when its token expires or a revocation names it,
-// without touching the other operations of the connection. Every subscription runs through an EventQueue
+// without touching the other operations of the connection. On a multiplexed connection whose router asked
+// for it, one event's equal results for many operations leave as one frame (batched-events.ts). Every subscription runs through an EventQueue
 // so unsubscribe/disconnect stop the Redis subscription at once, and the live count is exposed so tests
 // can assert nothing is left open.
 import type { IncomingMessage } from 'node:http';
@@ -27,6 +28,7 @@ import { EventQueue } from './event-queue.ts';
 import { REQUEST_ID_HEADER } from './http.ts';
 import { revocationMatches, type RevocationList } from './revocation.ts';
 import { sameSecret } from './router-secret.ts';
+import { BATCHED_EVENTS, PendingEvents } from './batched-events.ts';
 
 /** Close codes both hops use: the token is missing/invalid/expired, or the caller may not connect. */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
@@ -65,6 +67,8 @@ interface Connection {
   caller: Caller | null;
   operations: Map<string, Operation>;
   cancelExpiry: (() => void) | null;
+  /** Results waiting to leave as batched frames (multiplexed connections whose router asked), else null. */
+  pending: PendingEvents | null;
 }
 
 /** When a viewer's token stops being valid (ms since epoch), or null for anonymous callers. */
@@ -184,12 +188,14 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
   let subscriptions = 0;
 
   const expireConnection = (ctx: Ctx, conn: Connection) => {
+    conn.pending?.flush();
     for (const op of conn.operations.values()) op.queue?.end(expiredTokenResult());
     // Let the final error and `complete` frames go out before the close frame.
     setTimeout(() => ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, 'Token has expired'), 100).unref();
   };
   const stopListening = opts.revocations?.onRevoked((revocation) => {
     for (const conn of connections.values()) {
+      conn.pending?.flush();
       for (const op of conn.operations.values()) if (revocationMatches(op.caller.viewer, revocation)) op.queue?.end(endedSession());
     }
   });
@@ -221,7 +227,9 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
         const params = ctx.connectionParams ?? {};
         const req = ctx.extra.request;
         if (params[MULTIPLEXED_CONNECTION] === true) {
-          connections.set(ctx, { caller: null, operations: new Map(), cancelExpiry: null });
+          const socket = ctx.extra.socket;
+          const pending = params[BATCHED_EVENTS] === true ? new PendingEvents((frame) => socket.readyState === socket.OPEN && socket.send(frame)) : null;
+          connections.set(ctx, { caller: null, operations: new Map(), cancelExpiry: null, pending });
           return true;
         }
         try {
@@ -237,6 +245,7 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
             },
             operations: new Map(),
             cancelExpiry: null,
+            pending: null,
           };
           const expiresAt = viewerExpiresAt(viewer);
           if (expiresAt !== null) conn.cancelExpiry = timerAt(expiresAt, () => expireConnection(ctx, conn));
@@ -283,22 +292,36 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
           },
         });
         op.queue = queue;
+        // What goes through graphql-ws for this operation goes after its results still waiting to be batched.
+        const pending = conn.pending;
         const expiresAt = viewerExpiresAt(op.caller.viewer);
-        if (expiresAt !== null) op.cancelExpiry = timerAt(expiresAt, () => queue.end(expiredTokenResult()));
+        if (expiresAt !== null) {
+          op.cancelExpiry = timerAt(expiresAt, () => {
+            pending?.flush();
+            queue.end(expiredTokenResult());
+          });
+        }
         void (async () => {
           try {
             for await (const event of { [Symbol.asyncIterator]: () => inner }) {
               if (queue.isClosed) break;
               // Re-checked per event: a token that expired or was revoked since the last one gets nothing more.
               const refusal = await refusalOf(op.caller.viewer, opts.revocations);
+              if (pending && !refusal && !event.errors?.length) {
+                pending.add(id, event);
+                continue;
+              }
+              pending?.flush();
               if (refusal) {
                 queue.end(refusal);
                 break;
               }
               queue.push(event);
             }
+            pending?.flush();
             queue.end();
           } catch (error) {
+            pending?.flush();
             if (opts.errors && isUnexpected(error)) {
               // Captured once here (with the connection's request id); the client gets only the stable code.
               opts.errors.capture(error, { requestId: op.caller.requestId });
@@ -319,6 +342,7 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
       onClose: (ctx) => {
         const conn = connections.get(ctx);
         conn?.cancelExpiry?.();
+        conn?.pending?.discard();
         connections.delete(ctx);
       },
     },

@@ -20,10 +20,6 @@ import type { UpstreamPool } from './upstream.ts';
 import type { BatchedFill } from './batched-fill.ts';
 import type { ReplicaPool } from '../replicas.ts';
 
-/** How long, and for how many distinct events, a fill-free shaping is kept for other callers of one event. */
-const RECENT_SHAPES_MS = 1_000;
-const RECENT_SHAPES_MAX = 1_000;
-
 /** The name under which the event itself is served to executeQueryPlan. */
 const EVENT_SOURCE = '__subscription_event__';
 
@@ -69,7 +65,10 @@ function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logge
     baseServices[name] = url ? fill.sourceFor(name, url) : source;
   }
   return async (event: ExecutionResult): Promise<ExecutionResult> => {
-    const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data ?? null, errors: event.errors as never }) };
+    // The gateway merges fills into the data it was given, and one event object is shared by many callers'
+    // subscriptions (a batched frame): each shaping starts from its own copy, or one caller's fill would
+    // show in another's result.
+    const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data ? structuredClone(event.data) : null, errors: event.errors as never }) };
     const requestContext = {
       request: { query: req.query, operationName, variables },
       context,
@@ -93,7 +92,8 @@ function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logge
 
 export class FederatedSubscriptions {
   private readonly shared = new Map<string, Shared>();
-  private readonly recentShapes = new Map<string, Promise<ExecutionResult>>();
+  /** Fill-free shapings of one event (the object a batched frame handed to many subscriptions), by operation. */
+  private readonly recentShapes = new WeakMap<ExecutionResult, Map<string, Promise<ExecutionResult>>>();
   private readonly viewIds = new WeakMap<SupergraphView, number>();
   private nextViewId = 1;
 
@@ -121,18 +121,21 @@ export class FederatedSubscriptions {
 
   /**
    * A plan with nothing to fill shapes an event from the event alone (no fetch, so no caller's rights are
-   * involved): many callers' upstream subscriptions of one operation receive the same event data, and it
-   * is shaped once for all of them. Plans with fills are shaped per caller (their fetches carry its token).
+   * involved): the subgraph sends one event's equal results for many callers' upstream subscriptions as one
+   * frame, which arrives here as one object, and it is shaped once per operation for all of them. Plans
+   * with fills are shaped per caller (their fetches carry its token).
    */
-  private shapeShared(req: SubscriptionRequest, event: ExecutionResult, shape: (event: ExecutionResult) => Promise<ExecutionResult>): Promise<ExecutionResult> {
+  private shapeShared(
+    operationKey: string,
+    req: SubscriptionRequest,
+    event: ExecutionResult,
+    shape: (event: ExecutionResult) => Promise<ExecutionResult>,
+  ): Promise<ExecutionResult> {
     if (req.plan.rest) return shape(event);
-    const key = JSON.stringify([this.viewIdOf(req.view), req.operationName ?? '', req.query, req.variables, event]);
-    let shaped = this.recentShapes.get(key);
-    if (!shaped) {
-      if (this.recentShapes.size >= RECENT_SHAPES_MAX) this.recentShapes.clear();
-      this.recentShapes.set(key, (shaped = shape(event)));
-      setTimeout(() => this.recentShapes.get(key) === shaped && this.recentShapes.delete(key), RECENT_SHAPES_MS).unref();
-    }
+    let byOperation = this.recentShapes.get(event);
+    if (!byOperation) this.recentShapes.set(event, (byOperation = new Map()));
+    let shaped = byOperation.get(operationKey);
+    if (!shaped) byOperation.set(operationKey, (shaped = shape(event)));
     return shaped;
   }
 
@@ -155,6 +158,7 @@ export class FederatedSubscriptions {
 
   private start(key: string, req: SubscriptionRequest): Shared {
     const shape = createShaper(req, this.fill, this.logger);
+    const operationKey = JSON.stringify([this.viewIdOf(req.view), req.operationName ?? '', req.query, req.variables]);
     const shared: Shared = { subscribers: new Set(), unsubscribe: () => {} };
     this.shared.set(key, shared);
     let chain: Promise<void> = Promise.resolve();
@@ -172,7 +176,7 @@ export class FederatedSubscriptions {
       const unsubscribe = this.upstream.subscribe(url, primary.serviceName, req.context, request, {
         next: (event) => {
           chain = chain
-            .then(() => (shared.subscribers.size ? this.shapeShared(req, event, shape) : null))
+            .then(() => (shared.subscribers.size ? this.shapeShared(operationKey, req, event, shape) : null))
             .then(
               (result) => {
                 if (result) for (const queue of shared.subscribers) queue.push(result);

@@ -3,12 +3,23 @@
 // on demand, closed after its last subscription). The upgrade carries the router secret; each subscribe
 // carries its caller's credentials in `extensions.caller` (router secret, token, request id, client ip),
 // which the subgraph checks on subscribe and again on every event (see the kit's subscriptions.ts), so a
-// caller whose token expires or is revoked loses only its own operations. Keep-alive pings run on this hop
-// as on the first.
+// caller whose token expires or is revoked loses only its own operations. One event's equal results for
+// many of a connection's subscriptions arrive as one batched frame (the kit's batched-events.ts), parsed
+// once and handed, as one shared object, to exactly the subscriptions it names. Keep-alive pings run on
+// this hop as on the first.
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { MULTIPLEXED_CONNECTION, ROUTER_SECRET_HEADER, WS_CLOSE_UNAUTHORIZED, type Logger, type OperationCaller } from '@clinic/service-kit';
+import {
+  BATCHED_EVENTS,
+  MULTIPLEXED_CONNECTION,
+  parseBatchedNext,
+  ROUTER_SECRET_HEADER,
+  WS_CLOSE_UNAUTHORIZED,
+  type Logger,
+  type OperationCaller,
+} from '@clinic/service-kit';
 
 export interface UpstreamCaller {
   authorization: string | undefined;
@@ -66,9 +77,13 @@ export function upstreamFailure(error: unknown, serviceName: string): ExecutionR
   };
 }
 
+const onMessage = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage')!;
+
 interface PooledClient {
   client: Client;
   subscriptions: number;
+  /** Where a batched frame's payload goes, by subscription id (graphql-ws's own id for it). */
+  batchedSinks: Map<string, (result: ExecutionResult) => void>;
 }
 
 /** How many subscriptions one upstream connection carries before the next one opens. */
@@ -81,6 +96,8 @@ export const SUBSCRIPTIONS_PER_CONNECTION = 2_000;
  */
 export class UpstreamPool {
   private readonly clients = new Map<string, PooledClient[]>();
+  /** The id the next `client.subscribe` takes (graphql-ws asks generateID synchronously in it). */
+  private nextId: string | undefined;
 
   constructor(
     private readonly routerSecret: string,
@@ -100,22 +117,37 @@ export class UpstreamPool {
     for (const pooled of list) if (!best || pooled.subscriptions < best.subscriptions) best = pooled;
     if (best && best.subscriptions < SUBSCRIPTIONS_PER_CONNECTION) return best;
     const headers: Record<string, string> = { [ROUTER_SECRET_HEADER]: this.routerSecret };
+    const batchedSinks = new Map<string, (result: ExecutionResult) => void>();
+    const dispatchBatched = (event: WebSocket.MessageEvent): boolean => {
+      const batch = parseBatchedNext(event.data);
+      if (!batch) return false;
+      for (const id of batch.ids) batchedSinks.get(id)?.(batch.payload as ExecutionResult);
+      return true;
+    };
     class UpstreamSocket extends WebSocket {
       constructor(address: string, protocols?: string | string[]) {
         super(address, protocols, { headers, perMessageDeflate: false });
+        // graphql-ws reads messages through `onmessage`: batched frames are taken out before it sees them.
+        Object.defineProperty(this, 'onmessage', {
+          configurable: true,
+          get: () => onMessage.get!.call(this),
+          set: (handler: ((event: WebSocket.MessageEvent) => void) | null) =>
+            onMessage.set!.call(this, handler && ((event: WebSocket.MessageEvent) => dispatchBatched(event) || handler(event))),
+        });
       }
     }
     const client = createClient({
       url: wsUrlOf(httpUrl),
       webSocketImpl: UpstreamSocket,
-      connectionParams: { [MULTIPLEXED_CONNECTION]: true },
+      connectionParams: { [MULTIPLEXED_CONNECTION]: true, [BATCHED_EVENTS]: true },
+      generateID: () => this.nextId ?? randomUUID(),
       lazy: true,
       lazyCloseTimeout: 0,
       keepAlive: this.keepAliveMs,
       retryAttempts: 0,
       on: { error: (error) => this.logger.debug({ err: error, url: httpUrl }, 'upstream subscription socket error') },
     });
-    const pooled = { client, subscriptions: 0 };
+    const pooled = { client, subscriptions: 0, batchedSinks };
     this.clients.set(httpUrl, [...list, pooled]);
     return pooled;
   }
@@ -138,21 +170,33 @@ export class UpstreamPool {
       }
     };
     const credentials: OperationCaller = { routerSecret: this.routerSecret, authorization: caller.authorization, requestId: caller.requestId, clientIp: caller.clientIp };
-    const unsubscribe = pooled.client.subscribe(
-      { ...request, extensions: { caller: credentials } },
-      {
-        next: (result) => sink.next(result as ExecutionResult),
-        error: (error) => {
-          release();
-          sink.fail(upstreamFailure(error, serviceName), replicaWentAway(error));
+    const id = randomUUID();
+    pooled.batchedSinks.set(id, (result) => sink.next(result));
+    const forget = () => pooled.batchedSinks.delete(id);
+    this.nextId = id;
+    let unsubscribe: () => void;
+    try {
+      unsubscribe = pooled.client.subscribe(
+        { ...request, extensions: { caller: credentials } },
+        {
+          next: (result) => sink.next(result as ExecutionResult),
+          error: (error) => {
+            forget();
+            release();
+            sink.fail(upstreamFailure(error, serviceName), replicaWentAway(error));
+          },
+          complete: () => {
+            forget();
+            release();
+            sink.complete();
+          },
         },
-        complete: () => {
-          release();
-          sink.complete();
-        },
-      },
-    );
+      );
+    } finally {
+      this.nextId = undefined;
+    }
     return () => {
+      forget();
       unsubscribe();
       release();
     };
