@@ -1,7 +1,7 @@
 // The revocation list re-reads a key that is still being asked for shortly before its local answer expires,
 // in the background: a caller who keeps sending requests does not wait for Redis, yet an entry written to
 // Redis without its message (a missed message) is seen within the one-second bound, and a revocation once
-// known is not undone by a read that finds no entry. Real Redis, a clock the test moves.
+// known is not undone by a read that finds no entry, and many tokens missing at once are read together. Real Redis, a clock the test moves.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from './testing/index.ts';
@@ -53,4 +53,23 @@ test('a revocation once known is not undone by a read that finds no entry', asyn
   await redis.del(`revoked:sid:${sessionId}`); // e.g. Redis restarted without its data
   clock += 1_500; // past the local answer: read again, finds nothing
   expect(await list.isRevoked(token(sessionId))).toBe(true);
+});
+
+test("many tokens missing from the cache at once (one event re-checking every subscriber) are read in one MGET, each answered for itself", async () => {
+  const list = open();
+  const sessions = Array.from({ length: 200 }, () => randomUUID());
+  await redis.set(`revoked:sid:${sessions[7]}`, '1', 'EX', 60);
+  const monitor = new Redis(TEST_REDIS_URL, { monitor: true, lazyConnect: true });
+  await monitor.connect();
+  const reads: string[][] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === 'mget' && args.some((key) => sessions.some((sid) => key.endsWith(sid)))) reads.push(args.slice(1));
+  });
+  const answers = await Promise.all(sessions.map((sid) => list.isRevoked(token(sid))));
+  await new Promise((r) => setTimeout(r, 100)); // the monitor hears the command a moment after the reply
+  monitor.disconnect();
+  expect(answers.filter(Boolean)).toHaveLength(1);
+  expect(answers[7]).toBe(true);
+  expect(reads).toHaveLength(1);
+  expect(new Set(reads[0])).toEqual(new Set([`revoked:user:${subject}`, ...sessions.map((sid) => `revoked:sid:${sid}`)]));
 });

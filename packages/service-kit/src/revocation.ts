@@ -218,6 +218,30 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
   };
   listen();
 
+  // Keys missing from the cache, asked for within one turn of the event loop, are read together: one event
+  // re-checks every subscriber's token (the kit's subscriptions.ts), and a thousand subscribers whose
+  // answers have expired then cost one MGET, not a thousand.
+  let reading: { keys: Set<string>; done: Promise<void> } | null = null;
+  const read = (keys: string[]): Promise<void> => {
+    if (!reading) {
+      const batch = new Set<string>();
+      const done = new Promise<void>((resolve, reject) =>
+        setImmediate(() => {
+          reading = null;
+          const all = [...batch];
+          client.mget(...all).then((values) => {
+            confirmedAt = clock();
+            all.forEach((key, i) => rememberRead(key, values[i] ?? null));
+            resolve();
+          }, reject);
+        }),
+      );
+      reading = { keys: batch, done };
+    }
+    for (const key of keys) reading.keys.add(key);
+    return reading.done;
+  };
+
   return {
     async revoke(entries) {
       if (!entries.length) return;
@@ -238,9 +262,7 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
       refreshAhead();
       if (missing.length) {
         try {
-          const values = await client.mget(...missing);
-          confirmedAt = clock();
-          missing.forEach((key, i) => rememberRead(key, values[i] ?? null));
+          await read(missing);
         } catch (error) {
           // Redis away: a short outage is answered from what was last known (refusing every request for a
           // blip would sign everyone out); a longer one fails closed, since revocations may be missed.
