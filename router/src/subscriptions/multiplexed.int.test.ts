@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { createTestKeys, signTestToken, TEST_REDIS_URL, type TestKeys } from '@clinic/service-kit/testing';
-import { createRevocationList, MULTIPLEXED_CONNECTION, revocationCutoff, type RevocationList } from '@clinic/service-kit';
+import { BATCHED_EVENTS, BATCHED_NEXT, createRevocationList, MULTIPLEXED_CONNECTION, revocationCutoff, type RevocationList } from '@clinic/service-kit';
 import { identitySubgraph } from '@clinic/identity';
 import { UserSchema } from '@clinic/identity/src/entities/user.ts';
 import { createNoticesSubgraph } from '../testing/notices-subgraph.ts';
@@ -199,5 +199,39 @@ describe('the subgraph side of a multiplexed connection', () => {
     await post('After', 11);
     await eventually(() => kept.events.length === 1, 5_000, 'the other operation to receive');
     expect(revoked.events.some((e) => e.data)).toBe(false);
+  });
+  test("one event's equal results for many callers leave as one frame naming exactly the operations that may see it", async () => {
+    // A raw connection, to see the frames as the router receives them.
+    const socket = new WebSocket(stack.subgraphs.notices!.url.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers: { 'x-router-secret': 'test-router-secret' } });
+    const frames: { type: string; id?: string; ids?: string[]; payload?: { data?: { noticePosted?: { text: string } } } }[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { [MULTIPLEXED_CONNECTION]: true, [BATCHED_EVENTS]: true } }));
+    await eventually(() => frames.some((f) => f.type === 'connection_ack'));
+    // Patients 1 and 2 see only their own notices; staff 3 and 4 see all.
+    const callers = [await token(1), await token(2), await token(3, ['ADMIN']), await token(4, ['ADMIN'])];
+    const before = subgraphStats().subscriptions;
+    callers.forEach((t, i) =>
+      socket.send(
+        JSON.stringify({
+          id: `op${i + 1}`,
+          type: 'subscribe',
+          payload: { query: 'subscription { noticePosted { text } }', extensions: { caller: { routerSecret: 'test-router-secret', authorization: `Bearer ${t}` } } },
+        }),
+      ),
+    );
+    await eventually(() => subgraphStats().subscriptions === before + 4);
+    await post('For patient 1', 1);
+    await eventually(() => frames.some((f) => f.type === BATCHED_NEXT));
+    await settle();
+    await post('For patient 2', 2);
+    await eventually(() => frames.filter((f) => f.type === BATCHED_NEXT).length === 2);
+    await settle();
+    socket.close();
+    const events = frames.filter((f) => f.type !== 'connection_ack' && f.type !== 'ping' && f.type !== 'pong').map((f) => ({ ...f, ids: f.ids?.sort() }));
+    expect(events).toEqual([
+      { type: BATCHED_NEXT, ids: ['op1', 'op3', 'op4'], payload: { data: { noticePosted: { text: 'For patient 1' } } } },
+      { type: BATCHED_NEXT, ids: ['op2', 'op3', 'op4'], payload: { data: { noticePosted: { text: 'For patient 2' } } } },
+    ]);
   });
 });
