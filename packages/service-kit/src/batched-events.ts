@@ -29,13 +29,21 @@ export function parseBatchedNext(data: unknown): BatchedNext | null {
 }
 
 /**
+ * Operations per frame at most: the router starts delivering the first ones while the rest are still being
+ * checked and executed here (one frame for a thousand would hold them all back until the last).
+ */
+export const BATCHED_NEXT_MAX_IDS = 100;
+
+/**
  * The results of one connection waiting to go out, grouped by their serialised form. Results added in one
  * turn of the event loop (one published event reaching many operations) leave together on the next
- * (setImmediate), in the order their first operation added them. `flush()` sends at once: call it before
- * anything else is sent for an operation of the connection, so its frames keep their order.
+ * (setImmediate), or as soon as BATCHED_NEXT_MAX_IDS are waiting, in the order their first operation added
+ * them. `flush()` sends at once: call it before anything else is sent for an operation of the connection,
+ * so its frames keep their order.
  */
 export class PendingEvents {
   private groups = new Map<string, string[]>();
+  private waiting = 0;
   private scheduled: NodeJS.Immediate | null = null;
 
   constructor(private readonly send: (frame: string) => void) {}
@@ -45,7 +53,8 @@ export class PendingEvents {
     const ids = this.groups.get(payload);
     if (ids) ids.push(id);
     else this.groups.set(payload, [id]);
-    this.scheduled ??= setImmediate(() => this.flush());
+    if (++this.waiting >= BATCHED_NEXT_MAX_IDS) this.flush();
+    else this.scheduled ??= setImmediate(() => this.flush());
   }
 
   flush(): void {
@@ -54,6 +63,7 @@ export class PendingEvents {
     if (!this.groups.size) return;
     const groups = this.groups;
     this.groups = new Map();
+    this.waiting = 0;
     for (const [payload, ids] of groups) this.send(`${BATCHED_NEXT_PREFIX}${JSON.stringify(ids)},"payload":${payload}}`);
   }
 
@@ -62,5 +72,6 @@ export class PendingEvents {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
     this.groups.clear();
+    this.waiting = 0;
   }
 }

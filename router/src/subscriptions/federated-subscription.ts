@@ -38,8 +38,12 @@ export interface SubscriptionRequest {
   replicas?: ReplicaPool;
 }
 
+/** Hands one shaped event to one client subscription (at once, in order). */
+export type Deliver = (result: ExecutionResult) => void;
+
 interface Shared {
-  subscribers: Set<EventQueue<ExecutionResult>>;
+  /** Each client subscription's queue (its lifetime, and its last message) and how its events reach it. */
+  subscribers: Map<EventQueue<ExecutionResult>, Deliver>;
   unsubscribe: () => void;
 }
 
@@ -139,8 +143,11 @@ export class FederatedSubscriptions {
     return shaped;
   }
 
-  /** A client subscription: an iterator whose `return()` leaves the upstream once nobody else shares it. */
-  open(req: SubscriptionRequest): EventQueue<ExecutionResult> {
+  /**
+   * A client subscription: an iterator whose `return()` leaves the upstream once nobody else shares it. Its
+   * events go to `deliver` (by default, into the iterator); the iterator carries its last message and its end.
+   */
+  open(req: SubscriptionRequest, deliver?: Deliver): EventQueue<ExecutionResult> {
     const key = this.keyOf(req);
     const shared = this.shared.get(key) ?? this.start(key, req);
     const queue: EventQueue<ExecutionResult> = new EventQueue({
@@ -152,19 +159,19 @@ export class FederatedSubscriptions {
         }
       },
     });
-    shared.subscribers.add(queue);
+    shared.subscribers.set(queue, deliver ?? ((result) => queue.push(result)));
     return queue;
   }
 
   private start(key: string, req: SubscriptionRequest): Shared {
     const shape = createShaper(req, this.fill, this.logger);
     const operationKey = JSON.stringify([this.viewIdOf(req.view), req.operationName ?? '', req.query, req.variables]);
-    const shared: Shared = { subscribers: new Set(), unsubscribe: () => {} };
+    const shared: Shared = { subscribers: new Map(), unsubscribe: () => {} };
     this.shared.set(key, shared);
     let chain: Promise<void> = Promise.resolve();
     const endAll = (last?: ExecutionResult) => {
       if (this.shared.get(key) === shared) this.shared.delete(key);
-      for (const queue of [...shared.subscribers]) queue.end(last);
+      for (const queue of [...shared.subscribers.keys()]) queue.end(last);
     };
     const { primary } = req.plan;
     const request = { query: primary.operation, operationName: primary.operationName, variables: pick(req.variables, primary.variableUsages) };
@@ -179,14 +186,14 @@ export class FederatedSubscriptions {
             .then(() => (shared.subscribers.size ? this.shapeShared(operationKey, req, event, shape) : null))
             .then(
               (result) => {
-                if (result) for (const queue of shared.subscribers) queue.push(result);
+                if (result) for (const deliver of shared.subscribers.values()) deliver(result);
               },
               (error: unknown) => {
                 // Captured once here; subscribers see the stable code (a DomainError: not captured again).
                 if (this.errors) this.errors.capture(error, { requestId: req.context.requestId });
                 else this.logger.error({ err: error }, 'could not shape a subscription event');
                 const failure = { errors: [new DomainError('INTERNAL_SERVER_ERROR', 'Could not deliver an event')] };
-                for (const queue of shared.subscribers) queue.push(failure);
+                for (const deliver of shared.subscribers.values()) deliver(failure);
               },
             );
         },
@@ -218,7 +225,7 @@ export class FederatedSubscriptions {
   }
 
   async close(): Promise<void> {
-    for (const shared of [...this.shared.values()]) for (const queue of [...shared.subscribers]) await queue.return();
+    for (const shared of [...this.shared.values()]) for (const queue of [...shared.subscribers.keys()]) await queue.return();
     this.shared.clear();
   }
 }

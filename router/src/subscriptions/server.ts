@@ -49,6 +49,7 @@ import { UpstreamPool } from './upstream.ts';
 import { FederatedSubscriptions } from './federated-subscription.ts';
 import { BatchedFill } from './batched-fill.ts';
 import { subscriptionSource, type PersistedGuard } from './persisted-guard.ts';
+import { sendNext } from './client-frames.ts';
 import type { ReplicaPool } from '../replicas.ts';
 
 export const WS_CLOSE_TOO_MANY_REQUESTS = 4429;
@@ -109,6 +110,9 @@ interface Connection {
 
 interface Prepared {
   connection: Connection;
+  /** The client's socket and its id for this subscription: events are written to it directly (client-frames.ts). */
+  socket: Ctx['extra']['socket'];
+  id: string;
   view: SupergraphView;
   plan: SubscriptionPlan;
   document: DocumentNode;
@@ -159,6 +163,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
 
   const prepare = async (
     ctx: Ctx,
+    id: string,
     connection: Connection,
     payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null; extensions?: Record<string, unknown> | null },
   ): Promise<Prepared | readonly GraphQLError[]> => {
@@ -204,7 +209,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
       return [err('This subscription cannot be planned', 'BAD_REQUEST')];
     }
     // Variables as the client sent them (the subgraph coerces again); coercion above only validates.
-    return { connection, view: current, plan, document, query: source, variables: payload.variables ?? {} };
+    return { connection, socket: ctx.extra.socket, id, view: current, plan, document, query: source, variables: payload.variables ?? {} };
   };
 
   const cleanup = useServer<Record<string, unknown>>(
@@ -242,10 +247,10 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
         connections.set(ctx, connection);
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const connection = connections.get(ctx);
         if (!connection) return [err('The connection is closing', 'UNAUTHENTICATED')];
-        const prepared = await prepare(ctx, connection, payload);
+        const prepared = await prepare(ctx, id, connection, payload);
         if (Array.isArray(prepared)) return prepared as readonly GraphQLError[];
         const args: ExecutionArgs = {
           schema: (prepared as Prepared).view.apiSchema,
@@ -257,29 +262,35 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
         return args;
       },
       subscribe: (args) => {
-        const { connection, view: current, plan, document, query, variables } = args.contextValue as Prepared;
+        const { connection, socket, id, view: current, plan, document, query, variables } = args.contextValue as Prepared;
         const serviceName = plan.primary.serviceName;
         const source = current.dataSources.get(serviceName) as { url?: string } | undefined;
         const subgraphUrl = source?.url ?? current.subgraphUrls.get(serviceName);
         if (!subgraphUrl) return { errors: [err(`No URL for the ${serviceName} service`, 'SERVICE_UNAVAILABLE')] };
-        const queue = federated.open({
-          view: current,
-          plan,
-          document,
-          query,
-          operationName: args.operationName ?? undefined,
-          variables,
-          context: connection.context,
-          subgraphUrl,
-          replicas: opts.replicasFor?.(serviceName),
-        });
+        const { requestId } = connection.context;
+        const queue = federated.open(
+          {
+            view: current,
+            plan,
+            document,
+            query,
+            operationName: args.operationName ?? undefined,
+            variables,
+            context: connection.context,
+            subgraphUrl,
+            replicas: opts.replicasFor?.(serviceName),
+          },
+          // As graphql-ws's onNext below would: a fault of the router's is captured and masked to its stable code.
+          (result) => queue.isClosed || sendNext(socket, id, opts.errors ? trackedResult(result, opts.errors, requestId) : result),
+        );
         connection.live.add(queue);
         queue.onClosed(() => connection.live.delete(queue));
         return queue;
       },
       execute: () => ({ errors: [err('This WebSocket serves subscriptions only', 'BAD_REQUEST')] }),
       // An event's errors as the client may see them: a fault of the router's is captured and masked to its
-      // stable code; a subgraph's (already captured there, masked) and coded errors pass.
+      // stable code; a subgraph's (already captured there, masked) and coded errors pass. Events themselves
+      // are written directly (client-frames.ts, the same masking); this sees a subscription's last message.
       onNext: (ctx, _id, _payload, _args, result) =>
         opts.errors ? trackedResult(result as ExecutionResult, opts.errors, connections.get(ctx)?.context.requestId) : undefined,
       onClose: async (ctx) => {
