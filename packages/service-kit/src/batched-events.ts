@@ -28,6 +28,8 @@ export function parseBatchedNext(data: unknown): BatchedNext | null {
   return Array.isArray(message.ids) ? message : null;
 }
 
+const serialised = new WeakMap<object, string>();
+
 /**
  * Operations per frame at most: the router starts delivering the first ones while the rest are still being
  * checked and executed here (one frame for a thousand would hold them all back until the last).
@@ -48,8 +50,10 @@ export class PendingEvents {
 
   constructor(private readonly send: (frame: string) => void) {}
 
-  add(id: string, result: unknown): void {
-    const payload = JSON.stringify(result);
+  add(id: string, result: object): void {
+    // Operations that shared one execution (shared-execution.ts) share one serialisation too.
+    let payload = serialised.get(result);
+    if (payload === undefined) serialised.set(result, (payload = JSON.stringify(result)));
     const ids = this.groups.get(payload);
     if (ids) ids.push(id);
     else this.groups.set(payload, [id]);

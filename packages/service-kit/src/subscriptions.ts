@@ -14,7 +14,7 @@
 // so unsubscribe/disconnect stop the Redis subscription at once, and the live count is exposed so tests
 // can assert nothing is left open.
 import type { IncomingMessage } from 'node:http';
-import { subscribe as graphqlSubscribe, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { WebSocketServer } from 'ws';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
@@ -29,6 +29,7 @@ import { REQUEST_ID_HEADER } from './http.ts';
 import { revocationMatches, type RevocationList } from './revocation.ts';
 import { sameSecret } from './router-secret.ts';
 import { BATCHED_EVENTS, PendingEvents } from './batched-events.ts';
+import { executeEvent, operationKeyOf, watchContext, type WatchedContext } from './shared-execution.ts';
 
 /** Close codes both hops use: the token is missing/invalid/expired, or the caller may not connect. */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
@@ -58,6 +59,8 @@ interface Caller {
 
 interface Operation {
   caller: Caller;
+  /** Its caller's context, watched: an execution that never reads it is shared (shared-execution.ts). */
+  watched: WatchedContext<object> | null;
   queue: EventQueue<ExecutionResult> | null;
   cancelExpiry: (() => void) | null;
 }
@@ -264,24 +267,38 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
         if (caller instanceof DomainError) return [caller];
         const expiresAt = viewerExpiresAt(caller.viewer);
         if (expiresAt !== null && expiresAt <= Date.now()) return [unauthenticated('Token has expired; reconnect with a fresh token')];
-        conn.operations.set(id, { caller, queue: null, cancelExpiry: null });
+        conn.operations.set(id, { caller, watched: null, queue: null, cancelExpiry: null });
         return undefined;
       },
       context: async (ctx, id) => {
-        const caller = connections.get(ctx)?.operations.get(id)?.caller ?? { viewer: ANONYMOUS, requestId: 'ws', ip: null };
-        return opts.context(caller.viewer, caller.requestId, caller.ip) as Promise<never>;
+        const op = connections.get(ctx)?.operations.get(id);
+        const caller = op?.caller ?? { viewer: ANONYMOUS, requestId: 'ws', ip: null };
+        const context = (await opts.context(caller.viewer, caller.requestId, caller.ip)) as object;
+        if (!op) return context as never;
+        op.watched = watchContext(context);
+        return op.watched.context as never;
       },
-      subscribe: (args) => graphqlSubscribe(args),
+      // The source events only: onOperation executes each one (shared-execution.ts), after its checks.
+      subscribe: (args) => createSourceEventStream(args) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>,
       // Errors of subscribing or of resolving an event: captured, and masked to their stable code.
       onNext: (ctx, id, _payload, _args, result) =>
         opts.errors ? trackedResult(result as ExecutionResult, opts.errors, connections.get(ctx)?.operations.get(id)?.caller.requestId) : undefined,
-      onOperation: (ctx, id, _payload, _args, result) => {
+      onOperation: (ctx, id, payload, args, result) => {
         const conn = connections.get(ctx);
         const op = conn?.operations.get(id);
-        const source = result as AsyncGenerator<ExecutionResult> | ExecutionResult;
+        const source = result as AsyncGenerator<unknown> | ExecutionResult;
         // A single result (an error of subscribing): onNext still needs the caller; onComplete forgets it.
-        if (!conn || !op || !(Symbol.asyncIterator in Object(source))) return undefined;
-        const inner = source as AsyncGenerator<ExecutionResult>;
+        if (!(Symbol.asyncIterator in Object(source))) return undefined;
+        const inner = source as AsyncGenerator<unknown>;
+        if (!conn || !op?.watched) {
+          // The connection went away while subscribing: nothing is sent, the source stops at once.
+          void inner.return?.(undefined);
+          const gone = new EventQueue<ExecutionResult>();
+          gone.end();
+          return gone;
+        }
+        const { watched } = op;
+        const operationKey = operationKeyOf(payload);
         subscriptions += 1;
         const queue: EventQueue<ExecutionResult> = new EventQueue({
           onClose: async () => {
@@ -303,11 +320,12 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
         }
         void (async () => {
           try {
-            for await (const event of { [Symbol.asyncIterator]: () => inner }) {
+            for await (const sourceEvent of { [Symbol.asyncIterator]: () => inner }) {
               if (queue.isClosed) break;
               // Re-checked per event: a token that expired or was revoked since the last one gets nothing more.
               const refusal = await refusalOf(op.caller.viewer, opts.revocations);
-              if (pending && !refusal && !event.errors?.length) {
+              const event = refusal ? null : await executeEvent(args as ExecutionArgs, sourceEvent, operationKey, watched);
+              if (pending && event && !event.errors?.length) {
                 pending.add(id, event);
                 continue;
               }
@@ -316,7 +334,7 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
                 queue.end(refusal);
                 break;
               }
-              queue.push(event);
+              queue.push(event!);
             }
             pending?.flush();
             queue.end();
