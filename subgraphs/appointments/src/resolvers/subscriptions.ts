@@ -33,6 +33,18 @@ export function slotChangesOf(payload: AppointmentChangePayload): SlotChangeView
   return [{ doctorId: payload.doctorId, startsAt: payload.previousStartsAt!, endsAt: payload.previousEndsAt!, available: true }, now];
 }
 
+/**
+ * One published change's slot changes, made once for all its subscribers: every subscriber of the doctor then
+ * receives the same objects, and the kit executes them once for all (its shared-execution.ts: these fields
+ * read nothing of the caller).
+ */
+const slotChangesByPayload = new WeakMap<AppointmentChangePayload, SlotChangeView[]>();
+export function sharedSlotChangesOf(payload: AppointmentChangePayload): SlotChangeView[] {
+  let changes = slotChangesByPayload.get(payload);
+  if (!changes) slotChangesByPayload.set(payload, (changes = slotChangesOf(payload)));
+  return changes;
+}
+
 /** Maps each event of `source` to zero or more events; closing it closes the source at once (no pending read holds it open). */
 function flatMapIterator<T, U>(source: AsyncIterator<T>, map: (value: T) => U[]): AsyncIterableIterator<U> {
   const ready: U[] = [];
@@ -68,7 +80,7 @@ export const subscriptionResolvers: SubscriptionResolvers = {
       requireUserOrScope(ctx.viewer, 'availability:read');
       if (!isUuid(args.doctorId)) throw badUserInput('doctorId must be a UUID');
       const events = ctx.pubsub.asyncIterator<AppointmentChangePayload>(slotTrigger(args.doctorId));
-      return flatMapIterator(events, slotChangesOf) as unknown as AsyncIterable<never>;
+      return flatMapIterator(events, sharedSlotChangesOf) as unknown as AsyncIterable<never>;
     },
     resolve: (change: SlotChangeView) => change,
   },
