@@ -33,9 +33,18 @@ function trustList(trusted: string[]): { any: boolean; isTrusted: (ip: string) =
     else list.addSubnet(address, Number(prefix), type);
     any = true;
   }
+  // The list never changes and the peers are few (proxies, loopback), so each address is checked once:
+  // BlockList.check builds a SocketAddress per call, which showed in the router's profile.
+  const known = new Map<string, boolean>();
   const isTrusted = (ip: string) => {
-    const family = isIP(ip);
-    return family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+    let trustedIp = known.get(ip);
+    if (trustedIp === undefined) {
+      const family = isIP(ip);
+      trustedIp = family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+      if (known.size >= 1_000) known.clear();
+      known.set(ip, trustedIp);
+    }
+    return trustedIp;
   };
   return { any, isTrusted };
 }
