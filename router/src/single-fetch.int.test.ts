@@ -1,4 +1,4 @@
-// The single-fetch lane answers exactly as the gateway's own path does. Each operation is sent twice through
+// The single-fetch lane (one fetch, or parallel fetches each answering its own root fields) answers exactly as the gateway's own path does. Each operation is sent twice through
 // the real router: the first time the gateway plans and shapes it, the second time the lane may pass the
 // subgraph's answer on. Status and body text must be the same byte for byte, the lane must be taken only
 // where the shaping provably changes nothing, and the subgraph must see one call per request (an answer
@@ -9,6 +9,7 @@ import { createTestKeys, signTestToken, type TestKeys } from '@clinic/service-ki
 import { notFound, type SubgraphDefinition } from '@clinic/service-kit';
 import { startStack, type Stack } from './testing/harness.ts';
 import { singleFetchStats } from './single-fetch.ts';
+import { greetingsSubgraph } from './testing/greetings-subgraph.ts';
 
 const notes: Record<string, { id: string; title: string; remark: string | null; tags: string[]; author: { name: string; nick: string | null } | null }> = {
   n1: { id: 'n1', title: 'Bring the referral', remark: null, tags: ['a', 'b'], author: { name: 'Desk', nick: null } },
@@ -63,8 +64,8 @@ let subgraphCalls = 0;
 
 beforeAll(async () => {
   keys = await createTestKeys();
-  stack = await startStack(keys, [deskSubgraph]);
-  stack.subgraphs.desk!.httpServer.on('request', () => (subgraphCalls += 1));
+  stack = await startStack(keys, [deskSubgraph, greetingsSubgraph]);
+  for (const subgraph of Object.values(stack.subgraphs)) subgraph.httpServer.on('request', () => (subgraphCalls += 1));
 });
 
 afterAll(async () => {
@@ -106,6 +107,7 @@ const passedOn: [string, string, Record<string, unknown>?][] = [
   ['a null root field', '{ note(id: "nowhere") { id } }'],
   ['__typename', '{ note(id: "n1") { __typename id } }'],
   ['a list of objects', 'query Many($ids: [ID!]!) { notes(ids: $ids) { id tags } }', { ids: ['n1', 'n2'] }],
+  ["an entity's key, answered by the subgraph that refers to it", '{ greetings(userIds: ["u1"]) { text user { id } } }'],
 ];
 
 test.each(passedOn)('%s: the lane passes the answer on, byte for byte what the gateway made', async (...[, query, variables]) => {
@@ -130,6 +132,29 @@ test.each(gatewayShaped)('%s: left to the gateway, the same answer', async (...[
   expect(first.status).toBe(200);
   expect(second).toEqual(first);
   expect([passed, replayed]).toEqual([0, 0]);
+});
+
+const parallel: [string, string, Record<string, unknown>?][] = [
+  ['two subgraphs', '{ note(id: "n1") { id title } greetings(userIds: ["u1"]) { text } }'],
+  ['two subgraphs, fields interleaved and aliased', 'query Mixed($ids: [ID!]!) { a: greetings(userIds: $ids) { text } note(id: "n1") { title } b: note(id: "n2") { id remark } }', { ids: ['u1', 'u2'] }],
+  ['a null beside an answer', '{ greetings(userIds: []) { text } note(id: "nowhere") { id } }'],
+];
+
+test.each(parallel)('%s: the parallel fetches are put together in the order the gateway gives', async (...[, query, variables]) => {
+  const { first, second, passed, calls } = await twice(query, variables);
+  expect(JSON.parse(first.text).errors).toBeUndefined();
+  expect(second).toEqual(first);
+  expect(passed).toBe(1);
+  expect(calls).toBe(2);
+});
+
+test('an error in one of two parallel fetches: the gateway shapes both answers the lane fetched', async () => {
+  const { first, second, replayed, calls } = await twice('{ greetings(userIds: ["u1"]) { text } failing { id } }');
+  expect(JSON.parse(first.text).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  expect(JSON.parse(first.text).data.greetings).toEqual([{ text: 'Hello u1' }]);
+  expect(second).toEqual(first);
+  expect(replayed).toBe(1);
+  expect(calls).toBe(2);
 });
 
 test('a subgraph error: the gateway shapes the answer the lane fetched (one subgraph call), as it would have', async () => {

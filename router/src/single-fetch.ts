@@ -9,7 +9,7 @@
 import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
-import type { FetchNode, QueryPlan } from '@apollo/query-planner';
+import type { FetchNode, PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
 import {
   getNamedType,
   getVariableValues,
@@ -33,10 +33,12 @@ type ExecutionContext = Parameters<Executor>[0];
 type ResolvedPlan = Parameters<NonNullable<ConstructorParameters<typeof ApolloGateway>[0]>['experimental_didResolveQueryPlan'] & object>[0];
 
 interface Lane {
-  fetch: FetchNode;
-  source: GraphQLDataSource;
+  /** One fetch, or several in parallel each answering its own root fields. */
+  fetches: { fetch: FetchNode; source: GraphQLDataSource }[];
   schema: GraphQLSchema;
   operation: OperationDefinitionNode;
+  /** With several fetches: the root fields in the client's order, and which fetch answers each. */
+  roots: { name: string; fetch: number }[] | null;
 }
 
 /** Counts for the whole process (tests read them): answers passed on as they came, and answers the gateway shaped after the lane fetched them. */
@@ -45,14 +47,14 @@ export const singleFetchStats = { passed: 0, replayed: 0 };
 /** Per parsed document (Apollo Server reuses one per query text and schema) and operation name: the lane, or null. */
 const lanes = new WeakMap<DocumentNode, Map<string, Lane | null>>();
 /** An answer fetched by the lane that the gateway's own path must use instead of fetching again. */
-const replays = new WeakMap<object, { source: GraphQLDataSource; query: string; answer: Promise<GatewayGraphQLResponse> }>();
+const replays = new WeakMap<object, { source: GraphQLDataSource; query: string; answer: Promise<GatewayGraphQLResponse> }[]>();
 
 /**
- * The selection printed with every fragment on its own parent type (and no directive) written into its parent,
- * as the planner writes them: two selections that print alike ask for the same fields in the same order. Null
- * when a field is not in the schema.
+ * The selection printed, one item a field, with every fragment on its own parent type (and no directive) written
+ * into its parent, as the planner writes them: two selections that print alike ask for the same fields in the
+ * same order. Null when a field is not in the schema.
  */
-function flattened(schema: GraphQLSchema, set: SelectionSetNode, parent: GraphQLCompositeType, fragments: Record<string, FragmentDefinitionNode>): string | null {
+function flattened(schema: GraphQLSchema, set: SelectionSetNode, parent: GraphQLCompositeType, fragments: Record<string, FragmentDefinitionNode>): string[] | null {
   const out: SelectionNode[] = [];
   const walk = (selections: readonly SelectionNode[]): boolean => {
     for (const s of selections) {
@@ -66,7 +68,7 @@ function flattened(schema: GraphQLSchema, set: SelectionSetNode, parent: GraphQL
         if (!type || !isCompositeType(type)) return false;
         const inner = flattened(schema, s.selectionSet, type, fragments);
         if (inner === null) return false;
-        out.push({ ...s, selectionSet: { kind: Kind.SELECTION_SET, selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: inner } }] } });
+        out.push({ ...s, selectionSet: { kind: Kind.SELECTION_SET, selections: [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: inner.join(' ') } }] } });
         continue;
       }
       const fragment = s.kind === Kind.FRAGMENT_SPREAD ? fragments[s.name.value] : s;
@@ -80,7 +82,7 @@ function flattened(schema: GraphQLSchema, set: SelectionSetNode, parent: GraphQL
     }
     return true;
   };
-  return walk(set.selections) ? print({ kind: Kind.SELECTION_SET, selections: out }) : null;
+  return walk(set.selections) ? out.map((selection) => print(selection)) : null;
 }
 
 function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
@@ -120,22 +122,62 @@ function shapingChangesNothing(schema: GraphQLSchema, selectionSet: SelectionSet
   return true;
 }
 
+const simpleFetch = (node: PlanNode | SubscriptionNode): node is FetchNode =>
+  node.kind === 'Fetch' && !node.requires && !node.inputRewrites?.length && !node.outputRewrites?.length && !node.contextRewrites?.length && !node.hasDefers;
+
 function laneFor(plan: QueryPlan, resolved: ResolvedPlan): Lane | null {
-  const fetch = plan.node;
-  if (!fetch || fetch.kind !== 'Fetch') return null;
-  if (fetch.requires || fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length || fetch.hasDefers) return null;
-  const source = resolved.serviceMap[fetch.serviceName];
+  const node = plan.node;
+  const fetches = !node ? [] : node.kind === 'Parallel' ? node.nodes : [node];
+  if (!fetches.length || !fetches.every(simpleFetch)) return null;
   const { operation, schema } = resolved.operationContext;
-  if (!source || (operation.operation !== 'query' && operation.operation !== 'mutation')) return null;
+  if (operation.operation !== 'query' && operation.operation !== 'mutation') return null;
   const root = operation.operation === 'query' ? schema.getQueryType() : schema.getMutationType();
   const clientFragments = resolved.operationContext.fragments as Record<string, FragmentDefinitionNode>;
   if (!root || !shapingChangesNothing(schema, operation.selectionSet, root, clientFragments)) return null;
-  const fetchDocument = fetch.operationDocumentNode ?? parse(fetch.operation);
-  const fetchOperation = fetchDocument.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (!fetchOperation || fetchOperation.operation !== operation.operation) return null;
   const asked = flattened(schema, operation.selectionSet, root, clientFragments);
-  if (asked === null || flattened(schema, fetchOperation.selectionSet, root, fragmentsOf(fetchDocument)) !== asked) return null;
-  return { fetch, source, schema, operation };
+  if (!asked) return null;
+  // Each root field the client asked for is answered by exactly one fetch, asked for exactly as the client did.
+  const owner = new Map<string, number>();
+  const lane: Lane = { fetches: [], schema, operation, roots: null };
+  for (const [i, fetch] of (fetches as FetchNode[]).entries()) {
+    const source = resolved.serviceMap[fetch.serviceName];
+    const fetchDocument = fetch.operationDocumentNode ?? parse(fetch.operation);
+    const fetchOperation = fetchDocument.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    if (!source || !fetchOperation || fetchOperation.operation !== operation.operation) return null;
+    const sent = flattened(schema, fetchOperation.selectionSet, root, fragmentsOf(fetchDocument));
+    if (!sent) return null;
+    if (fetches.length === 1 && sent.join(' ') !== asked.join(' ')) return null;
+    for (const item of sent) {
+      if (owner.has(item)) return null;
+      owner.set(item, i);
+    }
+    lane.fetches.push({ fetch, source });
+  }
+  if (fetches.length === 1) return lane;
+  if (owner.size !== asked.length || new Set(asked).size !== asked.length) return null;
+  const rootFields = operationRootFields(operation, clientFragments);
+  if (rootFields.length !== asked.length) return null;
+  lane.roots = [];
+  for (const [i, item] of asked.entries()) {
+    const fetch = owner.get(item);
+    if (fetch === undefined) return null;
+    lane.roots.push({ name: rootFields[i]!, fetch });
+  }
+  // Two root fields under one response name would be merged by the gateway: not this lane's business.
+  return new Set(lane.roots.map((r) => r.name)).size === lane.roots.length ? lane : null;
+}
+
+/** Response names of the root fields, in the order `flattened` lists them. */
+function operationRootFields(operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): string[] {
+  const names: string[] = [];
+  const walk = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) names.push(s.alias?.value ?? s.name.value);
+      else walk(s.kind === Kind.FRAGMENT_SPREAD ? fragments[s.name.value]!.selectionSet : s.selectionSet);
+    }
+  };
+  walk(operation.selectionSet);
+  return names;
 }
 
 /** The gateway's `experimental_didResolveQueryPlan`: decides the lane of a document the first time it is planned. */
@@ -149,10 +191,10 @@ export function rememberPlan(resolved: ResolvedPlan): void {
 
 /** For the data source: the answer the lane already fetched for this call of this request, if any (taken once). */
 export function takeReplay(context: object, source: GraphQLDataSource, query: string): Promise<GatewayGraphQLResponse> | undefined {
-  const replay = replays.get(context);
-  if (!replay || replay.source !== source || replay.query !== query) return undefined;
-  replays.delete(context);
-  return replay.answer;
+  const waiting = replays.get(context);
+  const i = waiting?.findIndex((r) => r.source === source && r.query === query) ?? -1;
+  if (i < 0) return undefined;
+  return waiting!.splice(i, 1)[0]!.answer;
 }
 
 /** Outside production the gateway answers with its query plan when asked by this header: its own path does that. */
@@ -174,32 +216,36 @@ export function withSingleFetchLane(executor: Executor): Executor {
       const { errors } = getVariableValues(lane.schema, lane.operation.variableDefinitions, provided ?? {});
       if (errors) return { errors };
     }
-    // The variables the fetch uses, as the gateway passes them.
-    const variables: Record<string, unknown> = Object.create(null);
-    for (const name of lane.fetch.variableUsages ?? []) {
-      if (provided && Object.hasOwn(provided, name) && provided[name] !== undefined) variables[name] = provided[name];
-    }
-    const answer = lane.source.process({
-      kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
-      request: { query: lane.fetch.operation, variables, operationName: lane.fetch.operationName },
-      incomingRequestContext: requestContext,
-      context: requestContext.context,
-      document: lane.fetch.operationDocumentNode,
-      pathInIncomingRequest: [],
-    } as Parameters<GraphQLDataSource['process']>[0]);
-    let response: GatewayGraphQLResponse | undefined;
-    try {
-      response = await answer;
-    } catch {
-      response = undefined;
-    }
-    if (response && !response.errors?.length && isPlainObject(response.data)) {
+    const answers = lane.fetches.map(({ fetch, source }) => {
+      // The variables the fetch uses, as the gateway passes them.
+      const variables: Record<string, unknown> = Object.create(null);
+      for (const name of fetch.variableUsages ?? []) {
+        if (provided && Object.hasOwn(provided, name) && provided[name] !== undefined) variables[name] = provided[name];
+      }
+      return source.process({
+        kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+        request: { query: fetch.operation, variables, operationName: fetch.operationName },
+        incomingRequestContext: requestContext,
+        context: requestContext.context,
+        document: fetch.operationDocumentNode,
+        pathInIncomingRequest: [],
+      } as Parameters<GraphQLDataSource['process']>[0]);
+    });
+    const settled = await Promise.allSettled(answers);
+    const datas = settled.map((s) => (s.status === 'fulfilled' && !s.value.errors?.length && isPlainObject(s.value.data) ? s.value.data : null));
+    if (datas.every((data) => data !== null)) {
       singleFetchStats.passed += 1;
-      return { data: response.data };
+      if (!lane.roots) return { data: datas[0]! };
+      const data: Record<string, unknown> = Object.create(null);
+      for (const { name, fetch } of lane.roots) data[name] = datas[fetch]![name] ?? null;
+      return { data };
     }
+    // Errors, no data, or a failed call: the gateway's path decides, on these very answers.
     singleFetchStats.replayed += 1;
-    // Errors, no data, or a failed call: the gateway's path decides, on this very answer.
-    replays.set(context, { source: lane.source, query: lane.fetch.operation, answer });
+    replays.set(
+      context,
+      lane.fetches.map(({ fetch, source }, i) => ({ source, query: fetch.operation, answer: answers[i]! })),
+    );
     try {
       return await executor(requestContext);
     } finally {
