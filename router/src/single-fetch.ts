@@ -131,6 +131,8 @@ function laneFor(plan: QueryPlan, resolved: ResolvedPlan): Lane | null {
   if (!fetches.length || !fetches.every(simpleFetch)) return null;
   const { operation, schema } = resolved.operationContext;
   if (operation.operation !== 'query' && operation.operation !== 'mutation') return null;
+  // A mutation's root fields run one after another: only one fetch of them is ever taken here.
+  if (operation.operation === 'mutation' && fetches.length > 1) return null;
   const root = operation.operation === 'query' ? schema.getQueryType() : schema.getMutationType();
   const clientFragments = resolved.operationContext.fragments as Record<string, FragmentDefinitionNode>;
   if (!root || !shapingChangesNothing(schema, operation.selectionSet, root, clientFragments)) return null;
