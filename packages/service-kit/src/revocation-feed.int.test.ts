@@ -27,7 +27,7 @@ afterAll(async () => {
 const token = (sessionId: string) => ({ kind: 'user' as const, subject: randomUUID(), sessionId, issuedAt: Math.floor(Date.now() / 1000) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Long enough for the feed to be checked twice (a count to start from, then a confirmation). */
-const feedChecked = () => sleep(700);
+const feedChecked = () => sleep(1_100);
 
 test('while the feed is complete, an answer read after its count started is kept past the second without reading Redis', async () => {
   await feedChecked();

@@ -46,7 +46,7 @@ const CACHE_MAX = 10_000;
 /** Counts every revoke() (see the top of the file). */
 export const REVOCATION_COUNT_KEY = 'revoked:count';
 /** How often a verifier compares that count with the messages it received. */
-const FEED_CHECK_MS = 250;
+const FEED_CHECK_MS = 400;
 
 export type Revocation =
   /** One session (sign-out, revoked by the user, refresh-token reuse, password change/reset). */
