@@ -47,6 +47,8 @@ const CACHE_MAX = 10_000;
 export const REVOCATION_COUNT_KEY = 'revoked:count';
 /** How often a verifier compares that count with the messages it received. */
 const FEED_CHECK_MS = 400;
+/** Checks in a row that find messages missing before the feed counts again from scratch. */
+const FEED_GAPS_BEFORE_RESTART = 3;
 
 export type Revocation =
   /** One session (sign-out, revoked by the user, refresh-token reuse, password change/reset). */
@@ -188,18 +190,21 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
 
   // The feed's completeness (see the top of the file): messages received, and the count and time it is checked from.
   let received = 0;
-  let feed: { count: number; received: number; since: number } | null = null;
+  let feed: { count: number; received: number; since: number; gaps: number } | null = null;
   /** When the last check found the feed complete since `feed.since` (0: not confirmed). */
   let feedConfirmedAt = 0;
   const checkFeed = async () => {
     const askedAt = clock();
-    const receivedBefore = received;
     try {
       const count = Number((await client.get(REVOCATION_COUNT_KEY)) ?? 0);
       confirmedAt = clock();
-      if (feed && count - feed.count === received - feed.received && received === receivedBefore) feedConfirmedAt = askedAt;
-      else {
-        feed = { count, received, since: askedAt };
+      if (feed && count - feed.count === received - feed.received) {
+        feedConfirmedAt = askedAt;
+        feed.gaps = 0;
+      } else if (!feed || count < feed.count || ++feed.gaps >= FEED_GAPS_BEFORE_RESTART) {
+        // A message in flight makes a gap for a moment; one that stays was missed: count again from here, and
+        // what was learned before is re-read once its second is up.
+        feed = { count, received, since: askedAt, gaps: 0 };
         feedConfirmedAt = 0;
       }
     } catch {
@@ -252,6 +257,11 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
     if (subscriber) return;
     subscriber = createRedis(redisUrl, `${name}-revocations-sub`);
     subscriber.on('error', () => {});
+    // Messages published while the subscriber is away are lost: nothing learned before counts as complete.
+    subscriber.on('close', () => {
+      feed = null;
+      feedConfirmedAt = 0;
+    });
     subscriber.on('message', (_channel: string, message: string) => {
       received += 1;
       for (const r of parseMessage(message)) {

@@ -17,11 +17,12 @@ import { BatchedFill } from './batched-fill.ts';
 import type { RouterContext } from '../context.ts';
 
 const chatSdl = gqlTag`
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@inaccessible"])
   type Query { chatName: String }
   type Subscription { messageAdded(conversationId: ID!): Message! }
   enum MessageStatus { SENT DELIVERED READ }
-  type Message { id: ID! body: String! status: MessageStatus! sender: User attachments: [Attachment!]! }
+  enum Urgency { NORMAL HIGH INTERNAL @inaccessible }
+  type Message { id: ID! body: String! status: MessageStatus! urgency: Urgency! sender: User attachments: [Attachment!]! }
   type Attachment { documentId: ID! name: String }
   type User @key(fields: "id") { id: ID! }
 `;
@@ -35,6 +36,7 @@ const message = (over: Record<string, unknown> = {}) => ({
   id: 'm1',
   body: 'See you at 9',
   status: 'SENT',
+  urgency: 'NORMAL',
   sender: { id: 'u1' },
   attachments: [{ documentId: 'd1', name: 'scan.pdf' }, { documentId: 'd2', name: null }],
   ...over,
@@ -88,6 +90,7 @@ const ownCases: [string, string, Record<string, unknown>, Record<string, unknown
   ],
   ['@include with a variable', 'subscription($c: ID!, $full: Boolean!) { messageAdded(conversationId: $c) { id body @include(if: $full) } }', { c: 'c1', full: false }, message()],
   ['a null sender', 'subscription($c: ID!) { messageAdded(conversationId: $c) { id sender { id } } }', { c: 'c1' }, message({ sender: null })],
+  ['an enum value hidden from the API', 'subscription($c: ID!) { messageAdded(conversationId: $c) { id urgency } }', { c: 'c1' }, message({ urgency: 'INTERNAL' })],
 ];
 
 test.each(ownCases)('%s: shaped without the gateway, exactly as the full path shapes it', async (_name, query, variables, data) => {
@@ -117,4 +120,19 @@ test('an event with errors, or without data, is left to the full path', async ()
   expect(own({})).toBeUndefined();
   const full = await createShaper(req, fill, logger, false)(failed);
   expect(json(await createShaper(req, fill, logger)(failed))).toBe(json(full));
+});
+
+test('when the fetch asks for exactly the client selection, the event data is passed on as it came', () => {
+  const asIs = (query: string) => {
+    const req = request(query, { c: 'c1' });
+    const event = eventFor(req, message());
+    const shaped = ownEventShaper({ ...req, apiSchema: view.apiSchema, fedApiSchema: view.fedApiSchema, supergraphSchema: view.supergraphSchema }, req.variables)!(event);
+    return shaped?.data === event.data;
+  };
+  expect(asIs('subscription($c: ID!) { messageAdded(conversationId: $c) { body sender { id } } }')).toBe(true);
+  expect(asIs('subscription($c: ID!) { m: messageAdded(conversationId: $c) { __typename text: body status } }')).toBe(true);
+  // Shaped by the gateway's computeResponse instead: fragments, directives, an enum with hidden values.
+  expect(asIs('subscription($c: ID!) { messageAdded(conversationId: $c) { ... on Message { body } } }')).toBe(false);
+  expect(asIs('subscription($c: ID!) { messageAdded(conversationId: $c) { body @include(if: true) } }')).toBe(false);
+  expect(asIs('subscription($c: ID!) { messageAdded(conversationId: $c) { urgency } }')).toBe(false);
 });
