@@ -53,6 +53,7 @@ import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-rou
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
 import { httpCachePlugin } from './http-cache.ts';
+import { withSingleFetchLane } from './single-fetch.ts';
 
 export const ROUTER_PATH = '/graphql';
 
@@ -158,7 +159,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   });
 
   const apollo = new ApolloServer<RouterContext>({
-    gateway: withAccessFilter(gateway),
+    gateway: withAccessFilter(gateway, withSingleFetchLane),
     persistedQueries: { cache: persistedQueryCache(persisted) },
     introspection: !production,
     csrfPrevention: true,

@@ -2,7 +2,8 @@
 // variables, same supergraph) opens the plan's `primary` fetch on the owning subgraph once; for every
 // event it runs the gateway's own executeQueryPlan over [a fetch answered by the event, then `rest`], so
 // the ordinary `_entities` fetches fill in other subgraphs' fields and the result is shaped exactly as a
-// query's would be, and hands that result to every client subscribed to it. Those fetches go through
+// query's would be, and hands that result to every client subscribed to it. A plan served by the owning subgraph
+// alone shapes its events without executeQueryPlan, the same way (event-shaping.ts). Those fetches go through
 // batched-fill.ts: one event's fills for many callers travel in one request, each under its own caller.
 // Identical requests with the same token give identical answers, so sharing them is safe. Different tokens
 // never share an upstream subscription, even one user's on two devices: each token expires and is revoked
@@ -18,6 +19,7 @@ import type { RouterContext } from '../context.ts';
 import type { SubscriptionPlan, SupergraphView } from './supergraph-view.ts';
 import type { UpstreamPool } from './upstream.ts';
 import type { BatchedFill } from './batched-fill.ts';
+import { ownEventShaper } from './event-shaping.ts';
 import type { ReplicaPool } from '../replicas.ts';
 
 /** The name under which the event itself is served to executeQueryPlan. */
@@ -58,8 +60,11 @@ function pick(variables: Record<string, unknown>, names: string[] | undefined): 
   return picked;
 }
 
-/** Shapes one upstream event into the client's result with the gateway's executor. */
-function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logger) {
+/**
+ * Shapes one upstream event into the client's result with the gateway's executor, or for a plan the owning
+ * subgraph serves whole, the same way without it (`ownShaping`: off only to compare the two in tests).
+ */
+export function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logger, ownShaping = true) {
   const { view, plan, document, operationName, variables, context } = req;
   const queryPlan = eventPlan(plan.primary, plan.rest);
   const operationContext = buildOperationContext({ schema: view.apiSchema, operationDocument: document, operationName });
@@ -68,10 +73,13 @@ function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logge
     const url = (source as { url?: string }).url ?? view.subgraphUrls.get(name);
     baseServices[name] = url ? fill.sourceFor(name, url) : source;
   }
+  const own = ownShaping ? ownEventShaper({ plan, document, operationName, apiSchema: view.apiSchema, fedApiSchema: view.fedApiSchema, supergraphSchema: view.supergraphSchema }, variables) : null;
   return async (event: ExecutionResult): Promise<ExecutionResult> => {
-    // The gateway merges fills into the data it was given, and one event object is shared by many callers'
-    // subscriptions (a batched frame): each shaping starts from its own copy, or one caller's fill would
-    // show in another's result.
+    // One event object is shared by many callers' subscriptions (a batched frame), and both paths change the
+    // data they are given (output rewrites; the gateway merges fills into it): each works on its own copy, or
+    // one caller's fill would show in another's result.
+    const shaped = own?.(plan.primary.outputRewrites?.length && event.data ? { ...event, data: structuredClone(event.data) } : event);
+    if (shaped) return shaped;
     const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data ? structuredClone(event.data) : null, errors: event.errors as never }) };
     const requestContext = {
       request: { query: req.query, operationName, variables },
