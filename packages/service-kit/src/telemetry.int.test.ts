@@ -82,7 +82,7 @@ test('log lines carry trace_id and span_id of the active span', async () => {
       done();
     },
   });
-  const log = pino({ mixin: traceIds }, sink);
+  const log = pino({ mixin: () => traceIds() }, sink);
   const ids = await inSpan('work', {}, async (span) => {
     log.info({ requestId: 'req-1' }, 'inside');
     return span.spanContext();

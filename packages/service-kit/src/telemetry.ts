@@ -5,7 +5,7 @@
 // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test hands in an exporter). Instrumentations patch
 // modules as they are loaded, so a service's main calls startTracing before it loads the rest.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { context, propagation, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace, SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
 const TRACER = 'clinic';
 export const TRACEPARENT_HEADER = 'traceparent';
@@ -23,12 +23,21 @@ export interface TracingOptions {
    * off: its subgraph calls have their own client spans (clientSpan).
    */
   outgoingHttp?: boolean;
+  /**
+   * false: no AsyncLocalStorage context manager. On Node 20 it runs promise hooks on every promise of the
+   * process, sampled request or not, once anything enters a context. Spans are then parented explicitly
+   * (startServerSpan's context handed to clientSpan, log lines and error capture), and pg and ioredis, which
+   * find their parent only in the async context, are not instrumented. The router.
+   */
+  asyncContext?: boolean;
 }
 
 let running: Tracing | null = null;
 /** The clinic's tracer while tracing runs; null lets the request paths skip span work entirely. */
 let clinicTracer: Tracer | null = null;
 let suppressTracing: ((ctx: Context) => Context) | null = null;
+/** Whether the sampler follows the parent's decision: then an unsampled parent's children are skipped outright. */
+let parentDecides = false;
 
 export interface Tracing {
   flush(): Promise<void>;
@@ -65,9 +74,10 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     spanProcessors: [processor],
     sampler: clinicSampler(env, opts.exporter ? 1 : DEFAULT_TRACE_SAMPLE_RATIO),
   });
-  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator (no baggage: nothing
-  // of ours reads it, and every request would pay for extracting it).
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  // Registers the AsyncLocalStorage context manager (unless asyncContext is false) and the W3C trace-context
+  // propagator (no baggage: nothing of ours reads it, and every request would pay for extracting it).
+  const asyncContext = opts.asyncContext !== false;
+  provider.register({ propagator: new W3CTraceContextPropagator(), ...(asyncContext ? {} : { contextManager: null }) });
   // The gateway's own spans (request, execute, fetch; one more per subgraph call) only re-time what the
   // router's server span and its client spans already show: the gateway gets a tracer that records nothing
   // and leaves the caller's context active, so what it calls still joins the request's trace.
@@ -78,6 +88,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   });
   clinicTracer = provider.getTracer(TRACER);
   suppressTracing = opts.outgoingHttp === false ? null : suppress;
+  parentDecides = samplerFollowsParent(env);
   // What it costs is kept small: only pg, ioredis and outgoing http are instrumented (no fs/dns/net, no
   // per-resolver spans); server spans are the kit's and the router's own (traceIncoming / the router's span),
   // not the HTTP instrumentation's, which costs several times more per request; calls made outside a request
@@ -92,7 +103,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   ];
   const unregister = registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: [
+    instrumentations: !asyncContext ? [] : [
       ...outgoing,
       // Statement text only: values never (they may be PHI), also not those the ORM inlines as literals.
       new PgInstrumentation({
@@ -114,6 +125,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
       running = null;
       clinicTracer = null;
       suppressTracing = null;
+      parentDecides = false;
       unregister();
       await provider.shutdown();
     },
@@ -151,6 +163,11 @@ function clinicSampler(env: Record<string, string | undefined>, defaultRatio: nu
   );
 }
 
+/** False only for the samplers that ignore the parent (unknown names fall back to parent-based, see clinicSampler). */
+function samplerFollowsParent(env: Record<string, string | undefined>): boolean {
+  return !['always_on', 'always_off', 'traceidratio'].includes((env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase());
+}
+
 /** Tests: an exporter that keeps finished spans in memory (from the kit's own OpenTelemetry SDK copy). */
 export function inMemorySpanExporter(): import('@opentelemetry/sdk-trace-base').InMemorySpanExporter {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -180,10 +197,11 @@ function passThroughTracer(): Tracer {
 /**
  * Handles an incoming request inside its SERVER span (tracing on), continuing the caller's traceparent: a
  * subgraph is reachable only from the router (network policy, router secret), which decides whose trace to
- * continue. Tracing off: just `handle()`.
+ * continue. Tracing off, or the router's traceparent saying "not sampled": just `handle()` (no span, no
+ * async context entered).
  */
 export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: string, handle: () => void): void {
-  if (!clinicTracer) return handle();
+  if (!clinicTracer || (parentDecides && notSampled(req.headers[TRACEPARENT_HEADER]))) return handle();
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const method = req.method ?? 'GET';
   // Named as the HTTP instrumentation names server spans (the router's own span is `POST /graphql`).
@@ -198,6 +216,41 @@ export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: s
     span.end();
   });
   context.with(trace.setSpan(parent, span), handle);
+}
+
+/** True for a well-formed W3C traceparent (`00-<trace id>-<parent id>-<flags>`) whose sampled flag is clear. */
+function notSampled(traceparent: string | string[] | undefined): boolean {
+  if (typeof traceparent !== 'string' || traceparent.length !== 55 || traceparent[52] !== '-') return false;
+  const flags = parseInt(traceparent.slice(53), 16);
+  return Number.isInteger(flags) && (flags & TraceFlags.SAMPLED) === 0;
+}
+
+/**
+ * A client request's SERVER span, started WITHOUT entering the async context (the router, see
+ * TracingOptions.asyncContext). `context` is what the request's work is parented by: the caller hands it on
+ * to clientSpan, log lines (traceIds) and error capture. Null when tracing is off. An unsampled request's span
+ * records nothing (the sampler decides once, here) and its context carries the trace id and the not-sampled
+ * flag on to the subgraphs, which then skip their spans too.
+ */
+export interface ServerSpan {
+  readonly context: Context;
+  /** Ends the span with the response's status; >= 500 or `failed` marks it. */
+  end(statusCode: number, failed?: boolean): void;
+}
+
+export function startServerSpan(name: string, parent: Context, attributes: Attributes): ServerSpan | null {
+  if (!clinicTracer) return null;
+  const span = clinicTracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const spanContext = trace.setSpan(parent, span);
+  if (!span.isRecording()) return { context: spanContext, end: () => {} };
+  return {
+    context: spanContext,
+    end(statusCode, failed = false) {
+      span.setAttribute('http.response.status_code', statusCode);
+      if (failed || statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    },
+  };
 }
 
 /** A subgraph URL's span attributes, parsed once per URL (the router calls the same few all the time). */
@@ -215,12 +268,23 @@ function clientAttributes(url: string): Record<string, string | number> {
 /**
  * Runs an outgoing call (the router's fetch of a subgraph) inside a CLIENT span: `call` gets the headers that
  * carry the trace on (traceparent), or null when tracing is off. Statuses >= 500 and throws mark the span.
+ * `parent`: the request's context handed on explicitly (the router has no async context); default the active
+ * one. An unsampled parent gets no span: its traceparent (flags 00) is passed on as it is.
  */
-export async function clientSpan<T extends { status: number }>(url: string, call: (traceHeaders: Record<string, string> | null) => Promise<T>): Promise<T> {
+export async function clientSpan<T extends { status: number }>(
+  url: string,
+  parent: Context | undefined,
+  call: (traceHeaders: Record<string, string> | null) => Promise<T>,
+): Promise<T> {
   if (!clinicTracer) return call(null);
-  const span = clinicTracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: clientAttributes(url) });
-  const active = trace.setSpan(context.active(), span);
+  const parentContext = parent ?? context.active();
   const traceHeaders: Record<string, string> = {};
+  if (parentDecides && isUnsampled(parentContext)) {
+    propagation.inject(parentContext, traceHeaders);
+    return call(traceHeaders);
+  }
+  const span = clinicTracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: clientAttributes(url) }, parentContext);
+  const active = trace.setSpan(parentContext, span);
   propagation.inject(active, traceHeaders);
   return endedAfter(span, async () => {
     // Where the HTTP instrumentation is loaded, it is suppressed below so it adds no second client span.
@@ -229,6 +293,12 @@ export async function clientSpan<T extends { status: number }>(url: string, call
     if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     return response;
   });
+}
+
+/** A context whose span exists but is not sampled (no span: a new trace may start, so that is not "unsampled"). */
+function isUnsampled(ctx: Context): boolean {
+  const spanContext = trace.getSpanContext(ctx);
+  return !!spanContext && (spanContext.traceFlags & TraceFlags.SAMPLED) === 0;
 }
 
 /** Runs `fn`, then ends `span`; an error marks the span and is rethrown. */
@@ -249,9 +319,9 @@ export function maskSqlLiterals(sql: string): string {
   return sql.replace(/'(?:[^']|'')*'/g, "'?'");
 }
 
-/** The current span's ids for log lines (empty when tracing is off or nothing is active). */
-export function traceIds(): { trace_id?: string; span_id?: string } {
-  const span = trace.getActiveSpan();
+/** The span's ids for log lines: of `ctx` when given (the router's request), else the active span; empty without one. */
+export function traceIds(ctx?: Context): { trace_id?: string; span_id?: string } {
+  const span = trace.getSpan(ctx ?? context.active());
   if (!span) return {};
   const { traceId, spanId } = span.spanContext();
   if (!trace.isSpanContextValid(span.spanContext())) return {};
@@ -284,3 +354,5 @@ export async function inSpan<T>(
 }
 
 export { SpanKind };
+/** A request's trace context, handed on explicitly where there is no async context (the router). */
+export type TraceContext = Context;
