@@ -30,6 +30,8 @@ export interface TracingOptions {
    * find their parent only in the async context, are not instrumented. The router.
    */
   asyncContext?: boolean;
+  /** Tests: told the trace id of every sampling decision, i.e. of every span started, recorded or not. */
+  onSample?: (traceId: string) => void;
 }
 
 let running: Tracing | null = null;
@@ -72,7 +74,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? opts.serviceName }),
     spanProcessors: [processor],
-    sampler: clinicSampler(env, opts.exporter ? 1 : DEFAULT_TRACE_SAMPLE_RATIO),
+    sampler: counted(clinicSampler(env, opts.exporter ? 1 : DEFAULT_TRACE_SAMPLE_RATIO), opts.onSample),
   });
   // Registers the AsyncLocalStorage context manager (unless asyncContext is false) and the W3C trace-context
   // propagator (no baggage: nothing of ours reads it, and every request would pay for extracting it).
@@ -163,6 +165,12 @@ function clinicSampler(env: Record<string, string | undefined>, defaultRatio: nu
   );
 }
 
+type Sampler = import('@opentelemetry/sdk-trace-base').Sampler;
+function counted(sampler: Sampler, onSample: ((traceId: string) => void) | undefined): Sampler {
+  if (!onSample) return sampler;
+  return { shouldSample: (...args) => (onSample(args[1]), sampler.shouldSample(...args)), toString: () => sampler.toString() };
+}
+
 /** False only for the samplers that ignore the parent (unknown names fall back to parent-based, see clinicSampler). */
 function samplerFollowsParent(env: Record<string, string | undefined>): boolean {
   return !['always_on', 'always_off', 'traceidratio'].includes((env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase());
@@ -183,7 +191,12 @@ export function incomingTraceContext(headers: IncomingHttpHeaders, trusted: bool
 
 /** A tracer whose spans are the caller's context unchanged: nothing recorded, children keep their real parent. */
 function passThroughTracer(): Tracer {
-  const startSpan = (_name: string, _opts?: unknown, ctx: Context = context.active()): Span => trace.wrapSpanContext(trace.getSpanContext(ctx) ?? INVALID_SPAN_CONTEXT);
+  // Without an active span (always so in the router, which has no async context) one shared span will do.
+  const none = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  const startSpan = (_name: string, _opts?: unknown, ctx: Context = context.active()): Span => {
+    const spanContext = trace.getSpanContext(ctx);
+    return spanContext ? trace.wrapSpanContext(spanContext) : none;
+  };
   return {
     startSpan,
     startActiveSpan(name: string, ...args: unknown[]) {
@@ -241,16 +254,22 @@ export interface ServerSpan {
 export function startServerSpan(name: string, parent: Context, attributes: Attributes): ServerSpan | null {
   if (!clinicTracer) return null;
   const span = clinicTracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
-  const spanContext = trace.setSpan(parent, span);
-  if (!span.isRecording()) return { context: spanContext, end: () => {} };
-  return {
-    context: spanContext,
-    end(statusCode, failed = false) {
-      span.setAttribute('http.response.status_code', statusCode);
-      if (failed || statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    },
-  };
+  return new RequestServerSpan(span, trace.setSpan(parent, span));
+}
+
+// A class, not an object of closures: no function objects made per request.
+class RequestServerSpan implements ServerSpan {
+  constructor(
+    private readonly span: Span,
+    readonly context: Context,
+  ) {}
+
+  end(statusCode: number, failed = false): void {
+    if (!this.span.isRecording()) return;
+    this.span.setAttribute('http.response.status_code', statusCode);
+    if (failed || statusCode >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });
+    this.span.end();
+  }
 }
 
 /** A subgraph URL's span attributes, parsed once per URL (the router calls the same few all the time). */
