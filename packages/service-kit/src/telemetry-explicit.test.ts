@@ -1,7 +1,10 @@
 // Tracing without an async context, as the router runs it (asyncContext: false): the request's server span
 // parents its client spans through the context handed on explicitly, the traceparent sent names the client
-// span, log ids come from that context, and an unsampled request makes no span and tells the subgraph so.
+// span, log ids and error capture come from that context, and an unsampled request makes no span and tells the subgraph so.
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { createErrorTracker } from './error-tracking.ts';
 import { clientSpan, incomingTraceContext, inMemorySpanExporter, startServerSpan, startTracing, traceIds, type Tracing } from './telemetry.ts';
 
 const exporter = inMemorySpanExporter();
@@ -52,4 +55,16 @@ test('a failing subgraph call and a 500 mark their spans', async () => {
   expect(client!.status.code).toBe(2);
   expect(client!.events.map((e) => e.name)).toEqual(['exception']);
   expect(request!.status.code).toBe(2);
+});
+
+test("an unexpected error is captured with the trace handed in: its log line names it and its span records it", () => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) });
+  const errors = createErrorTracker('router', pino({}, sink), {});
+  const server = startServerSpan('POST /graphql', ROOT_CONTEXT, {})!;
+  errors.capture(new Error('boom'), { requestId: 'req-1', trace: server.context });
+  server.end(500, true);
+  const [request] = exporter.getFinishedSpans();
+  expect(lines).toEqual([expect.objectContaining({ msg: 'unexpected error', requestId: 'req-1', trace_id: request!.spanContext().traceId, span_id: request!.spanContext().spanId })]);
+  expect(request!.events.map((e) => e.name)).toEqual(['exception']);
 });
