@@ -5,7 +5,7 @@
 // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test hands in an exporter). Instrumentations patch
 // modules as they are loaded, so a service's main calls startTracing before it loads the rest.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { context, propagation, trace, SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, propagation, trace, SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
 const TRACER = 'clinic';
 export const TRACEPARENT_HEADER = 'traceparent';
@@ -40,6 +40,12 @@ let clinicTracer: Tracer | null = null;
 let suppressTracing: ((ctx: Context) => Context) | null = null;
 /** Whether the sampler follows the parent's decision: then an unsampled parent's children are skipped outright. */
 let parentDecides = false;
+/**
+ * An unsampled request's traceparent (flags 00), kept in its context instead of a span: pg and ioredis see no
+ * parent and make no span, while what the request leaves for later (an outbox event, a call onwards) still
+ * carries "not sampled" on, so its delivery and jobs are not traced either.
+ */
+const UNSAMPLED_TRACEPARENT = createContextKey('clinic unsampled traceparent');
 
 export interface Tracing {
   flush(): Promise<void>;
@@ -210,11 +216,13 @@ function passThroughTracer(): Tracer {
 /**
  * Handles an incoming request inside its SERVER span (tracing on), continuing the caller's traceparent: a
  * subgraph is reachable only from the router (network policy, router secret), which decides whose trace to
- * continue. Tracing off, or the router's traceparent saying "not sampled": just `handle()` (no span, no
- * async context entered).
+ * continue. Tracing off: just `handle()`. The router's traceparent saying "not sampled": no span, only that
+ * traceparent kept in the context (see UNSAMPLED_TRACEPARENT).
  */
 export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: string, handle: () => void): void {
-  if (!clinicTracer || (parentDecides && notSampled(req.headers[TRACEPARENT_HEADER]))) return handle();
+  if (!clinicTracer) return handle();
+  const carried = req.headers[TRACEPARENT_HEADER];
+  if (parentDecides && notSampled(carried)) return context.with(ROOT_CONTEXT.setValue(UNSAMPLED_TRACEPARENT, carried), handle);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const method = req.method ?? 'GET';
   // Named as the HTTP instrumentation names server spans (the router's own span is `POST /graphql`).
@@ -232,7 +240,7 @@ export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: s
 }
 
 /** True for a well-formed W3C traceparent (`00-<trace id>-<parent id>-<flags>`) whose sampled flag is clear. */
-function notSampled(traceparent: string | string[] | undefined): boolean {
+function notSampled(traceparent: string | string[] | undefined): traceparent is string {
   if (typeof traceparent !== 'string' || traceparent.length !== 55 || traceparent[52] !== '-') return false;
   const flags = parseInt(traceparent.slice(53), 16);
   return Number.isInteger(flags) && (flags & TraceFlags.SAMPLED) === 0;
@@ -297,11 +305,9 @@ export async function clientSpan<T extends { status: number }>(
 ): Promise<T> {
   if (!clinicTracer) return call(null);
   const parentContext = parent ?? context.active();
+  const unsampled = parentDecides ? unsampledTraceparent(parentContext) : undefined;
+  if (unsampled) return call({ [TRACEPARENT_HEADER]: unsampled });
   const traceHeaders: Record<string, string> = {};
-  if (parentDecides && isUnsampled(parentContext)) {
-    propagation.inject(parentContext, traceHeaders);
-    return call(traceHeaders);
-  }
   const span = clinicTracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: clientAttributes(url) }, parentContext);
   const active = trace.setSpan(parentContext, span);
   propagation.inject(active, traceHeaders);
@@ -314,10 +320,18 @@ export async function clientSpan<T extends { status: number }>(
   });
 }
 
-/** A context whose span exists but is not sampled (no span: a new trace may start, so that is not "unsampled"). */
-function isUnsampled(ctx: Context): boolean {
+/**
+ * The traceparent (flags 00) of a context that belongs to an unsampled trace, else undefined (sampled, or no
+ * trace at all: there a new trace may start).
+ */
+function unsampledTraceparent(ctx: Context): string | undefined {
+  const carried = ctx.getValue(UNSAMPLED_TRACEPARENT);
+  if (typeof carried === 'string') return carried;
   const spanContext = trace.getSpanContext(ctx);
-  return !!spanContext && (spanContext.traceFlags & TraceFlags.SAMPLED) === 0;
+  if (!spanContext || spanContext.traceFlags & TraceFlags.SAMPLED) return undefined;
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return carrier[TRACEPARENT_HEADER];
 }
 
 /** Runs `fn`, then ends `span`; an error marks the span and is rethrown. */
@@ -349,8 +363,11 @@ export function traceIds(ctx?: Context): { trace_id?: string; span_id?: string }
 
 /** The trace context to carry with work done later (an outbox event, a job): a W3C traceparent or undefined. */
 export function currentTraceparent(): string | undefined {
+  const active = context.active();
+  const unsampled = active.getValue(UNSAMPLED_TRACEPARENT);
+  if (typeof unsampled === 'string') return unsampled;
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(active, carrier);
   return carrier[TRACEPARENT_HEADER];
 }
 
