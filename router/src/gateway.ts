@@ -46,7 +46,7 @@ export function createSubgraphFetcher(timeoutMs: number, subgraph = 'unknown', p
       const seconds = () => (performance.now() - started) / 1000;
       try {
         // The call's client span (tracing on) carries the trace to the subgraph in its traceparent.
-        const response = await clientSpan(target, (traceHeaders) =>
+        const response = await clientSpan(target, init?.traceContext, (traceHeaders) =>
           requestSubgraph(target, traceHeaders ? { ...init, headers: { ...init?.headers, ...traceHeaders } } : init, timeoutMs),
         );
         observeSubgraphFetch(subgraph, seconds(), response.status >= 500 ? 'error' : 'ok');
