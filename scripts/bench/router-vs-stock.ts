@@ -39,6 +39,8 @@ async function serveGateway(kind: string, sdl: string, jwksJson: string) {
   const { ApolloServer } = await import('@apollo/server');
   const { startStandaloneServer } = await import('@apollo/server/standalone');
   const { ApolloGateway, RemoteGraphQLDataSource } = await import('@apollo/gateway');
+  // As our router does: no usage report to Apollo (nothing may leave this machine) and the same work per request.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   class Forwarding extends RemoteGraphQLDataSource<{ authorization?: string }> {
     override willSendRequest({ request, context }: { request: { http?: { headers: { set(k: string, v: string): void } } }; context: { authorization?: string } }) {
       request.http?.headers.set('x-router-secret', SECRET);
