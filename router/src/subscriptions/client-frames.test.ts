@@ -1,11 +1,15 @@
 // A client's `next` frames: the id of its own subscription around one shared serialisation, and nothing
-// for a socket that is closing or holds too much unsent.
+// for a socket that is closing; a socket that holds too much unsent is closed (1013), never silently skipped.
 import type { ExecutionResult } from 'graphql';
-import { MAX_UNSENT_BYTES, sendNext } from './client-frames.ts';
+import { MAX_UNSENT_BYTES, WS_CLOSE_TOO_SLOW, sendNext } from './client-frames.ts';
 
 const socket = (state: { readyState?: number; bufferedAmount?: number } = {}) => {
   const sent: string[] = [];
-  return { sent, readyState: state.readyState ?? 1, OPEN: 1 as const, bufferedAmount: state.bufferedAmount ?? 0, send: (data: string) => void sent.push(data) };
+  const closed: number[] = [];
+  return {
+    sent, closed, readyState: state.readyState ?? 1, OPEN: 1 as const, bufferedAmount: state.bufferedAmount ?? 0,
+    send: (data: string) => void sent.push(data), close: (code: number) => void closed.push(code),
+  };
 };
 
 test('each client gets its own subscription id around the same payload', () => {
@@ -18,7 +22,7 @@ test('each client gets its own subscription id around the same payload', () => {
   expect(JSON.parse(b.sent[0]!)).toEqual({ id: 'b"7', type: 'next', payload: result });
 });
 
-test('a closing socket, or one holding too much unsent, gets nothing', () => {
+test('a closing socket gets nothing; one holding too much unsent is closed so its client reconnects and catches up', () => {
   const result: ExecutionResult = { data: { x: 1 } };
   const closing = socket({ readyState: 2 });
   const full = socket({ bufferedAmount: MAX_UNSENT_BYTES + 1 });
@@ -26,4 +30,6 @@ test('a closing socket, or one holding too much unsent, gets nothing', () => {
   expect(sendNext(full as never, '1', result)).toBe(false);
   expect(closing.sent).toEqual([]);
   expect(full.sent).toEqual([]);
+  expect(full.closed).toEqual([WS_CLOSE_TOO_SLOW]);
+  expect(closing.closed).toEqual([]);
 });
