@@ -2,7 +2,8 @@
 // this test starts (as router/src/error-tracking.int.test.ts does for queries): an unexpected error while
 // subscribing, while resolving an event, or in the per-event access check is sent ONCE as a Sentry event
 // tagged with the connection's request id, and the subscriber sees only INTERNAL_SERVER_ERROR. An access
-// check that refuses (a domain error) only withholds the event and is not captured.
+// check that refuses (a domain error) only withholds the event and is not captured. A per-request context that
+// cannot be built fails that operation alone, captured once, and the connection stays up.
 import { randomUUID } from 'node:crypto';
 import gqlTag from 'graphql-tag';
 import WebSocket from 'ws';
@@ -66,6 +67,11 @@ const faultySubscriptions: SubgraphDefinition = {
         resolve: (t: Tick) => t,
       },
     },
+  },
+  // A per-request part that fails to build for one request (a broken dependency, say).
+  context: (base) => {
+    if (base.requestId === 'ws-broken-context') throw new Error(`building the context failed for ${SECRET_EMAIL}`);
+    return base;
   },
   entities: [],
   migrations: [],
@@ -147,6 +153,17 @@ test('unexpected errors of a subscription are captured once with the request id;
   expect(JSON.stringify(client.messages)).not.toContain(SECRET_EMAIL);
   client.ws.close();
 
+  // A context that cannot be built fails that operation with the stable code; the connection stays up (with
+  // graphql-ws's own handling it closed with 4500, taking every operation on it along, uncaptured).
+  const unlucky = await connect('ws-broken-context');
+  unlucky.subscribe('c', 'fine');
+  await until(() => unlucky.of('c').length > 0);
+  expect(unlucky.of('c')).toEqual([{ id: 'c', type: 'error', payload: onlyStableCode }]);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(unlucky.ws.readyState).toBe(WebSocket.OPEN);
+  expect(JSON.stringify(unlucky.messages)).not.toContain(SECRET_EMAIL);
+  unlucky.ws.close();
+
   // Stopping flushes the tracker's queue to the ingest.
   await running.stop();
   const captured = ingest.events().filter((e) => e.tags?.request_id === 'ws-req-1');
@@ -156,5 +173,8 @@ test('unexpected errors of a subscription are captured once with the request id;
     'the access check failed',
   ]);
   for (const e of captured) expect(e.tags).toMatchObject({ service: 'ticks', request_id: 'ws-req-1' });
+  expect(ingest.events().filter((e) => e.tags?.request_id === 'ws-broken-context').map((e) => e.exception?.values?.[0]?.value)).toEqual([
+    'building the context failed for [redacted-email]',
+  ]);
   for (const { raw } of ingest.envelopes) expect(raw).not.toContain(SECRET_EMAIL);
 }, 60_000);

@@ -267,16 +267,25 @@ export function serveSubgraphSubscriptions<TContext>(opts: {
         if (caller instanceof DomainError) return [caller];
         const expiresAt = viewerExpiresAt(caller.viewer);
         if (expiresAt !== null && expiresAt <= Date.now()) return [unauthenticated('Token has expired; reconnect with a fresh token')];
-        conn.operations.set(id, { caller, watched: null, queue: null, cancelExpiry: null });
+        // Built here, not in graphql-ws's `context`: a context that cannot be built fails this operation only
+        // (captured once), where graphql-ws would close the whole connection, every caller's on a multiplexed one.
+        let context: object;
+        try {
+          context = (await opts.context(caller.viewer, caller.requestId, caller.ip)) as object;
+        } catch (error) {
+          if (error instanceof DomainError) return [error];
+          opts.errors?.capture(error, { requestId: caller.requestId });
+          if (!opts.errors) opts.logger.error({ err: error, requestId: caller.requestId }, 'subscription context failed');
+          return [internalErrorResult().errors![0]!];
+        }
+        if (connections.get(ctx) !== conn) return [unauthenticated('The connection is closing')];
+        conn.operations.set(id, { caller, watched: watchContext(context), queue: null, cancelExpiry: null });
         return undefined;
       },
       context: async (ctx, id) => {
         const op = connections.get(ctx)?.operations.get(id);
-        const caller = op?.caller ?? { viewer: ANONYMOUS, requestId: 'ws', ip: null };
-        const context = (await opts.context(caller.viewer, caller.requestId, caller.ip)) as object;
-        if (!op) return context as never;
-        op.watched = watchContext(context);
-        return op.watched.context as never;
+        if (op?.watched) return op.watched.context as never;
+        return (await opts.context(ANONYMOUS, 'ws', null)) as never;
       },
       // The source events only: onOperation executes each one (shared-execution.ts), after its checks.
       subscribe: (args) => createSourceEventStream(args) as Promise<AsyncIterable<ExecutionResult> | ExecutionResult>,
