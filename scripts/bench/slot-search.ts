@@ -10,6 +10,8 @@
 //   npx tsx scripts/bench/slot-search.ts [requests=300]
 // SLOT_SEARCH_PROFILE=/tmp/p writes a CPU profile of each scenario (/tmp/p-<scenario>.cpuprofile) and the
 // windows in which the subgraph held an off or an on request (…off.windows.json, …on.windows.json).
+// Runs with NODE_ENV=production unless NODE_ENV is set (as the services run).
+import '../production-mode.ts';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
@@ -229,7 +231,7 @@ async function main() {
       const on = await perCall(true);
       process.stdout.write(`${label.padEnd(44)} search alone: CPU/call cache off ${off.toFixed(2)} ms, on ${on.toFixed(2)} ms (${(on / off).toFixed(2)}×)\n`);
     }
-    process.stdout.write(`cache hits ${cache.stats.hits}, misses ${cache.stats.misses}, errors ${cache.stats.errors}\n`);
+    process.stdout.write(`cache hits ${cache.stats.hits}, misses ${cache.stats.misses}, errors ${cache.stats.errors}; whole answers: hits ${definition.answerCache.stats.hits}, misses ${definition.answerCache.stats.misses}\n`);
     process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
     process.stdout.write(`target p95 < 50 ms: ${first!.on.p95 < 50 ? 'met' : 'NOT met'}; target CPU with cache ≤ 0.3× without: ${first!.on.cpu <= 0.3 * first!.off.cpu ? 'met' : 'NOT met'}\n`);
   } finally {

@@ -3,7 +3,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DocumentNode } from 'graphql';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -78,6 +78,8 @@ export interface SubgraphDefinition<TContext extends RequestContext = RequestCon
   httpRoutes?: (deps: SubgraphDeps) => Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   /** Maps an Azure AD user to ours; identity answers from its tables, others ask identity. */
   resolveAzureUser?: AzureUserResolver;
+  /** The subgraph's own Apollo Server plugins (e.g. an answer cache that skips execution), after the kit's. */
+  plugins?: (deps: SubgraphDeps) => ApolloServerPlugin<TContext>[];
 }
 
 export interface RunningSubgraph extends SubgraphDeps {
@@ -88,6 +90,27 @@ export interface RunningSubgraph extends SubgraphDeps {
   /** Open graphql-ws connections and subscriptions (tests assert nothing is left open). */
   subscriptionStats(): SubscriptionStats;
   stop(): Promise<void>;
+}
+
+/**
+ * A property computed on first read and then kept (a plain value from then on; assigning replaces it).
+ * Enumerable, so spreading the context copies it (and computes it): a subgraph that wants it lazy adds its
+ * own fields with Object.assign.
+ */
+export function lazyProperty<T extends object, K extends keyof T>(target: T, key: K, make: () => T[K]): void {
+  const settle = (self: T, value: T[K]) => Object.defineProperty(self, key, { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    get(this: T) {
+      const value = make();
+      settle(this, value);
+      return value;
+    },
+    set(this: T, value: T[K]) {
+      settle(this, value);
+    },
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -143,15 +166,11 @@ export async function startSubgraph<TContext extends RequestContext>(
   const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null): Promise<TContext> =>
     contextFor(await verifier.verify(authorization), requestId, ip, authorization);
   const contextFor = async (viewer: Viewer, requestId: string, ip: string | null, authorization?: string): Promise<TContext> => {
-    const base: RequestContext = {
-      viewer,
-      requestId,
-      ip,
-      logger: logger.child({ requestId }),
-      em: orm.em.fork(),
-      pubsub: bus.pubsub,
-      ...(authorization && viewer.kind === 'user' ? { authorization } : {}),
-    };
+    const base = { viewer, requestId, ip, pubsub: bus.pubsub, ...(authorization && viewer.kind === 'user' ? { authorization } : {}) } as RequestContext;
+    // Made when first used: a request answered from a cache may need neither (forking an EntityManager and a
+    // child logger are a good part of a small request's CPU).
+    lazyProperty(base, 'em', () => orm.em.fork());
+    lazyProperty(base, 'logger', () => logger.child({ requestId }));
     return def.context ? def.context(base, deps) : (base as TContext);
   };
 
@@ -175,6 +194,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       metricsPlugin(def.name),
       errorTrackingPlugin(errors),
       delegatedAccessPlugin<TContext>(),
+      ...(def.plugins?.(deps) ?? []),
     ],
   });
   const metricsAccess = metricsAccessFrom(process.env, config.nodeEnv === 'production');

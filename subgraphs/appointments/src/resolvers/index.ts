@@ -34,7 +34,8 @@ import { WaitlistEntrySchema } from '../entities/waitlist.ts';
 import { AppointmentSchema, type Appointment } from '../entities/appointment.ts';
 import { acceptWaitlistOffer, joinWaitlist, leaveWaitlist } from '../waitlist/waitlist.ts';
 import { pageSize, type AppointmentOrder, type AppointmentPage } from '../booking/appointment-lists.ts';
-import { afterCursor, checkedZone, localIso, parseCursor, slotCursor, slotView } from './views.ts';
+import { checkedZone, localIso, slotCursor, slotView } from './views.ts';
+import { slotSearchRequest } from './slot-search-args.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
 const short = (value: string | null | undefined, name: string, max = 80) => {
@@ -101,23 +102,11 @@ export const resolvers: Resolvers = {
   Query: {
     ...outboxAdmin.Query,
     availableSlots: async (_p, { search }, ctx) => {
-      requireUserOrScope(ctx.viewer, 'availability:read');
-      const zone = checkedZone(search.timeZone);
-      const first = search.first ?? 50;
-      if (!Number.isInteger(first) || first < 1 || first > 200) throw badUserInput('first must be 1–200');
-      if (search.doctorIds && (search.doctorIds.length > 200 || !search.doctorIds.every(isUuid))) throw badUserInput('doctorIds must be at most 200 UUIDs');
-      const cursor = search.after ? parseCursor(search.after) : null;
-      const page = { limit: first, after: cursor ? (s: Slot) => afterCursor(s, cursor) : undefined, afterStart: cursor?.[0] };
-      const { slots } = await searchAvailability(ctx.em, ctx.clinic, ctx.availability, {
-        doctorIds: search.doctorIds ?? null,
-        specialisation: short(search.specialisation, 'specialisation'),
-        language: short(search.language, 'language'),
-        text: short(search.text, 'text'),
-        consultationType: short(search.consultationType, 'consultationType'),
-        from: search.from,
-        to: search.to,
-        includeEmergency: isStaff(ctx.viewer) || hasRole(ctx.viewer, 'DOCTOR'),
-      }, page);
+      const { search: s, page, first, zone } = slotSearchRequest(search, ctx.viewer);
+      // When the answer cache has read this search's doctors and versions, the search uses them and tells it how long its answer holds.
+      const pending = ctx.pendingAnswer;
+      const { slots, stableUntil } = await searchAvailability(ctx.em, ctx.clinic, ctx.availability, s, page, pending?.doctors);
+      if (pending) pending.stableUntil = stableUntil;
       const shown = slots.slice(0, first);
       const last = shown[shown.length - 1];
       return { slots: shown.map((s) => slotView(s, zone)), endCursor: last ? slotCursor(last) : null, hasNextPage: slots.length > first };
