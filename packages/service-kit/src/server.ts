@@ -79,7 +79,9 @@ export interface SubgraphDefinition<TContext extends RequestContext = RequestCon
   /** Maps an Azure AD user to ours; identity answers from its tables, others ask identity. */
   resolveAzureUser?: AzureUserResolver;
   /** The subgraph's own Apollo Server plugins (e.g. an answer cache that skips execution), after the kit's. */
-  plugins?: (deps: SubgraphDeps) => ApolloServerPlugin<TContext>[];
+  // `any` as for resolvers: a definition of a richer context still passes where the kit's own is expected.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  plugins?(deps: SubgraphDeps): ApolloServerPlugin<any>[];
 }
 
 export interface RunningSubgraph extends SubgraphDeps {
@@ -93,9 +95,8 @@ export interface RunningSubgraph extends SubgraphDeps {
 }
 
 /**
- * A property computed on first read and then kept (a plain value from then on; assigning replaces it).
- * Enumerable, so spreading the context copies it (and computes it): a subgraph that wants it lazy adds its
- * own fields with Object.assign.
+ * A property computed on first read and then kept on the object read (a plain value from then on; assigning
+ * replaces it). Defined on a prototype, each object made from it computes its own.
  */
 export function lazyProperty<T extends object, K extends keyof T>(target: T, key: K, make: () => T[K]): void {
   const settle = (self: T, value: T[K]) => Object.defineProperty(self, key, { value, writable: true, enumerable: true, configurable: true });
@@ -166,11 +167,20 @@ export async function startSubgraph<TContext extends RequestContext>(
   const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null): Promise<TContext> =>
     contextFor(await verifier.verify(authorization), requestId, ip, authorization);
   const contextFor = async (viewer: Viewer, requestId: string, ip: string | null, authorization?: string): Promise<TContext> => {
-    const base = { viewer, requestId, ip, pubsub: bus.pubsub, ...(authorization && viewer.kind === 'user' ? { authorization } : {}) } as RequestContext;
-    // Made when first used: a request answered from a cache may need neither (forking an EntityManager and a
-    // child logger are a good part of a small request's CPU).
-    lazyProperty(base, 'em', () => orm.em.fork());
-    lazyProperty(base, 'logger', () => logger.child({ requestId }));
+    // The EntityManager and the child logger are made when first used: a request answered from a cache may
+    // need neither (forking an EntityManager is a good part of a small request's CPU). They live on the
+    // context's prototype, which Apollo Server keeps when it copies the context for an operation; a subgraph
+    // adds its own fields with Object.assign (a spread would leave them behind).
+    const lazy = {} as RequestContext;
+    lazyProperty(lazy, 'em', () => orm.em.fork());
+    lazyProperty(lazy, 'logger', () => logger.child({ requestId }));
+    const base: RequestContext = Object.assign(Object.create(lazy) as RequestContext, {
+      viewer,
+      requestId,
+      ip,
+      pubsub: bus.pubsub,
+      ...(authorization && viewer.kind === 'user' ? { authorization } : {}),
+    });
     return def.context ? def.context(base, deps) : (base as TContext);
   };
 

@@ -4,7 +4,6 @@ import {
   badUserInput,
   DateTimeScalar,
   forbidden,
-  hasRole,
   outboxAdminResolvers,
   recordAudit,
   requireUser,
@@ -12,7 +11,7 @@ import {
 } from '@clinic/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { AppointmentsContext } from '../context.ts';
-import { auditActor, isStaff, isUuid } from '../actor.ts';
+import { auditActor, isStaff } from '../actor.ts';
 import { auditDenied, canSee } from '../booking/access.ts';
 import { requestAppointment } from '../booking/request-appointment.ts';
 import { cancelAppointment, closeAppointment, rescheduleAppointment } from '../booking/change-appointment.ts';
@@ -28,7 +27,6 @@ import {
 import { searchAvailability } from '../availability/cached-search.ts';
 import { removeScheduleException } from '../schedules/remove-exception.ts';
 import { searchSuggestions } from '../directory/search-words.ts';
-import type { Slot } from '../schedules/free-slots.ts';
 import { ScheduleExceptionSchema, ScheduleRuleSchema } from '../entities/schedule.ts';
 import { WaitlistEntrySchema } from '../entities/waitlist.ts';
 import { AppointmentSchema, type Appointment } from '../entities/appointment.ts';
