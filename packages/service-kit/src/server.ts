@@ -19,7 +19,7 @@ import { createErrorTracker, errorTrackingPlugin } from './error-tracking.ts';
 import { createTokenVerifier, type AzureUserResolver, type TokenVerifier, type Viewer } from './auth.ts';
 import { createEventBus, type EventBus } from './pubsub.ts';
 import { createRevocationList, type RevocationList } from './revocation.ts';
-import { requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
+import { pathOf, requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
 import { hasRouterSecret } from './router-secret.ts';
 import { CALLER_BATCH_HEADER, serveCallerBatch } from './caller-batch.ts';
 import { checkReadiness } from './health.ts';
@@ -215,9 +215,9 @@ export async function startSubgraph<TContext extends RequestContext>(
   await apollo.start();
 
   httpServer.on('request', (req, res) => {
-    observeHttpResponse(def.name, req, res);
+    const path = pathOf(req.url);
+    observeHttpResponse(def.name, req, res, path);
     const startedAt = Date.now();
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: def.name });
     if (path === METRICS_PATH) {
       serveMetrics(req, res, metricsAccess).catch((error: unknown) => {
