@@ -41,6 +41,11 @@ export interface EdgeLimits {
   authRateLimitPoints: number;
   tokenRateLimitPoints: number;
   authRateLimitWindowSeconds: number;
+  /**
+   * Where those budgets live in Redis (RATE_LIMIT_KEY_PREFIX): the routers of one deployment share it; another
+   * deployment (or test run) on the same Redis takes its own, or its clients spend each other's budgets.
+   */
+  rateLimitKeyPrefix: string;
   /** How deeply nested a request's JSON variables may be. */
   maxVariablesDepth: number;
   upstreamTimeoutMs: number;
@@ -51,6 +56,13 @@ export interface EdgeLimits {
 }
 
 type Env = Record<string, string | undefined>;
+
+function keyPrefix(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) throw new ConfigError(`${name} must be 1-64 letters, digits or ':_.-' (got "${raw}")`);
+  return raw;
+}
 
 function int(env: Env, name: string, fallback: number, min = 0): number {
   const raw = env[name];
@@ -121,6 +133,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       authRateLimitPoints: int(env, 'AUTH_RATE_LIMIT_POINTS', 60, 1),
       tokenRateLimitPoints: int(env, 'AUTH_TOKEN_RATE_LIMIT_POINTS', 10, 1),
       authRateLimitWindowSeconds: int(env, 'AUTH_RATE_LIMIT_WINDOW_SECONDS', 60, 1),
+      rateLimitKeyPrefix: keyPrefix(env, 'RATE_LIMIT_KEY_PREFIX', 'router:rl'),
       maxVariablesDepth: int(env, 'MAX_VARIABLES_DEPTH', 32, 1),
       upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1),
       replicaEjectMs: int(env, 'REPLICA_EJECT_MS', 10_000, 1),

@@ -1,10 +1,10 @@
 // Edge protection, tested the way Apollo's router tests are: a rejected operation never reaches a
 // subgraph, the error code is exact, an operation just under the limit passes, the server stays healthy.
 import { randomUUID } from 'node:crypto';
-import { createTestKeys, signTestToken, type TestKeys } from '@clinic/service-kit/testing';
+import { createTestKeys, eventually, signTestToken, type TestKeys } from '@clinic/service-kit/testing';
 import { identitySubgraph } from '@clinic/identity';
 import { greetingsSubgraph } from './testing/greetings-subgraph.ts';
-import { gql, startStack, type Stack } from './testing/harness.ts';
+import { composeFor, gql, startStack, startTestRouter, type Stack } from './testing/harness.ts';
 
 let keys: TestKeys;
 let stack: Stack;
@@ -183,6 +183,27 @@ describe('rate limiting (shared through Redis)', () => {
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await gql(limited.router.url, '{ __typename }', { token: quiet })).status).toBe(200);
+  });
+
+  test("another deployment on the same Redis (its own RATE_LIMIT_KEY_PREFIX) keeps its own budgets; the same deployment's routers share one", async () => {
+    const sdl = composeFor([{ definition: identitySubgraph, url: limited.subgraphs.identity!.url }]);
+    const limits = { RATE_LIMIT_POINTS: '5', RATE_LIMIT_WINDOW_SECONDS: '60' };
+    const sibling = await startTestRouter(keys, sdl, limits);
+    const elsewhere = await startTestRouter(keys, sdl, { ...limits, RATE_LIMIT_KEY_PREFIX: `router:rl:elsewhere:${randomUUID()}` });
+    try {
+      const caller = await signTestToken(keys, { sub: randomUUID(), roles: ['PATIENT'] });
+      for (let i = 0; i < 6; i++) await gql(limited.router.url, '{ __typename }', { token: caller });
+      // Once the spent budget is synchronised through Redis, the sibling router refuses the caller too...
+      const refusedBySibling = await eventually(async () => (await gql(sibling.url, '{ __typename }', { token: caller })).status, (status) => status === 429, 5_000);
+      expect(refusedBySibling).toBe(429);
+      // ...while the other deployment's router never saw it spent.
+      const elsewhereStatuses: number[] = [];
+      for (let i = 0; i < 5; i++) elsewhereStatuses.push((await gql(elsewhere.url, '{ __typename }', { token: caller })).status);
+      expect(elsewhereStatuses).toEqual([200, 200, 200, 200, 200]);
+    } finally {
+      await sibling.stop();
+      await elsewhere.stop();
+    }
   });
 });
 

@@ -130,6 +130,9 @@ export function subgraphUrl(config: RouterConfig, name: string, url: string | un
 }
 
 export function createGateway(config: RouterConfig, supergraphSdl?: string): ApolloGateway {
+  // Stock @apollo/gateway reports usage to Apollo (hourly and when it stops) and probes cloud metadata services
+  // to label the report; a clinic's router sends nothing outside the clinic. This variable is its only switch.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const buildService = ({ name, url }: { name: string; url?: string }) =>
     new SubgraphSource(subgraphUrl(config, name, url), config.routerSecret, config.limits.upstreamTimeoutMs, name, replicaPoolFor(config, name));
   if (config.supergraphMode === 'compose') {

@@ -112,11 +112,12 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   const redis: Redis | null = config.redisUrl ? createRedis(config.redisUrl, 'router-ratelimit') : null;
   if (!redis) logger.warn('REDIS_URL is not set: rate limits are per router process');
   // Decided locally and synchronised with Redis in the background: no round trip before the query.
-  const rateLimiter = createSyncedRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis });
+  const budgets = config.limits.rateLimitKeyPrefix;
+  const rateLimiter = createSyncedRateLimiter({ points: config.limits.rateLimitPoints, windowSeconds: config.limits.rateLimitWindowSeconds, redis, keyPrefix: `${budgets}:synced` });
   // The public routes are keyed by client address (they are where credentials are tried), POST /auth/token more strictly.
   const authWindow = config.limits.authRateLimitWindowSeconds;
-  const publicRouteLimiter = createRateLimiter({ points: config.limits.authRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: 'router:rl:public' });
-  const tokenLimiter = createRateLimiter({ points: config.limits.tokenRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: 'router:rl:token' });
+  const publicRouteLimiter = createRateLimiter({ points: config.limits.authRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: `${budgets}:public` });
+  const tokenLimiter = createRateLimiter({ points: config.limits.tokenRateLimitPoints, windowSeconds: authWindow, redis, keyPrefix: `${budgets}:token` });
   const gateway = createGateway(config, opts.supergraphSdl);
   // Subgraph name → URL as the loaded supergraph (with overrides) says, for the public-route proxy.
   const subgraphUrls = new Map<string, string>();

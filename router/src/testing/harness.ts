@@ -1,5 +1,6 @@
 // Starts subgraphs and a router in-process on random ports against the real Postgres and Redis,
 // composing the supergraph from the SDLs under test.
+import { randomUUID } from 'node:crypto';
 import { composeSupergraph } from '@clinic/schema';
 import { dropSchema, testServiceConfig, type TestKeys } from '@clinic/service-kit/testing';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '@clinic/service-kit';
@@ -59,6 +60,8 @@ export function composeFor(parts: { definition: SubgraphDefinition<any>; url: st
   return composed.supergraphSdl;
 }
 
+const BUDGETS = `router:rl:test:${randomUUID()}`;
+
 /** A router in test mode on a random port, trusting the test keys, on the real Redis. */
 export function startTestRouter(
   keys: TestKeys,
@@ -74,7 +77,9 @@ export function startTestRouter(
       JWKS_JSON: keys.jwksJson,
       REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      // Every suite shares the anonymous key ip:127.0.0.1 in Redis; tests of the limit set their own.
+      // Every client of a test is 127.0.0.1: the routers of one test file share budgets (as one deployment's
+      // do), never with another file, package or benchmark running against the same Redis.
+      RATE_LIMIT_KEY_PREFIX: BUDGETS,
       RATE_LIMIT_POINTS: '100000',
       AUTH_RATE_LIMIT_POINTS: '100000',
       AUTH_TOKEN_RATE_LIMIT_POINTS: '100000',

@@ -7,6 +7,7 @@
 // offers; chat-delegation.int.test.ts covers the assistant acting with the patient's delegated token.
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@clinic/service-kit/testing';
+import { chatMessages, replyTo as chatReplyTo, send } from '../testing/chat.ts';
 import { local, startAssistantClinic, type AssistantClinic, type Who } from '../testing/clinic.ts';
 
 let clinic: AssistantClinic;
@@ -19,36 +20,8 @@ afterAll(async () => {
   await clinic?.stop();
 });
 
-interface ChatMessage {
-  id: string;
-  body: string | null;
-  fromAssistant: boolean;
-  sender: { id: string } | null;
-  actions: { kind: string; doctorId: string | null; startsAt: string | null; consultationType: string | null }[];
-}
-const MESSAGES = `query($id: ID!) { messages(conversationId: $id, first: 50) { messages { id body fromAssistant sender { id } actions { kind doctorId startsAt consultationType } } } }`;
-
-const messages = async (who: Who, conversationId: string) =>
-  (await clinic.call<{ messages: { messages: ChatMessage[] } }>(MESSAGES, { id: conversationId }, who.token)).messages.messages;
-
-async function say(who: Who, conversationId: string, body: string): Promise<string> {
-  const d = await clinic.call<{ sendMessage: { id: string } }>(
-    `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }`,
-    { input: { conversationId, clientMessageId: randomUUID(), body } },
-    who.token,
-  );
-  return d.sendMessage.id;
-}
-
-/** The assistant's reply to a message (the reply comes after it in the conversation). */
-async function replyTo(who: Who, conversationId: string, messageId: string): Promise<ChatMessage | undefined> {
-  const list = await eventually(
-    () => messages(who, conversationId),
-    (l) => l.slice(l.findIndex((m) => m.id === messageId) + 1).some((m) => m.fromAssistant),
-    20_000,
-  );
-  return list.slice(list.findIndex((m) => m.id === messageId) + 1).find((m) => m.fromAssistant);
-}
+const say = (who: Who, conversationId: string, body: string) => send(clinic, who, conversationId, body);
+const replyTo = (who: Who, conversationId: string, messageId: string) => chatReplyTo(clinic, who, conversationId, messageId);
 
 let conversationId = '';
 
@@ -64,9 +37,9 @@ test('the assistant joins the desk conversation, answers with slots as quick act
   const asked = await say(patient, conversationId, 'Bună ziua, vreau o programare la dr Ionescu poimâine la 10');
   const reply = await replyTo(patient, conversationId, asked);
   expect(reply).toMatchObject({ fromAssistant: true, sender: null });
-  expect(reply!.body).toMatch(/Acestea sunt cele mai potrivite locuri libere/);
-  expect(reply!.actions).toHaveLength(3);
-  const best = reply!.actions[0]!;
+  expect(reply.body).toMatch(/Acestea sunt cele mai potrivite locuri libere/);
+  expect(reply.actions).toHaveLength(3);
+  const best = reply.actions[0]!;
   expect(best).toEqual({ kind: 'BOOK_SLOT', doctorId: doctor.userId, startsAt: local(2, '10:00').toUTC().toISO(), consultationType: 'IN_PERSON' });
 
   // The turn is recorded with what was understood, readable by the patient (session = the conversation).
@@ -88,7 +61,7 @@ test('the assistant joins the desk conversation, answers with slots as quick act
 test('a red flag in chat gets 112 and an URGENT hand-off; once an operator takes over, the assistant is silent', async () => {
   const { patient, operator } = clinic.people;
   const red = await say(patient, conversationId, 'am dureri în piept');
-  expect((await replyTo(patient, conversationId, red))!.body).toMatch(/112/);
+  expect((await replyTo(patient, conversationId, red)).body).toMatch(/112/);
   const queue = await clinic.call<{ handoffQueue: { id: string; sessionId: string; priority: string }[] }>(`{ handoffQueue { id sessionId priority } }`, {}, operator.token);
   const handoff = queue.handoffQueue.find((h) => h.sessionId === conversationId);
   expect(handoff).toMatchObject({ priority: 'URGENT' });
@@ -101,14 +74,14 @@ test('a red flag in chat gets 112 and an URGENT hand-off; once an operator takes
     (d) => d.assistantTurns.at(-1)?.outcome === 'OPERATOR_ACTIVE',
     20_000,
   );
-  const after = await messages(patient, conversationId);
+  const after = await chatMessages(clinic, patient, conversationId);
   expect(after.at(-1)).toMatchObject({ id: quiet, fromAssistant: false });
 
   // The operator answers in the same conversation (the desk joins by answering), then hands back.
   await say(operator, conversationId, 'Vă sunăm acum.');
   await clinic.call(`mutation($id: ID!) { handBackHandoff(id: $id) { status } }`, { id: handoff!.id }, operator.token);
   const thanks = await say(patient, conversationId, 'mulțumesc');
-  expect((await replyTo(patient, conversationId, thanks))!.body).toMatch(/^Cu plăcere!/);
+  expect((await replyTo(patient, conversationId, thanks)).body).toMatch(/^Cu plăcere!/);
 });
 
 test("chat's internal routes refuse callers without the router secret", async () => {

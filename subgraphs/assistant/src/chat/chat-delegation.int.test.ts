@@ -11,6 +11,7 @@ import { createClient } from 'graphql-ws';
 import { CHAT_PROOF_TOKEN_TYPE, DELEGATED_TOKEN_PATH, ROUTER_SECRET_HEADER, TOKEN_EXCHANGE_GRANT, signChatMessageProof } from '@clinic/service-kit';
 import { codeOf, eventually } from '@clinic/service-kit/testing';
 import { gql } from '@clinic/router/src/testing/harness.ts';
+import { deskConversation as startDesk, say as sayInChat } from '../testing/chat.ts';
 import { insideTheDeadline, local, startAssistantClinic, type AssistantClinic, type Who } from '../testing/clinic.ts';
 
 let clinic: AssistantClinic;
@@ -23,31 +24,8 @@ afterAll(async () => {
   await clinic?.stop();
 });
 
-interface ChatMessage {
-  id: string;
-  body: string | null;
-  fromAssistant: boolean;
-  actions: { kind: string }[];
-}
-
-const messages = async (who: Who, conversationId: string) =>
-  (await clinic.call<{ messages: { messages: ChatMessage[] } }>(
-    `query($id: ID!) { messages(conversationId: $id, first: 50) { messages { id body fromAssistant actions { kind } } } }`, { id: conversationId }, who.token,
-  )).messages.messages;
-
-/** Says something in the conversation and waits for the assistant's reply to it. */
-async function say(who: Who, conversationId: string, body: string): Promise<ChatMessage> {
-  const sent = await clinic.call<{ sendMessage: { id: string } }>(
-    `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }`,
-    { input: { conversationId, clientMessageId: randomUUID(), body } },
-    who.token,
-  );
-  const after = (l: ChatMessage[]) => l.slice(l.findIndex((m) => m.id === sent.sendMessage.id) + 1).find((m) => m.fromAssistant);
-  return after(await eventually(() => messages(who, conversationId), (l) => Boolean(after(l)), 20_000))!;
-}
-
-const deskConversation = async (who: Who) =>
-  (await clinic.call<{ startConversation: { id: string } }>(`mutation { startConversation(input: { kind: DESK }) { id } }`, {}, who.token)).startConversation.id;
+const say = (who: Who, conversationId: string, body: string) => sayInChat(clinic, who, conversationId, body);
+const deskConversation = (who: Who) => startDesk(clinic, who);
 
 const mine = async (who: Who) =>
   (await clinic.call<{ myAppointments: { id: string; status: string; startsAt: string }[] }>(`{ myAppointments(order: UPCOMING_FIRST) { id status startsAt } }`, {}, who.token)).myAppointments;

@@ -3,8 +3,7 @@
 // the tools run through the router with that patient's rights, a change is only proposed and happens after the
 // patient's "yes" (decided by the rules, not the model), no e-mail or phone number reaches the model, and a
 // model that does not answer in time leaves the answer to the rule-based engine.
-import { randomUUID } from 'node:crypto';
-import { eventually } from '@clinic/service-kit/testing';
+import { deskConversation as startDesk, say as sayInChat } from '../testing/chat.ts';
 import { local, startAssistantClinic, type AssistantClinic, type Who } from '../testing/clinic.ts';
 import { startOpenAiStub, type OpenAiStub } from '../testing/openai-stub.ts';
 
@@ -24,29 +23,14 @@ afterAll(async () => {
   await stub?.close();
 });
 
-interface ChatMessage {
-  id: string;
-  body: string | null;
-  fromAssistant: boolean;
-}
-
-async function say(who: Who, conversationId: string, body: string): Promise<ChatMessage> {
-  const sent = await clinic.call<{ sendMessage: { id: string } }>(
-    `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }`,
-    { input: { conversationId, clientMessageId: randomUUID(), body } },
-    who.token,
-  );
-  const list = () =>
-    clinic.call<{ messages: { messages: ChatMessage[] } }>(`query($id: ID!) { messages(conversationId: $id, first: 50) { messages { id body fromAssistant } } }`, { id: conversationId }, who.token);
-  const after = (l: ChatMessage[]) => l.slice(l.findIndex((m) => m.id === sent.sendMessage.id) + 1).find((m) => m.fromAssistant);
-  return after(await eventually(async () => (await list()).messages.messages, (l) => Boolean(after(l)), 20_000))!;
-}
+const say = (who: Who, conversationId: string, body: string) => sayInChat(clinic, who, conversationId, body);
+const deskConversation = (who: Who) => startDesk(clinic, who);
 
 const toolResults = (from: number) => stub.requests.slice(from).flatMap((r) => r.messages.filter((m) => m.role === 'tool').map((m) => String(m.content)));
 
 test('in chat the agent searches with the patient\'s rights and proposes; the booking happens after "yes"; contacts never reach the model', async () => {
   const { patient, doctor } = clinic.people;
-  const conversationId = (await clinic.call<{ startConversation: { id: string } }>(`mutation { startConversation(input: { kind: DESK }) { id } }`, {}, patient.token)).startConversation.id;
+  const conversationId = await deskConversation(patient);
   const day = local(2, '10:00');
   stub.script([
     { toolCalls: [{ name: 'search_slots', args: { doctorName: 'Ionescu', date: day.toISODate(), time: '10:00' } }] },
@@ -69,7 +53,7 @@ test('in chat the agent searches with the patient\'s rights and proposes; the bo
 
 test('in chat, a model that does not answer in time leaves the answer to the rules', async () => {
   const { other } = clinic.people;
-  const conversationId = (await clinic.call<{ startConversation: { id: string } }>(`mutation { startConversation(input: { kind: DESK }) { id } }`, {}, other.token)).startConversation.id;
+  const conversationId = await deskConversation(other);
   stub.script([{ hang: true }]);
   const before = stub.requests.length;
   const reply = await say(other, conversationId, 'hello');

@@ -96,24 +96,32 @@ test('at the due instant each channel gets exactly one reminder (e-mail via Send
 
 test('cancel → no reminder; decline and no-show stop them too', async () => {
   const patient = await addPatient(h);
+  // The 1 h reminders fall due 30 s from now, far enough that a loaded machine still handles the cancel first;
+  // then the clock passes that instant and each reminder is run.
+  const startsAt = new Date(h.clock.now().getTime() + 60 * MIN + 30_000);
+  const rows: { id: string }[] = [];
   for (const action of ['cancelled', 'declined', 'no_show']) {
     const appointmentId = randomUUID();
-    const startsAt = new Date(h.clock.now().getTime() + 60 * MIN + 1_000);
     await sendAppointmentEvent(h, 'approved', { appointmentId, patientId: patient.id, startsAt });
     await until(async () => ((await reminderRows(appointmentId)).length > 0 ? true : null));
     await sendAppointmentEvent(h, action, { appointmentId, patientId: patient.id, startsAt, status: action === 'no_show' ? 'NO_SHOW' : action.toUpperCase() });
     await until(async () => ((await reminderRows(appointmentId)).every((r) => r.status === 'CANCELLED') ? true : null), 5_000, `${action} cancels`);
-    for (const r of await reminderRows(appointmentId)) expect(await runReminder(orm(h).em.fork(), runtime(h).deps, r.id)).toBe('done');
+    rows.push(...(await reminderRows(appointmentId)));
   }
-  // past every due instant: nothing reminded this patient
-  await new Promise((r) => setTimeout(r, 1_200));
+  h.clock.shift(31_000);
+  try {
+    for (const r of rows) expect(await runReminder(orm(h).em.fork(), runtime(h).deps, r.id)).toBe('done');
+  } finally {
+    h.clock.shift(0);
+  }
   expect(sentTo(h.contacts.get(patient.id)!.email!).filter((r) => r.body.includes('Memento'))).toHaveLength(0);
 });
 
 test('reschedule → the reminders move to the new time, and the old instant sends nothing', async () => {
   const patient = await addPatient(h);
   const appointmentId = randomUUID();
-  const first = new Date(h.clock.now().getTime() + 60 * MIN + 800);
+  // The old 1 h reminders fall due 30 s from now: the reschedule is handled first even on a loaded machine.
+  const first = new Date(h.clock.now().getTime() + 60 * MIN + 30_000);
   await sendAppointmentEvent(h, 'approved', { appointmentId, patientId: patient.id, startsAt: first });
   // only the 1 h reminders: the 24 h instant is already past
   await until(async () => ((await reminderRows(appointmentId)).length === 3 ? true : null));
@@ -124,10 +132,14 @@ test('reschedule → the reminders move to the new time, and the old instant sen
     return r.length === 6 && r.every((x) => new Date(x.due_at).getTime() === moved.getTime() - x.offset_minutes * MIN) ? r : null;
   }, 5_000, 'moved');
   expect(rows.every((r) => r.status === 'PENDING')).toBe(true);
-  await new Promise((r) => setTimeout(r, 1_200));
+  // At the old instant a job that still fires sends nothing and puts itself back for the new one.
+  h.clock.shift(31_000);
+  try {
+    for (const r of rows) expect(await runReminder(orm(h).em.fork(), runtime(h).deps, r.id)).toBe('not-due');
+  } finally {
+    h.clock.shift(0);
+  }
   expect(sentTo(h.contacts.get(patient.id)!.email!).filter((r) => r.body.includes('Memento'))).toHaveLength(0);
-  // the old job fired and put itself back for the new instant
-  for (const r of rows) expect(await runReminder(orm(h).em.fork(), runtime(h).deps, r.id)).toBe('not-due');
 });
 
 test('quiet hours in the patient zone defer a reminder to their end; an urgent one (too close to the start) goes now', async () => {

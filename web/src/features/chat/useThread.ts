@@ -15,11 +15,14 @@ import {
   SendMessageDocument,
   SendTypingDocument,
   TypingDocument,
-  type MessageAddedSubscription,
+  ChatMessageFragmentDoc,
+  type ChatMessageFragment,
 } from '../../gql/graphql.ts';
+// Not a React hook despite its name (it only unmasks the type), so it may run inside callbacks.
+import { useFragment as unmask } from '../../gql/fragment-masking.ts';
 import { useLive } from '../../api/live.ts';
 
-export type ThreadMessage = MessageAddedSubscription['messageAdded'] & { pending?: boolean };
+export type ThreadMessage = ChatMessageFragment & { pending?: boolean };
 export type Tick = 'PENDING' | 'SENT' | 'DELIVERED' | 'READ';
 
 const TYPING_SHOWN_MS = 4000;
@@ -41,7 +44,7 @@ export function useThread(conversationId: string, myId: string | null) {
 
   const messages = useMemo(() => {
     const byId = new Map<string, ThreadMessage>();
-    for (const m of thread.data?.messages.messages ?? []) byId.set(m.id, m);
+    for (const m of unmask(ChatMessageFragmentDoc, thread.data?.messages.messages ?? [])) byId.set(m.id, m);
     for (const m of Object.values(added)) byId.set(m.id, m);
     const sorted = [...byId.values()].sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
     const pending = outbox.map((o) => ({ id: `pending:${o.clientMessageId}`, clientMessageId: o.clientMessageId, body: o.body, pending: true }) as ThreadMessage);
@@ -59,7 +62,7 @@ export function useThread(conversationId: string, myId: string | null) {
   );
 
   useSubscription({ query: MessageAddedDocument, variables: { conversationId } }, (_prev, data) => {
-    const m = data.messageAdded;
+    const m = unmask(ChatMessageFragmentDoc, data.messageAdded);
     merge([m]);
     if (m.sender?.id !== myId) acknowledge(m.id);
     return data;
@@ -89,7 +92,7 @@ export function useThread(conversationId: string, myId: string | null) {
       setOutbox((prev) => (prev.some((o) => o.clientMessageId === clientMessageId) ? prev : [...prev, { clientMessageId, body }]));
       const res = await sendMutation({ input: { conversationId, clientMessageId, body } });
       if (res.data) {
-        merge([res.data.sendMessage]);
+        merge([unmask(ChatMessageFragmentDoc, res.data.sendMessage)]);
         setOutbox((prev) => prev.filter((o) => o.clientMessageId !== clientMessageId));
       }
       return res;
@@ -106,7 +109,7 @@ export function useThread(conversationId: string, myId: string | null) {
     const after = messages.filter((m) => !m.pending).at(-1)?.id;
     if (after) {
       void client.query(MissedMessagesDocument, { id: conversationId, after }, { requestPolicy: 'network-only' }).toPromise().then((r) => {
-        const missed = r.data?.messages.messages ?? [];
+        const missed = unmask(ChatMessageFragmentDoc, r.data?.messages.messages ?? []);
         merge(missed);
         const last = missed.filter((m) => m.sender?.id !== myId).at(-1);
         if (last) acknowledge(last.id);
