@@ -22,6 +22,7 @@ let replicaA: AvailabilityCache;
 let replicaB: AvailabilityCache;
 const doctors: { id: string; zone: string }[] = [];
 let clockAt = Date.now();
+const FIXED_WINDOW = { from: new Date(clockAt - HOUR), to: new Date(clockAt + 8 * 24 * HOUR) };
 
 // A seeded generator: a failure is reproducible from the printed seed.
 const SEED = Number(process.env.AVAILABILITY_SEED ?? Date.now() % 100_000);
@@ -120,6 +121,10 @@ async function expectAnswersEqualFresh(step: string): Promise<void> {
     { who: staff, search: { ...base, includeEmergency: true }, first: 7 },
     { who: patient, search: { ...base, doctorIds: [doctors[0]!.id], includeEmergency: false }, first: 200 },
     { who: patient, search: { from: new Date(horizon - 3 * 24 * HOUR), to: new Date(horizon + 4 * 24 * HOUR), includeEmergency: false }, first: 200 },
+    // A window that stays put while the clock moves (a partner polling the same dates): the same variables
+    // every time, so only the clock (the minimum notice, a hold's expiry) tells a kept answer is over.
+    { who: partner, search: { ...FIXED_WINDOW, includeEmergency: false }, first: 20 },
+    { who: staff, search: { ...FIXED_WINDOW, includeEmergency: true }, first: 200 },
   ];
   for (const { who, search, first } of asks) {
     const expected = await fresh(search, { limit: first });
@@ -374,4 +379,29 @@ test('a change made from a session with another search_path (psql, a script) sti
     await tx.getConnection().execute(`update "${schema}".schedule_rules set end_time = end_time where doctor_id = ?`, [id], 'run', tx.getTransactionContext());
   });
   expect(BigInt(await version())).toBeGreaterThan(before);
+});
+
+test('a kept whole answer ends when its soonest slot enters the minimum notice', async () => {
+  const id = (await addDoctor(h)).doctorId;
+  const rule = await gql(h.url, ADD_RULE, {
+    token: await asDoctor(id),
+    variables: { input: { doctorId: id, kind: 'WEEKLY', weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: '08:00', endTime: '16:00', validFrom: daysAhead(-2), slotMinutes: 30, consultationType: 'IN_PERSON' } },
+  });
+  expect(rule.body.errors).toBeUndefined();
+  const now = h.clinic.now().getTime();
+  // The same variables every time, as a partner polling the same dates sends them.
+  const search: SlotSearch = { doctorIds: [id], from: new Date(now), to: new Date(now + 4 * 24 * HOUR), includeEmergency: false };
+  const variables = { search: { doctorIds: [id], from: search.from.toISOString(), to: search.to.toISOString(), first: 5 } };
+  const ask = async () => (await gql<SlotPage>(h.url, SLOTS, { token: await partnerToken(h, 'availability:read'), variables })).body.data!.availableSlots.slots.map((s) => s.startsAt);
+  const expected = async () => (await fresh(search, { limit: 5 })).slice(0, 5).map((s) => new Date(s.start).toISOString());
+  const before = await expected();
+  expect(await ask()).toEqual(before);
+  const hits = h.answers.stats.hits;
+  expect(await ask()).toEqual(before);
+  expect(h.answers.stats.hits).toBe(hits + 1);
+  // The clock reaches the instant the soonest slot is inside the notice: it is gone from the next answer.
+  clockAt = Date.parse(before[0]!) - h.clinic.policy.minNoticeMinutes * 60_000 + 1;
+  const after = await expected();
+  expect(after[0]).not.toBe(before[0]);
+  expect(await ask()).toEqual(after);
 });
