@@ -149,8 +149,11 @@ function applyDenials(result: ExecutionResult, denied: DeniedSelection[]): Execu
   return { ...rest, data, ...(all.length ? { errors: all } : {}) };
 }
 
-/** Wraps the gateway so every operation runs without what its viewer may not read. */
-export function withAccessFilter(gateway: ApolloGateway): Pick<ApolloGateway, 'load' | 'onSchemaLoadOrUpdate' | 'stop'> {
+/** Wraps the gateway so every operation runs without what its viewer may not read (`inner` wraps the gateway's own executor). */
+export function withAccessFilter(
+  gateway: ApolloGateway,
+  inner: (executor: Executor) => Executor = (executor) => executor,
+): Pick<ApolloGateway, 'load' | 'onSchemaLoadOrUpdate' | 'stop'> {
   const filtered = (executor: Executor): Executor => async (requestContext: ExecutionContext) => {
     const analysis = analyses.get(requestContext.context);
     if (!analysis?.operation || !analysis.denied.length) return executor(requestContext);
@@ -168,7 +171,7 @@ export function withAccessFilter(gateway: ApolloGateway): Pick<ApolloGateway, 'l
   return {
     load: async (options) => {
       const loaded = await gateway.load(options);
-      return { ...loaded, executor: filtered(loaded.executor) };
+      return { ...loaded, executor: filtered(inner(loaded.executor)) };
     },
     onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
     stop: () => gateway.stop(),

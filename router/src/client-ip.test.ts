@@ -29,3 +29,11 @@ test('a request that does not come from a trusted proxy ignores the header', () 
 test('malformed entries are refused at start', () => {
   expect(() => createClientIpResolver(['not-an-ip'])).toThrow(/TRUSTED_PROXIES/);
 });
+
+test('a remembered answer about one address does not leak to another', () => {
+  const clientIp = createClientIpResolver(['10.0.0.0/8']);
+  for (let i = 0; i < 3; i++) {
+    expect(clientIp(req('10.0.0.5', '198.51.100.7'))).toBe('198.51.100.7');
+    expect(clientIp(req('198.51.100.8', '1.2.3.4'))).toBe('198.51.100.8');
+  }
+});

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 export type ClientIpOf = (req: IncomingMessage) => string | null;
 
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+const TRUST_ANSWERS_MAX = 10_000;
 
 function normalise(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
@@ -33,9 +34,18 @@ function trustList(trusted: string[]): { any: boolean; isTrusted: (ip: string) =
     else list.addSubnet(address, Number(prefix), type);
     any = true;
   }
+  // BlockList.check builds a SocketAddress per call (a measurable share of a request's CPU); the few peers a
+  // router sees (its proxies, loopback) are answered from memory. Bounded, since forwarded hops are many.
+  const answers = new Map<string, boolean>();
   const isTrusted = (ip: string) => {
-    const family = isIP(ip);
-    return family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+    let trustedIp = answers.get(ip);
+    if (trustedIp === undefined) {
+      const family = isIP(ip);
+      trustedIp = family !== 0 && list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+      if (answers.size >= TRUST_ANSWERS_MAX) answers.clear();
+      answers.set(ip, trustedIp);
+    }
+    return trustedIp;
   };
   return { any, isTrusted };
 }

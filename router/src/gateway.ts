@@ -13,6 +13,7 @@ import { mergeInFlight } from './inflight-merge.ts';
 import { callSubgraph } from './subgraph-call.ts';
 import { requestSubgraph, SubgraphResponse, type SubgraphRequestInit } from './subgraph-http.ts';
 import { clientSpan } from '@clinic/service-kit/telemetry';
+import { rememberPlan, takeReplay } from './single-fetch.ts';
 
 /**
  * A subgraph's 4xx that carries a GraphQL error body (e.g. BAD_USER_INPUT for a variable it refused)
@@ -45,7 +46,7 @@ export function createSubgraphFetcher(timeoutMs: number, subgraph = 'unknown', p
       const seconds = () => (performance.now() - started) / 1000;
       try {
         // The call's client span (tracing on) carries the trace to the subgraph in its traceparent.
-        const response = await clientSpan(target, (traceHeaders) =>
+        const response = await clientSpan(target, init?.traceContext, (traceHeaders) =>
           requestSubgraph(target, traceHeaders ? { ...init, headers: { ...init?.headers, ...traceHeaders } } : init, timeoutMs),
         );
         observeSubgraphFetch(subgraph, seconds(), response.status >= 500 ? 'error' : 'ok');
@@ -93,7 +94,9 @@ export class SubgraphSource extends RemoteGraphQLDataSource<RouterContext> {
 
   /** The same steps as the base class, without node-fetch objects nobody reads (see subgraph-call.ts). */
   override process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
-    return callSubgraph(this, options);
+    // The single-fetch lane may have fetched this very call already (its answer had errors: see single-fetch.ts).
+    const replayed = options.context && options.request.query ? takeReplay(options.context, this, options.request.query) : undefined;
+    return replayed ?? callSubgraph(this, options);
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
@@ -140,6 +143,7 @@ export function createGateway(config: RouterConfig, supergraphSdl?: string): Apo
     const compose = new IntrospectAndCompose({ subgraphs, pollIntervalInMs: 10_000 });
     return new ApolloGateway({
       buildService,
+      experimental_didResolveQueryPlan: rememberPlan,
       supergraphSdl: async (options) => {
         const result = await compose.initialize({ ...options, update: (sdl) => options.update(withRouterEnforcedSecurity(sdl)) });
         return { ...result, supergraphSdl: withRouterEnforcedSecurity(result.supergraphSdl) };
@@ -147,5 +151,5 @@ export function createGateway(config: RouterConfig, supergraphSdl?: string): Apo
     });
   }
   const sdl = supergraphSdl ?? readFileSync(config.supergraphPath, 'utf8');
-  return new ApolloGateway({ supergraphSdl: withRouterEnforcedSecurity(sdl), buildService });
+  return new ApolloGateway({ supergraphSdl: withRouterEnforcedSecurity(sdl), buildService, experimental_didResolveQueryPlan: rememberPlan });
 }

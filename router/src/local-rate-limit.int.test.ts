@@ -57,3 +57,18 @@ test('a request never waits for Redis: with a Redis that never answers, limits h
     silent.close();
   }
 });
+
+test('one synchronisation is one Redis command, however many clients were active', async () => {
+  const keyPrefix = `test:rl:${randomUUID()}`;
+  const limiter = createSyncedRateLimiter({ points: 10, windowSeconds: 60, redis: redis[0]!, keyPrefix, syncMs: 3_600_000 });
+  for (const key of ['user:1', 'user:2', 'user:3']) await allowedOf(limiter, key, 2);
+  const sent = jest.spyOn(redis[0]!, 'sendCommand');
+  try {
+    await limiter.sync();
+    expect(sent).toHaveBeenCalledTimes(1);
+  } finally {
+    sent.mockRestore();
+    limiter.close();
+  }
+  expect(await redis[1]!.get(`${keyPrefix}:user:2`)).toBe('2');
+});

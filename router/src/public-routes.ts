@@ -65,7 +65,11 @@ export function publicRouteFor(requestTarget: string | undefined): PublicTarget 
 /** Forwards the request to the subgraph's origin (normalised path and query only), streaming both ways. */
 export function proxyToSubgraph(req: IncomingMessage, res: ServerResponse, route: PublicTarget, subgraphGraphqlUrl: string, clientIp: string | null): void {
   const origin = new URL(subgraphGraphqlUrl);
-  const headers = { ...req.headers, host: origin.host, 'x-forwarded-for': clientIp ?? req.socket.remoteAddress ?? '' };
+  const headers: http.OutgoingHttpHeaders = { ...req.headers, host: origin.host, 'x-forwarded-for': clientIp ?? req.socket.remoteAddress ?? '' };
+  // A client's trace context is believed only through a trusted proxy (router.ts): none passes here, so a
+  // client can neither force these requests into traces nor keep them out (the subgraph decides).
+  delete headers.traceparent;
+  delete headers.tracestate;
   const upstream = http.request(
     { protocol: origin.protocol, hostname: origin.hostname, port: origin.port, path: route.pathAndQuery, method: req.method, headers, agent },
     (upstreamRes) => {

@@ -45,7 +45,7 @@ import { createRateLimiter } from './rate-limit.ts';
 import { createSyncedRateLimiter } from './local-rate-limit.ts';
 import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
 import { createClientIpResolver, createPeerTrust, type ClientIpOf } from './client-ip.ts';
-import { SpanKind, inSpan, incomingTraceContext } from '@clinic/service-kit/telemetry';
+import { incomingTraceContext, startServerSpan, traceIds, type TraceContext } from '@clinic/service-kit/telemetry';
 import { boundedLogger, clientWentAway } from './logging.ts';
 import { requestChecksPlugin } from './request-checks.ts';
 import { loadPersistedOperations, persistedOperationsPlugin, persistedQueryCache } from './persisted-operations.ts';
@@ -53,6 +53,7 @@ import { proxyToSubgraph, publicRouteFor, type PublicTarget } from './public-rou
 import { attachSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
 import { httpCachePlugin } from './http-cache.ts';
+import { withSingleFetchLane } from './single-fetch.ts';
 
 export const ROUTER_PATH = '/graphql';
 
@@ -158,7 +159,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   });
 
   const apollo = new ApolloServer<RouterContext>({
-    gateway: withAccessFilter(gateway),
+    gateway: withAccessFilter(gateway, withSingleFetchLane),
     persistedQueries: { cache: persistedQueryCache(persisted) },
     introspection: !production,
     csrfPrevention: true,
@@ -191,7 +192,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     }),
   ];
 
-  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse) => {
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, traceContext: TraceContext | undefined) => {
     const requestId = requestIdOf(req);
     const authorization = req.headers.authorization;
     let viewer: Viewer;
@@ -216,7 +217,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     if (req.headers.accept === '*/*') delete req.headers.accept;
     await serveGraphQL(apollo, req, res, {
       maxBodyBytes: config.limits.maxBodyBytes,
-      context: async () => ({ viewer, authorization, requestId, clientIp }),
+      context: async () => ({ viewer, authorization, requestId, clientIp, traceContext }),
     });
   };
 
@@ -267,22 +268,27 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       return;
     }
     if (path !== ROUTER_PATH) return sendJson(res, 404, { error: 'not found' });
-    // One trace per client request; a client's own traceparent is believed only from a trusted proxy.
-    const parent = incomingTraceContext(req.headers, peerTrusted(req));
-    const attributes = { 'http.request.method': req.method ?? 'GET', 'url.path': ROUTER_PATH };
-    inSpan(`${req.method ?? 'GET'} ${ROUTER_PATH}`, { kind: SpanKind.SERVER, parent, attributes }, async (span) => {
-      await handleGraphQL(req, res);
-      span.setAttribute('http.response.status_code', res.statusCode);
-    }).catch((error: unknown) => {
-      if (clientWentAway(req, error)) {
-        // nginx calls this 499: the client hung up before the answer; nothing failed here.
-        logger.info({ requestId: req.headers['x-request-id'], method: req.method }, 'client closed request');
-        return;
-      }
-      errors.capture(error, { requestId: typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined });
-      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      else res.end();
-    });
+    // One trace per client request; a client's own traceparent is believed only from a trusted proxy. Its
+    // context goes along explicitly (no async context in the router, see tracing.ts).
+    const method = req.method ?? 'GET';
+    const span = startServerSpan(`${method} ${ROUTER_PATH}`, incomingTraceContext(req.headers, peerTrusted(req)), { 'http.request.method': method, 'url.path': ROUTER_PATH });
+    handleGraphQL(req, res, span?.context).then(
+      () => span?.end(res.statusCode),
+      (error: unknown) => {
+        if (clientWentAway(req, error)) {
+          // nginx calls this 499: the client hung up before the answer; nothing failed here.
+          logger.info({ requestId: req.headers['x-request-id'], method, ...traceIds(span?.context) }, 'client closed request');
+          span?.end(499);
+          return;
+        }
+        const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
+        // Recorded on the request's span (still open) as well.
+        errors.capture(error, { requestId, trace: span?.context });
+        span?.end(500, true);
+        if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.end();
+      },
+    );
   });
 
   await new Promise<void>((resolve, reject) => {

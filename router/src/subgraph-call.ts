@@ -72,6 +72,7 @@ export async function callSubgraph(
     method: http!.method,
     headers: http!.headers instanceof PlainHeaders ? http!.headers.toObject() : Object.fromEntries(http!.headers),
     body: JSON.stringify({ query, ...rest }),
+    traceContext: context?.traceContext,
   };
   const fetched: FetcherResponse = await source.fetcher(http!.url, init);
   if (!fetched.ok) throw await source.errorFromResponse(fetched);

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import type { TraceContext } from '@clinic/service-kit/telemetry';
 
 export const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
 export const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128, keepAliveMsecs: 30_000 });
@@ -13,6 +14,8 @@ export interface SubgraphRequestInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** The request's trace context: the parent of the call's client span (the router has no async context). */
+  traceContext?: TraceContext;
 }
 
 /** What the gateway reads from a header set (case-insensitive `get`), over Node's own parsed headers. */

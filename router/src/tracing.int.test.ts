@@ -14,6 +14,9 @@ interface ProbeSpan {
 }
 interface ProbeOutput {
   givenTraceId: string;
+  unsampledTraceId: string;
+  /** Sampling decisions (= spans started, recorded or not) per trace id. */
+  decisions: Record<string, number>;
   trustingRouterPort: number;
   untrustingRouterPort: number;
   subgraphPorts: { identity: number; greetings: number };
@@ -49,6 +52,7 @@ test('router, subgraph and SQL spans of one federated query form one trace', () 
   expect(probe.sent.map((s) => [s.status, s.errors])).toEqual([
     [200, null],
     [200, null],
+    [200, null],
   ]);
   const trace = probe.spans.filter((s) => s.traceId === probe.givenTraceId);
   const routerSpan = trace.find(isRouterSpan)!;
@@ -69,9 +73,20 @@ test('router, subgraph and SQL spans of one federated query form one trace', () 
   // String literals in statements are masked (an ORM may inline values).
   for (const s of sql) expect(String(s.attributes['db.query.text']).replaceAll("'?'", '')).not.toContain("'");
   expect(sql.some((s) => String(s.attributes['db.query.text']).includes("where id in ('?')"))).toBe(true);
-  // The router's rate-limit call to Redis is in the trace too.
+  // Redis is in the trace too (a subgraph's calls; the router's own make no spans: it has no async context).
   const redis = trace.find((s) => s.attributes['db.system.name'] === 'redis');
   expect(redis && ancestors(redis, trace)).toContain(routerSpan);
+});
+
+test('an unsampled request is decided once, at the router, and makes no span anywhere after that', () => {
+  // The same federated query (two subgraph calls, SQL, Redis) whose trusted traceparent says "not sampled".
+  expect(probe.sent[2]).toMatchObject({ status: 200, errors: null });
+  expect(probe.spans.filter((s) => s.traceId === probe.unsampledTraceId)).toEqual([]);
+  // Not even unrecorded ones: no client span, no subgraph server span, no SQL or Redis span was started.
+  expect(probe.decisions[probe.unsampledTraceId]).toBe(1);
+  // A sampled request still starts (and records) every span of its trace.
+  const sampled = probe.spans.filter((s) => s.traceId === probe.givenTraceId);
+  expect(probe.decisions[probe.givenTraceId]).toBe(sampled.length);
 });
 
 test("a client's traceparent is continued only when it comes through a trusted proxy", () => {

@@ -6,6 +6,8 @@
 // names (two subgraphs), and both at once. Then `me` one request at a time: p50 through each gateway and
 // straight to identity. Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL.
 //   npx tsx scripts/bench/router-vs-stock.ts [seconds=6] [concurrency=16] [users=20] [rounds=3]
+// BENCH_BASELINE=<another checkout, e.g. /work/main> adds that checkout's router as a third gateway in the same
+// run (before/after a change under the same machine load); BENCH_PROFILE=<dir> writes a CPU profile per gateway.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,9 +23,10 @@ const SECRET = 'test-router-secret';
 
 /** Child: one gateway on a random port; prints READY <url>. */
 async function serveGateway(kind: string, sdl: string, jwksJson: string) {
-  if (kind === 'ours') {
-    const { loadRouterConfig } = await import('../../router/src/config.ts');
-    const { startRouter } = await import('../../router/src/router.ts');
+  if (kind === 'ours' || kind === 'baseline') {
+    const root = kind === 'ours' ? '../..' : path.resolve(process.env.BENCH_BASELINE!);
+    const { loadRouterConfig } = (await import(`${root}/router/src/config.ts`)) as typeof import('../../router/src/config.ts');
+    const { startRouter } = (await import(`${root}/router/src/router.ts`)) as typeof import('../../router/src/router.ts');
     const router = await startRouter(
       loadRouterConfig({
         NODE_ENV: 'test', PORT: '0', ROUTER_SECRET: SECRET, JWKS_JSON: jwksJson, LOG_LEVEL: 'silent',
@@ -140,7 +143,7 @@ async function main() {
 
     // Both gateways up at once; load phases alternate between them (median of the rounds) so that load from
     // other work on the machine falls on both alike.
-    const kinds = ['stock', 'ours'] as const;
+    const kinds = ['stock', 'ours', ...(process.env.BENCH_BASELINE ? (['baseline'] as const) : [])];
     const gateways = [];
     for (const kind of kinds) {
       const started = await startChild(kind, sdlPath, s.keys.jwksJson);
@@ -158,7 +161,12 @@ async function main() {
         g.cpu.push((cpuMs(g.child.pid!) - cpuBefore) / done);
       }
     }
-    const [stockMe, oursMe, direct] = await meP50s([{ url: gateways[0]!.url }, { url: gateways[1]!.url }, { url: identityUrl, headers: { 'x-router-secret': SECRET } }]);
+    const [stockMe, oursMe, direct, baselineMe] = await meP50s([
+      { url: gateways[0]!.url },
+      { url: gateways[1]!.url },
+      { url: identityUrl, headers: { 'x-router-secret': SECRET } },
+      ...gateways.slice(2).map((g) => ({ url: g.url })),
+    ]);
     const median = (xs: number[]) => percentile(xs, 50);
     const results: Record<string, { rps: number; cpuPerRequest: number; meP50: number }> = {
       stock: { rps: median(gateways[0]!.rps), cpuPerRequest: median(gateways[0]!.cpu), meP50: stockMe! },
@@ -171,9 +179,16 @@ async function main() {
     for (const [name, r] of [['stock @apollo/gateway', stock], ['our router', ours]] as const) {
       console.log(`${name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)} req/s   CPU ${r.cpuPerRequest.toFixed(3)} ms/request   me p50 ${r.meP50.toFixed(2)} ms`);
     }
+    const baseline = gateways[2] && { rps: median(gateways[2].rps), cpuPerRequest: median(gateways[2].cpu), meP50: baselineMe! };
+    if (baseline) {
+      console.log(`${'baseline router'.padEnd(22)} ${baseline.rps.toFixed(0).padStart(6)} req/s   CPU ${baseline.cpuPerRequest.toFixed(3)} ms/request   me p50 ${baseline.meP50.toFixed(2)} ms   (${process.env.BENCH_BASELINE})`);
+    }
     console.log(`${'identity directly'.padEnd(22)} ${''.padStart(6)}                                      me p50 ${direct!.toFixed(2)} ms`);
     console.log(`ours/stock: throughput ${(ours.rps / stock.rps).toFixed(2)}× (target ≥ 1.5×), CPU per request ${(ours.cpuPerRequest / stock.cpuPerRequest).toFixed(2)}× (target ≤ 0.7×)`);
     console.log(`me p50: ours/direct ${(ours.meP50 / direct!).toFixed(2)}× (target ≤ 1.3×), stock/direct ${(stock.meP50 / direct!).toFixed(2)}×`);
+    if (baseline) {
+      console.log(`ours/baseline: throughput ${(ours.rps / baseline.rps).toFixed(2)}×, CPU per request ${(ours.cpuPerRequest / baseline.cpuPerRequest).toFixed(2)}×, me p50 ${(ours.meP50 / baseline.meP50).toFixed(2)}× (baseline/direct ${(baseline.meP50 / direct!).toFixed(2)}×)`);
+    }
   } finally {
     for (const child of children) child.kill();
     await s.stop();

@@ -7,7 +7,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
-import { trace } from '@opentelemetry/api';
+import { trace, type Context } from '@opentelemetry/api';
 import type { Logger } from './logger.ts';
 import { DomainError, createErrorFormatter, fromDatabaseError } from './errors.ts';
 import { traceIds } from './telemetry.ts';
@@ -16,7 +16,17 @@ export interface CapturedIds {
   requestId?: string;
   /** Where in the operation (GraphQL path), when known. */
   path?: readonly (string | number)[];
+  /** The request's trace context when it is not the active one (the router hands it on explicitly). */
+  trace?: Context;
 }
+
+/** A GraphQL context that carries its request's trace context (the router's: it has no async context). */
+export interface TracedContext {
+  traceContext?: Context;
+}
+
+/** The span an error belongs to: of the trace context handed in, else the active one. */
+const spanOf = (ids: CapturedIds) => (ids.trace ? trace.getSpan(ids.trace) : trace.getActiveSpan());
 
 export interface ErrorTracker {
   /** Captures one unexpected error (Sentry when configured, else one log line); returns the event id if sent. */
@@ -70,11 +80,14 @@ export function trackedResult<T extends { errors?: readonly GraphQLError[] }>(re
 export function createErrorTracker(service: string, logger: Logger, env: Record<string, string | undefined> = process.env): ErrorTracker {
   const dsn = env.SENTRY_DSN?.trim();
   const log = (error: unknown, ids: CapturedIds, eventId?: string) =>
-    logger.error({ err: error, requestId: ids.requestId, path: ids.path, ...(eventId ? { sentry_event_id: eventId } : {}) }, 'unexpected error');
+    logger.error(
+      { err: error, requestId: ids.requestId, path: ids.path, ...(ids.trace ? traceIds(ids.trace) : {}), ...(eventId ? { sentry_event_id: eventId } : {}) },
+      'unexpected error',
+    );
   if (!dsn) {
     return {
       capture(error, ids = {}) {
-        trace.getActiveSpan()?.recordException(error as Error);
+        spanOf(ids)?.recordException(error as Error);
         log(error, ids);
         return undefined;
       },
@@ -106,8 +119,8 @@ export function createErrorTracker(service: string, logger: Logger, env: Record<
   client.init();
   return {
     capture(error, ids = {}) {
-      trace.getActiveSpan()?.recordException(error as Error);
-      const { trace_id, span_id } = traceIds();
+      spanOf(ids)?.recordException(error as Error);
+      const { trace_id, span_id } = traceIds(ids.trace);
       const scope = new Sentry.Scope();
       scope.setClient(client);
       scope.setTags({ service, ...(ids.requestId ? { request_id: ids.requestId } : {}), ...(trace_id ? { trace_id } : {}) });
@@ -137,9 +150,10 @@ export function errorTrackingPlugin<TContext extends BaseContext>(tracker: Error
       return {
         async didEncounterErrors({ errors, contextValue }) {
           const requestId = (contextValue as { requestId?: unknown } | undefined)?.requestId;
+          const traced = (contextValue as TracedContext | undefined)?.traceContext;
           for (const error of errors) {
             const cause = unexpectedCause(error);
-            if (cause !== undefined) tracker.capture(cause, { requestId: typeof requestId === 'string' ? requestId : undefined, path: error.path });
+            if (cause !== undefined) tracker.capture(cause, { requestId: typeof requestId === 'string' ? requestId : undefined, path: error.path, trace: traced });
           }
         },
       };

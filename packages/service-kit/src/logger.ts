@@ -6,5 +6,5 @@ import { traceIds } from './telemetry.ts';
 export type { Logger };
 
 export function createLogger(service: string, level = 'info'): Logger {
-  return pino({ name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime, mixin: traceIds });
+  return pino({ name: service, level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime, mixin: () => traceIds() });
 }

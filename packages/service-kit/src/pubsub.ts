@@ -13,10 +13,12 @@ export interface EventBus {
 /**
  * `failFast`: commands fail at once while Redis is away instead of queueing (producers that hold a
  * database transaction must not wait on Redis). Subscribers and BullMQ workers keep retrying.
+ * `autoPipelining`: commands issued in one tick go out in one write (not for BullMQ or subscriber connections).
  */
-export function createRedis(url: string, name: string, opts: { failFast?: boolean } = {}): Redis {
+export function createRedis(url: string, name: string, opts: { failFast?: boolean; autoPipelining?: boolean } = {}): Redis {
   return new Redis(url, {
     connectionName: name,
+    enableAutoPipelining: opts.autoPipelining ?? false,
     maxRetriesPerRequest: opts.failFast ? 1 : null,
     enableOfflineQueue: !opts.failFast,
     enableReadyCheck: true,
@@ -29,7 +31,8 @@ export function createEventBus(redisUrl: string | null, logger: Logger, service:
     logger.warn('REDIS_URL is not set: using an in-process pub/sub; events will not reach other processes or replicas');
     return { pubsub: new PubSub(), close: async () => {} };
   }
-  const publisher = createRedis(redisUrl, `${service}-pub`);
+  // A message's announcements (its conversation, each member's list) leave in one write, not one syscall each.
+  const publisher = createRedis(redisUrl, `${service}-pub`, { autoPipelining: true });
   const subscriber = createRedis(redisUrl, `${service}-sub`);
   const pubsub = new RedisPubSub({ publisher, subscriber });
   return {

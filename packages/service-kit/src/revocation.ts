@@ -6,6 +6,14 @@
 // revoked session (4401). A key still in use is re-read in the background before its answer expires, so
 // requests do not wait for Redis in series (the bound stays CACHE_MS). Without Redis (the embedded single-process start) one in-process list serves all.
 //
+// Beyond CACHE_MS an answer is kept while the feed is provably complete: every revoke() counts itself in
+// REVOCATION_COUNT_KEY in the same MULTI as its message, and each verifier reads that count every
+// FEED_CHECK_MS; when the count grew by exactly the messages it received, it missed none, so what it read
+// (after the count it started from) plus what the messages told it is still the truth as of that check. A
+// caller who comes back every few seconds (a chat user's next message, a subscriber's next event) then costs
+// no Redis read. Any mismatch (a dropped subscriber connection, a restarted Redis) starts a new count and
+// answers fall back to CACHE_MS; so does a check that fails. No answer is ever older than CACHE_MS unconfirmed.
+//
 // Per-user cutoffs ("every token of this user issued before T") cover tokens without a session id, i.e.
 // Azure AD access tokens: they are set on sign-out everywhere, password change/reset, deactivation and an
 // admin's "revoke all sessions", and kept for longer than Azure AD tokens live.
@@ -35,6 +43,12 @@ const CACHE_MS = 1_000;
  */
 const REFRESH_AHEAD_MS = 400;
 const CACHE_MAX = 10_000;
+/** Counts every revoke() (see the top of the file). */
+export const REVOCATION_COUNT_KEY = 'revoked:count';
+/** How often a verifier compares that count with the messages it received. */
+const FEED_CHECK_MS = 400;
+/** Checks in a row that find messages missing before the feed counts again from scratch. */
+const FEED_GAPS_BEFORE_RESTART = 3;
 
 export type Revocation =
   /** One session (sign-out, revoked by the user, refresh-token reuse, password change/reset). */
@@ -170,17 +184,51 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
   client.on('error', () => {});
   let subscriber: Redis | null = null;
   const events = new EventEmitter().setMaxListeners(0);
-  const cache = new Map<string, { value: string | null; until: number }>();
+  /** `learnedAt`: when Redis was asked (a read) or the message arrived: what the answer is true as of. */
+  const cache = new Map<string, { value: string | null; until: number; learnedAt: number }>();
   let warnedAt = 0;
 
-  const remember = (key: string, value: string | null) => {
-    if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(key, { value, until: clock() + CACHE_MS });
+  // The feed's completeness (see the top of the file): messages received, and the count and time it is checked from.
+  let received = 0;
+  let feed: { count: number; received: number; since: number; gaps: number } | null = null;
+  /** When the last check found the feed complete since `feed.since` (0: not confirmed). */
+  let feedConfirmedAt = 0;
+  const checkFeed = async () => {
+    const askedAt = clock();
+    try {
+      const count = Number((await client.get(REVOCATION_COUNT_KEY)) ?? 0);
+      confirmedAt = clock();
+      if (feed && count - feed.count === received - feed.received) {
+        feedConfirmedAt = askedAt;
+        feed.gaps = 0;
+      } else if (!feed || count < feed.count || ++feed.gaps >= FEED_GAPS_BEFORE_RESTART) {
+        // A message in flight makes a gap for a moment; one that stays was missed: count again from here, and
+        // what was learned before is re-read once its second is up.
+        feed = { count, received, since: askedAt, gaps: 0 };
+        feedConfirmedAt = 0;
+      }
+    } catch {
+      // Unanswered: nothing is confirmed, answers fall back to CACHE_MS (and the staleness rule).
+      feed = null;
+      feedConfirmedAt = 0;
+    }
   };
-  /** Answers read from Redis; a read sent before a revocation arrived by message must not undo it. */
-  const rememberRead = (key: string, value: string | null) => {
+  let checking: Promise<void> | null = null;
+  const feedTimer = setInterval(() => {
+    checking ??= checkFeed().finally(() => (checking = null));
+  }, FEED_CHECK_MS).unref();
+  /** Is this answer still the truth (within the bound) without reading Redis again? */
+  const current = (entry: { until: number; learnedAt: number } | undefined, now: number) =>
+    entry !== undefined && (entry.until > now || (feed !== null && feedConfirmedAt > 0 && entry.learnedAt >= feed.since && now - feedConfirmedAt <= CACHE_MS));
+
+  const remember = (key: string, value: string | null, learnedAt = clock()) => {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(key, { value, until: clock() + CACHE_MS, learnedAt });
+  };
+  /** Answers read from Redis (asked at `askedAt`); a read sent before a revocation arrived by message must not undo it. */
+  const rememberRead = (key: string, value: string | null, askedAt: number) => {
     const known = cache.get(key)?.value;
-    remember(key, value === null && known != null ? known : value);
+    remember(key, value === null && known != null ? known : value, askedAt);
   };
   const dueForRefresh = new Set<string>();
   let refreshing = false;
@@ -190,11 +238,12 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
     setImmediate(() => {
       const keys = [...dueForRefresh];
       dueForRefresh.clear();
+      const askedAt = clock();
       client
         .mget(...keys)
         .then((values) => {
           confirmedAt = clock();
-          keys.forEach((key, i) => rememberRead(key, values[i] ?? null));
+          keys.forEach((key, i) => rememberRead(key, values[i] ?? null, askedAt));
         })
         // Unanswered: the keys expire as usual and the next check reads (or applies the staleness rule).
         .catch(() => {})
@@ -208,7 +257,13 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
     if (subscriber) return;
     subscriber = createRedis(redisUrl, `${name}-revocations-sub`);
     subscriber.on('error', () => {});
+    // Messages published while the subscriber is away are lost: nothing learned before counts as complete.
+    subscriber.on('close', () => {
+      feed = null;
+      feedConfirmedAt = 0;
+    });
     subscriber.on('message', (_channel: string, message: string) => {
+      received += 1;
       for (const r of parseMessage(message)) {
         remember(keyOf(r), valueOf(r));
         events.emit('revoked', r);
@@ -223,6 +278,7 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
       if (!entries.length) return;
       const multi = client.multi();
       for (const r of entries) multi.set(keyOf(r), valueOf(r), 'EX', ttlOf(r));
+      multi.incr(REVOCATION_COUNT_KEY);
       multi.publish(REVOCATION_CHANNEL, JSON.stringify(entries));
       await multi.exec();
       for (const r of entries) remember(keyOf(r), valueOf(r));
@@ -230,17 +286,18 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
     async isRevoked(token) {
       const keys = keysOf(token);
       const now = clock();
-      const missing = keys.filter((key) => (cache.get(key)?.until ?? 0) <= now);
+      const missing = keys.filter((key) => !current(cache.get(key), now));
       for (const key of keys) {
-        const until = cache.get(key)?.until ?? 0;
-        if (until > now && until - now <= REFRESH_AHEAD_MS) dueForRefresh.add(key);
+        const entry = cache.get(key);
+        if (entry && entry.until > now && entry.until - now <= REFRESH_AHEAD_MS && !current({ until: 0, learnedAt: entry.learnedAt }, now)) dueForRefresh.add(key);
       }
       refreshAhead();
       if (missing.length) {
         try {
+          const askedAt = clock();
           const values = await client.mget(...missing);
           confirmedAt = clock();
-          missing.forEach((key, i) => rememberRead(key, values[i] ?? null));
+          missing.forEach((key, i) => rememberRead(key, values[i] ?? null, askedAt));
         } catch (error) {
           // Redis away: a short outage is answered from what was last known (refusing every request for a
           // blip would sign everyone out); a longer one fails closed, since revocations may be missed.
@@ -259,6 +316,7 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
       return () => events.off('revoked', listener);
     },
     async close() {
+      clearInterval(feedTimer);
       events.removeAllListeners();
       subscriber?.disconnect();
       client.disconnect();

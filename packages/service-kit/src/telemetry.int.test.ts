@@ -6,12 +6,14 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { trace } from '@opentelemetry/api';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TraceFlags, trace } from '@opentelemetry/api';
 import { createOrm } from './orm.ts';
 import { createLogger } from './logger.ts';
 import { enqueueEvent, outboxMigration, OutboxEventSchema, startOutboxRelay } from './outbox.ts';
 import { consumeQueue, type OutboxJob } from './queue.ts';
-import { SpanKind, inSpan, startTracing, traceIds, type Tracing } from './telemetry.ts';
+import { SpanKind, inSpan, startTracing, traceIds, traceIncoming, type Tracing } from './telemetry.ts';
 import { createTestKeys, dropSchema, testServiceConfig, TEST_REDIS_URL } from './testing/index.ts';
 
 const exporter = new InMemorySpanExporter();
@@ -74,6 +76,38 @@ test("a job's span continues the trace of the request that wrote the event", asy
   }
 });
 
+test("a request the router did not sample makes no span, and neither do its event's delivery and job", async () => {
+  const queue = `test-untraced-${randomUUID()}`;
+  const handled: { traceId?: string; sampled?: boolean }[] = [];
+  const consumer = consumeQueue(queue, TEST_REDIS_URL, async () => {
+    const active = trace.getActiveSpan()?.spanContext();
+    handled.push({ traceId: active?.traceId, sampled: active ? (active.traceFlags & TraceFlags.SAMPLED) === 1 : undefined });
+  }, logger);
+  const relay = startOutboxRelay({ orm, redisUrl: TEST_REDIS_URL, routes: [{ prefix: 'appointment.', queues: [queue] }], logger, pollIntervalMs: 20 });
+  const traceId = randomUUID().replaceAll('-', '');
+  // A subgraph's request as the router sends it when it did not sample: traceparent flags 00.
+  const req = { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-00` }, method: 'POST', socket: { localPort: 4000 } } as unknown as IncomingMessage;
+  const res = Object.assign(new EventEmitter(), { statusCode: 200 }) as unknown as ServerResponse;
+  try {
+    exporter.reset();
+    const written = new Promise<void>((resolve, reject) =>
+      traceIncoming(req, res, '/graphql', () => {
+        orm.em.fork().transactional(async (em) => void enqueueEvent(em, 'appointment.requested', { appointmentId: randomUUID() })).then(resolve, reject);
+      }),
+    );
+    await written;
+    res.emit('close');
+    for (let i = 0; i < 200 && handled.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    // The job ran in the request's trace, unsampled: nothing recorded anywhere (no SQL, no delivery, no job span).
+    expect(handled).toEqual([{ traceId, sampled: false }]);
+    await tracing.flush();
+    expect(exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId)).toEqual([]);
+  } finally {
+    await relay.stop();
+    await consumer.close();
+  }
+});
+
 test('log lines carry trace_id and span_id of the active span', async () => {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -82,7 +116,7 @@ test('log lines carry trace_id and span_id of the active span', async () => {
       done();
     },
   });
-  const log = pino({ mixin: traceIds }, sink);
+  const log = pino({ mixin: () => traceIds() }, sink);
   const ids = await inSpan('work', {}, async (span) => {
     log.info({ requestId: 'req-1' }, 'inside');
     return span.spanContext();

@@ -5,7 +5,7 @@
 // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test hands in an exporter). Instrumentations patch
 // modules as they are loaded, so a service's main calls startTracing before it loads the rest.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { context, propagation, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, createContextKey, propagation, trace, SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
 const TRACER = 'clinic';
 export const TRACEPARENT_HEADER = 'traceparent';
@@ -23,12 +23,29 @@ export interface TracingOptions {
    * off: its subgraph calls have their own client spans (clientSpan).
    */
   outgoingHttp?: boolean;
+  /**
+   * false: no AsyncLocalStorage context manager. On Node 20 it runs promise hooks on every promise of the
+   * process, sampled request or not, once anything enters a context. Spans are then parented explicitly
+   * (startServerSpan's context handed to clientSpan, log lines and error capture), and pg and ioredis, which
+   * find their parent only in the async context, are not instrumented. The router.
+   */
+  asyncContext?: boolean;
+  /** Tests: told the trace id of every sampling decision, i.e. of every span started, recorded or not. */
+  onSample?: (traceId: string) => void;
 }
 
 let running: Tracing | null = null;
 /** The clinic's tracer while tracing runs; null lets the request paths skip span work entirely. */
 let clinicTracer: Tracer | null = null;
 let suppressTracing: ((ctx: Context) => Context) | null = null;
+/** Whether the sampler follows the parent's decision: then an unsampled parent's children are skipped outright. */
+let parentDecides = false;
+/**
+ * An unsampled request's traceparent (flags 00), kept in its context instead of a span: pg and ioredis see no
+ * parent and make no span, while what the request leaves for later (an outbox event, a call onwards) still
+ * carries "not sampled" on, so its delivery and jobs are not traced either.
+ */
+const UNSAMPLED_TRACEPARENT = createContextKey('clinic unsampled traceparent');
 
 export interface Tracing {
   flush(): Promise<void>;
@@ -63,11 +80,12 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? opts.serviceName }),
     spanProcessors: [processor],
-    sampler: clinicSampler(env, opts.exporter ? 1 : DEFAULT_TRACE_SAMPLE_RATIO),
+    sampler: counted(clinicSampler(env, opts.exporter ? 1 : DEFAULT_TRACE_SAMPLE_RATIO), opts.onSample),
   });
-  // Registers the AsyncLocalStorage context manager and the W3C trace-context propagator (no baggage: nothing
-  // of ours reads it, and every request would pay for extracting it).
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  // Registers the AsyncLocalStorage context manager (unless asyncContext is false) and the W3C trace-context
+  // propagator (no baggage: nothing of ours reads it, and every request would pay for extracting it).
+  const asyncContext = opts.asyncContext !== false;
+  provider.register({ propagator: new W3CTraceContextPropagator(), ...(asyncContext ? {} : { contextManager: null }) });
   // The gateway's own spans (request, execute, fetch; one more per subgraph call) only re-time what the
   // router's server span and its client spans already show: the gateway gets a tracer that records nothing
   // and leaves the caller's context active, so what it calls still joins the request's trace.
@@ -78,6 +96,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   });
   clinicTracer = provider.getTracer(TRACER);
   suppressTracing = opts.outgoingHttp === false ? null : suppress;
+  parentDecides = samplerFollowsParent(env);
   // What it costs is kept small: only pg, ioredis and outgoing http are instrumented (no fs/dns/net, no
   // per-resolver spans); server spans are the kit's and the router's own (traceIncoming / the router's span),
   // not the HTTP instrumentation's, which costs several times more per request; calls made outside a request
@@ -92,7 +111,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   ];
   const unregister = registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: [
+    instrumentations: !asyncContext ? [] : [
       ...outgoing,
       // Statement text only: values never (they may be PHI), also not those the ORM inlines as literals.
       new PgInstrumentation({
@@ -114,6 +133,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
       running = null;
       clinicTracer = null;
       suppressTracing = null;
+      parentDecides = false;
       unregister();
       await provider.shutdown();
     },
@@ -151,6 +171,17 @@ function clinicSampler(env: Record<string, string | undefined>, defaultRatio: nu
   );
 }
 
+type Sampler = import('@opentelemetry/sdk-trace-base').Sampler;
+function counted(sampler: Sampler, onSample: ((traceId: string) => void) | undefined): Sampler {
+  if (!onSample) return sampler;
+  return { shouldSample: (...args) => (onSample(args[1]), sampler.shouldSample(...args)), toString: () => sampler.toString() };
+}
+
+/** False only for the samplers that ignore the parent (unknown names fall back to parent-based, see clinicSampler). */
+function samplerFollowsParent(env: Record<string, string | undefined>): boolean {
+  return !['always_on', 'always_off', 'traceidratio'].includes((env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase());
+}
+
 /** Tests: an exporter that keeps finished spans in memory (from the kit's own OpenTelemetry SDK copy). */
 export function inMemorySpanExporter(): import('@opentelemetry/sdk-trace-base').InMemorySpanExporter {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -166,7 +197,12 @@ export function incomingTraceContext(headers: IncomingHttpHeaders, trusted: bool
 
 /** A tracer whose spans are the caller's context unchanged: nothing recorded, children keep their real parent. */
 function passThroughTracer(): Tracer {
-  const startSpan = (_name: string, _opts?: unknown, ctx: Context = context.active()): Span => trace.wrapSpanContext(trace.getSpanContext(ctx) ?? INVALID_SPAN_CONTEXT);
+  // Without an active span (always so in the router, which has no async context) one shared span will do.
+  const none = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  const startSpan = (_name: string, _opts?: unknown, ctx: Context = context.active()): Span => {
+    const spanContext = trace.getSpanContext(ctx);
+    return spanContext ? trace.wrapSpanContext(spanContext) : none;
+  };
   return {
     startSpan,
     startActiveSpan(name: string, ...args: unknown[]) {
@@ -180,10 +216,13 @@ function passThroughTracer(): Tracer {
 /**
  * Handles an incoming request inside its SERVER span (tracing on), continuing the caller's traceparent: a
  * subgraph is reachable only from the router (network policy, router secret), which decides whose trace to
- * continue. Tracing off: just `handle()`.
+ * continue. Tracing off: just `handle()`. The router's traceparent saying "not sampled": no span, only that
+ * traceparent kept in the context (see UNSAMPLED_TRACEPARENT).
  */
 export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: string, handle: () => void): void {
   if (!clinicTracer) return handle();
+  const carried = req.headers[TRACEPARENT_HEADER];
+  if (parentDecides && notSampled(carried)) return context.with(ROOT_CONTEXT.setValue(UNSAMPLED_TRACEPARENT, carried), handle);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const method = req.method ?? 'GET';
   // Named as the HTTP instrumentation names server spans (the router's own span is `POST /graphql`).
@@ -198,6 +237,47 @@ export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: s
     span.end();
   });
   context.with(trace.setSpan(parent, span), handle);
+}
+
+/** True for a well-formed W3C traceparent (`00-<trace id>-<parent id>-<flags>`) whose sampled flag is clear. */
+function notSampled(traceparent: string | string[] | undefined): traceparent is string {
+  if (typeof traceparent !== 'string' || traceparent.length !== 55 || traceparent[52] !== '-') return false;
+  const flags = parseInt(traceparent.slice(53), 16);
+  return Number.isInteger(flags) && (flags & TraceFlags.SAMPLED) === 0;
+}
+
+/**
+ * A client request's SERVER span, started WITHOUT entering the async context (the router, see
+ * TracingOptions.asyncContext). `context` is what the request's work is parented by: the caller hands it on
+ * to clientSpan, log lines (traceIds) and error capture. Null when tracing is off. An unsampled request's span
+ * records nothing (the sampler decides once, here) and its context carries the trace id and the not-sampled
+ * flag on to the subgraphs, which then skip their spans too.
+ */
+export interface ServerSpan {
+  readonly context: Context;
+  /** Ends the span with the response's status; >= 500 or `failed` marks it. */
+  end(statusCode: number, failed?: boolean): void;
+}
+
+export function startServerSpan(name: string, parent: Context, attributes: Attributes): ServerSpan | null {
+  if (!clinicTracer) return null;
+  const span = clinicTracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  return new RequestServerSpan(span, trace.setSpan(parent, span));
+}
+
+// A class, not an object of closures: no function objects made per request.
+class RequestServerSpan implements ServerSpan {
+  constructor(
+    private readonly span: Span,
+    readonly context: Context,
+  ) {}
+
+  end(statusCode: number, failed = false): void {
+    if (!this.span.isRecording()) return;
+    this.span.setAttribute('http.response.status_code', statusCode);
+    if (failed || statusCode >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });
+    this.span.end();
+  }
 }
 
 /** A subgraph URL's span attributes, parsed once per URL (the router calls the same few all the time). */
@@ -215,12 +295,21 @@ function clientAttributes(url: string): Record<string, string | number> {
 /**
  * Runs an outgoing call (the router's fetch of a subgraph) inside a CLIENT span: `call` gets the headers that
  * carry the trace on (traceparent), or null when tracing is off. Statuses >= 500 and throws mark the span.
+ * `parent`: the request's context handed on explicitly (the router has no async context); default the active
+ * one. An unsampled parent gets no span: its traceparent (flags 00) is passed on as it is.
  */
-export async function clientSpan<T extends { status: number }>(url: string, call: (traceHeaders: Record<string, string> | null) => Promise<T>): Promise<T> {
+export async function clientSpan<T extends { status: number }>(
+  url: string,
+  parent: Context | undefined,
+  call: (traceHeaders: Record<string, string> | null) => Promise<T>,
+): Promise<T> {
   if (!clinicTracer) return call(null);
-  const span = clinicTracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: clientAttributes(url) });
-  const active = trace.setSpan(context.active(), span);
+  const parentContext = parent ?? context.active();
+  const unsampled = parentDecides ? unsampledTraceparent(parentContext) : undefined;
+  if (unsampled) return call({ [TRACEPARENT_HEADER]: unsampled });
   const traceHeaders: Record<string, string> = {};
+  const span = clinicTracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: clientAttributes(url) }, parentContext);
+  const active = trace.setSpan(parentContext, span);
   propagation.inject(active, traceHeaders);
   return endedAfter(span, async () => {
     // Where the HTTP instrumentation is loaded, it is suppressed below so it adds no second client span.
@@ -229,6 +318,20 @@ export async function clientSpan<T extends { status: number }>(url: string, call
     if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     return response;
   });
+}
+
+/**
+ * The traceparent (flags 00) of a context that belongs to an unsampled trace, else undefined (sampled, or no
+ * trace at all: there a new trace may start).
+ */
+function unsampledTraceparent(ctx: Context): string | undefined {
+  const carried = ctx.getValue(UNSAMPLED_TRACEPARENT);
+  if (typeof carried === 'string') return carried;
+  const spanContext = trace.getSpanContext(ctx);
+  if (!spanContext || spanContext.traceFlags & TraceFlags.SAMPLED) return undefined;
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return carrier[TRACEPARENT_HEADER];
 }
 
 /** Runs `fn`, then ends `span`; an error marks the span and is rethrown. */
@@ -249,9 +352,9 @@ export function maskSqlLiterals(sql: string): string {
   return sql.replace(/'(?:[^']|'')*'/g, "'?'");
 }
 
-/** The current span's ids for log lines (empty when tracing is off or nothing is active). */
-export function traceIds(): { trace_id?: string; span_id?: string } {
-  const span = trace.getActiveSpan();
+/** The span's ids for log lines: of `ctx` when given (the router's request), else the active span; empty without one. */
+export function traceIds(ctx?: Context): { trace_id?: string; span_id?: string } {
+  const span = trace.getSpan(ctx ?? context.active());
   if (!span) return {};
   const { traceId, spanId } = span.spanContext();
   if (!trace.isSpanContextValid(span.spanContext())) return {};
@@ -260,8 +363,11 @@ export function traceIds(): { trace_id?: string; span_id?: string } {
 
 /** The trace context to carry with work done later (an outbox event, a job): a W3C traceparent or undefined. */
 export function currentTraceparent(): string | undefined {
+  const active = context.active();
+  const unsampled = active.getValue(UNSAMPLED_TRACEPARENT);
+  if (typeof unsampled === 'string') return unsampled;
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(active, carrier);
   return carrier[TRACEPARENT_HEADER];
 }
 
@@ -284,3 +390,5 @@ export async function inSpan<T>(
 }
 
 export { SpanKind };
+/** A request's trace context, handed on explicitly where there is no async context (the router). */
+export type TraceContext = Context;

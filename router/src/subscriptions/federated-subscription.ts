@@ -2,7 +2,8 @@
 // variables, same supergraph) opens the plan's `primary` fetch on the owning subgraph once; for every
 // event it runs the gateway's own executeQueryPlan over [a fetch answered by the event, then `rest`], so
 // the ordinary `_entities` fetches fill in other subgraphs' fields and the result is shaped exactly as a
-// query's would be, and hands that result to every client subscribed to it. Those fetches go through
+// query's would be, and hands that result to every client subscribed to it. A plan served by the owning subgraph
+// alone shapes its events without executeQueryPlan, the same way (event-shaping.ts). Those fetches go through
 // batched-fill.ts: one event's fills for many callers travel in one request, each under its own caller.
 // Identical requests with the same token give identical answers, so sharing them is safe. Different tokens
 // never share an upstream subscription, even one user's on two devices: each token expires and is revoked
@@ -18,11 +19,8 @@ import type { RouterContext } from '../context.ts';
 import type { SubscriptionPlan, SupergraphView } from './supergraph-view.ts';
 import type { UpstreamPool } from './upstream.ts';
 import type { BatchedFill } from './batched-fill.ts';
+import { ownEventShaper } from './event-shaping.ts';
 import type { ReplicaPool } from '../replicas.ts';
-
-/** How long, and for how many distinct events, a fill-free shaping is kept for other callers of one event. */
-const RECENT_SHAPES_MS = 1_000;
-const RECENT_SHAPES_MAX = 1_000;
 
 /** The name under which the event itself is served to executeQueryPlan. */
 const EVENT_SOURCE = '__subscription_event__';
@@ -58,8 +56,11 @@ function pick(variables: Record<string, unknown>, names: string[] | undefined): 
   return picked;
 }
 
-/** Shapes one upstream event into the client's result with the gateway's executor. */
-function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logger) {
+/**
+ * Shapes one upstream event into the client's result with the gateway's executor, or for a plan the owning
+ * subgraph serves whole, the same way without it (`ownShaping`: off only to compare the two in tests).
+ */
+export function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logger, ownShaping = true) {
   const { view, plan, document, operationName, variables, context } = req;
   const queryPlan = eventPlan(plan.primary, plan.rest);
   const operationContext = buildOperationContext({ schema: view.apiSchema, operationDocument: document, operationName });
@@ -68,7 +69,10 @@ function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logge
     const url = (source as { url?: string }).url ?? view.subgraphUrls.get(name);
     baseServices[name] = url ? fill.sourceFor(name, url) : source;
   }
+  const own = ownShaping ? ownEventShaper({ plan, document, operationName, apiSchema: view.apiSchema, fedApiSchema: view.fedApiSchema, supergraphSchema: view.supergraphSchema }, variables) : null;
   return async (event: ExecutionResult): Promise<ExecutionResult> => {
+    const shaped = own?.(event);
+    if (shaped) return shaped;
     const eventSource: GraphQLDataSource = { process: async () => ({ data: event.data ?? null, errors: event.errors as never }) };
     const requestContext = {
       request: { query: req.query, operationName, variables },
@@ -93,7 +97,6 @@ function createShaper(req: SubscriptionRequest, fill: BatchedFill, logger: Logge
 
 export class FederatedSubscriptions {
   private readonly shared = new Map<string, Shared>();
-  private readonly recentShapes = new Map<string, Promise<ExecutionResult>>();
   private readonly viewIds = new WeakMap<SupergraphView, number>();
   private nextViewId = 1;
 
@@ -117,23 +120,6 @@ export class FederatedSubscriptions {
     let viewId = this.viewIds.get(view);
     if (!viewId) this.viewIds.set(view, (viewId = this.nextViewId++));
     return viewId;
-  }
-
-  /**
-   * A plan with nothing to fill shapes an event from the event alone (no fetch, so no caller's rights are
-   * involved): many callers' upstream subscriptions of one operation receive the same event data, and it
-   * is shaped once for all of them. Plans with fills are shaped per caller (their fetches carry its token).
-   */
-  private shapeShared(req: SubscriptionRequest, event: ExecutionResult, shape: (event: ExecutionResult) => Promise<ExecutionResult>): Promise<ExecutionResult> {
-    if (req.plan.rest) return shape(event);
-    const key = JSON.stringify([this.viewIdOf(req.view), req.operationName ?? '', req.query, req.variables, event]);
-    let shaped = this.recentShapes.get(key);
-    if (!shaped) {
-      if (this.recentShapes.size >= RECENT_SHAPES_MAX) this.recentShapes.clear();
-      this.recentShapes.set(key, (shaped = shape(event)));
-      setTimeout(() => this.recentShapes.get(key) === shaped && this.recentShapes.delete(key), RECENT_SHAPES_MS).unref();
-    }
-    return shaped;
   }
 
   /** A client subscription: an iterator whose `return()` leaves the upstream once nobody else shares it. */
@@ -172,7 +158,7 @@ export class FederatedSubscriptions {
       const unsubscribe = this.upstream.subscribe(url, primary.serviceName, req.context, request, {
         next: (event) => {
           chain = chain
-            .then(() => (shared.subscribers.size ? this.shapeShared(req, event, shape) : null))
+            .then(() => (shared.subscribers.size ? shape(event) : null))
             .then(
               (result) => {
                 if (result) for (const queue of shared.subscribers) queue.push(result);

@@ -1,17 +1,23 @@
 // Run by tracing.int.test.ts in its own process (instrumentations patch modules through Node's require,
 // which jest's module system bypasses): starts tracing with an in-memory exporter BEFORE anything else
 // loads, then identity + the greetings fixture + two routers (one trusting loopback's traceparent, one
-// not) on the real Postgres/Redis, sends one federated query to each, and prints the spans as JSON.
+// not) on the real Postgres/Redis, sends one federated query to each, then one more whose (trusted)
+// traceparent says "not sampled", and prints the spans and the sampler's decisions per trace as JSON.
 import { inMemorySpanExporter, startTracing } from '@clinic/service-kit/telemetry';
 
 const exporter = inMemorySpanExporter();
+// Every span started, recorded or not, asks the sampler first: counted per trace.
+const decisions: Record<string, number> = {};
 const tracing = startTracing({
   serviceName: 'trace-probe',
   exporter,
+  onSample: (traceId) => (decisions[traceId] = (decisions[traceId] ?? 0) + 1),
 })!;
 
 const GIVEN_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const GIVEN_TRACEPARENT = `00-${GIVEN_TRACE_ID}-00f067aa0ba902b7-01`;
+const UNSAMPLED_TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const UNSAMPLED_TRACEPARENT = `00-${UNSAMPLED_TRACE_ID}-b7ad6b7169203331-00`;
 
 async function main() {
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -43,6 +49,8 @@ async function main() {
       const res = await harness.gql(router.url, query, { variables: { ids: [user.id] }, token, headers: { traceparent: GIVEN_TRACEPARENT } });
       sent.push({ routerPort: router.port, status: res.status, errors: res.body.errors ?? null });
     }
+    const unsampled = await harness.gql(stack.router.url, query, { variables: { ids: [user.id] }, token, headers: { traceparent: UNSAMPLED_TRACEPARENT } });
+    sent.push({ routerPort: stack.router.port, status: unsampled.status, errors: unsampled.body.errors ?? null });
     await tracing.flush();
     const spans = exporter.getFinishedSpans().map((s) => ({
       name: s.name,
@@ -54,6 +62,8 @@ async function main() {
     }));
     const out = {
       givenTraceId: GIVEN_TRACE_ID,
+      unsampledTraceId: UNSAMPLED_TRACE_ID,
+      decisions,
       trustingRouterPort: stack.router.port,
       untrustingRouterPort: untrusting.port,
       subgraphPorts: { identity: stack.subgraphs.identity!.port, greetings: stack.subgraphs.greetings!.port },
