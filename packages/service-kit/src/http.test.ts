@@ -1,8 +1,10 @@
 // Reading a request body: whole across chunks (multi-byte characters split between them included), refused
-// past the limit (declared or actual), and failed when the client goes away before the end.
+// past the limit (declared or actual), and failed when the client goes away before the end. The request
+// path without a URL object per request: the same path as `new URL(url).pathname` for every shape a client
+// can send, plain or odd (dots, percent escapes, backslashes, doubled slashes, fragments).
 import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
-import { readBody } from './http.ts';
+import { pathOf, readBody } from './http.ts';
 
 const request = (headers: Record<string, string> = {}) => Object.assign(new PassThrough(), { headers }) as unknown as IncomingMessage & PassThrough;
 
@@ -29,4 +31,14 @@ test('a client that goes away before the end of its body fails the read', async 
   req.write('{"bo');
   req.destroy();
   await expect(text).rejects.toThrow();
+});
+
+const urls = [
+  '/graphql', '/graphql?', '/graphql?query=%7B__typename%7D', '/health', '/ready?x=1', '/', '', undefined, '/metrics',
+  '/graphql/../health', '/./graphql', '/%67raphql', '//graphql', '/graphql//x', '/a\\b', '/graphql#frag', '/graphql?x=1#f',
+  'graphql', '/graph ql', '/grä', '/graphql?next=/a/../b', '/x?y=%2F..%2F',
+];
+
+test.each(urls.map((url) => [url]))('pathOf(%p) is what new URL gives', (url) => {
+  expect(pathOf(url)).toBe(new URL(url ?? '/', 'http://localhost').pathname);
 });

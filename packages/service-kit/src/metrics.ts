@@ -5,6 +5,7 @@
 // process running several services still tells them apart. `/metrics` is never public: see metricsAccess.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathOf } from './http.ts';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -141,8 +142,7 @@ export function metricsPlugin<TContext extends BaseContext>(service: string): Ap
 
 const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', METRICS_PATH]);
 /** Counts the response by status when it is finished. Call first thing in the request handler. */
-export function observeHttpResponse(service: string, req: IncomingMessage, res: ServerResponse): void {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+export function observeHttpResponse(service: string, req: IncomingMessage, res: ServerResponse, path = pathOf(req.url)): void {
   const route = KNOWN_ROUTES.has(path) ? path : 'other';
   res.once('finish', () => httpResponses.inc({ service, route, status: String(res.statusCode) }));
 }

@@ -3,7 +3,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DocumentNode } from 'graphql';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -19,7 +19,7 @@ import { createErrorTracker, errorTrackingPlugin } from './error-tracking.ts';
 import { createTokenVerifier, type AzureUserResolver, type TokenVerifier, type Viewer } from './auth.ts';
 import { createEventBus, type EventBus } from './pubsub.ts';
 import { createRevocationList, type RevocationList } from './revocation.ts';
-import { requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
+import { pathOf, requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
 import { hasRouterSecret } from './router-secret.ts';
 import { CALLER_BATCH_HEADER, serveCallerBatch } from './caller-batch.ts';
 import { checkReadiness } from './health.ts';
@@ -78,6 +78,10 @@ export interface SubgraphDefinition<TContext extends RequestContext = RequestCon
   httpRoutes?: (deps: SubgraphDeps) => Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   /** Maps an Azure AD user to ours; identity answers from its tables, others ask identity. */
   resolveAzureUser?: AzureUserResolver;
+  /** The subgraph's own Apollo Server plugins (e.g. an answer cache that skips execution), after the kit's. */
+  // `any` as for resolvers: a definition of a richer context still passes where the kit's own is expected.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  plugins?(deps: SubgraphDeps): ApolloServerPlugin<any>[];
 }
 
 export interface RunningSubgraph extends SubgraphDeps {
@@ -88,6 +92,26 @@ export interface RunningSubgraph extends SubgraphDeps {
   /** Open graphql-ws connections and subscriptions (tests assert nothing is left open). */
   subscriptionStats(): SubscriptionStats;
   stop(): Promise<void>;
+}
+
+/**
+ * A property computed on first read and then kept on the object read (a plain value from then on; assigning
+ * replaces it). Defined on a prototype, each object made from it computes its own.
+ */
+export function lazyProperty<T extends object, K extends keyof T>(target: T, key: K, make: () => T[K]): void {
+  const settle = (self: T, value: T[K]) => Object.defineProperty(self, key, { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    get(this: T) {
+      const value = make();
+      settle(this, value);
+      return value;
+    },
+    set(this: T, value: T[K]) {
+      settle(this, value);
+    },
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -143,15 +167,20 @@ export async function startSubgraph<TContext extends RequestContext>(
   const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null): Promise<TContext> =>
     contextFor(await verifier.verify(authorization), requestId, ip, authorization);
   const contextFor = async (viewer: Viewer, requestId: string, ip: string | null, authorization?: string): Promise<TContext> => {
-    const base: RequestContext = {
+    // The EntityManager and the child logger are made when first used: a request answered from a cache may
+    // need neither (forking an EntityManager is a good part of a small request's CPU). They live on the
+    // context's prototype, which Apollo Server keeps when it copies the context for an operation; a subgraph
+    // adds its own fields with Object.assign (a spread would leave them behind).
+    const lazy = {} as RequestContext;
+    lazyProperty(lazy, 'em', () => orm.em.fork());
+    lazyProperty(lazy, 'logger', () => logger.child({ requestId }));
+    const base: RequestContext = Object.assign(Object.create(lazy) as RequestContext, {
       viewer,
       requestId,
       ip,
-      logger: logger.child({ requestId }),
-      em: orm.em.fork(),
       pubsub: bus.pubsub,
       ...(authorization && viewer.kind === 'user' ? { authorization } : {}),
-    };
+    });
     return def.context ? def.context(base, deps) : (base as TContext);
   };
 
@@ -175,6 +204,7 @@ export async function startSubgraph<TContext extends RequestContext>(
       metricsPlugin(def.name),
       errorTrackingPlugin(errors),
       delegatedAccessPlugin<TContext>(),
+      ...(def.plugins?.(deps) ?? []),
     ],
   });
   const metricsAccess = metricsAccessFrom(process.env, config.nodeEnv === 'production');
@@ -185,9 +215,9 @@ export async function startSubgraph<TContext extends RequestContext>(
   await apollo.start();
 
   httpServer.on('request', (req, res) => {
-    observeHttpResponse(def.name, req, res);
+    const path = pathOf(req.url);
+    observeHttpResponse(def.name, req, res, path);
     const startedAt = Date.now();
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: def.name });
     if (path === METRICS_PATH) {
       serveMetrics(req, res, metricsAccess).catch((error: unknown) => {

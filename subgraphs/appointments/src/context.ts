@@ -5,6 +5,7 @@ import type { Clinic } from './policy.ts';
 import type { Actor } from './actor.ts';
 import type { Loaders } from './resolvers/loaders.ts';
 import type { AvailabilityCache } from './availability/day-cache.ts';
+import type { PendingAnswer } from './availability/answer-cache.ts';
 
 export interface AppointmentsContext extends RequestContext {
   clinic: Clinic;
@@ -12,5 +13,7 @@ export interface AppointmentsContext extends RequestContext {
   availability: AvailabilityCache | null;
   actor: Actor;
   loaders: Loaders;
+  /** Set when the answer cache missed a slot search: the doctors it read, and how long the answer holds. */
+  pendingAnswer?: PendingAnswer;
 }
 export type Context = AppointmentsContext;

@@ -17,6 +17,7 @@ import { expireRequests } from './approval/approve-requests.ts';
 import { expireWaitlistOffers } from './waitlist/waitlist.ts';
 import type { AppointmentsContext } from './context.ts';
 import { AvailabilityCache } from './availability/day-cache.ts';
+import { AnswerCache, answerCachePlugin } from './availability/answer-cache.ts';
 
 export const APPOINTMENTS_DEFAULT_PORT = 4002;
 export const appointmentsSdlPath = path.join(__dirname, '..', 'schema.graphql');
@@ -64,6 +65,8 @@ export interface AppointmentsOptions {
 export interface AppointmentsSubgraph extends SubgraphDefinition<AppointmentsContext> {
   /** The running service's availability cache (null before start, when off, or without Redis). */
   availabilityCache(): AvailabilityCache | null;
+  /** Whole slot-search answers of this replica (on and off with the availability cache). */
+  answerCache: AnswerCache;
 }
 
 export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): AppointmentsSubgraph {
@@ -72,20 +75,25 @@ export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): A
   const cacheOn = options.availabilityCache ?? (options.env ?? process.env).AVAILABILITY_CACHE !== 'off';
   // Made when the service starts (it needs the service's Redis); searches expand afresh until then.
   let availability: AvailabilityCache | null = null;
+  const answers = new AnswerCache();
   return {
     name: 'appointments',
     availabilityCache: () => availability,
+    answerCache: answers,
+    plugins: (deps) => [answerCachePlugin(answers, deps.orm.em)],
     typeDefs: parse(readFileSync(appointmentsSdlPath, 'utf8')),
     resolvers,
     entities,
     migrations,
-    context: (base) => ({
-      ...base,
-      clinic,
-      availability,
-      actor: { viewer: base.viewer, requestId: base.requestId, ip: base.ip },
-      loaders: createLoaders(base.em, () => clinic.now()),
-    }),
+    // Added onto the kit's context rather than spread from it, so its EntityManager and logger stay unmade
+    // until a resolver uses them (a slot search answered from the answer cache uses neither).
+    context: (base) =>
+      Object.assign(base, {
+        clinic,
+        availability,
+        actor: { viewer: base.viewer, requestId: base.requestId, ip: base.ip },
+        loaders: createLoaders(() => base.em, () => clinic.now()),
+      }),
     background: async (deps: SubgraphDeps) => {
       if (cacheOn && deps.config.redisUrl) availability = new AvailabilityCache(deps.config.redisUrl, queuePrefix, deps.logger);
       const relay = startOutboxRelay({

@@ -83,14 +83,15 @@ export function createAssistantSubgraph(options: AssistantOptions = {}): Subgrap
     resolvers,
     entities,
     migrations,
-    context: (base) => ({
-      ...base,
-      assistant: settings,
-      transcripts: new DataLoader<string, AssistantTurn[]>(async (sessionIds) => {
-        const rows = await base.em.find(AssistantTurnSchema, { sessionId: { $in: [...sessionIds] } }, { orderBy: { createdAt: 'asc' } });
-        return sessionIds.map((id) => rows.filter((r) => r.sessionId === id));
+    // Onto the kit's context, not spread from it (its EntityManager and logger live on its prototype).
+    context: (base) =>
+      Object.assign(base, {
+        assistant: settings,
+        transcripts: new DataLoader<string, AssistantTurn[]>(async (sessionIds) => {
+          const rows = await base.em.find(AssistantTurnSchema, { sessionId: { $in: [...sessionIds] } }, { orderBy: { createdAt: 'asc' } });
+          return sessionIds.map((id) => rows.filter((r) => r.sessionId === id));
+        }),
       }),
-    }),
     background: async (deps: SubgraphDeps) => {
       routerSecret = deps.config.routerSecret;
       logger = deps.logger;

@@ -93,11 +93,12 @@ export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinitio
     resolvers,
     entities: [OutboxEventSchema],
     migrations,
-    context: (base, deps) => ({
-      ...base,
-      chat: servicesFor(deps),
-      loaders: createLoaders(base.em, base.viewer.kind === 'user' ? base.viewer.userId : null),
-    }),
+    // Onto the kit's context, not spread from it (its EntityManager and logger live on its prototype).
+    context: (base, deps) =>
+      Object.assign(base, {
+        chat: servicesFor(deps),
+        loaders: createLoaders(base.em, base.viewer.kind === 'user' ? base.viewer.userId : null),
+      }),
     httpRoutes: (deps) => assistantRoutes(deps, servicesFor(deps)),
     background: async (deps) => {
       const chat = servicesFor(deps);

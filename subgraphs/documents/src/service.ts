@@ -40,12 +40,13 @@ export function createDocumentsSubgraph(options: DocumentsOptions = {}): Subgrap
     resolvers,
     entities,
     migrations: documentsMigrations(settings.keys),
-    context: (base) => ({
-      ...base,
-      settings,
-      actor: { viewer: base.viewer, requestId: base.requestId, ip: base.ip },
-      loaders: createLoaders(base.em),
-    }),
+    // Onto the kit's context, not spread from it (its EntityManager and logger live on its prototype).
+    context: (base) =>
+      Object.assign(base, {
+        settings,
+        actor: { viewer: base.viewer, requestId: base.requestId, ip: base.ip },
+        loaders: createLoaders(base.em),
+      }),
     httpRoutes: (deps: SubgraphDeps) => ({ ...fileRoutes(deps, settings), ...conversationSharesRoute(deps, settings) }),
     background: async (deps: SubgraphDeps) => {
       const relay = startOutboxRelay({

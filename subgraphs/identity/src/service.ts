@@ -113,14 +113,14 @@ export function createIdentitySubgraph(opts: IdentityOptions = {}): SubgraphDefi
     migrations,
     context: (base, deps) => {
       kitDeps ??= deps;
-      return {
-        ...base,
+      // Onto the kit's context, not spread from it (its EntityManager and logger live on its prototype).
+      return Object.assign(base, {
         users: createUserLoader(base.em),
         roles: createRolesLoader(base.em),
         doctorProfiles: createDoctorProfileLoader(base.em),
         patientOfViewer: createCareLoader(base.em, base.viewer),
         identity,
-      };
+      });
     },
     httpRoutes: (deps) => {
       kitDeps ??= deps;

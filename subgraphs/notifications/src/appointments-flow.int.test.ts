@@ -17,8 +17,9 @@ beforeAll(async () => {
   const clinic = testClinic();
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
   const notifications = createNotificationsSubgraph({ env: {}, queuePrefix, contacts: staticContacts(new Map<string, Contact>()), policy: testPolicy(), sweepIntervalMs: 3_600_000 });
-  const stack = await startStack(keys, [createAppointmentsSubgraph({ clinic, queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 }), notifications]);
-  h = { keys, stack, clinic, queuePrefix, url: stack.router.url, stop: () => stack.stop() };
+  const appointments = createAppointmentsSubgraph({ clinic, queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });
+  const stack = await startStack(keys, [appointments, notifications]);
+  h = { keys, stack, clinic, queuePrefix, url: stack.router.url, answers: appointments.answerCache, stop: () => stack.stop() };
 });
 afterAll(async () => {
   await h?.stop();

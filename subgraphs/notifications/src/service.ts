@@ -111,7 +111,8 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
     entities,
     migrations,
     runtime: () => runtime,
-    context: (base, kit) => ({ ...base, notify: runtimeOf(kit).deps, queues: runtimeOf(kit).queues, loaders: createLoaders(base.em) }),
+    // Onto the kit's context, not spread from it (its EntityManager and logger live on its prototype).
+    context: (base, kit) => Object.assign(base, { notify: runtimeOf(kit).deps, queues: runtimeOf(kit).queues, loaders: createLoaders(base.em) }),
     httpRoutes: (kit) =>
       webhookRoutes(kit.orm, runtimeOf(kit).deps, { sendgridPublicKey: env.SENDGRID_WEBHOOK_PUBLIC_KEY, twilioAuthToken: env.TWILIO_AUTH_TOKEN, baseUrl }, kit.logger),
     background: async (kit) => {

@@ -2,9 +2,10 @@
 // bookings, cancellations, reschedules, rule and exception edits (a clinic-wide holiday too), waiting-list
 // holds and the clock moving past the minimum notice and past holds' expiry; after each step every search is
 // answered through two caches (two replicas sharing Redis) and compared with a fresh expansion, and the
-// router's own answer with it. Redis down: searches still answer, afresh.
+// router's own answer with it; so is every answer of the API to a patient, a partner and staff, each asked
+// twice (the second from the subgraph's whole-answer cache). Redis down: searches still answer, afresh.
 import { randomUUID } from 'node:crypto';
-import { addDoctor, codeOf, daysAhead, gql, localToUtc, REQUEST, SLOTS, startAppointments, token, type AppointmentsHarness } from '../testing/fixtures.ts';
+import { addDoctor, codeOf, daysAhead, gql, localToUtc, partnerToken, REQUEST, SLOTS, startAppointments, token, type AppointmentsHarness } from '../testing/fixtures.ts';
 import { searchFreeSlots, type SlotPageRequest, type SlotSearch } from '../schedules/slot-search.ts';
 import type { Slot } from '../schedules/free-slots.ts';
 import { afterCursor, parseCursor, slotCursor } from '../resolvers/views.ts';
@@ -21,6 +22,7 @@ let replicaA: AvailabilityCache;
 let replicaB: AvailabilityCache;
 const doctors: { id: string; zone: string }[] = [];
 let clockAt = Date.now();
+const FIXED_WINDOW = { from: new Date(clockAt - HOUR), to: new Date(clockAt + 8 * 24 * HOUR) };
 
 // A seeded generator: a failure is reproducible from the printed seed.
 const SEED = Number(process.env.AVAILABILITY_SEED ?? Date.now() % 100_000);
@@ -96,6 +98,51 @@ async function expectCacheEqualsFresh(step: string): Promise<void> {
       const wanted = (await fresh(search, after)).slice(0, page.limit + 1);
       const got = (await searchAvailability(em(), h.clinic, replicaB, search, after)).slots.slice(0, page.limit + 1);
       expect(show(got)).toEqual(show(wanted));
+    }
+  }
+}
+
+type SlotPage = { availableSlots: { slots: { startsAt: string; consultationType: string; emergency: boolean; doctor: { id: string } }[]; endCursor: string | null; hasNextPage: boolean } };
+
+/**
+ * What the API answers a patient, a partner and staff (each asked twice: the second answer comes from the
+ * subgraph's whole-answer cache when it holds) equals a fresh expansion at the same instant; so does a
+ * search across the booking horizon, which is never kept whole.
+ */
+async function expectAnswersEqualFresh(step: string): Promise<void> {
+  const now = h.clinic.now().getTime();
+  const base = { from: new Date(now - HOUR), to: new Date(now + 9 * 24 * HOUR) };
+  const horizon = now + h.clinic.policy.horizonDays * 24 * HOUR;
+  const [patient, partner, staff] = [await token(h, randomUUID(), ['PATIENT']), await partnerToken(h, 'availability:read'), await token(h, randomUUID(), ['ADMIN'])];
+  const asks: { who: string; search: SlotSearch; first: number; consultationType?: string }[] = [
+    { who: patient, search: { ...base, includeEmergency: false }, first: 20 },
+    { who: partner, search: { ...base, includeEmergency: false }, first: 20 },
+    { who: partner, search: { ...base, includeEmergency: false, consultationType: 'VIDEO' }, first: 200 },
+    { who: staff, search: { ...base, includeEmergency: true }, first: 7 },
+    { who: patient, search: { ...base, doctorIds: [doctors[0]!.id], includeEmergency: false }, first: 200 },
+    { who: patient, search: { from: new Date(horizon - 3 * 24 * HOUR), to: new Date(horizon + 4 * 24 * HOUR), includeEmergency: false }, first: 200 },
+    // A window that stays put while the clock moves (a partner polling the same dates): the same variables
+    // every time, so only the clock (the minimum notice, a hold's expiry) tells a kept answer is over.
+    { who: partner, search: { ...FIXED_WINDOW, includeEmergency: false }, first: 20 },
+    { who: staff, search: { ...FIXED_WINDOW, includeEmergency: true }, first: 200 },
+  ];
+  for (const { who, search, first } of asks) {
+    const expected = await fresh(search, { limit: first });
+    const wanted = { slots: show(expected.slice(0, first)), hasNextPage: expected.length > first, endCursor: expected[first - 1] && expected.length > first ? slotCursor(expected[first - 1]!) : expected.length ? slotCursor(expected[Math.min(first, expected.length) - 1]!) : null };
+    const variables = { search: { from: search.from.toISOString(), to: search.to.toISOString(), first, doctorIds: search.doctorIds ?? undefined, consultationType: search.consultationType ?? undefined } };
+    for (let ask = 0; ask < 2; ask++) {
+      const res = await gql<SlotPage>(h.url, SLOTS, { token: who, variables });
+      if (res.body.errors) throw new Error(`seed ${SEED}, after ${step}: ${JSON.stringify(res.body.errors)}`);
+      const page = res.body.data!.availableSlots;
+      const got = {
+        slots: show(page.slots.map((s) => ({ doctorId: s.doctor.id, start: Date.parse(s.startsAt), end: 0, consultationType: s.consultationType, emergency: s.emergency }))),
+        hasNextPage: page.hasNextPage,
+        endCursor: page.endCursor,
+      };
+      const same = (x: typeof got) => JSON.stringify({ ...x, slots: x.slots.map((l) => l.replace(/-[^ ]+ /, ' ')) });
+      if (same(got) !== same(wanted)) {
+        throw new Error(`seed ${SEED}, after ${step}, ask ${ask}: the API's answer differs for ${JSON.stringify(variables)}\n${got.slots.join('\n')}\n--- fresh ---\n${wanted.slots.join('\n')}`);
+      }
     }
   }
 }
@@ -217,12 +264,14 @@ test('after every kind of change, every cached answer equals a fresh expansion (
   const weights: [string, number][] = [['book', 5], ['cancel', 2], ['reschedule', 2], ['addRule', 1], ['removeRule', 1], ['addException', 2], ['removeException', 1], ['hold', 1], ['clock', 2], ['sweep', 1]];
   const bag = weights.flatMap(([name, n]) => Array<string>(n).fill(name));
   await expectCacheEqualsFresh('setup');
+  await expectAnswersEqualFresh('setup');
   const steps = Number(process.env.AVAILABILITY_STEPS ?? 60);
   // A few bookings, every kind of change at least once (in a random order), then random ones.
   const plan = ['book', 'book', 'book', ...Object.keys(ops).sort(() => random() - 0.5), ...Array.from({ length: steps }, () => pick(bag))];
   for (const [i, name] of plan.entries()) {
     if (await ops[name]!()) done[name] = (done[name] ?? 0) + 1;
     await expectCacheEqualsFresh(`step ${i} (${name})`);
+    await expectAnswersEqualFresh(`step ${i} (${name})`);
   }
   // The run exercised every kind of change, and the caches answered (not only missed). A kind the random
   // plan never managed (e.g. no exception left to remove) is tried again, still checked after each try.
@@ -231,11 +280,14 @@ test('after every kind of change, every cached answer equals a fresh expansion (
     for (let tries = 0; !done[name] && tries < 5; tries++) {
       if (await ops[name]!()) done[name] = 1;
       await expectCacheEqualsFresh(`retry ${tries} (${name})`);
+      await expectAnswersEqualFresh(`retry ${tries} (${name})`);
     }
   }
   for (const name of kinds) expect([name, done[name] ?? 0]).not.toEqual([name, 0]);
   expect(replicaA.stats.hits).toBeGreaterThan(0);
   expect(replicaB.stats.hits).toBeGreaterThan(0);
+  // The whole-answer cache answered too, and was not kept across changes (each step above compared it).
+  expect(h.answers.stats.hits).toBeGreaterThan(0);
 }, 600_000);
 
 test('the router answers availableSlots from the cache with what a fresh expansion gives', async () => {
@@ -327,4 +379,29 @@ test('a change made from a session with another search_path (psql, a script) sti
     await tx.getConnection().execute(`update "${schema}".schedule_rules set end_time = end_time where doctor_id = ?`, [id], 'run', tx.getTransactionContext());
   });
   expect(BigInt(await version())).toBeGreaterThan(before);
+});
+
+test('a kept whole answer ends when its soonest slot enters the minimum notice', async () => {
+  const id = (await addDoctor(h)).doctorId;
+  const rule = await gql(h.url, ADD_RULE, {
+    token: await asDoctor(id),
+    variables: { input: { doctorId: id, kind: 'WEEKLY', weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: '08:00', endTime: '16:00', validFrom: daysAhead(-2), slotMinutes: 30, consultationType: 'IN_PERSON' } },
+  });
+  expect(rule.body.errors).toBeUndefined();
+  const now = h.clinic.now().getTime();
+  // The same variables every time, as a partner polling the same dates sends them.
+  const search: SlotSearch = { doctorIds: [id], from: new Date(now), to: new Date(now + 4 * 24 * HOUR), includeEmergency: false };
+  const variables = { search: { doctorIds: [id], from: search.from.toISOString(), to: search.to.toISOString(), first: 5 } };
+  const ask = async () => (await gql<SlotPage>(h.url, SLOTS, { token: await partnerToken(h, 'availability:read'), variables })).body.data!.availableSlots.slots.map((s) => s.startsAt);
+  const expected = async () => (await fresh(search, { limit: 5 })).slice(0, 5).map((s) => new Date(s.start).toISOString());
+  const before = await expected();
+  expect(await ask()).toEqual(before);
+  const hits = h.answers.stats.hits;
+  expect(await ask()).toEqual(before);
+  expect(h.answers.stats.hits).toBe(hits + 1);
+  // The clock reaches the instant the soonest slot is inside the notice: it is gone from the next answer.
+  clockAt = Date.parse(before[0]!) - h.clinic.policy.minNoticeMinutes * 60_000 + 1;
+  const after = await expected();
+  expect(after[0]).not.toBe(before[0]);
+  expect(await ask()).toEqual(after);
 });

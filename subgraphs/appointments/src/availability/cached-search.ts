@@ -13,11 +13,21 @@ import type { AvailabilityCache, DayEntry } from './day-cache.ts';
 
 const DAY_MS = 86_400_000;
 
-interface VersionedDoctor {
+export interface VersionedDoctor {
   doctorId: string;
   timeZone: string;
   version: string;
   clinicVersion: string;
+}
+
+export interface CachedSearchResult {
+  slots: Slot[];
+  /**
+   * With the same doctors and versions, the same search gives these slots until this instant (epoch ms): the
+   * first slot entering the minimum notice, or a counted hold letting go. Absent when the answer moves with
+   * the clock (the horizon cuts the search) or was not read from the cache.
+   */
+  stableUntil?: number;
 }
 
 export async function searchAvailability(
@@ -26,31 +36,47 @@ export async function searchAvailability(
   cache: AvailabilityCache | null,
   s: SlotSearch,
   page?: SlotPageRequest,
-): Promise<{ slots: Slot[] }> {
+  /** The search's doctors and versions when the caller has read them already (the answer cache). */
+  known?: VersionedDoctor[],
+): Promise<CachedSearchResult> {
   if (!cache?.enabled || s.ignoreBusy || s.offerHolderId || s.movingAppointmentId) return searchFreeSlots(em, clinic, s, page);
   const days = (s.to.getTime() - s.from.getTime()) / DAY_MS;
   if (!(days > 0)) throw badUserInput('`to` must be after `from`');
   if (days > clinic.policy.maxSearchDays) throw badUserInput(`Search at most ${clinic.policy.maxSearchDays} days at once`);
 
-  const doctors = await loadVersionedDoctors(em, s);
+  const doctors = known ?? (await loadVersionedDoctors(em, s));
   const now = clinic.now().getTime();
   const earliest = Math.max(s.from.getTime(), page?.afterStart ?? 0, now + clinic.policy.minNoticeMinutes * 60_000);
-  const latest = Math.min(s.to.getTime(), now + clinic.policy.horizonDays * DAY_MS);
-  if (!doctors.length || earliest >= latest) return { slots: [] };
+  const horizon = now + clinic.policy.horizonDays * DAY_MS;
+  const latest = Math.min(s.to.getTime(), horizon);
+  // Past the horizon, later instants see more slots: such an answer is never kept whole.
+  const movesWithClock = horizon < s.to.getTime();
+  if (!doctors.length || earliest >= latest) return { slots: [], stableUntil: movesWithClock ? undefined : Infinity };
 
   const lastDay = Math.floor((latest - 1) / DAY_MS);
   const slots: Slot[] = [];
   const wanted: Wanted = { earliest, latest, consultationType: s.consultationType ?? null, after: page?.after };
+  let stableUntil = Infinity;
   for (let day = Math.floor(earliest / DAY_MS), step = 0; day <= lastDay; step++) {
     // A page reads the next 24 hours first (the rest of today and tomorrow: one round trip whatever the
     // hour), then spans that double; an unpaged search reads every day at once.
     const until = page ? Math.min(lastDay, step === 0 ? Math.floor((earliest + DAY_MS) / DAY_MS) : day + 2 ** step - 1) : lastDay;
     const cells = await daysOf(em, cache, doctors, day, until, s.includeEmergency, now);
+    for (const cell of cells) if (cell.entry.validUntil !== null && cell.entry.validUntil < stableUntil) stableUntil = cell.entry.validUntil;
     collect(cells, wanted, slots, page ? page.limit + 1 : Infinity);
     if (page && slots.length > page.limit) break;
     day = until + 1;
   }
-  return { slots };
+  // The soonest slot leaves the answer once it is inside the minimum notice (slots come sorted by start).
+  if (slots.length) stableUntil = Math.min(stableUntil, slots[0]!.start - clinic.policy.minNoticeMinutes * 60_000 + 1);
+  return { slots, stableUntil: movesWithClock ? undefined : stableUntil };
+}
+
+/** The doctors and versions an answer was computed from: equal fingerprints, equal inputs. */
+export function availabilityFingerprint(doctors: VersionedDoctor[]): string {
+  let text = doctors.length ? doctors[0]!.clinicVersion : '';
+  for (const d of doctors) text += `|${d.doctorId}:${d.timeZone}:${d.version}`;
+  return text;
 }
 
 interface Wanted {
@@ -125,7 +151,7 @@ function collect(cells: Cell[], wanted: Wanted, into: Slot[], max: number): void
   }
 }
 
-async function loadVersionedDoctors(em: EntityManager, s: SlotSearch): Promise<VersionedDoctor[]> {
+export async function loadVersionedDoctors(em: EntityManager, s: SlotSearch): Promise<VersionedDoctor[]> {
   const { where, params } = doctorConditions(s);
   const rows: { doctor_id: string; time_zone: string; version: string | null; clinic_version: string }[] = await em.execute(
     `select d.doctor_id, d.time_zone, v.version,

@@ -60,8 +60,26 @@ export function languageSpellings(text: string): string[] | null {
   return null;
 }
 
+type DirectoryWords = { specialisation?: string | null; language?: string | null; text?: string | null };
+type Conditions = { readonly where: readonly string[]; readonly params: readonly unknown[] };
+
+/** The same few searches come again and again (a partner polling, the search box's usual words). */
+const remembered = new Map<string, Conditions>();
+const REMEMBERED_MAX = 500;
+
 /** Directory conditions (SQL over doctor_directory) for a speciality, a language, or one free text for either. */
-export function directoryConditions(s: { specialisation?: string | null; language?: string | null; text?: string | null }): { where: string[]; params: unknown[] } {
+export function directoryConditions(s: DirectoryWords): Conditions {
+  const key = `${s.specialisation ?? ''}\u0000${s.language ?? ''}\u0000${s.text ?? ''}`;
+  let conditions = remembered.get(key);
+  if (!conditions) {
+    conditions = conditionsOf(s);
+    if (remembered.size >= REMEMBERED_MAX) remembered.delete(remembered.keys().next().value!);
+    remembered.set(key, conditions);
+  }
+  return conditions;
+}
+
+function conditionsOf(s: DirectoryWords): Conditions {
   const where: string[] = [];
   const params: unknown[] = [];
   const speciality = (value: string) => {

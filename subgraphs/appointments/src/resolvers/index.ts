@@ -4,7 +4,6 @@ import {
   badUserInput,
   DateTimeScalar,
   forbidden,
-  hasRole,
   outboxAdminResolvers,
   recordAudit,
   requireUser,
@@ -12,7 +11,7 @@ import {
 } from '@clinic/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { AppointmentsContext } from '../context.ts';
-import { auditActor, isStaff, isUuid } from '../actor.ts';
+import { auditActor, isStaff } from '../actor.ts';
 import { auditDenied, canSee } from '../booking/access.ts';
 import { requestAppointment } from '../booking/request-appointment.ts';
 import { cancelAppointment, closeAppointment, rescheduleAppointment } from '../booking/change-appointment.ts';
@@ -28,13 +27,13 @@ import {
 import { searchAvailability } from '../availability/cached-search.ts';
 import { removeScheduleException } from '../schedules/remove-exception.ts';
 import { searchSuggestions } from '../directory/search-words.ts';
-import type { Slot } from '../schedules/free-slots.ts';
 import { ScheduleExceptionSchema, ScheduleRuleSchema } from '../entities/schedule.ts';
 import { WaitlistEntrySchema } from '../entities/waitlist.ts';
 import { AppointmentSchema, type Appointment } from '../entities/appointment.ts';
 import { acceptWaitlistOffer, joinWaitlist, leaveWaitlist } from '../waitlist/waitlist.ts';
 import { pageSize, type AppointmentOrder, type AppointmentPage } from '../booking/appointment-lists.ts';
-import { afterCursor, checkedZone, localIso, parseCursor, slotCursor, slotView } from './views.ts';
+import { checkedZone, localIso, slotCursor, slotView } from './views.ts';
+import { slotSearchRequest } from './slot-search-args.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
 const short = (value: string | null | undefined, name: string, max = 80) => {
@@ -101,23 +100,11 @@ export const resolvers: Resolvers = {
   Query: {
     ...outboxAdmin.Query,
     availableSlots: async (_p, { search }, ctx) => {
-      requireUserOrScope(ctx.viewer, 'availability:read');
-      const zone = checkedZone(search.timeZone);
-      const first = search.first ?? 50;
-      if (!Number.isInteger(first) || first < 1 || first > 200) throw badUserInput('first must be 1–200');
-      if (search.doctorIds && (search.doctorIds.length > 200 || !search.doctorIds.every(isUuid))) throw badUserInput('doctorIds must be at most 200 UUIDs');
-      const cursor = search.after ? parseCursor(search.after) : null;
-      const page = { limit: first, after: cursor ? (s: Slot) => afterCursor(s, cursor) : undefined, afterStart: cursor?.[0] };
-      const { slots } = await searchAvailability(ctx.em, ctx.clinic, ctx.availability, {
-        doctorIds: search.doctorIds ?? null,
-        specialisation: short(search.specialisation, 'specialisation'),
-        language: short(search.language, 'language'),
-        text: short(search.text, 'text'),
-        consultationType: short(search.consultationType, 'consultationType'),
-        from: search.from,
-        to: search.to,
-        includeEmergency: isStaff(ctx.viewer) || hasRole(ctx.viewer, 'DOCTOR'),
-      }, page);
+      const { search: s, page, first, zone } = slotSearchRequest(search, ctx.viewer);
+      // When the answer cache has read this search's doctors and versions, the search uses them and tells it how long its answer holds.
+      const pending = ctx.pendingAnswer;
+      const { slots, stableUntil } = await searchAvailability(ctx.em, ctx.clinic, ctx.availability, s, page, pending?.doctors);
+      if (pending) pending.stableUntil = stableUntil;
       const shown = slots.slice(0, first);
       const last = shown[shown.length - 1];
       return { slots: shown.map((s) => slotView(s, zone)), endCursor: last ? slotCursor(last) : null, hasNextPage: slots.length > first };

@@ -23,7 +23,7 @@ export interface Loaders {
  * Each loader is made when a resolver first asks for it: most requests (a slot search above all, the
  * hottest read) use none, and four DataLoaders per request would be work for nothing.
  */
-export function createLoaders(em: EntityManager, now: () => Date): Loaders {
+export function createLoaders(em: () => EntityManager, now: () => Date): Loaders {
   return new LazyLoaders(em, now);
 }
 
@@ -34,9 +34,14 @@ class LazyLoaders implements Loaders {
   #doctorSettings?: Loaders['doctorSettings'];
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly emOf: () => EntityManager,
     private readonly now: () => Date,
   ) {}
+
+  /** The request's EntityManager, asked for only when a loader runs. */
+  private get em(): EntityManager {
+    return this.emOf();
+  }
 
   get appointment(): Loaders['appointment'] {
     return (this.#appointment ??= new DataLoader(async (ids) => {

@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import { createAppointmentsSubgraph } from '../service.ts';
 import { DEFAULT_POLICY, type BookingPolicy, type Clinic } from '../policy.ts';
 import { applyDoctorProfileJob, DOCTOR_PROFILE_TOPIC, type DoctorProfilePayload } from '../directory/doctor-directory.ts';
+import type { AnswerCache } from '../availability/answer-cache.ts';
 
 export interface TestClinic extends Clinic {
   /** Moves the clinic's clock forward (or back) by this many ms from real time. */
@@ -31,6 +32,8 @@ export interface AppointmentsHarness {
   clinic: TestClinic;
   queuePrefix: string;
   url: string;
+  /** The subgraph's whole slot-search answers (tests check that they were used). */
+  answers: AnswerCache;
   stop(): Promise<void>;
 }
 
@@ -42,7 +45,7 @@ export async function startAppointments(
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
   const def = createAppointmentsSubgraph({ clinic, queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });
   const stack = await startStack(keys, [...(opts.extra ?? []), def]);
-  return { keys, stack, clinic, queuePrefix, url: stack.router.url, stop: () => stack.stop() };
+  return { keys, stack, clinic, queuePrefix, url: stack.router.url, answers: def.answerCache, stop: () => stack.stop() };
 }
 
 export const token = (h: AppointmentsHarness, sub: string, roles: string[]) => signTestToken(h.keys, { sub, roles });
