@@ -60,3 +60,22 @@ test('stop() drains the in-flight request, then refuses new connections', async 
   await stopped;
   await expect(post('{ fast }')).rejects.toThrow();
 });
+
+test("a subgraph whose context copies the kit's (a spread drops the lazy em and logger) is refused on its first request", async () => {
+  const copying: SubgraphDefinition = { ...slowSubgraph, name: 'copying', context: (base) => ({ ...base }) };
+  const subgraph = await startSubgraph(copying, testServiceConfig('copying', await createTestKeys()));
+  try {
+    const res = await fetch(subgraph.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [ROUTER_SECRET_HEADER]: 'test-router-secret' },
+      body: JSON.stringify({ query: '{ fast }' }),
+    });
+    // Refused even where nothing reads em (the cause goes to the log and the error tracker, not the caller).
+    const body = (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+  } finally {
+    await subgraph.stop();
+    await dropSchema(subgraph.config.dbSchema);
+  }
+});

@@ -181,7 +181,11 @@ export async function startSubgraph<TContext extends RequestContext>(
       pubsub: bus.pubsub,
       ...(authorization && viewer.kind === 'user' ? { authorization } : {}),
     });
-    return def.context ? def.context(base, deps) : (base as TContext);
+    if (!def.context) return base as TContext;
+    const context = await def.context(base, deps);
+    // A spread ({ ...base }) would drop em and logger without a type error: refuse it on the first request.
+    if (Object.getPrototypeOf(context) !== lazy) throw new Error(`${def.name}: the subgraph's context must extend the kit's with Object.assign(base, {...}), not a copy`);
+    return context;
   };
 
   const routes = def.httpRoutes?.(deps) ?? {};
