@@ -220,14 +220,21 @@ describe('the subgraph side of a multiplexed connection', () => {
         }),
       ),
     );
-    await eventually(() => subgraphStats().subscriptions === before + 4);
-    await post('For patient 1', 1);
-    await eventually(() => frames.some((f) => f.type === BATCHED_NEXT));
-    await settle();
-    await post('For patient 2', 2);
-    await eventually(() => frames.filter((f) => f.type === BATCHED_NEXT).length === 2);
-    await settle();
-    socket.close();
+    try {
+      // Generous waits (CI runs other packages' suites beside this one); the frames say what went wrong.
+      await eventually(() => subgraphStats().subscriptions === before + 4, 15_000, '4 subscriptions').catch((error: Error) => {
+        throw new Error(`${error.message}: ${subgraphStats().subscriptions - before} registered, frames ${JSON.stringify(frames)}`);
+      });
+      await post('For patient 1', 1);
+      await eventually(() => frames.some((f) => f.type === BATCHED_NEXT), 15_000, 'the first batched frame');
+      await settle();
+      await post('For patient 2', 2);
+      await eventually(() => frames.filter((f) => f.type === BATCHED_NEXT).length === 2, 15_000, 'the second batched frame');
+      await settle();
+    } finally {
+      // Closed whatever happened, so the next test starts with no subscription left over.
+      socket.close();
+    }
     const events = frames.filter((f) => f.type !== 'connection_ack' && f.type !== 'ping' && f.type !== 'pong').map((f) => ({ ...f, ids: f.ids?.sort() }));
     expect(events).toEqual([
       { type: BATCHED_NEXT, ids: ['op1', 'op3', 'op4'], payload: { data: { noticePosted: { text: 'For patient 1' } } } },
