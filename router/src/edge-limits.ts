@@ -13,7 +13,9 @@ export function edgeProtection(limits: EdgeLimits, production: boolean) {
     // from a plugin hook, which Apollo reports as a 500 instead of the client error it is.
     maxTokens: { enabled: false },
     maxDirectives: { n: limits.maxDirectives, exposeLimits },
-    costLimit: { maxCost: limits.maxCost, exposeLimits },
+    // Flattened as for depth: a named fragment costs what its fields cost written inline (unflattened, armor
+    // weighs every spread one level deeper, and the web app's thread query cost 7 793 instead of ~3 000).
+    costLimit: { maxCost: limits.maxCost, exposeLimits, flattenFragments: true },
     blockFieldSuggestion: { enabled: production },
   }).protect();
 }

@@ -93,6 +93,25 @@ test('an operation over the cost limit is refused before any subgraph runs it', 
   expect(ok.body.errors).toBeUndefined();
 });
 
+test('a named fragment is weighed about as its fields inline: a client that writes one is not refused for it, and cannot hide cost in one', async () => {
+  // wide(2) and wide(3) of the test above, each level's fields written once as a fragment (as the web app's
+  // documents do). Weighed one level deeper per spread, wide(2) so written cost 110 instead of 72.
+  const withFragments = (levels: number) => {
+    let selection = '...Leaf';
+    for (let i = 0; i < levels; i++) selection = `...Leaf reply { ${selection} }`;
+    return `{ greetings(userIds: []) { ${selection} } } fragment Leaf on Greeting { text user { id } }`;
+  };
+  const roomier = await startStack(keys, [identitySubgraph, greetingsSubgraph], { ...LIMITS, MAX_COST: '80' });
+  try {
+    const ok = await gql(roomier.router.url, withFragments(2));
+    expect(ok.body.errors).toBeUndefined();
+    const refused = await gql(roomier.router.url, withFragments(3));
+    expect(refused.body.errors?.[0]?.message).toMatch(/Cost limit of 80 exceeded/);
+  } finally {
+    await roomier.stop();
+  }
+});
+
 test('too many tokens are refused before parsing reaches a subgraph', async () => {
   const fields = Array.from({ length: 250 }, () => '__typename').join(' ');
   const res = await expectRejectedBeforeSubgraphs(`{ ${fields} }`, 'GRAPHQL_PARSE_FAILED');
