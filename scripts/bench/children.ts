@@ -4,6 +4,7 @@
 // `stop` or when the parent goes away. The parent kills its children on SIGINT/SIGTERM or on failure.
 // Not a benchmark itself (scripts/bench.ts skips it).
 import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 
 export type Msg = { type: string; [key: string]: unknown };
 
@@ -122,4 +123,16 @@ export async function stopAll(children: ChildProcess[]): Promise<void> {
   const exited = children.map((c) => new Promise((r) => c.once('exit', r)));
   for (const child of children) child.send({ type: 'stop' });
   await Promise.all(exited);
+}
+
+/** POSTs a JSON body over `agent`'s kept-alive sockets; resolves when the answer is read, rejects unless it is 200. */
+export function postOk(url: URL, body: string, agent: http.Agent): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

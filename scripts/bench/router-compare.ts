@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { postOk } from './children.ts';
 
 const THIS = path.resolve(__dirname, '..', '..');
 const QUERY = 'query Bench($ids: [ID!]!) { greetings(userIds: $ids) { text } }';
@@ -60,14 +61,7 @@ let sequence = 0;
 function post(url: URL): Promise<void> {
   // Distinct variables per request, as in router.ts: no two requests merge into one subgraph fetch.
   const body = JSON.stringify({ query: QUERY, variables: { ids: [`a${sequence++}`, 'b'] } });
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postOk(url, body, agent);
 }
 
 /** One window: every client sends to each stack in turn; CPU ms per request of each stack's router + subgraph. */

@@ -25,6 +25,7 @@ import { availableParallelism } from 'node:os';
 import http from 'node:http';
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
+import { postOk } from './children.ts';
 
 interface Config {
   name: string;
@@ -209,14 +210,7 @@ async function startStack(config: Config, jwks: string, sinkUrl: string): Promis
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function post(url: URL): Promise<void> {
   const body = nextBody();
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return postOk(url, body, agent);
 }
 
 async function load(stack: Stack, ms: number, concurrency: number, latencies: number[] | null): Promise<number> {
