@@ -14,7 +14,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
-import { answerParent, ask, childProcesses, cpuMs, memory, roleOf, stopAll, tell as send } from './children.ts';
+import http from 'node:http';
+import { answerParent, ask, childProcesses, cpuMs, memory, phaseProfiler, post, roleOf, stopAll, tell as send } from './children.ts';
 
 const role = roleOf('CHAT_BENCH_ROLE');
 
@@ -27,7 +28,10 @@ async function runChat() {
   const config = testServiceConfig('chat', { jwksJson: env.JWKS_JSON! } as never, { LOG_LEVEL: 'warn', DB_SCHEMA: env.CHAT_BENCH_SCHEMA, DB_POOL_MAX: '20' });
   const subgraph = await startSubgraph(definition, config);
   send({ type: 'ready', url: subgraph.url });
-  answerParent({ stats: () => ({ type: 'stats', ...subgraph.subscriptionStats(), memory: memory() }), cpu: () => ({ type: 'cpu', ms: cpuMs() }) }, () => subgraph.stop());
+  answerParent(
+    { stats: () => ({ type: 'stats', ...subgraph.subscriptionStats(), memory: memory() }), cpu: () => ({ type: 'cpu', ms: cpuMs() }), ...phaseProfiler(profileDir, `chat-${process.pid}`) },
+    () => subgraph.stop(),
+  );
 }
 
 async function runRouter() {
@@ -40,11 +44,15 @@ async function runRouter() {
     LOG_LEVEL: 'warn',
   });
   send({ type: 'ready', url: router.url });
-  answerParent({ stats: () => ({ type: 'stats', ...router.subscriptions.stats(), memory: memory() }), cpu: () => ({ type: 'cpu', ms: cpuMs() }) }, () => router.stop());
+  answerParent(
+    { stats: () => ({ type: 'stats', ...router.subscriptions.stats(), memory: memory() }), cpu: () => ({ type: 'cpu', ms: cpuMs() }), ...phaseProfiler(profileDir, `router-${process.pid}`) },
+    () => router.stop(),
+  );
 }
 
-// CHAT_BENCH_CPU_PROF=<dir> writes a .cpuprofile per router and replica (open in Chrome DevTools).
-const { start: startChild, killAll } = childProcesses(__filename, 'CHAT_BENCH_ROLE', { cpuProfDir: process.env.CHAT_BENCH_CPU_PROF });
+// CHAT_BENCH_CPU_PROF=<dir> writes a .cpuprofile of the sending phase per router, replica and of the bench's own clients (open in Chrome DevTools).
+const profileDir = process.env.CHAT_BENCH_CPU_PROF;
+const { start: startChild, killAll } = childProcesses(__filename, 'CHAT_BENCH_ROLE');
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -168,7 +176,14 @@ async function main() {
     errorKinds.set(what, (errorKinds.get(what) ?? 0) + 1);
   };
   const inFlight = new Set<Promise<void>>();
+  // Plain keep-alive HTTP (fetch cost the bench's own process more CPU per send than a router spends on it).
+  const agent = new http.Agent({ keepAlive: true });
+  const sendUrls = routerUrls.map((u) => new URL(u));
+  const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`;
   // What the processes spend with nobody writing (keep-alives, presence leases, relay polls), per second.
+  const everyone = [...routers, ...chats];
+  const ownProfile = phaseProfiler(profileDir, `clients-${process.pid}`);
+  await Promise.all([...everyone.map((p) => ask(p, 'profileStart')), ownProfile.profileStart!()]);
   const idleStart = [await cpuOf(routers), await cpuOf(chats)];
   const idleFrom = performance.now();
   await sleep(3_000);
@@ -178,6 +193,7 @@ async function main() {
   // Only meaningful once every subscription is open (otherwise the stack is still busy opening them): else none.
   const idleOrNone = (xs: number[]) => (notOpen > 0 ? xs.map(() => 0) : xs);
   const [idleRouters, idleChats] = [idleOrNone(idlePerSecond(startRouters, idleStart[0]!)), idleOrNone(idlePerSecond(startChats, idleStart[1]!))];
+  const clientsStart = cpuMs();
   const loadStart = performance.now();
   const count = rate * seconds;
   for (let k = 0; k < count; k++) {
@@ -187,12 +203,11 @@ async function main() {
     const c = Math.floor(Math.random() * conversations.length);
     const sender = 2 * c + (k % 2);
     const sentAt = performance.timeOrigin + performance.now();
-    const request = gql(routerUrls[k % 2]!, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, {
-      token: tokens[sender]!,
-      variables: { i: { conversationId: conversations[c], clientMessageId: randomUUID(), body: `bench ${sentAt}` } },
-    }).then(
-      (res) => {
-        if (res.body.errors) sendFailed(`${res.status} ${String(res.body.errors[0]?.extensions?.code)}: ${res.body.errors[0]?.message.slice(0, 80)}`);
+    const body = JSON.stringify({ query: SEND, variables: { i: { conversationId: conversations[c], clientMessageId: randomUUID(), body: `bench ${sentAt}` } } });
+    const request = post(sendUrls[k % 2]!, body, agent, { headers: { authorization: `Bearer ${tokens[sender]!}` }, read: true }).then(
+      ({ status, text }) => {
+        const answer = JSON.parse(text) as { errors?: { message: string; extensions?: { code?: string } }[] };
+        if (answer.errors) sendFailed(`${status} ${String(answer.errors[0]?.extensions?.code)}: ${answer.errors[0]?.message.slice(0, 80)}`);
         else sent += 1;
       },
       (error: Error) => sendFailed(error.message.slice(0, 80)),
@@ -208,6 +223,8 @@ async function main() {
   // messages that went the whole way (delivered to the other member).
   const [endRouters, endChats] = [await cpuOf(routers), await cpuOf(chats)];
   const busySeconds = (performance.now() - loadStart) / 1000;
+  const clientsCpu = (cpuMs() - clientsStart) / Math.max(1, delivered);
+  await Promise.all([...everyone.map((p) => ask(p, 'profileStop')), ownProfile.profileStop!()]);
   const perMessage = (end: number[], start: number[], idle: number[]) => end.map((ms, i) => (ms - start[i]! - idle[i]! * busySeconds) / Math.max(1, delivered));
   const [routerCpu, chatCpu] = [perMessage(endRouters, startRouters, idleRouters), perMessage(endChats, startChats, idleChats)];
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -229,6 +246,8 @@ async function main() {
     maxMs: (latencies[latencies.length - 1] ?? NaN).toFixed(1),
     routerCpuMsPerMessage: show(routerCpu),
     chatCpuMsPerMessage: show(chatCpu),
+    // The bench's own senders and 1 000 ws clients (one process): if this nears a core, the tail is theirs.
+    clientCpuMsPerMessage: clientsCpu.toFixed(2),
     idleCpuMsPerSecond: `routers ${show(idleRouters)}, chat ${show(idleChats)}`,
     // Two quiet cores give 2 000 ms of CPU a second; the stack's processes alone (Postgres, Redis and the
     // clients not counted) could then carry this many messages a second.
@@ -244,6 +263,7 @@ async function main() {
   console.table(Object.entries(result).map(([k, v]) => ({ measure: k, value: v })));
   console.log(`target: p99 under 100 ms → ${Number(result.p99Ms) < 100 ? 'met' : 'NOT met'} (p99 ${result.p99Ms} ms at ${result.achievedRate} msg/s, ${users} users)`);
 
+  agent.destroy();
   await Promise.all(clients.map((c) => c.dispose()));
   await stopAll([...routers, ...chats]);
   await dropSchema(schema);
