@@ -30,7 +30,10 @@ test('a statement gives the rows em.execute gives, and is parsed once per connec
   const at = new Date('2026-12-01T08:30:00.000Z');
   // Values as the pool's connections type them (MikroORM's parsers: timestamps stay text).
   expect(await executePrepared(em, INSERT, [1, at, '{flu,follow-up}'])).toEqual([{ id: 1, at: '2026-12-01 08:30:00+00', tags: ['flu', 'follow-up'] }]);
+  const told: string[] = [];
+  em.getConnection().getKnex().on('query', (q: { sql: string }) => told.push(q.sql));
   await executePrepared(em, INSERT, [2, at, '{}']);
+  expect(told).toEqual([INSERT]);
   expect(await executePrepared(em, BY_ID, [1])).toEqual(await em.execute(BY_ID, [1]));
   expect(await executePrepared(em, BY_ID, [3])).toEqual([]);
   const prepared = await em.execute<{ statement: string }[]>(`select statement from pg_prepared_statements where name like 'kit_prepared_%' order by statement`);
@@ -52,4 +55,13 @@ test('inside a transaction it runs on the transaction: its own writes seen, and 
 test('a constraint violation keeps Postgres code and constraint (callers tell a duplicate apart by them)', async () => {
   const error = (await executePrepared(orm.em.fork(), INSERT, [1, new Date(), '{}']).catch((e: unknown) => e)) as { code?: string; constraint?: string };
   expect(error).toMatchObject({ code: '23505', constraint: 'visits_pkey' });
+});
+
+test('a table changed under a prepared statement (a newer replica migrated): the statement is parsed again and runs', async () => {
+  const em = orm.em.fork();
+  const ALL = `select * from visits where id = ?`;
+  expect(Object.keys((await executePrepared<object>(em, ALL, [1]))[0]!)).toEqual(['id', 'at', 'tags']);
+  await em.execute(`alter table visits add column note text`);
+  expect(await executePrepared(em, ALL, [1])).toEqual([expect.objectContaining({ id: 1, note: null })]);
+  expect(await executePrepared(em, ALL, [1])).toEqual([expect.objectContaining({ id: 1, note: null })]);
 });

@@ -6,12 +6,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name: string; text: string; values: unknown[] } | string): Promise<{ rows: unknown[] }>;
+  /** pg's own record of the statements this connection has parsed (by name). */
+  connection: { parsedStatements: Record<string, string> };
 }
 interface PoolClient {
+  emit(event: 'query', query: { sql: string; bindings: unknown[] }): void;
   acquireConnection(): Promise<PgClient>;
   releaseConnection(connection: PgClient): Promise<unknown>;
 }
+
+/** "cached plan must not change result type" (feature_not_supported). */
+const STALE_PLAN = '0A000';
 
 /** Each statement text gets one name (pg refuses one name for two texts on a connection). */
 const statements = new Map<string, { name: string; text: string }>();
@@ -31,9 +37,19 @@ function statementOf(sql: string): { name: string; text: string } {
 export async function executePrepared<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   if (em.getTransactionContext()) return em.execute<T[]>(sql, params);
   const pool = em.getConnection().getKnex().client as unknown as PoolClient;
+  // Told as knex tells its own statements, so whoever counts or logs them (tests, debugging) still sees these.
+  pool.emit('query', { sql, bindings: params });
   const connection = await pool.acquireConnection();
+  const statement = statementOf(sql);
   try {
-    return (await connection.query({ ...statementOf(sql), values: params })).rows as T[];
+    return (await connection.query({ ...statement, values: params })).rows as T[];
+  } catch (error) {
+    // A migration changed a table the statement reads (`select m.*` after a column was added, e.g. by a newer
+    // replica in a rolling deploy): Postgres refuses the stored plan. Parsed afresh once, it runs as it should.
+    if ((error as { code?: string }).code !== STALE_PLAN) throw error;
+    await connection.query(`deallocate "${statement.name}"`);
+    delete connection.connection.parsedStatements[statement.name];
+    return (await connection.query({ ...statement, values: params })).rows as T[];
   } finally {
     await pool.releaseConnection(connection);
   }
