@@ -27,8 +27,8 @@ export interface TracingOptions {
   outgoingHttp?: boolean;
   /**
    * false: no AsyncLocalStorage context manager. On Node 20 it runs promise hooks on every promise of the
-   * process, sampled request or not, once anything enters a context (a quarter of a small subgraph request's
-   * CPU). Spans are then parented explicitly: startServerSpan's / traceIncoming's context handed to clientSpan,
+   * process, sampled request or not, once anything enters a context (6–8 % of a small subgraph request's CPU
+   * samples). Spans are then parented explicitly: startServerSpan's / traceIncoming's context handed to clientSpan,
    * the request's EntityManager (SQL spans), redisSpan, log lines, error capture, outbox events and jobs;
    * outgoing HTTP of libraries, which finds its parent only in the async context, is not instrumented. The
    * router and every subgraph (tracing-register.ts); true (default) keeps the active context for tests and tools.
