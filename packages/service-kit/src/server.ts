@@ -178,7 +178,7 @@ export async function startSubgraph<TContext extends RequestContext>(
     // context's prototype, which Apollo Server keeps when it copies the context for an operation; a subgraph
     // adds its own fields with Object.assign (a spread would leave them behind).
     const lazy = {} as RequestContext;
-    lazyProperty(lazy, 'em', () => (trace ? tracedFork(orm, trace) : orm.em.fork()));
+    lazyProperty(lazy, 'em', () => tracedFork(orm, trace));
     lazyProperty(lazy, 'logger', () => logger.child({ requestId, ...(trace ? traceIdsToBind(trace) : {}) }));
     const base: RequestContext = Object.assign(Object.create(lazy) as RequestContext, {
       viewer,
