@@ -383,6 +383,11 @@ function recordingParent(ctx: Context | undefined): Context | null {
   return parent;
 }
 
+/** Whether tracing runs in this process (startTracing found an exporter or an OTLP endpoint). */
+export function tracingEnabled(): boolean {
+  return clinicTracer !== null;
+}
+
 /** Whether work under `ctx` makes spans at all (a sampled request's or job's context). */
 export function isTraced(ctx: Context | undefined): boolean {
   return recordingParent(ctx) !== null;

@@ -5,7 +5,7 @@
 // finds and flushes, query builders, em.execute and em.getConnection().execute alike.
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { databaseSpan, isTraced, maskSqlLiterals, type TraceContext } from './telemetry.ts';
+import { databaseSpan, isTraced, maskSqlLiterals, tracingEnabled, type TraceContext } from './telemetry.ts';
 
 const TRACE = Symbol('clinic request trace');
 
@@ -14,13 +14,13 @@ type Connection = ReturnType<Driver['getConnection']>;
 type ExecuteQuery = (query: string, cb: () => Promise<unknown>, context?: { query?: unknown; params?: unknown[] }) => Promise<unknown>;
 
 /**
- * A fresh EntityManager (identity map) for one request or job of `trace`. Tracing off (ROOT_CONTEXT) or no
- * trace: a plain fork.
+ * A fresh EntityManager (identity map) for one request or job of `trace`. Tracing off, or no trace: a plain
+ * fork.
  * An unsampled request's: it only carries "not sampled" on to its outbox events; a sampled one's makes a span
  * per statement.
  */
 export function tracedFork(orm: MikroORM, trace: TraceContext | undefined): EntityManager {
-  if (!trace || trace === ROOT_CONTEXT) return orm.em.fork();
+  if (!trace || trace === ROOT_CONTEXT || !tracingEnabled()) return orm.em.fork();
   const driver = orm.em.getDriver();
   const traced = Object.create(driver) as Driver & { [TRACE]: TraceContext };
   traced[TRACE] = trace;
