@@ -141,7 +141,7 @@ export function post(url: URL, body: string, agent: http.Agent, opts: { headers?
 }
 
 /** POSTs a JSON body over `agent`'s kept-alive sockets; resolves when the answer is read, rejects unless it is 200. */
-export async function postOk(url: URL, body: string, agent: http.Agent): Promise<void> {
-  const { status } = await post(url, body, agent);
+export async function postOk(url: URL, body: string, agent: http.Agent, headers: Record<string, string> = {}): Promise<void> {
+  const { status } = await post(url, body, agent, { headers });
   if (status !== 200) throw new Error(`status ${status}`);
 }

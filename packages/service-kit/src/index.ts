@@ -35,3 +35,4 @@ export * from './chat-notifications.ts';
 export * from './time-zones.ts';
 export * from './metrics.ts';
 export * from './telemetry.ts';
+export * from './traced-em.ts';

@@ -4,6 +4,8 @@
 // only bound and executed: same text with `?` placeholders, same rows. Inside a transaction it runs as
 // `em.execute` does, on the transaction's connection (which the pool does not hand out).
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { isTraced } from './telemetry.ts';
+import { statementSpan, traceOfEntityManager } from './traced-em.ts';
 
 interface PgClient {
   query(config: { name: string; text: string; values: unknown[] } | string): Promise<{ rows: unknown[] }>;
@@ -33,9 +35,17 @@ function statementOf(sql: string): { name: string; text: string } {
   return statement;
 }
 
-/** Runs `sql` (with `?` placeholders) as a named prepared statement; inside a transaction, as em.execute. */
+/**
+ * Runs `sql` (with `?` placeholders) as a named prepared statement; inside a transaction, as em.execute. A
+ * sampled request's EntityManager (tracedFork) makes it a span of the request, as its other statements are.
+ */
 export async function executePrepared<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   if (em.getTransactionContext()) return em.execute<T[]>(sql, params);
+  const trace = traceOfEntityManager(em);
+  return trace && isTraced(trace) ? statementSpan(trace, sql, () => run<T>(em, sql, params)) : run<T>(em, sql, params);
+}
+
+async function run<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   const pool = em.getConnection().getKnex().client as unknown as PoolClient;
   // Told as knex tells its own statements, so whoever counts or logs them (tests, debugging) still sees these.
   pool.emit('query', { sql, bindings: params });
