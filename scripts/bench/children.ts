@@ -126,9 +126,9 @@ export async function stopAll(children: ChildProcess[]): Promise<void> {
 }
 
 /** POSTs a JSON body over `agent`'s kept-alive sockets; resolves when the answer is read, rejects unless it is 200. */
-export function postOk(url: URL, body: string, agent: http.Agent): Promise<void> {
+export function postOk(url: URL, body: string, agent: http.Agent, headers: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
     });

@@ -4,6 +4,7 @@ import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type
 import type { AuthConfig } from './config.ts';
 import { unauthenticated } from './errors.ts';
 import type { RevocationCheck } from './revocation.ts';
+import type { TraceContext } from './telemetry.ts';
 
 export type Viewer =
   | { kind: 'anonymous' }
@@ -37,7 +38,8 @@ export type AzureUserResolver = (
 
 export interface TokenVerifier {
   /** Resolves the viewer for a raw `Authorization` header value; throws UNAUTHENTICATED on a bad token. */
-  verify(authorization: string | undefined | null): Promise<Viewer>;
+  /** `trace`: the request's trace context, for the spans of the revocation check (see redisSpan). */
+  verify(authorization: string | undefined | null, trace?: TraceContext): Promise<Viewer>;
 }
 
 function bearer(authorization: string): string {
@@ -85,14 +87,14 @@ function viewerFromLocal(payload: JWTPayload): Viewer {
   };
 }
 
-async function refuseRevoked(viewer: Viewer, revocations: RevocationCheck | undefined): Promise<Viewer> {
+async function refuseRevoked(viewer: Viewer, revocations: RevocationCheck | undefined, trace?: TraceContext): Promise<Viewer> {
   if (!revocations || viewer.kind === 'anonymous') return viewer;
   const revoked = await revocations.isRevoked({
     kind: viewer.kind,
     subject: viewer.kind === 'user' ? viewer.userId : viewer.clientId,
     sessionId: viewer.kind === 'user' ? viewer.sessionId : null,
     issuedAt: (viewer.issuedAt ?? 0) / 1000,
-  });
+  }, trace);
   if (revoked) throw unauthenticated('This session has ended; sign in again');
   return viewer;
 }
@@ -150,11 +152,11 @@ export function createTokenVerifier(
   const azureKeys = azure ? createRemoteJWKSet(new URL(azure.jwksUrl)) : null;
 
   return {
-    async verify(authorization) {
+    async verify(authorization, trace) {
       if (!authorization) return ANONYMOUS;
       const token = bearer(authorization);
       const known = recall(token);
-      if (known) return refuseRevoked(known, opts.revocations);
+      if (known) return refuseRevoked(known, opts.revocations, trace);
       const iss = peekIssuer(token);
       try {
         if (azure && azureKeys && iss === azure.issuer) {
@@ -175,12 +177,13 @@ export function createTokenVerifier(
               issuedAt: (payload.iat ?? 0) * 1000,
             },
             opts.revocations,
+            trace,
           );
         }
         if (!localKeys) throw unauthenticated('Token verification is not configured');
         tokenVerifierStats.signatureChecks += 1;
         const { payload } = await jwtVerify(token, localKeys, { issuer: config.issuer, audience: config.audience, algorithms: ['ES256', 'RS256', 'EdDSA'] });
-        return await refuseRevoked(remember(token, viewerFromLocal(payload)), opts.revocations);
+        return await refuseRevoked(remember(token, viewerFromLocal(payload)), opts.revocations, trace);
       } catch (error) {
         if (error instanceof Error && error.name === 'DomainError') throw error;
         if ((error as { extensions?: { code?: string } }).extensions?.code) throw error;

@@ -34,3 +34,4 @@ export * from './chat-notifications.ts';
 export * from './time-zones.ts';
 export * from './metrics.ts';
 export * from './telemetry.ts';
+export * from './traced-em.ts';

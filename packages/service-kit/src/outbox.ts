@@ -17,6 +17,7 @@ import { outboxChannel, watchOutbox, type OutboxWatch } from './outbox-wakeup.ts
 import { pruneOutbox } from './outbox-admin.ts';
 import { schedulePeriodic, type PeriodicJob } from './periodic.ts';
 import { SpanKind, contextFromTraceparent, currentTraceparent, inSpan } from './telemetry.ts';
+import { traceOfEntityManager } from './traced-em.ts';
 
 export { outboxChannel };
 
@@ -124,8 +125,9 @@ export interface EnqueueOptions {
 export function enqueueEvent(em: EntityManager, topic: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}): OutboxEvent {
   const aggregateKey = opts.aggregateKey === undefined ? aggregateKeyOf(payload) : opts.aggregateKey;
   const now = new Date();
-  // The request's trace travels with the event (stored beside the payload, never handed to consumers in it).
-  const traceparent = currentTraceparent();
+  // The request's trace travels with the event (stored beside the payload, never handed to consumers in it):
+  // the one its EntityManager carries (a request's, see traced-em.ts), else the active one.
+  const traceparent = currentTraceparent(traceOfEntityManager(em));
   return em.create(OutboxEventSchema, {
     id: randomUUID(),
     topic,
@@ -242,11 +244,11 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     const event = { ...stored, payload };
     const attributes = { 'messaging.message.id': event.id, 'clinic.topic': event.topic };
     // The delivery continues the trace of the request that wrote the event; jobs continue from here.
-    await inSpan('outbox deliver', { kind: SpanKind.PRODUCER, parent: contextFromTraceparent(traceparent), attributes }, async () => {
+    await inSpan('outbox deliver', { kind: SpanKind.PRODUCER, parent: contextFromTraceparent(traceparent), attributes }, async (_span, delivery) => {
       for (const route of opts.routes) {
         if (!event.topic.startsWith(route.prefix)) continue;
         const job: OutboxJob = { eventId: event.id, topic: event.topic, payload, createdAt: event.createdAt.toISOString() };
-        const carried = currentTraceparent();
+        const carried = currentTraceparent(delivery);
         if (carried) job.traceparent = carried;
         for (const name of route.queues ?? []) await producer.add(name, job);
         const trigger = route.pubsubTrigger?.(event);

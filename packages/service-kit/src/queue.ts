@@ -6,7 +6,7 @@ import { Queue, Worker, type Job, type KeepJobs } from 'bullmq';
 import type { Logger } from './logger.ts';
 import { createRedis } from './pubsub.ts';
 import { watchQueue } from './metrics.ts';
-import { SpanKind, contextFromTraceparent, inSpan } from './telemetry.ts';
+import { SpanKind, contextFromTraceparent, inSpan, type TraceContext } from './telemetry.ts';
 
 /** The job every consumer receives: the event id makes consumers idempotent. */
 export interface OutboxJob {
@@ -54,15 +54,19 @@ export interface QueueConsumer {
   close(): Promise<void>;
 }
 
-type Handler = (job: OutboxJob) => Promise<void>;
+/**
+ * `trace`: the job's span's context (it continues the trace the job carries), to hand on where no async
+ * context does: tracedFork(orm, trace) for its SQL, redisSpan, a log line's traceIds(trace).
+ */
+type Handler = (job: OutboxJob, trace: TraceContext) => Promise<void>;
 
 /** Runs a job's handler in a consumer span continuing the trace the job carries. */
-function traced(queue: string, handler: Handler): Handler {
+function traced(queue: string, handler: Handler): (job: OutboxJob) => Promise<void> {
   return (job) =>
     inSpan(
       `job ${queue}`,
       { kind: SpanKind.CONSUMER, parent: contextFromTraceparent(job.traceparent), attributes: { 'messaging.destination.name': queue, 'messaging.message.id': job.eventId } },
-      () => handler(job),
+      (_span, trace) => handler(job, trace),
     );
 }
 
@@ -76,7 +80,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, message: string):
     clearTimeout(timer);
   }
 }
-const localHandlers = new Map<string, Handler[]>();
+const localHandlers = new Map<string, ((job: OutboxJob) => Promise<void>)[]>();
 
 export function createQueueProducer(redisUrl: string | null, logger: Logger): QueueProducer {
   if (!redisUrl) {
@@ -128,14 +132,14 @@ export function consumeQueue(
   logger: Logger,
   opts: { concurrency?: number } = {},
 ): QueueConsumer {
-  handler = traced(queue, handler);
+  const handle = traced(queue, handler);
   if (!redisUrl) {
     const list = localHandlers.get(queue) ?? [];
-    list.push(handler);
+    list.push(handle);
     localHandlers.set(queue, list);
     return {
       async close() {
-        localHandlers.set(queue, (localHandlers.get(queue) ?? []).filter((h) => h !== handler));
+        localHandlers.set(queue, (localHandlers.get(queue) ?? []).filter((h) => h !== handle));
       },
     };
   }
@@ -143,7 +147,7 @@ export function consumeQueue(
   const worker = new Worker<OutboxJob>(
     queue,
     async (job: Job<OutboxJob>) => {
-      await handler(job.data);
+      await handle(job.data);
       await forgetSecret(job);
     },
     {

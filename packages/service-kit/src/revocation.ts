@@ -27,6 +27,7 @@ import type { Logger } from './logger.ts';
 import type { Viewer } from './auth.ts';
 import { DomainError } from './errors.ts';
 import { createRedis } from './pubsub.ts';
+import { redisSpan, type TraceContext } from './telemetry.ts';
 
 export const REVOCATION_CHANNEL = 'clinic:token-revocations';
 /** Longest access-token lifetime (partners: 30 min) plus clock skew: after it, every revoked token has expired anyway. */
@@ -79,7 +80,8 @@ export interface RevocableToken {
 }
 
 export interface RevocationCheck {
-  isRevoked(token: RevocableToken): Promise<boolean>;
+  /** `trace`: the request's trace context; a read from Redis is a span of it (of the first request asking in a batch). */
+  isRevoked(token: RevocableToken, trace?: TraceContext): Promise<boolean>;
 }
 
 export interface RevocationList extends RevocationCheck {
@@ -277,7 +279,7 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
   // re-checks every subscriber's token (the kit's subscriptions.ts), and a thousand subscribers whose
   // answers have expired then cost one MGET, not a thousand.
   let reading: { keys: Set<string>; done: Promise<void> } | null = null;
-  const read = (keys: string[]): Promise<void> => {
+  const read = (keys: string[], trace: TraceContext | undefined): Promise<void> => {
     if (!reading) {
       const batch = new Set<string>();
       const done = new Promise<void>((resolve, reject) =>
@@ -285,7 +287,7 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
           reading = null;
           const all = [...batch];
           const askedAt = clock();
-          client.mget(...all).then((values) => {
+          redisSpan(trace, 'mget', () => client.mget(...all)).then((values) => {
             confirmedAt = clock();
             all.forEach((key, i) => rememberRead(key, values[i] ?? null, askedAt));
             resolve();
@@ -308,7 +310,7 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
       await multi.exec();
       for (const r of entries) remember(keyOf(r), valueOf(r));
     },
-    async isRevoked(token) {
+    async isRevoked(token, trace) {
       const keys = keysOf(token);
       const now = clock();
       const missing = keys.filter((key) => !current(cache.get(key), now));
@@ -319,7 +321,7 @@ export function createRevocationList(redisUrl: string | null, opts: RevocationLi
       refreshAhead();
       if (missing.length) {
         try {
-          await read(missing);
+          await read(missing, trace);
         } catch (error) {
           // Redis away: a short outage is answered from what was last known (refusing every request for a
           // blip would sign everyone out); a longer one fails closed, since revocations may be missed.

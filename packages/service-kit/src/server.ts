@@ -26,7 +26,8 @@ import { checkReadiness } from './health.ts';
 import { createAzureUserLookup } from './azure-users.ts';
 import { serveSubgraphSubscriptions, type SubscriptionStats } from './subscriptions.ts';
 import { OutboxEventSchema } from './outbox.ts';
-import { traceIncoming } from './telemetry.ts';
+import { traceIdsToBind, traceIncoming, type TraceContext } from './telemetry.ts';
+import { tracedFork } from './traced-em.ts';
 import { delegatedAccessPlugin } from './delegation.ts';
 import { METRICS_PATH, metricsAccessFrom, metricsPlugin, observeHttpResponse, serveMetrics, watchOrm, watchSubscriptions } from './metrics.ts';
 
@@ -39,8 +40,13 @@ export interface RequestContext {
   /** The end client's address as the router saw it (for audit and security monitoring). */
   ip: string | null;
   logger: Logger;
-  /** A fresh identity map per request. */
+  /** A fresh identity map per request; its SQL statements are spans of the request's trace. */
   em: EntityManager;
+  /**
+   * The request's trace context (no async context carries it): hand it on to what makes spans of its own
+   * (redisSpan, clientSpan, inSpan's parent) or captures errors. ROOT_CONTEXT when tracing is off.
+   */
+  traceContext?: TraceContext;
   pubsub: PubSubEngine;
   /**
    * The caller's verified Authorization header as received over HTTP (absent over WebSocket), for a service
@@ -164,20 +170,21 @@ export async function startSubgraph<TContext extends RequestContext>(
   const deps: SubgraphDeps = { config, orm, pubsub: bus.pubsub, logger, verifier, revocations };
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: def.resolvers }]);
 
-  const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null): Promise<TContext> =>
-    contextFor(await verifier.verify(authorization), requestId, ip, authorization);
-  const contextFor = async (viewer: Viewer, requestId: string, ip: string | null, authorization?: string): Promise<TContext> => {
+  const buildContext = async (authorization: string | undefined, requestId: string, ip: string | null, trace?: TraceContext): Promise<TContext> =>
+    contextFor(await verifier.verify(authorization, trace), requestId, ip, authorization, trace);
+  const contextFor = async (viewer: Viewer, requestId: string, ip: string | null, authorization?: string, trace?: TraceContext): Promise<TContext> => {
     // The EntityManager and the child logger are made when first used: a request answered from a cache may
     // need neither (forking an EntityManager is a good part of a small request's CPU). They live on the
     // context's prototype, which Apollo Server keeps when it copies the context for an operation; a subgraph
     // adds its own fields with Object.assign (a spread would leave them behind).
     const lazy = {} as RequestContext;
-    lazyProperty(lazy, 'em', () => orm.em.fork());
-    lazyProperty(lazy, 'logger', () => logger.child({ requestId }));
+    lazyProperty(lazy, 'em', () => tracedFork(orm, trace));
+    lazyProperty(lazy, 'logger', () => logger.child({ requestId, ...(trace ? traceIdsToBind(trace) : {}) }));
     const base: RequestContext = Object.assign(Object.create(lazy) as RequestContext, {
       viewer,
       requestId,
       ip,
+      ...(trace ? { traceContext: trace } : {}),
       pubsub: bus.pubsub,
       ...(authorization && viewer.kind === 'user' ? { authorization } : {}),
     });
@@ -237,10 +244,10 @@ export async function startSubgraph<TContext extends RequestContext>(
     }
     const route = routes[path];
     if (route) {
-      traceIncoming(req, res, path, () => {
+      traceIncoming(req, res, path, (trace) => {
         Promise.resolve(route(req, res)).catch((error: unknown) => {
           if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
-          errors.capture(error, { requestId: requestIdOf(req) });
+          errors.capture(error, { requestId: requestIdOf(req), trace });
           if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
           else res.end();
         });
@@ -252,17 +259,17 @@ export async function startSubgraph<TContext extends RequestContext>(
       return sendGraphQLError(res, 403, 'FORBIDDEN', 'Subgraphs accept requests only from the router');
     }
     // The subgraph's span of the request's trace (the router's traceparent), around everything it does.
-    traceIncoming(req, res, path, () => {
+    traceIncoming(req, res, path, (trace) => {
       const served =
         req.method === 'POST' && req.headers[CALLER_BATCH_HEADER] === 'per-caller'
-          ? serveCallerBatch(apollo, req, res, { maxBodyBytes: MAX_BATCH_BODY_BYTES, context: buildContext })
+          ? serveCallerBatch(apollo, req, res, { maxBodyBytes: MAX_BATCH_BODY_BYTES, context: (authorization, requestId, ip) => buildContext(authorization, requestId, ip, trace) })
           : serveGraphQL(apollo, req, res, {
               maxBodyBytes: MAX_BODY_BYTES,
-              context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r)),
+              context: (r: IncomingMessage, requestId) => buildContext(r.headers.authorization, requestId, clientIpOf(r), trace),
             });
       served.catch((error: unknown) => {
         if (isClientAbort(req, res, error)) return logClientAbort(logger, req, startedAt);
-        errors.capture(error, { requestId: requestIdOf(req) });
+        errors.capture(error, { requestId: requestIdOf(req), trace });
         if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
         else res.end();
       });

@@ -1,9 +1,11 @@
 // OpenTelemetry tracing for every service: one trace per client request, from the router through each
 // subgraph call (the router's client span injects W3C `traceparent`, the subgraph's server span continues it)
-// to PostgreSQL (pg) and Redis (ioredis), continued through the outbox and BullMQ jobs (the event carries its
-// trace context).
-// Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test hands in an exporter). Instrumentations patch
-// modules as they are loaded, so a service's main calls startTracing before it loads the rest.
+// to PostgreSQL and Redis, continued through the outbox and BullMQ jobs (the event carries its trace context).
+// Services run without an async context (see TracingOptions.asyncContext): a request's trace context is handed
+// on explicitly (the router's RequestContext, a subgraph's GraphQL context and EntityManager), and the kit's own
+// wrappers make the SQL (traced-em.ts) and Redis spans (redisSpan) from it.
+// Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test hands in an exporter). The HTTP instrumentation
+// patches modules as they are loaded, so a service's main calls startTracing before it loads the rest.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { context, createContextKey, propagation, trace, SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
@@ -25,9 +27,11 @@ export interface TracingOptions {
   outgoingHttp?: boolean;
   /**
    * false: no AsyncLocalStorage context manager. On Node 20 it runs promise hooks on every promise of the
-   * process, sampled request or not, once anything enters a context. Spans are then parented explicitly
-   * (startServerSpan's context handed to clientSpan, log lines and error capture), and pg and ioredis, which
-   * find their parent only in the async context, are not instrumented. The router.
+   * process, sampled request or not, once anything enters a context (6–8 % of a small subgraph request's CPU
+   * samples). Spans are then parented explicitly: startServerSpan's / traceIncoming's context handed to clientSpan,
+   * the request's EntityManager (SQL spans), redisSpan, log lines, error capture, outbox events and jobs;
+   * outgoing HTTP of libraries, which finds its parent only in the async context, is not instrumented. The
+   * router and every subgraph (tracing-register.ts); true (default) keeps the active context for tests and tools.
    */
   asyncContext?: boolean;
   /** Tests: told the trace id of every sampling decision, i.e. of every span started, recorded or not. */
@@ -40,6 +44,8 @@ let clinicTracer: Tracer | null = null;
 let suppressTracing: ((ctx: Context) => Context) | null = null;
 /** Whether the sampler follows the parent's decision: then an unsampled parent's children are skipped outright. */
 let parentDecides = false;
+/** Whether an AsyncLocalStorage context manager carries the active span (else contexts go by hand). */
+let asyncContextOn = false;
 /**
  * An unsampled request's traceparent (flags 00), kept in its context instead of a span: pg and ioredis see no
  * parent and make no span, while what the request leaves for later (an outbox event, a call onwards) still
@@ -66,8 +72,6 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
   const { isTracingSuppressed, suppressTracing: suppress, W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
-  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-  const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis');
   /* eslint-enable @typescript-eslint/no-require-imports */
   let processor;
   if (opts.exporter) {
@@ -95,13 +99,15 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     getTracer: (name, version, options) => (name === 'apollo/gateway-js' ? passThrough : provider.getTracer(name, version, options)),
   });
   clinicTracer = provider.getTracer(TRACER);
-  suppressTracing = opts.outgoingHttp === false ? null : suppress;
+  suppressTracing = opts.outgoingHttp === false || !asyncContext ? null : suppress;
   parentDecides = samplerFollowsParent(env);
-  // What it costs is kept small: only pg, ioredis and outgoing http are instrumented (no fs/dns/net, no
-  // per-resolver spans); server spans are the kit's and the router's own (traceIncoming / the router's span),
-  // not the HTTP instrumentation's, which costs several times more per request; calls made outside a request
-  // (BullMQ's and the outbox relay's polling, key refreshes, pool connects) make no spans.
-  const outgoing = opts.outgoingHttp === false ? [] : [
+  asyncContextOn = asyncContext;
+  // What it costs is kept small: only outgoing http is instrumented (no fs/dns/net, no per-resolver spans);
+  // server spans are the kit's and the router's own (traceIncoming / the router's span), not the HTTP
+  // instrumentation's, which costs several times more per request; SQL and Redis spans are the kit's own
+  // (traced-em.ts, redisSpan), made only under a sampled request's or job's span: calls made outside one
+  // (BullMQ's and the outbox relay's polling, key refreshes, pool connects) make none.
+  const outgoing = opts.outgoingHttp === false || !asyncContext ? [] : [
     new HttpInstrumentation({
       disableIncomingRequestInstrumentation: true,
       requireParentforOutgoingSpans: true,
@@ -109,24 +115,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
       ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()),
     }),
   ];
-  const unregister = registerInstrumentations({
-    tracerProvider: provider,
-    instrumentations: !asyncContext ? [] : [
-      ...outgoing,
-      // Statement text only: values never (they may be PHI), also not those the ORM inlines as literals.
-      new PgInstrumentation({
-        enhancedDatabaseReporting: false,
-        requireParentSpan: true,
-        ignoreConnectSpans: true,
-        requestHook: (span, info) => {
-          const text = maskSqlLiterals(info.query.text);
-          span.setAttribute('db.query.text', text);
-          span.setAttribute('db.statement', text);
-        },
-      }),
-      new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
-    ],
-  });
+  const unregister = registerInstrumentations({ tracerProvider: provider, instrumentations: outgoing });
   running = {
     flush: () => provider.forceFlush(),
     async shutdown() {
@@ -134,6 +123,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
       clinicTracer = null;
       suppressTracing = null;
       parentDecides = false;
+      asyncContextOn = false;
       unregister();
       await provider.shutdown();
     },
@@ -216,13 +206,14 @@ function passThroughTracer(): Tracer {
 /**
  * Handles an incoming request inside its SERVER span (tracing on), continuing the caller's traceparent: a
  * subgraph is reachable only from the router (network policy, router secret), which decides whose trace to
- * continue. Tracing off: just `handle()`. The router's traceparent saying "not sampled": no span, only that
+ * continue. `handle` gets the request's trace context to hand on (it is also the active one when an async
+ * context runs). Tracing off: ROOT_CONTEXT. The router's traceparent saying "not sampled": no span, only that
  * traceparent kept in the context (see UNSAMPLED_TRACEPARENT).
  */
-export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: string, handle: () => void): void {
-  if (!clinicTracer) return handle();
+export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: string, handle: (trace: TraceContext) => void): void {
+  if (!clinicTracer) return handle(ROOT_CONTEXT);
   const carried = req.headers[TRACEPARENT_HEADER];
-  if (parentDecides && notSampled(carried)) return context.with(ROOT_CONTEXT.setValue(UNSAMPLED_TRACEPARENT, carried), handle);
+  if (parentDecides && notSampled(carried)) return handleIn(ROOT_CONTEXT.setValue(UNSAMPLED_TRACEPARENT, carried), handle);
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const method = req.method ?? 'GET';
   // Named as the HTTP instrumentation names server spans (the router's own span is `POST /graphql`).
@@ -236,7 +227,12 @@ export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: s
     if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   });
-  context.with(trace.setSpan(parent, span), handle);
+  handleIn(trace.setSpan(parent, span), handle);
+}
+
+function handleIn(ctx: Context, handle: (trace: TraceContext) => void): void {
+  if (asyncContextOn) context.with(ctx, handle, undefined, ctx);
+  else handle(ctx);
 }
 
 /** True for a well-formed W3C traceparent (`00-<trace id>-<parent id>-<flags>`) whose sampled flag is clear. */
@@ -361,14 +357,56 @@ export function traceIds(ctx?: Context): { trace_id?: string; span_id?: string }
   return { trace_id: traceId, span_id: spanId };
 }
 
-/** The trace context to carry with work done later (an outbox event, a job): a W3C traceparent or undefined. */
-export function currentTraceparent(): string | undefined {
-  const active = context.active();
-  const unsampled = active.getValue(UNSAMPLED_TRACEPARENT);
+/**
+ * The trace context to carry with work done later (an outbox event, a job): a W3C traceparent or undefined.
+ * Of `ctx` when given (a request's context handed on), else the active one.
+ */
+export function currentTraceparent(ctx?: Context): string | undefined {
+  const from = ctx ?? context.active();
+  const unsampled = from.getValue(UNSAMPLED_TRACEPARENT);
   if (typeof unsampled === 'string') return unsampled;
+  if (!trace.getSpanContext(from)) return undefined;
   const carrier: Record<string, string> = {};
-  propagation.inject(active, carrier);
+  propagation.inject(from, carrier);
   return carrier[TRACEPARENT_HEADER];
+}
+
+/**
+ * The parent a child span of `ctx` (default the active context) would have, or null when it should make none:
+ * tracing off, no span, or the span is not recorded and the sampler follows the parent (an unsampled request).
+ */
+function recordingParent(ctx: Context | undefined): Context | null {
+  if (!clinicTracer) return null;
+  const parent = ctx ?? context.active();
+  const span = trace.getSpan(parent);
+  if (!span || (parentDecides && !span.isRecording())) return null;
+  return parent;
+}
+
+/** Whether tracing runs in this process (startTracing found an exporter or an OTLP endpoint). */
+export function tracingEnabled(): boolean {
+  return clinicTracer !== null;
+}
+
+/** Whether work under `ctx` makes spans at all (a sampled request's or job's context). */
+export function isTraced(ctx: Context | undefined): boolean {
+  return recordingParent(ctx) !== null;
+}
+
+/**
+ * Runs a call to a database or cache (`system`: `postgresql`, `redis`) inside a CLIENT span, child of
+ * `parent` (default the active context); without a recorded parent just `call()`. Errors mark the span.
+ */
+export function databaseSpan<T>(parent: Context | undefined, name: string, system: string, attributes: Attributes, call: () => Promise<T>): Promise<T> {
+  const within = recordingParent(parent);
+  if (!within) return call();
+  const span = clinicTracer!.startSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.system': system, ...attributes } }, within);
+  return endedAfter(span, call);
+}
+
+/** A Redis command (`name`, e.g. `mget`) in a span of the request's trace: the kit's Redis calls made for a request. */
+export function redisSpan<T>(parent: Context | undefined, name: string, call: () => Promise<T>): Promise<T> {
+  return databaseSpan(parent, name, 'redis', { 'db.operation.name': name, 'db.query.text': name }, call);
 }
 
 /** The context a carried traceparent names (ROOT when absent or malformed). */
@@ -377,16 +415,28 @@ export function contextFromTraceparent(traceparent: string | undefined | null): 
   return propagation.extract(ROOT_CONTEXT, { [TRACEPARENT_HEADER]: traceparent });
 }
 
-/** Runs `fn` inside a new span (child of `parent`, default the active context); errors mark the span and rethrow. */
+/**
+ * Runs `fn` inside a new span (child of `parent`, default the active context); errors mark the span and
+ * rethrow. `fn` gets the span and its context, to hand on where there is no async context.
+ */
 export async function inSpan<T>(
   name: string,
   opts: { kind?: SpanKind; parent?: Context; attributes?: Record<string, string | number | boolean> },
-  fn: (span: Span) => Promise<T>,
+  fn: (span: Span, ctx: TraceContext) => Promise<T>,
 ): Promise<T> {
   const tracer = clinicTracer ?? trace.getTracer(TRACER);
-  return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, opts.parent ?? context.active(), (span) =>
-    endedAfter(span, () => fn(span)),
+  const parent = opts.parent ?? context.active();
+  return tracer.startActiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes }, parent, (span) =>
+    endedAfter(span, () => fn(span, trace.setSpan(parent, span))),
   );
+}
+
+/**
+ * Log-line ids to bind to a request's logger: its trace_id/span_id where no async context carries them to
+ * the logger's mixin (traceIds of the active span), else none (they would be written twice).
+ */
+export function traceIdsToBind(ctx: Context): { trace_id?: string; span_id?: string } {
+  return asyncContextOn ? {} : traceIds(ctx);
 }
 
 export { SpanKind };

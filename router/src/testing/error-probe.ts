@@ -1,5 +1,6 @@
-// Run by error-tracking.int.test.ts in its own process (the HTTP instrumentation patches Node's require,
-// which jest bypasses): tracing with an in-memory exporter first, then a router over the faulty subgraph,
+// Run by error-tracking.int.test.ts in its own process (as a service does, it starts tracing before anything
+// else loads): tracing with an in-memory exporter first and, as the router and every subgraph run, no async
+// context (the request's trace is handed to error capture), then a router over the faulty subgraph,
 // and a second router whose "faulty" URL answers garbage (a fault in the router's own handling). SENTRY_DSN
 // comes from the test (its stub ingest server). Sends one failing query to each and prints what came back.
 import http from 'node:http';
@@ -10,6 +11,7 @@ const exporter = inMemorySpanExporter();
 const tracing = startTracing({
   serviceName: 'error-probe',
   exporter,
+  asyncContext: false,
 })!;
 
 async function main() {

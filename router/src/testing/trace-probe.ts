@@ -1,8 +1,8 @@
-// Run by tracing.int.test.ts in its own process (instrumentations patch modules through Node's require,
-// which jest's module system bypasses): starts tracing with an in-memory exporter BEFORE anything else
-// loads, then identity + the greetings fixture + two routers (one trusting loopback's traceparent, one
-// not) on the real Postgres/Redis, sends one federated query to each, then one more whose (trusted)
-// traceparent says "not sampled", and prints the spans and the sampler's decisions per trace as JSON.
+// Run by tracing.int.test.ts in its own process (as a service does, it starts tracing before anything else
+// loads, which jest's module system would not show): tracing with an in-memory exporter and, as the router
+// and every subgraph run, no async context (asyncContext: false); then identity + the greetings fixture + two
+// routers (one trusting loopback's traceparent, one not) on the real Postgres/Redis, sends one federated
+// query to each, then one more whose (trusted) traceparent says "not sampled", and prints the spans and the sampler's decisions per trace as JSON.
 import { inMemorySpanExporter, startTracing } from '@clinic/service-kit/telemetry';
 
 const exporter = inMemorySpanExporter();
@@ -11,6 +11,7 @@ const decisions: Record<string, number> = {};
 const tracing = startTracing({
   serviceName: 'trace-probe',
   exporter,
+  asyncContext: false,
   onSample: (traceId) => (decisions[traceId] = (decisions[traceId] ?? 0) + 1),
 })!;
 

@@ -16,7 +16,7 @@ import {
   createQueueProducer,
   IDENTITY_NOTIFICATIONS_QUEUE,
   NOTIFICATIONS_CHAT_RESULTS_QUEUE,
-  schedulePeriodic, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+  schedulePeriodic, tracedFork, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -120,11 +120,11 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
       if (kit.config.nodeEnv === 'production' && deps.providers.emailMode === 'dev-inbox') kit.logger.warn('SENDGRID_API_KEY is not set: e-mail goes to the developer inbox');
       if (kit.config.nodeEnv === 'production' && !env.VAPID_PUBLIC_KEY) kit.logger.warn('VAPID_PUBLIC_KEY / VAPID_PRIVATE_KEY are not set: browser push is off');
       if (options.work === false) return () => queues.close();
-      const events = consumeQueue(queuePrefix + EVENTS_QUEUE, kit.config.redisUrl, (job) =>
-        job.topic === MESSAGE_UNREAD_TOPIC ? handleUnreadMessage(kit.orm.em.fork(), deps, job) : handleAppointmentEvent(kit.orm.em.fork(), deps, job), kit.logger);
-      const identityEvents = consumeQueue(queuePrefix + IDENTITY_NOTIFICATIONS_QUEUE, kit.config.redisUrl, (job) => handleIdentityEvent(kit.orm.em.fork(), deps, job), kit.logger);
-      const chatResults = consumeQueue(queuePrefix + NOTIFICATIONS_CHAT_RESULTS_QUEUE, kit.config.redisUrl, (job) => handleChatResult(kit.orm.em.fork(), deps, job), kit.logger);
-      const assistantEvents = consumeQueue(queuePrefix + ASSISTANT_NOTIFICATIONS_QUEUE, kit.config.redisUrl, (job) => handleAssistantEvent(kit.orm.em.fork(), deps, job), kit.logger);
+      const events = consumeQueue(queuePrefix + EVENTS_QUEUE, kit.config.redisUrl, (job, trace) =>
+        job.topic === MESSAGE_UNREAD_TOPIC ? handleUnreadMessage(tracedFork(kit.orm, trace), deps, job) : handleAppointmentEvent(tracedFork(kit.orm, trace), deps, job), kit.logger);
+      const identityEvents = consumeQueue(queuePrefix + IDENTITY_NOTIFICATIONS_QUEUE, kit.config.redisUrl, (job, trace) => handleIdentityEvent(tracedFork(kit.orm, trace), deps, job), kit.logger);
+      const chatResults = consumeQueue(queuePrefix + NOTIFICATIONS_CHAT_RESULTS_QUEUE, kit.config.redisUrl, (job, trace) => handleChatResult(tracedFork(kit.orm, trace), deps, job), kit.logger);
+      const assistantEvents = consumeQueue(queuePrefix + ASSISTANT_NOTIFICATIONS_QUEUE, kit.config.redisUrl, (job, trace) => handleAssistantEvent(tracedFork(kit.orm, trace), deps, job), kit.logger);
       const interval = options.sweepIntervalMs ?? 30_000;
       const sweep = async () => {
         await sweepDueReminders(kit.orm.em.fork(), deps, interval);

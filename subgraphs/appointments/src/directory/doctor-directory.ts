@@ -2,7 +2,7 @@
 // `doctor.profile_updated` jobs from the `appointments-doctors` queue. Idempotent and order-safe: the
 // upsert applies an event only if it is not older than what is stored, so redeliveries change nothing.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { consumeQueue, type Logger, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
+import { consumeQueue, tracedFork, type Logger, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
 import { DateTime } from 'luxon';
 import { isUuid } from '../actor.ts';
 import { pgArray } from '../schedules/slot-search.ts';
@@ -55,7 +55,7 @@ export async function applyDoctorProfileJob(em: EntityManager, job: OutboxJob, l
 }
 
 export function startDoctorDirectoryWorker(orm: MikroORM, redisUrl: string | null, logger: Logger, queue = DOCTORS_QUEUE): QueueConsumer {
-  return consumeQueue(queue, redisUrl, async (job) => {
-    await applyDoctorProfileJob(orm.em.fork(), job, logger);
+  return consumeQueue(queue, redisUrl, async (job, trace) => {
+    await applyDoctorProfileJob(tracedFork(orm, trace), job, logger);
   }, logger);
 }

@@ -3,7 +3,7 @@
 // and the reply goes back into the conversation as the assistant's message, slots as BOOK_SLOT buttons the
 // patient's own client books. Silent while an operator has taken over. A redelivered event answers nothing new.
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { consumeQueue, type Logger, type MessageToAssistantPayload, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
+import { consumeQueue, tracedFork, type Logger, type MessageToAssistantPayload, type OutboxJob, type QueueConsumer, type TraceContext } from '@clinic/service-kit';
 import { z } from 'zod';
 import { AssistantTurnSchema, type AssistantTurn } from '../entities/conversation.ts';
 import { clinicApi } from '../clinic-api/clinic-api.ts';
@@ -13,8 +13,8 @@ import type { ChatClient } from './chat-client.ts';
 
 const payload = z.object({ conversationId: z.string().uuid(), messageId: z.string().uuid(), senderId: z.string().uuid(), proof: z.string().max(2000).optional() });
 
-export async function answerChatMessage(orm: MikroORM, chat: ChatClient, settings: AssistantSettings, event: MessageToAssistantPayload): Promise<AssistantTurn | null> {
-  const em = orm.em.fork();
+export async function answerChatMessage(orm: MikroORM, chat: ChatClient, settings: AssistantSettings, event: MessageToAssistantPayload, trace?: TraceContext): Promise<AssistantTurn | null> {
+  const em = tracedFork(orm, trace);
   let turn = await em.findOne(AssistantTurnSchema, { chatMessageId: event.messageId });
   if (!turn) {
     const message = await chat.message(event.messageId);
@@ -46,10 +46,10 @@ export function startChatWorker(orm: MikroORM, chat: ChatClient, settings: Assis
   return consumeQueue(
     queue,
     redisUrl,
-    async (job: OutboxJob) => {
+    async (job: OutboxJob, trace: TraceContext) => {
       const parsed = payload.safeParse(job.payload);
       if (!parsed.success) return logger.warn({ eventId: job.eventId }, 'ignoring a malformed chat event');
-      await answerChatMessage(orm, chat, settings, parsed.data);
+      await answerChatMessage(orm, chat, settings, parsed.data, trace);
     },
     logger,
     { concurrency: 1 },

@@ -2,7 +2,7 @@
 // with which doctor — the rule of who may write to whom — and, when an appointment is approved, opens its
 // conversation with a system message. Idempotent on the event id: a redelivered job changes nothing.
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { consumeQueue, type Logger, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
+import { consumeQueue, tracedFork, type Logger, type OutboxJob, type QueueConsumer, type TraceContext } from '@clinic/service-kit';
 import { isUuid } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
 import { openAppointmentConversation } from '../conversations/start-conversation.ts';
@@ -14,14 +14,14 @@ export const CHAT_APPOINTMENTS_QUEUE = 'chat-appointments';
 export const APPOINTMENT_APPROVED_TOPIC = 'appointment.approved';
 
 /** Applies one job; false when it was already applied, not for us, or malformed. */
-export async function applyAppointmentEvent(orm: MikroORM, services: ChatServices, job: OutboxJob, logger?: Logger): Promise<boolean> {
+export async function applyAppointmentEvent(orm: MikroORM, services: ChatServices, job: OutboxJob, logger?: Logger, trace?: TraceContext): Promise<boolean> {
   if (!job.topic.startsWith('appointment.')) return false;
   const { appointmentId, patientId, doctorId, status } = job.payload;
   if (![appointmentId, patientId, doctorId].every((v) => typeof v === 'string' && isUuid(v)) || typeof status !== 'string' || !isUuid(job.eventId)) {
     logger?.warn({ eventId: job.eventId }, 'ignoring a malformed appointment event');
     return false;
   }
-  const em = orm.em.fork();
+  const em = tracedFork(orm, trace);
   const fresh = await em.transactional(async (tx) => {
     const claimed = await tx.execute(`insert into processed_events (event_id) values (?) on conflict do nothing returning event_id`, [job.eventId]);
     if (!claimed.length) return false;
@@ -46,7 +46,7 @@ export async function applyAppointmentEvent(orm: MikroORM, services: ChatService
 }
 
 export function startAppointmentEventsWorker(orm: MikroORM, services: ChatServices, redisUrl: string | null, logger: Logger, queue: string): QueueConsumer {
-  return consumeQueue(queue, redisUrl, async (job) => {
-    await applyAppointmentEvent(orm, services, job, logger);
+  return consumeQueue(queue, redisUrl, async (job, trace) => {
+    await applyAppointmentEvent(orm, services, job, logger, trace);
   }, logger);
 }

@@ -11,10 +11,12 @@ import {
   CHAT_NOTIFICATION_TOPIC,
   consumeQueue,
   enqueueEvent,
+  tracedFork,
   type ChatNotificationResultPayload,
   type Logger,
   type OutboxJob,
   type QueueConsumer,
+  type TraceContext,
 } from '@clinic/service-kit';
 import type { ChatServices } from '../services.ts';
 import { appendMessage } from '../messages/send-message.ts';
@@ -29,7 +31,7 @@ const Payload = z.object({
 });
 
 /** Posts it (or answers NO_CONVERSATION); null when it was handled before or is not ours. */
-export async function applyNotificationMessage(orm: MikroORM, services: ChatServices, job: OutboxJob, logger?: Logger): Promise<ChatNotificationResultPayload['outcome'] | null> {
+export async function applyNotificationMessage(orm: MikroORM, services: ChatServices, job: OutboxJob, logger?: Logger, trace?: TraceContext): Promise<ChatNotificationResultPayload['outcome'] | null> {
   if (job.topic !== CHAT_NOTIFICATION_TOPIC) return null;
   const parsed = Payload.safeParse(job.payload);
   if (!parsed.success) {
@@ -37,7 +39,7 @@ export async function applyNotificationMessage(orm: MikroORM, services: ChatServ
     return null;
   }
   const { notificationId, appointmentId, recipientId, code } = parsed.data;
-  const em = orm.em.fork();
+  const em = tracedFork(orm, trace);
   const posted = await em.transactional(async (tx) => {
     const claimed = await tx.execute(`insert into processed_events (event_id) values (?) on conflict do nothing returning event_id`, [notificationId]);
     if (!claimed.length) return null;
@@ -60,7 +62,7 @@ export async function applyNotificationMessage(orm: MikroORM, services: ChatServ
 }
 
 export function startNotificationMessagesWorker(orm: MikroORM, services: ChatServices, redisUrl: string | null, logger: Logger, queue: string): QueueConsumer {
-  return consumeQueue(queue, redisUrl, async (job) => {
-    await applyNotificationMessage(orm, services, job, logger);
+  return consumeQueue(queue, redisUrl, async (job, trace) => {
+    await applyNotificationMessage(orm, services, job, logger, trace);
   }, logger);
 }

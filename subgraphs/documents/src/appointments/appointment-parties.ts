@@ -4,7 +4,7 @@
 // `documentIds` are attached to the appointment: only the patient's own, live, unattached documents.
 // Idempotent and order-safe: an event older than what is stored changes nothing.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { consumeQueue, type Logger, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
+import { consumeQueue, tracedFork, type Logger, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
 import { z } from 'zod';
 
 /** Produced to by appointments' outbox relay (its DOCUMENTS_QUEUE). */
@@ -45,7 +45,7 @@ export async function applyAppointmentJob(em: EntityManager, job: OutboxJob): Pr
 }
 
 export function startAppointmentPartiesWorker(orm: MikroORM, redisUrl: string | null, logger: Logger, queue: string): QueueConsumer {
-  return consumeQueue(queue, redisUrl, async (job) => {
-    if (!(await applyAppointmentJob(orm.em.fork(), job))) logger.warn({ eventId: job.eventId }, 'ignoring a malformed appointment event');
+  return consumeQueue(queue, redisUrl, async (job, trace) => {
+    if (!(await applyAppointmentJob(tracedFork(orm, trace), job))) logger.warn({ eventId: job.eventId }, 'ignoring a malformed appointment event');
   }, logger);
 }

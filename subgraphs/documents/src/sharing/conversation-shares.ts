@@ -6,7 +6,7 @@
 // the event lands, and a stale list never brings them back.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { consumeQueue, CONVERSATION_MEMBERS_TOPIC, DomainError, forbidden, recordAudit, type ConversationMembersPayload, type Logger, type QueueConsumer } from '@clinic/service-kit';
+import { consumeQueue, tracedFork, CONVERSATION_MEMBERS_TOPIC, DomainError, forbidden, recordAudit, type ConversationMembersPayload, type Logger, type QueueConsumer } from '@clinic/service-kit';
 import { DocumentSchema } from '../entities/document.ts';
 import { readable } from '../library/access.ts';
 import type { DocumentsSettings } from '../settings.ts';
@@ -67,10 +67,10 @@ export async function shareInConversation(em: EntityManager, actor: Actor, setti
 }
 
 export function startConversationMembersWorker(orm: MikroORM, redisUrl: string | null, logger: Logger, queue: string): QueueConsumer {
-  return consumeQueue(queue, redisUrl, async (job) => {
+  return consumeQueue(queue, redisUrl, async (job, trace) => {
     if (job.topic !== CONVERSATION_MEMBERS_TOPIC) return;
     const parsed = members.safeParse(job.payload);
     if (!parsed.success) return void logger.warn({ eventId: job.eventId }, 'ignoring a malformed conversation members event');
-    await recordMembers(orm.em.fork(), parsed.data);
+    await recordMembers(tracedFork(orm, trace), parsed.data);
   }, logger);
 }

@@ -2,7 +2,7 @@
 // appended here (idempotent on the event id; the table refuses updates and deletes). Admins query it,
 // and a compliance report answers "who accessed this patient's data, and when".
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { consumeQueue, type Logger, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
+import { consumeQueue, tracedFork, type Logger, type OutboxJob, type QueueConsumer } from '@clinic/service-kit';
 import { query, json } from '../db.ts';
 
 export interface AuditEntryRecord {
@@ -57,8 +57,8 @@ export function startAuditWorker(orm: MikroORM, redisUrl: string | null, queue: 
   return consumeQueue(
     queue,
     redisUrl,
-    async (job) => {
-      await appendAuditEvent(orm.em.fork(), job);
+    async (job, trace) => {
+      await appendAuditEvent(tracedFork(orm, trace), job);
     },
     logger,
   );

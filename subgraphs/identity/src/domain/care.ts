@@ -5,7 +5,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { consumeQueue, hasRole, type Logger, type OutboxJob, type QueueConsumer, type Viewer } from '@clinic/service-kit';
+import { consumeQueue, tracedFork, hasRole, type Logger, type OutboxJob, type QueueConsumer, type Viewer } from '@clinic/service-kit';
 import { query } from '../db.ts';
 import { isUuid } from '../users.ts';
 
@@ -28,8 +28,8 @@ export async function applyCareEvent(em: EntityManager, job: OutboxJob, logger?:
 }
 
 export function startCareWorker(orm: MikroORM, redisUrl: string | null, queue: string, logger: Logger): QueueConsumer {
-  return consumeQueue(queue, redisUrl, async (job) => {
-    await applyCareEvent(orm.em.fork(), job, logger);
+  return consumeQueue(queue, redisUrl, async (job, trace) => {
+    await applyCareEvent(tracedFork(orm, trace), job, logger);
   }, logger);
 }
 
