@@ -30,6 +30,8 @@ import {
   countGraphQLError,
   metricsPlugin,
   observeHttpResponse,
+  pathOf,
+  refuseRequestTarget,
   serveMetrics,
   watchSubscriptions,
   type AzureUserResolver,
@@ -234,8 +236,9 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   };
 
   httpServer.on('request', (req, res) => {
-    observeHttpResponse('router', req, res);
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req.url);
+    observeHttpResponse('router', req, res, path);
+    if (path === null) return refuseRequestTarget(res);
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'router' });
     if (path === METRICS_PATH) {
       serveMetrics(req, res, config.metrics).catch((error: unknown) => {

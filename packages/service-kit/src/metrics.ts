@@ -143,7 +143,7 @@ export function metricsPlugin<TContext extends BaseContext>(service: string): Ap
 const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', METRICS_PATH]);
 /** Counts the response by status when it is finished. Call first thing in the request handler. */
 export function observeHttpResponse(service: string, req: IncomingMessage, res: ServerResponse, path = pathOf(req.url)): void {
-  const route = KNOWN_ROUTES.has(path) ? path : 'other';
+  const route = path !== null && KNOWN_ROUTES.has(path) ? path : 'other';
   res.once('finish', () => httpResponses.inc({ service, route, status: String(res.statusCode) }));
 }
 
