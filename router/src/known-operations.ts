@@ -137,7 +137,12 @@ export function createKnownOperations(opts: KnownOperationsOptions) {
         return { ...loaded, executor: replaying };
       },
       onSchemaLoadOrUpdate: (callback) => inner.onSchemaLoadOrUpdate(callback),
-      stop: () => inner.stop(),
+      stop: () => {
+        // Apollo Server stops the gateway when it stops: from then on it answers (or refuses) every request itself.
+        executor = null;
+        known.clear();
+        return inner.stop();
+      },
     };
   };
 

@@ -150,17 +150,19 @@ async function main() {
     for (const kind of kinds) {
       const started = await startChild(kind, sdlPath, s.keys.jwksJson);
       children.push(started.child);
-      gateways.push({ kind, ...started, rps: [] as number[], cpu: [] as number[] });
+      gateways.push({ kind, ...started, rps: [] as number[], cpu: [] as number[], shared: [] as number[] });
       await load(started.url, 1_500); // warm-up: plans, connections, JIT
     }
     for (let round = 0; round < rounds; round++) {
       for (const g of gateways) {
         const cpuBefore = cpuMs(g.child.pid!);
+        const sharedBefore = cpuMs(process.pid);
         const started = performance.now();
         const done = await load(g.url, seconds * 1_000);
         const elapsed = (performance.now() - started) / 1000;
         g.rps.push(done / elapsed);
         g.cpu.push((cpuMs(g.child.pid!) - cpuBefore) / done);
+        g.shared.push((cpuMs(process.pid) - sharedBefore) / done);
       }
     }
     const [stockMe, oursMe, direct, baselineMe] = await meP50s([
@@ -170,16 +172,16 @@ async function main() {
       ...gateways.slice(2).map((g) => ({ url: g.url })),
     ]);
     const median = (xs: number[]) => percentile(xs, 50);
-    const results: Record<string, { rps: number; cpuPerRequest: number; meP50: number }> = {
-      stock: { rps: median(gateways[0]!.rps), cpuPerRequest: median(gateways[0]!.cpu), meP50: stockMe! },
-      ours: { rps: median(gateways[1]!.rps), cpuPerRequest: median(gateways[1]!.cpu), meP50: oursMe! },
+    const results: Record<string, { rps: number; cpuPerRequest: number; meP50: number; shared: number }> = {
+      stock: { rps: median(gateways[0]!.rps), cpuPerRequest: median(gateways[0]!.cpu), meP50: stockMe!, shared: median(gateways[0]!.shared) },
+      ours: { rps: median(gateways[1]!.rps), cpuPerRequest: median(gateways[1]!.cpu), meP50: oursMe!, shared: median(gateways[1]!.shared) },
     };
     for (const g of gateways) g.child.kill('SIGINT');
     const ours = results.ours!;
     const stock = results.stock!;
     console.log(`mix: 40% me, 40% greetings + users' names (two subgraphs), 20% both; ${users} users with their own tokens; ${concurrency} clients; median of ${rounds} alternating rounds of ${seconds} s`);
     for (const [name, r] of [['stock @apollo/gateway', stock], ['our router', ours]] as const) {
-      console.log(`${name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)} req/s   CPU ${r.cpuPerRequest.toFixed(3)} ms/request   me p50 ${r.meP50.toFixed(2)} ms`);
+      console.log(`${name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)} req/s   CPU ${r.cpuPerRequest.toFixed(3)} ms/request   me p50 ${r.meP50.toFixed(2)} ms   (subgraphs + load: ${r.shared.toFixed(3)} ms/request)`);
     }
     const baseline = gateways[2] && { rps: median(gateways[2].rps), cpuPerRequest: median(gateways[2].cpu), meP50: baselineMe! };
     if (baseline) {
