@@ -4,7 +4,8 @@
 // load generator share this process. The load is a realistic mix of repeated operations, each request from
 // one of many signed-in users with their own token: `me` (identity only), greetings with their users'
 // names (two subgraphs), and both at once. Then `me` one request at a time: p50 through each gateway and
-// straight to identity. Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL.
+// straight to identity. Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL. Each gateway's line also
+// gives this process's CPU per request (the subgraphs and the load generator that both gateways share).
 //   npx tsx scripts/bench/router-vs-stock.ts [seconds=6] [concurrency=16] [users=20] [rounds=3]
 // BENCH_BASELINE=<another checkout, e.g. /work/main> adds that checkout's router as a third gateway in the same
 // run (before/after a change under the same machine load); BENCH_PROFILE=<dir> writes a CPU profile per gateway.
