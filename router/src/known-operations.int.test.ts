@@ -76,6 +76,7 @@ test.each([
   ['application/json', 'application/json'],
   ['application/graphql-response+json', 'application/graphql-response+json'],
   ["Apollo Client's", 'application/graphql-response+json,application/json;q=0.9'],
+  ["urql's (the web app)", 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed'],
 ])('Accept %s: the content type Apollo Server negotiates', async (_, accept) => {
   const { first, second, answered: byLane } = await twice({ query: '{ note(id: "n2") { title } }' }, await user(), accept ? { accept } : {});
   sameAnswer(first, second);

@@ -39,8 +39,9 @@ const CONTENT_TYPES = new Map<string | undefined, string>([
   [undefined, 'application/json; charset=utf-8'],
   ['application/json', 'application/json; charset=utf-8'],
   ['application/graphql-response+json', 'application/graphql-response+json; charset=utf-8'],
-  // What Apollo Client sends.
+  // What Apollo Client sends, and what urql (the web app) sends.
   ['application/graphql-response+json,application/json;q=0.9', 'application/graphql-response+json; charset=utf-8'],
+  ['application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed', 'application/graphql-response+json; charset=utf-8'],
 ]);
 /** A JSON body Apollo Server's CSRF prevention lets through (a content type a browser form cannot send). */
 const JSON_CONTENT_TYPE = /^application\/json(?:; ?charset=utf-8)?$/i;
