@@ -8,7 +8,8 @@
 // gives this process's CPU per request (the subgraphs and the load generator that both gateways share).
 //   npx tsx scripts/bench/router-vs-stock.ts [seconds=6] [concurrency=16] [users=20] [rounds=3]
 // BENCH_BASELINE=<another checkout, e.g. /work/main> adds that checkout's router as a third gateway in the same
-// run (before/after a change under the same machine load); BENCH_PROFILE=<dir> writes a CPU profile per gateway.
+// run (before/after a change under the same machine load); BENCH_PROFILE=<dir> writes a CPU profile per gateway;
+// BENCH_APOLLO_PATH=1 adds phases where our router answers every request through Apollo Server's pipeline.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,7 +115,7 @@ async function main() {
       const text = await res.text();
       if (res.status !== 200 || text.includes('"errors"')) throw new Error(`${url}: ${res.status} ${text.slice(0, 300)}`);
     };
-    const load = async (url: string, ms: number) => {
+    const load = async (url: string, ms: number, viaApollo = false) => {
       let done = 0;
       let n = 0;
       const end = performance.now() + ms;
@@ -122,7 +123,9 @@ async function main() {
         Array.from({ length: concurrency }, async () => {
           while (performance.now() < end) {
             const i = n++;
-            await post(url, bag[i % bag.length]!.body(i), tokens[i % tokens.length]!.token);
+            const body = bag[i % bag.length]!.body(i);
+            // `operationName: null` means no name to Apollo Server and keeps the request off the known-operation lane.
+            await post(url, viaApollo ? { ...body, operationName: null } : body, tokens[i % tokens.length]!.token);
             done += 1;
           }
         }),
@@ -154,12 +157,14 @@ async function main() {
       gateways.push({ kind, ...started, rps: [] as number[], cpu: [] as number[], shared: [] as number[] });
       await load(started.url, 1_500); // warm-up: plans, connections, JIT
     }
+    // BENCH_APOLLO_PATH=1: our router's phases also alternate with phases whose requests take Apollo Server's path.
+    const viaApollo = process.env.BENCH_APOLLO_PATH ? { ...gateways[1]!, kind: 'ours-apollo', rps: [] as number[], cpu: [] as number[], shared: [] as number[] } : null;
     for (let round = 0; round < rounds; round++) {
-      for (const g of gateways) {
+      for (const g of viaApollo ? [...gateways, viaApollo] : gateways) {
         const cpuBefore = cpuMs(g.child.pid!);
         const sharedBefore = cpuMs(process.pid);
         const started = performance.now();
-        const done = await load(g.url, seconds * 1_000);
+        const done = await load(g.url, seconds * 1_000, g === viaApollo);
         const elapsed = (performance.now() - started) / 1000;
         g.rps.push(done / elapsed);
         g.cpu.push((cpuMs(g.child.pid!) - cpuBefore) / done);
@@ -191,6 +196,14 @@ async function main() {
     console.log(`${'identity directly'.padEnd(22)} ${''.padStart(6)}                                      me p50 ${direct!.toFixed(2)} ms`);
     console.log(`ours/stock: throughput ${(ours.rps / stock.rps).toFixed(2)}× (target ≥ 1.5×), CPU per request ${(ours.cpuPerRequest / stock.cpuPerRequest).toFixed(2)}× (target ≤ 0.7×)`);
     console.log(`me p50: ours/direct ${(ours.meP50 / direct!).toFixed(2)}× (target ≤ 1.3×), stock/direct ${(stock.meP50 / direct!).toFixed(2)}×`);
+    if (viaApollo) {
+      // Paired per round (the two phases run one after the other), so that load drifting between rounds cancels out.
+      const paired = viaApollo.cpu.map((cpu, round) => gateways[1]!.cpu[round]! / cpu).sort((a, b) => a - b);
+      console.log(
+        `our router, every request through Apollo Server's pipeline: ${median(viaApollo.rps).toFixed(0)} req/s, CPU ${median(viaApollo.cpu).toFixed(3)} ms/request; ` +
+          `known-operation lane/Apollo Server's path, CPU per request paired by round: median ${median(paired).toFixed(2)}× (${paired[0]!.toFixed(2)}–${paired.at(-1)!.toFixed(2)}×)`,
+      );
+    }
     if (baseline) {
       console.log(`ours/baseline: throughput ${(ours.rps / baseline.rps).toFixed(2)}×, CPU per request ${(ours.cpuPerRequest / baseline.cpuPerRequest).toFixed(2)}×, me p50 ${(ours.meP50 / baseline.meP50).toFixed(2)}× (baseline/direct ${(baseline.meP50 / direct!).toFixed(2)}×)`);
     }
