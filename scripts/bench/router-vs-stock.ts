@@ -150,7 +150,7 @@ async function main() {
     // Both gateways up at once; load phases alternate between them (median of the rounds) so that load from
     // other work on the machine falls on both alike.
     const kinds = ['stock', 'ours', ...(process.env.BENCH_BASELINE ? (['baseline'] as const) : [])];
-    const gateways = [];
+    const gateways: { kind: string; child: ChildProcess; url: string; rps: number[]; cpu: number[]; shared: number[] }[] = [];
     for (const kind of kinds) {
       const started = await startChild(kind, sdlPath, s.keys.jwksJson);
       children.push(started.child);
