@@ -45,7 +45,7 @@ import { createGateway, replicaPoolFor, subgraphUrl, SubgraphSource } from './ga
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createSyncedRateLimiter } from './local-rate-limit.ts';
-import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
+import { accessDirectives, withAccessFilter } from './access-filter.ts';
 import { createClientIpResolver, createPeerTrust, type ClientIpOf } from './client-ip.ts';
 import { incomingTraceContext, startServerSpan, traceIds, type TraceContext } from '@clinic/service-kit/telemetry';
 import { boundedLogger, clientWentAway } from './logging.ts';
@@ -56,6 +56,7 @@ import { attachSubscriptionServer, type SubscriptionServer } from './subscriptio
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
 import { httpCachePlugin } from './http-cache.ts';
 import { withSingleFetchLane } from './single-fetch.ts';
+import { createKnownOperations, type ReplayContext } from './known-operations.ts';
 
 export const ROUTER_PATH = '/graphql';
 
@@ -160,8 +161,16 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     upstreamTimeoutMs: config.limits.upstreamTimeoutMs,
   });
 
+  const access = accessDirectives((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl)));
+  // Operations already answered once skip Apollo Server's pipeline (see known-operations.ts).
+  const knownOperations = createKnownOperations({
+    maxVariablesDepth: config.limits.maxVariablesDepth,
+    persisted: { mode: config.persistedOperations.mode, operations: persisted },
+    allReadable: access.allReadable,
+    logger,
+  });
   const apollo = new ApolloServer<RouterContext>({
-    gateway: withAccessFilter(gateway, withSingleFetchLane),
+    gateway: knownOperations.gateway(withAccessFilter(gateway, withSingleFetchLane)),
     persistedQueries: { cache: persistedQueryCache(persisted) },
     introspection: !production,
     csrfPrevention: true,
@@ -176,13 +185,14 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...armor.plugins,
-      accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
+      access.plugin,
       metricsPlugin<RouterContext>('router'),
       errorTrackingPlugin<RouterContext>(errors),
       // The assistant's token for a patient: appointment operations only (see the kit's delegation.ts).
       delegatedAccessPlugin<RouterContext>(),
       persistedOperationsPlugin(config.persistedOperations.mode, persisted),
       httpCachePlugin(),
+      knownOperations.plugin,
     ],
   });
   await apollo.start();
@@ -217,9 +227,11 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     req.headers['x-request-id'] = requestId;
     // `*/*` (what most HTTP clients send) gets JSON exactly as no Accept does, without Apollo's content negotiation per request.
     if (req.headers.accept === '*/*') delete req.headers.accept;
+    const context: ReplayContext = { viewer, authorization, requestId, clientIp, traceContext };
     await serveGraphQL(apollo, req, res, {
       maxBodyBytes: config.limits.maxBodyBytes,
-      context: async () => ({ viewer, authorization, requestId, clientIp, traceContext }),
+      answerFirst: (body) => knownOperations.answer(req, res, body, context),
+      context: async () => context,
     });
   };
 

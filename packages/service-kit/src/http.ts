@@ -107,6 +107,11 @@ export function sendGraphQLError(res: ServerResponse, status: number, code: stri
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   maxBodyBytes: number;
   context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
+  /**
+   * Offered the request once its body is read (parsed when it is JSON), before Apollo Server sees it: true when
+   * it answered the request itself (the router's known-operation lane), false to let Apollo Server answer.
+   */
+  answerFirst?: (body: unknown) => Promise<boolean>;
 }
 
 /** Serves one GraphQL HTTP request through Apollo Server. Errors from `context` reach the client as Apollo formats them. */
@@ -129,18 +134,19 @@ export async function serveGraphQL<TContext extends BaseContext>(
     }
     throw error;
   }
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
   let body: unknown = raw;
-  if (raw && (headers.get('content-type') ?? '').includes('application/json')) {
+  if (raw && (req.headers['content-type'] ?? '').includes('application/json')) {
     try {
       body = JSON.parse(raw);
     } catch {
       sendGraphQLError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
       return;
     }
+  }
+  if (opts.answerFirst && (await opts.answerFirst(body))) return;
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
   const result = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: searchOf(req.url), body },
