@@ -22,6 +22,7 @@ import {
   type OperationDefinitionNode,
   type SelectionNode,
 } from 'graphql';
+import type { Viewer } from '@clinic/service-kit';
 import type { RouterContext } from './context.ts';
 import { buildAccessSchema, refusalError, type AccessAnalysis, type DeniedSelection } from './access-directives.ts';
 import { analyseAccessMemo } from './access-memo.ts';
@@ -46,16 +47,36 @@ function rootFields(operation: OperationDefinitionNode): FieldNode[] {
   return out;
 }
 
-/** The plugin half: refuses operations with nothing readable at the root before anything runs. */
-export function accessDirectivesPlugin(onSupergraph: (listener: (sdl: string) => void) => void): ApolloServerPlugin<RouterContext> {
+/**
+ * The plugin half: refuses operations with nothing readable at the root before anything runs. `allReadable`
+ * tells the known-operation lane whether a viewer may read every field of an operation (nothing to filter).
+ */
+export function accessDirectives(onSupergraph: (listener: (sdl: string) => void) => void): {
+  plugin: ApolloServerPlugin<RouterContext>;
+  allReadable(document: DocumentNode, viewer: Viewer, operationName: string | null | undefined): boolean;
+} {
   let schema: GraphQLSchema | null = null;
   onSupergraph((sdl) => {
     schema = buildAccessSchema(sdl);
   });
+  const allReadable = (document: DocumentNode, viewer: Viewer, operationName: string | null | undefined) => {
+    if (!schema) return true;
+    const analysis = analyseAccessMemo(schema, document, viewer, operationName);
+    return !analysis.rootDenial && !analysis.denied.length;
+  };
+  return { plugin: accessPlugin(() => schema), allReadable };
+}
+
+export function accessDirectivesPlugin(onSupergraph: (listener: (sdl: string) => void) => void): ApolloServerPlugin<RouterContext> {
+  return accessDirectives(onSupergraph).plugin;
+}
+
+function accessPlugin(schemaNow: () => GraphQLSchema | null): ApolloServerPlugin<RouterContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, contextValue, request }) {
+          const schema = schemaNow();
           if (!schema) return;
           const analysis = analyseAccessMemo(schema, document, contextValue.viewer, request.operationName);
           if (analysis.rootDenial) throw refusalError(analysis.rootDenial, analysis.operation?.operation ?? 'operation');

@@ -11,12 +11,23 @@ const PER_DOCUMENT = 32;
 
 const memo = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, AccessAnalysis>>>();
 
+/** A remembered token's viewer is frozen and reused by each of its requests: its kind is worked out once. */
+const kinds = new WeakMap<Viewer, string>();
+function kindOf(viewer: Viewer): string {
+  let kind = kinds.get(viewer);
+  if (kind === undefined) {
+    kind = `${viewer.kind === 'anonymous' ? 'anonymous' : 'signed-in'}|${[...new Set(viewerScopes(viewer))].sort().join(' ')}`;
+    if (Object.isFrozen(viewer)) kinds.set(viewer, kind);
+  }
+  return kind;
+}
+
 export function analyseAccessMemo(schema: GraphQLSchema, document: DocumentNode, viewer: Viewer, operationName?: string | null): AccessAnalysis {
   let byDocument = memo.get(schema);
   if (!byDocument) memo.set(schema, (byDocument = new WeakMap()));
   let byViewer = byDocument.get(document);
   if (!byViewer) byDocument.set(document, (byViewer = new Map()));
-  const key = `${viewer.kind === 'anonymous' ? 'anonymous' : 'signed-in'}|${operationName ?? ''}|${[...new Set(viewerScopes(viewer))].sort().join(' ')}`;
+  const key = `${operationName ?? ''}|${kindOf(viewer)}`;
   let analysis = byViewer.get(key);
   if (!analysis) {
     analysis = analyseAccess(schema, document, viewer, operationName);

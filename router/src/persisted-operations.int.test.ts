@@ -13,6 +13,7 @@ import { composeFor, gql, startStack, startTestRouter, type Stack } from './test
 import type { RunningRouter } from './router.ts';
 import { DEFAULT_PERSISTED_OPERATIONS_MANIFEST } from './config.ts';
 import { loadPersistedOperations } from './persisted-operations.ts';
+import { knownOperationStats } from './known-operations.ts';
 
 const KNOWN = 'query KnownGreeting($ids: [ID!]!) { greetings(userIds: $ids) { text } }';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -99,4 +100,33 @@ test("the web build's manifest is well-formed (every key is its operation's sha2
   const operations = loadPersistedOperations(DEFAULT_PERSISTED_OPERATIONS_MANIFEST);
   expect(operations.byHash.size).toBeGreaterThan(10);
   expect(operations.canonical.size).toBe(operations.byHash.size);
+});
+
+test('the known-operation lane keeps persisted-only mode: what a partner ran stays refused to first-party callers', async () => {
+  const partner = await signTestToken(keys, { sub: 'partner-app', tokenUse: 'partner', scope: 'greetings:secret' });
+  const adHoc = '{ greetings(userIds: []) { text } }';
+  const before = knownOperationStats.answered;
+  for (let i = 0; i < 2; i++) expect((await post(enforcing.url, { query: adHoc }, partner)).body.data).toEqual({ greetings: [] });
+  expect(knownOperationStats.answered - before).toBe(1);
+  const token = await signTestToken(keys, { sub: '00000000-0000-4000-8000-000000000009', roles: ['PATIENT'] });
+  for (const who of [token, undefined]) {
+    const res = await post(enforcing.url, { query: adHoc }, who);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
+  }
+  expect(knownOperationStats.answered - before).toBe(1);
+});
+
+test('a manifest operation by hash alone: the lane answers the second time as Apollo Server did the first', async () => {
+  const body = { variables, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(KNOWN) } } };
+  const answers = [];
+  let before = 0;
+  for (let i = 0; i < 2; i++) {
+    before = knownOperationStats.answered;
+    const res = await fetch(enforcing.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    answers.push({ status: res.status, type: res.headers.get('content-type'), cache: res.headers.get('cache-control'), text: await res.text() });
+  }
+  expect(answers[0]!.status).toBe(200);
+  expect(answers[1]).toEqual(answers[0]);
+  expect(knownOperationStats.answered - before).toBe(1);
 });

@@ -15,6 +15,7 @@ import {
   ValuesOfCorrectTypeRule,
   type DocumentNode,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 
@@ -62,6 +63,29 @@ function withKitScalars(apiSchema: GraphQLSchema): GraphQLSchema {
 
 const literalErrors = new WeakMap<DocumentNode, string | null>();
 
+/** What the plugin below refuses in a request whose operation was resolved, or null (the known-operation lane asks too). */
+export function requestProblem(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  request: { variables?: Record<string, unknown>; extensions?: Record<string, unknown> },
+  maxVariablesDepth: number,
+): GraphQLError | null {
+  const problem = variablesProblem(request.variables ?? {}, maxVariablesDepth) ?? variablesProblem(request.extensions ?? {}, maxVariablesDepth);
+  if (problem) return clientError('BAD_USER_INPUT', problem);
+  const checked = withKitScalars(schema);
+  // Literals do not depend on variables, and Apollo reuses one parsed document per query text.
+  let literalError = literalErrors.get(document);
+  if (literalError === undefined) {
+    literalError = validate(checked, document, [ValuesOfCorrectTypeRule], { maxErrors: 1 })[0]?.message ?? null;
+    literalErrors.set(document, literalError);
+  }
+  if (literalError) return clientError('BAD_USER_INPUT', literalError);
+  const coerced = getVariableValues(checked, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
+  if (coerced.errors?.[0]) return clientError('BAD_USER_INPUT', coerced.errors[0].message);
+  return null;
+}
+
 export function requestChecksPlugin<TContext extends BaseContext>(opts: { maxVariablesDepth: number }): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
@@ -74,18 +98,8 @@ export function requestChecksPlugin<TContext extends BaseContext>(opts: { maxVar
               named ? `Unknown operation named "${named}"` : 'The document has several operations: say which one to run with operationName',
             );
           }
-          const problem = variablesProblem(request.variables ?? {}, opts.maxVariablesDepth) ?? variablesProblem(request.extensions ?? {}, opts.maxVariablesDepth);
-          if (problem) throw clientError('BAD_USER_INPUT', problem);
-          const checked = withKitScalars(schema);
-          // Literals do not depend on variables, and Apollo reuses one parsed document per query text.
-          let literalError = literalErrors.get(document);
-          if (literalError === undefined) {
-            literalError = validate(checked, document, [ValuesOfCorrectTypeRule], { maxErrors: 1 })[0]?.message ?? null;
-            literalErrors.set(document, literalError);
-          }
-          if (literalError) throw clientError('BAD_USER_INPUT', literalError);
-          const coerced = getVariableValues(checked, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
-          if (coerced.errors?.[0]) throw clientError('BAD_USER_INPUT', coerced.errors[0].message);
+          const problem = requestProblem(schema, document, operation, request, opts.maxVariablesDepth);
+          if (problem) throw problem;
         },
       };
     },

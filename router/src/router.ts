@@ -30,6 +30,8 @@ import {
   countGraphQLError,
   metricsPlugin,
   observeHttpResponse,
+  pathOf,
+  refuseRequestTarget,
   serveMetrics,
   watchSubscriptions,
   type AzureUserResolver,
@@ -43,7 +45,7 @@ import { createGateway, replicaPoolFor, subgraphUrl, SubgraphSource } from './ga
 import { edgeProtection, hideLimits, parseOptions } from './edge-limits.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createSyncedRateLimiter } from './local-rate-limit.ts';
-import { accessDirectivesPlugin, withAccessFilter } from './access-filter.ts';
+import { accessDirectives, withAccessFilter } from './access-filter.ts';
 import { createClientIpResolver, createPeerTrust, type ClientIpOf } from './client-ip.ts';
 import { incomingTraceContext, startServerSpan, traceIds, type TraceContext } from '@clinic/service-kit/telemetry';
 import { boundedLogger, clientWentAway } from './logging.ts';
@@ -54,6 +56,7 @@ import { attachSubscriptionServer, type SubscriptionServer } from './subscriptio
 import { subscriptionsOverHttpRefused } from './subscriptions/http-guard.ts';
 import { httpCachePlugin } from './http-cache.ts';
 import { withSingleFetchLane } from './single-fetch.ts';
+import { createKnownOperations, type ReplayContext } from './known-operations.ts';
 
 export const ROUTER_PATH = '/graphql';
 
@@ -158,8 +161,16 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     upstreamTimeoutMs: config.limits.upstreamTimeoutMs,
   });
 
+  const access = accessDirectives((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl)));
+  // Operations already answered once skip Apollo Server's pipeline (see known-operations.ts).
+  const knownOperations = createKnownOperations({
+    maxVariablesDepth: config.limits.maxVariablesDepth,
+    persisted: { mode: config.persistedOperations.mode, operations: persisted },
+    allReadable: access.allReadable,
+    logger,
+  });
   const apollo = new ApolloServer<RouterContext>({
-    gateway: withAccessFilter(gateway, withSingleFetchLane),
+    gateway: knownOperations.gateway(withAccessFilter(gateway, withSingleFetchLane)),
     persistedQueries: { cache: persistedQueryCache(persisted) },
     introspection: !production,
     csrfPrevention: true,
@@ -174,13 +185,14 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...armor.plugins,
-      accessDirectivesPlugin((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl))),
+      access.plugin,
       metricsPlugin<RouterContext>('router'),
       errorTrackingPlugin<RouterContext>(errors),
       // The assistant's token for a patient: appointment operations only (see the kit's delegation.ts).
       delegatedAccessPlugin<RouterContext>(),
       persistedOperationsPlugin(config.persistedOperations.mode, persisted),
       httpCachePlugin(),
+      knownOperations.plugin,
     ],
   });
   await apollo.start();
@@ -215,9 +227,11 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     req.headers['x-request-id'] = requestId;
     // `*/*` (what most HTTP clients send) gets JSON exactly as no Accept does, without Apollo's content negotiation per request.
     if (req.headers.accept === '*/*') delete req.headers.accept;
+    const context: ReplayContext = { viewer, authorization, requestId, clientIp, traceContext };
     await serveGraphQL(apollo, req, res, {
       maxBodyBytes: config.limits.maxBodyBytes,
-      context: async () => ({ viewer, authorization, requestId, clientIp, traceContext }),
+      answerFirst: (body) => knownOperations.answer(req, res, body, context),
+      context: async () => context,
     });
   };
 
@@ -234,8 +248,9 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
   };
 
   httpServer.on('request', (req, res) => {
-    observeHttpResponse('router', req, res);
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req.url);
+    observeHttpResponse('router', req, res, path);
+    if (path === null) return refuseRequestTarget(res);
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: 'router' });
     if (path === METRICS_PATH) {
       serveMetrics(req, res, config.metrics).catch((error: unknown) => {

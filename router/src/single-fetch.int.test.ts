@@ -4,59 +4,11 @@
 // where the shaping provably changes nothing, and the subgraph must see one call per request (an answer
 // with errors is replayed to the gateway, never fetched twice). Rights are never carried across callers.
 import { randomUUID } from 'node:crypto';
-import gqlTag from 'graphql-tag';
 import { createTestKeys, signTestToken, type TestKeys } from '@clinic/service-kit/testing';
-import { notFound, type SubgraphDefinition } from '@clinic/service-kit';
 import { startStack, type Stack } from './testing/harness.ts';
 import { singleFetchStats } from './single-fetch.ts';
 import { greetingsSubgraph } from './testing/greetings-subgraph.ts';
-
-const notes: Record<string, { id: string; title: string; remark: string | null; tags: string[]; author: { name: string; nick: string | null } | null }> = {
-  n1: { id: 'n1', title: 'Bring the referral', remark: null, tags: ['a', 'b'], author: { name: 'Desk', nick: null } },
-  n2: { id: 'n2', title: 'Fasting from 8', remark: 'water is fine', tags: [], author: null },
-};
-
-const deskSubgraph: SubgraphDefinition = {
-  name: 'desk',
-  typeDefs: gqlTag`
-    extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@requiresScopes"])
-    enum Mood { CALM BUSY }
-    interface Thing { id: ID! }
-    type Person { name: String! nick: String }
-    type Note implements Thing {
-      id: ID!
-      title: String!
-      remark: String
-      tags: [String!]!
-      author: Person
-      secret: String @requiresScopes(scopes: [["desk:secret"]])
-    }
-    type Query {
-      note(id: ID!): Note
-      notes(ids: [ID!]!): [Note!]!
-      failing: Note
-      mood: Mood!
-      thing: Thing
-    }
-    type Mutation { scribble(text: String!): Note! }
-  `,
-  resolvers: {
-    Thing: { __resolveType: () => 'Note' },
-    Note: { secret: () => 'behind the desk' },
-    Query: {
-      note: (_: unknown, args: { id: string }) => notes[args.id] ?? null,
-      notes: (_: unknown, args: { ids: string[] }) => args.ids.map((id) => notes[id] ?? null),
-      failing: () => {
-        throw notFound('The note');
-      },
-      mood: () => 'CALM',
-      thing: () => notes.n1,
-    },
-    Mutation: { scribble: (_: unknown, args: { text: string }) => ({ ...notes.n1!, title: args.text }) },
-  },
-  entities: [],
-  migrations: [],
-};
+import { deskSubgraph } from './testing/desk-subgraph.ts';
 
 let keys: TestKeys;
 let stack: Stack;

@@ -4,10 +4,12 @@
 // load generator share this process. The load is a realistic mix of repeated operations, each request from
 // one of many signed-in users with their own token: `me` (identity only), greetings with their users'
 // names (two subgraphs), and both at once. Then `me` one request at a time: p50 through each gateway and
-// straight to identity. Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL.
+// straight to identity. Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL. Each gateway's line also
+// gives this process's CPU per request (the subgraphs and the load generator that both gateways share).
 //   npx tsx scripts/bench/router-vs-stock.ts [seconds=6] [concurrency=16] [users=20] [rounds=3]
 // BENCH_BASELINE=<another checkout, e.g. /work/main> adds that checkout's router as a third gateway in the same
-// run (before/after a change under the same machine load); BENCH_PROFILE=<dir> writes a CPU profile per gateway.
+// run (before/after a change under the same machine load); BENCH_PROFILE=<dir> writes a CPU profile per gateway;
+// BENCH_APOLLO_PATH=1 adds phases where our router answers every request through Apollo Server's pipeline.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,7 +115,7 @@ async function main() {
       const text = await res.text();
       if (res.status !== 200 || text.includes('"errors"')) throw new Error(`${url}: ${res.status} ${text.slice(0, 300)}`);
     };
-    const load = async (url: string, ms: number) => {
+    const load = async (url: string, ms: number, viaApollo = false) => {
       let done = 0;
       let n = 0;
       const end = performance.now() + ms;
@@ -121,7 +123,9 @@ async function main() {
         Array.from({ length: concurrency }, async () => {
           while (performance.now() < end) {
             const i = n++;
-            await post(url, bag[i % bag.length]!.body(i), tokens[i % tokens.length]!.token);
+            const body = bag[i % bag.length]!.body(i);
+            // `operationName: null` means no name to Apollo Server and keeps the request off the known-operation lane.
+            await post(url, viaApollo ? { ...body, operationName: null } : body, tokens[i % tokens.length]!.token);
             done += 1;
           }
         }),
@@ -146,21 +150,25 @@ async function main() {
     // Both gateways up at once; load phases alternate between them (median of the rounds) so that load from
     // other work on the machine falls on both alike.
     const kinds = ['stock', 'ours', ...(process.env.BENCH_BASELINE ? (['baseline'] as const) : [])];
-    const gateways = [];
+    const gateways: { kind: string; child: ChildProcess; url: string; rps: number[]; cpu: number[]; shared: number[] }[] = [];
     for (const kind of kinds) {
       const started = await startChild(kind, sdlPath, s.keys.jwksJson);
       children.push(started.child);
-      gateways.push({ kind, ...started, rps: [] as number[], cpu: [] as number[] });
+      gateways.push({ kind, ...started, rps: [] as number[], cpu: [] as number[], shared: [] as number[] });
       await load(started.url, 1_500); // warm-up: plans, connections, JIT
     }
+    // BENCH_APOLLO_PATH=1: our router's phases also alternate with phases whose requests take Apollo Server's path.
+    const viaApollo = process.env.BENCH_APOLLO_PATH ? { ...gateways[1]!, kind: 'ours-apollo', rps: [] as number[], cpu: [] as number[], shared: [] as number[] } : null;
     for (let round = 0; round < rounds; round++) {
-      for (const g of gateways) {
+      for (const g of viaApollo ? [...gateways, viaApollo] : gateways) {
         const cpuBefore = cpuMs(g.child.pid!);
+        const sharedBefore = cpuMs(process.pid);
         const started = performance.now();
-        const done = await load(g.url, seconds * 1_000);
+        const done = await load(g.url, seconds * 1_000, g === viaApollo);
         const elapsed = (performance.now() - started) / 1000;
         g.rps.push(done / elapsed);
         g.cpu.push((cpuMs(g.child.pid!) - cpuBefore) / done);
+        g.shared.push((cpuMs(process.pid) - sharedBefore) / done);
       }
     }
     const [stockMe, oursMe, direct, baselineMe] = await meP50s([
@@ -170,16 +178,16 @@ async function main() {
       ...gateways.slice(2).map((g) => ({ url: g.url })),
     ]);
     const median = (xs: number[]) => percentile(xs, 50);
-    const results: Record<string, { rps: number; cpuPerRequest: number; meP50: number }> = {
-      stock: { rps: median(gateways[0]!.rps), cpuPerRequest: median(gateways[0]!.cpu), meP50: stockMe! },
-      ours: { rps: median(gateways[1]!.rps), cpuPerRequest: median(gateways[1]!.cpu), meP50: oursMe! },
+    const results: Record<string, { rps: number; cpuPerRequest: number; meP50: number; shared: number }> = {
+      stock: { rps: median(gateways[0]!.rps), cpuPerRequest: median(gateways[0]!.cpu), meP50: stockMe!, shared: median(gateways[0]!.shared) },
+      ours: { rps: median(gateways[1]!.rps), cpuPerRequest: median(gateways[1]!.cpu), meP50: oursMe!, shared: median(gateways[1]!.shared) },
     };
     for (const g of gateways) g.child.kill('SIGINT');
     const ours = results.ours!;
     const stock = results.stock!;
     console.log(`mix: 40% me, 40% greetings + users' names (two subgraphs), 20% both; ${users} users with their own tokens; ${concurrency} clients; median of ${rounds} alternating rounds of ${seconds} s`);
     for (const [name, r] of [['stock @apollo/gateway', stock], ['our router', ours]] as const) {
-      console.log(`${name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)} req/s   CPU ${r.cpuPerRequest.toFixed(3)} ms/request   me p50 ${r.meP50.toFixed(2)} ms`);
+      console.log(`${name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)} req/s   CPU ${r.cpuPerRequest.toFixed(3)} ms/request   me p50 ${r.meP50.toFixed(2)} ms   (subgraphs + load: ${r.shared.toFixed(3)} ms/request)`);
     }
     const baseline = gateways[2] && { rps: median(gateways[2].rps), cpuPerRequest: median(gateways[2].cpu), meP50: baselineMe! };
     if (baseline) {
@@ -188,6 +196,14 @@ async function main() {
     console.log(`${'identity directly'.padEnd(22)} ${''.padStart(6)}                                      me p50 ${direct!.toFixed(2)} ms`);
     console.log(`ours/stock: throughput ${(ours.rps / stock.rps).toFixed(2)}× (target ≥ 1.5×), CPU per request ${(ours.cpuPerRequest / stock.cpuPerRequest).toFixed(2)}× (target ≤ 0.7×)`);
     console.log(`me p50: ours/direct ${(ours.meP50 / direct!).toFixed(2)}× (target ≤ 1.3×), stock/direct ${(stock.meP50 / direct!).toFixed(2)}×`);
+    if (viaApollo) {
+      // Paired per round (the two phases run one after the other), so that load drifting between rounds cancels out.
+      const paired = viaApollo.cpu.map((cpu, round) => gateways[1]!.cpu[round]! / cpu).sort((a, b) => a - b);
+      console.log(
+        `our router, every request through Apollo Server's pipeline: ${median(viaApollo.rps).toFixed(0)} req/s, CPU ${median(viaApollo.cpu).toFixed(3)} ms/request; ` +
+          `known-operation lane/Apollo Server's path, CPU per request paired by round: median ${median(paired).toFixed(2)}× (${paired[0]!.toFixed(2)}–${paired.at(-1)!.toFixed(2)}×)`,
+      );
+    }
     if (baseline) {
       console.log(`ours/baseline: throughput ${(ours.rps / baseline.rps).toFixed(2)}×, CPU per request ${(ours.cpuPerRequest / baseline.cpuPerRequest).toFixed(2)}×, me p50 ${(ours.meP50 / baseline.meP50).toFixed(2)}× (baseline/direct ${(baseline.meP50 / direct!).toFixed(2)}×)`);
     }

@@ -42,3 +42,8 @@ const urls = [
 test.each(urls.map((url) => [url]))('pathOf(%p) is what new URL gives', (url) => {
   expect(pathOf(url)).toBe(new URL(url ?? '/', 'http://localhost').pathname);
 });
+
+test.each([['//[/x'], ['http://[/files/x'], ['http://a:99999/graphql']])('pathOf(%p) is null where new URL throws, never a throw', (url) => {
+  expect(() => new URL(url, 'http://localhost')).toThrow();
+  expect(pathOf(url)).toBeNull();
+});

@@ -2,6 +2,7 @@
 // request ids, and Apollo's own CSRF prevention, landing page and error handling.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -11,10 +12,27 @@ export class BodyTooLargeError extends Error {}
 /**
  * The request's path as `new URL(url).pathname` gives it, without making a URL for the plain paths every
  * request has (`/graphql`, `/graphql?…`): three URLs a request were a visible part of a small request's CPU.
+ * Null for a target no URL parser reads (`//[/x`, `http://a:99999/`): Node's HTTP parser lets them through,
+ * and a throw in a request listener ends the process. Answer those with `refuseRequestTarget`.
  */
-export function pathOf(url: string | undefined): string {
+export function pathOf(url: string | undefined): string | null {
   const plain = PLAIN_PATH.exec(url ?? '/');
-  return plain ? plain[0] : new URL(url ?? '/', 'http://localhost').pathname;
+  if (plain) return plain[0];
+  try {
+    return new URL(url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
+}
+
+/** The answer to a request target `pathOf` cannot read: a 400, and the connection closed. */
+export function refuseRequestTarget(res: ServerResponse): void {
+  sendJson(res, 400, { error: 'bad request target' }, { connection: 'close' });
+}
+
+/** The same refusal for a WebSocket upgrade, written on the bare socket. */
+export function refuseUpgradeTarget(socket: Duplex): void {
+  socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
 }
 /** Segments of letters, digits, `_`, `~`, `-` (nothing a URL would escape or resolve), then the query or the end. */
 const PLAIN_PATH = /^\/(?:[\w~-]+\/?)*(?=\?|$)/;
@@ -89,6 +107,11 @@ export function sendGraphQLError(res: ServerResponse, status: number, code: stri
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   maxBodyBytes: number;
   context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
+  /**
+   * Offered the request once its body is read (parsed when it is JSON), before Apollo Server sees it: true when
+   * it answered the request itself (the router's known-operation lane), false to let Apollo Server answer.
+   */
+  answerFirst?: (body: unknown) => Promise<boolean>;
 }
 
 /** Serves one GraphQL HTTP request through Apollo Server. Errors from `context` reach the client as Apollo formats them. */
@@ -111,18 +134,19 @@ export async function serveGraphQL<TContext extends BaseContext>(
     }
     throw error;
   }
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
   let body: unknown = raw;
-  if (raw && (headers.get('content-type') ?? '').includes('application/json')) {
+  if (raw && (req.headers['content-type'] ?? '').includes('application/json')) {
     try {
       body = JSON.parse(raw);
     } catch {
       sendGraphQLError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
       return;
     }
+  }
+  if (opts.answerFirst && (await opts.answerFirst(body))) return;
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
   const result = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: searchOf(req.url), body },

@@ -119,6 +119,25 @@ export function countGraphQLError(service: string, code: string, operation: stri
   graphqlErrors.inc({ service, operation: operationLabel(operation), code });
 }
 
+/**
+ * One answered GraphQL request: its count, latency since `started` (process.hrtime.bigint()) and errors (by the
+ * code the caller sees). The plugin below and the router's known-operation lane, which answers without Apollo.
+ */
+export function countGraphQLRequest(
+  service: string,
+  operationName: string | null | undefined,
+  started: bigint,
+  errors?: readonly { extensions?: Record<string, unknown> }[],
+): void {
+  const operation = operationLabel(operationName);
+  graphqlRequests.inc({ service, operation });
+  graphqlDuration.observe({ service, operation }, Number(process.hrtime.bigint() - started) / 1e9);
+  for (const error of errors ?? []) {
+    const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
+    graphqlErrors.inc({ service, operation, code });
+  }
+}
+
 /** Apollo plugin: request count, latency and errors (by the code the caller sees) per operation name. */
 export function metricsPlugin<TContext extends BaseContext>(service: string): ApolloServerPlugin<TContext> {
   return {
@@ -126,14 +145,7 @@ export function metricsPlugin<TContext extends BaseContext>(service: string): Ap
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ request, operationName, response }) {
-          const operation = operationLabel(operationName ?? request.operationName);
-          graphqlRequests.inc({ service, operation });
-          graphqlDuration.observe({ service, operation }, Number(process.hrtime.bigint() - started) / 1e9);
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-          for (const error of errors ?? []) {
-            const code = typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
-            graphqlErrors.inc({ service, operation, code });
-          }
+          countGraphQLRequest(service, operationName ?? request.operationName, started, response.body.kind === 'single' ? response.body.singleResult.errors : undefined);
         },
       };
     },
@@ -143,7 +155,7 @@ export function metricsPlugin<TContext extends BaseContext>(service: string): Ap
 const KNOWN_ROUTES = new Set(['/graphql', '/health', '/ready', METRICS_PATH]);
 /** Counts the response by status when it is finished. Call first thing in the request handler. */
 export function observeHttpResponse(service: string, req: IncomingMessage, res: ServerResponse, path = pathOf(req.url)): void {
-  const route = KNOWN_ROUTES.has(path) ? path : 'other';
+  const route = path !== null && KNOWN_ROUTES.has(path) ? path : 'other';
   res.once('finish', () => httpResponses.inc({ service, route, status: String(res.statusCode) }));
 }
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { createLogger } from './logger.ts';
 import { schedulePeriodic, type PeriodicTick } from './periodic.ts';
-import { TEST_REDIS_URL } from './testing/index.ts';
+import { startOwnRedis, TEST_REDIS_URL } from './testing/index.ts';
 
 const logger = createLogger('periodic-test', 'silent');
 
@@ -53,3 +53,24 @@ test('without Redis a timer in this process runs the job, never overlapping itse
   expect(runs).toBeGreaterThanOrEqual(3);
   expect(maxRunning).toBe(1);
 });
+
+test('a Redis that comes back empty (restarted without persistence) gets the job declared again, and ticks resume', async () => {
+  const redis = await startOwnRedis();
+  let runs = 0;
+  const job = schedulePeriodic({ name: 'after-restart', everyMs: 200, redisUrl: redis.url, logger, run: async () => void runs++ });
+  try {
+    const waitForRuns = async (atLeast: number) => {
+      for (let i = 0; i < 100 && runs < atLeast; i++) await new Promise((r) => setTimeout(r, 100));
+      return runs;
+    };
+    expect(await waitForRuns(2)).toBeGreaterThanOrEqual(2);
+    await redis.stop();
+    await redis.start();
+    const before = runs;
+    // Without declaring again, nothing is scheduled in the new Redis: no tick would ever run.
+    expect(await waitForRuns(before + 2)).toBeGreaterThanOrEqual(before + 2);
+  } finally {
+    await job.close();
+    await redis.stop();
+  }
+}, 30_000);

@@ -37,10 +37,16 @@ export function schedulePeriodic(opts: PeriodicOptions): PeriodicJob {
   connection.on('error', () => {});
   const queue = new Queue(queueName, { connection });
   queue.on('error', () => {});
-  // Same scheduler id from every replica: declaring it again only updates the interval.
-  const declared = queue
-    .upsertJobScheduler(name, { every: everyMs }, { name, opts: KEEP })
-    .catch((error: unknown) => logger.warn({ err: error, job: name }, 'periodic job could not be declared'));
+  // Same scheduler id from every replica: declaring it again only updates the interval. Declared again on
+  // every reconnection: a Redis restarted without persistence (or away at our start) has no scheduler, and
+  // nothing would ever tick again.
+  const declare = () =>
+    queue
+      .upsertJobScheduler(name, { every: everyMs }, { name, opts: KEEP })
+      .then(() => undefined)
+      .catch((error: unknown) => logger.warn({ err: error, job: name }, 'periodic job could not be declared'));
+  let declared: Promise<void> = Promise.resolve();
+  connection.on('ready', () => (declared = declared.then(declare)));
   const workerConnection = createRedis(opts.redisUrl, `${queueName}-worker`);
   workerConnection.on('error', () => {});
   const worker = new Worker(

@@ -1,5 +1,6 @@
 // The subgraph bootstrap on the real Postgres and Redis: health, readiness, the router secret, and a
 // graceful stop that lets in-flight requests finish while refusing new ones.
+import net from 'node:net';
 import gqlTag from 'graphql-tag';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from './server.ts';
 import { ROUTER_SECRET_HEADER } from './router-secret.ts';
@@ -47,6 +48,30 @@ test('/health answers, /ready checks Postgres and Redis', async () => {
 test('a wrong router secret is refused', async () => {
   const res = await post('{ fast }', { [ROUTER_SECRET_HEADER]: 'guess' });
   expect(res.status).toBe(403);
+});
+
+/** One raw request (fetch never sends these targets), read until the server closes. */
+function rawRequest(lines: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(running.port, '127.0.0.1', () => socket.write(`${lines}\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
+    let answer = '';
+    const timer = setTimeout(() => socket.destroy(), 5_000);
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+  });
+}
+
+// Node's parser lets these through but no URL parser reads them; one used to throw out of the request
+// listener and end the subgraph's process (under `npm start`, the whole clinic).
+test.each([['//[/x'], ['http://[/files/x'], ['http://a:99999/graphql']])('a request target no URL parser reads (%s) gets a 400, and the subgraph keeps serving', async (target) => {
+  expect((await rawRequest(`GET ${target} HTTP/1.1`)).split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+  const upgrade = await rawRequest(`GET ${target} HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13`);
+  expect(upgrade.split('\r\n')[0]).toMatch(/^HTTP\/1\.1 4\d\d /);
+  expect(await (await post('{ fast }')).json()).toEqual({ data: { fast: 'fast' } });
 });
 
 test('stop() drains the in-flight request, then refuses new connections', async () => {

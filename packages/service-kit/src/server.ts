@@ -19,7 +19,7 @@ import { createErrorTracker, errorTrackingPlugin } from './error-tracking.ts';
 import { createTokenVerifier, type AzureUserResolver, type TokenVerifier, type Viewer } from './auth.ts';
 import { createEventBus, type EventBus } from './pubsub.ts';
 import { createRevocationList, type RevocationList } from './revocation.ts';
-import { pathOf, requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
+import { pathOf, refuseRequestTarget, refuseUpgradeTarget, requestIdOf, sendGraphQLError, sendJson, serveGraphQL } from './http.ts';
 import { hasRouterSecret } from './router-secret.ts';
 import { CALLER_BATCH_HEADER, serveCallerBatch } from './caller-batch.ts';
 import { checkReadiness } from './health.ts';
@@ -228,6 +228,7 @@ export async function startSubgraph<TContext extends RequestContext>(
   httpServer.on('request', (req, res) => {
     const path = pathOf(req.url);
     observeHttpResponse(def.name, req, res, path);
+    if (path === null) return refuseRequestTarget(res);
     const startedAt = Date.now();
     if (path === '/health') return sendJson(res, 200, { status: 'ok', service: def.name });
     if (path === METRICS_PATH) {
@@ -275,7 +276,8 @@ export async function startSubgraph<TContext extends RequestContext>(
     });
   });
   httpServer.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req.url);
+    if (path === null) return refuseUpgradeTarget(socket);
     if (path !== GRAPHQL_PATH || !hasRouterSecret(req, config.routerSecret)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;

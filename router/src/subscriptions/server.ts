@@ -29,6 +29,8 @@ import {
   forbidden,
   isDelegated,
   expiredTokenResult,
+  pathOf,
+  refuseUpgradeTarget,
   trackedResult,
   requestIdOf,
   revocationMatches,
@@ -143,7 +145,8 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes });
 
   opts.httpServer.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req.url);
+    if (path === null) return refuseUpgradeTarget(socket);
     if (path !== opts.path) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;

@@ -20,6 +20,8 @@ export async function startStack(
   definitions: SubgraphDefinition<any>[],
   routerEnv: Record<string, string | undefined> = {},
   routerOptions: RouterOptions = {},
+  /** Settings every subgraph gets besides the test defaults (e.g. a private Redis the test stops). */
+  subgraphEnv: Record<string, string | undefined> = {},
 ): Promise<Stack> {
   const subgraphs: Record<string, RunningSubgraph> = {};
   const stopSubgraphs = async () => {
@@ -29,7 +31,7 @@ export async function startStack(
     }
   };
   try {
-    for (const def of definitions) subgraphs[def.name] = await startSubgraph(def, testServiceConfig(def.name, keys));
+    for (const def of definitions) subgraphs[def.name] = await startSubgraph(def, testServiceConfig(def.name, keys, subgraphEnv));
   } catch (error) {
     await stopSubgraphs();
     throw error;

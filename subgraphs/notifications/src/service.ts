@@ -133,7 +133,8 @@ export function createNotificationsSubgraph(options: NotificationsOptions = {}):
       };
       // Once per cluster (the kit's job scheduler; a timer without Redis).
       const sweeper = schedulePeriodic({ name: `${queuePrefix}notifications-sweep`, everyMs: interval, redisUrl: kit.config.redisUrl, logger: kit.logger, run: sweep });
-      // The scheduler itself lives in Redis: a flushed Redis loses it until a restart. The sweep is what
+      // The scheduler itself lives in Redis: the kit declares it again when Redis comes back, but a Redis
+      // flushed while connected loses it until the next reconnection. The sweep is what
       // recovers from exactly that, so each replica also runs it on its own, five times less often
       // (idempotent: re-queuing a job that exists is a no-op, and sending is claimed in Postgres).
       let safety: Promise<unknown> = Promise.resolve();

@@ -30,7 +30,8 @@ export function createPresence(redisUrl: string | null, prefix = ''): Presence {
       close: async () => {},
     };
   }
-  const redis = createRedis(redisUrl, 'chat-presence');
+  // A send asks who is online: it waits a moment for Redis, never until Redis is back (leases are renewed anyway).
+  const redis = createRedis(redisUrl, 'chat-presence', { waitMs: 500 });
   redis.on('error', () => {});
   const key = (userId: string) => `${prefix}chat:presence:${userId}`;
   const leases = new Map<string, string>();
@@ -54,7 +55,11 @@ export function createPresence(redisUrl: string | null, prefix = ''): Presence {
       };
     },
     async online(userId) {
-      return (await redis.zcount(key(userId), Date.now(), '+inf')) > 0;
+      // Unknown counts as offline: the recipient gets a notification too many rather than none.
+      return redis.zcount(key(userId), Date.now(), '+inf').then(
+        (live) => live > 0,
+        () => false,
+      );
     },
     async close() {
       clearInterval(renew);

@@ -1,6 +1,7 @@
 // Live events on the kit's pub/sub (Redis, so any router and any chat replica serve any subscriber).
 // Payloads carry ids only; each subscriber's resolver loads (and checks) what it may see.
 import type { PubSubEngine } from 'graphql-subscriptions';
+import { publishLive } from '@clinic/service-kit';
 
 export const messageTrigger = (conversationId: string) => `chat.messages.${conversationId}`;
 export const typingTrigger = (conversationId: string) => `chat.typing.${conversationId}`;
@@ -26,12 +27,16 @@ export interface ConversationEvent {
   conversationId: string;
 }
 
-/** After commit: tells subscribers of the conversation and every participant's conversation list. */
+/**
+ * After commit: tells subscribers of the conversation and every participant's conversation list. Best effort
+ * (the kit's publishLive): with Redis away the stored message is still the answer, and subscribers read what
+ * they missed by cursor.
+ */
 export async function announceMessage(pubsub: PubSubEngine, event: MessageEvent, participantIds: string[]): Promise<void> {
   // Written back to back on one connection (in this order), not one round trip after another.
-  await Promise.all([pubsub.publish(messageTrigger(event.conversationId), event), announceConversation(pubsub, event.conversationId, participantIds)]);
+  await Promise.all([publishLive(pubsub, messageTrigger(event.conversationId), event), announceConversation(pubsub, event.conversationId, participantIds)]);
 }
 
 export async function announceConversation(pubsub: PubSubEngine, conversationId: string, userIds: string[]): Promise<void> {
-  await Promise.all(userIds.map((userId) => pubsub.publish(userTrigger(userId), { conversationId } satisfies ConversationEvent)));
+  await Promise.all(userIds.map((userId) => publishLive(pubsub, userTrigger(userId), { conversationId } satisfies ConversationEvent)));
 }

@@ -31,7 +31,9 @@ export interface ChatHarness {
   stop(): Promise<void>;
 }
 
-export async function startChat(opts: { withAppointments?: boolean; withDocuments?: boolean; chat?: ChatOptions } = {}): Promise<ChatHarness> {
+export async function startChat(
+  opts: { withAppointments?: boolean; withDocuments?: boolean; chat?: ChatOptions; /** A private Redis (the router's and every subgraph's) a test may stop. */ redisUrl?: string } = {},
+): Promise<ChatHarness> {
   const keys = await createTestKeys();
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
   // Known once the stack runs; chat asks for it on each send.
@@ -51,7 +53,8 @@ export async function startChat(opts: { withAppointments?: boolean; withDocument
     ...(opts.withAppointments ? [createAppointmentsSubgraph({ clinic: testClinic(), queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 })] : []),
     ...(documents ? [documents] : []),
   ];
-  const stack = await startStack(keys, defs);
+  const redis = opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {};
+  const stack = await startStack(keys, defs, redis, {}, redis);
   documentsAt.url = stack.subgraphs.documents?.url;
   const clients: TestWsClient[] = [];
   return {

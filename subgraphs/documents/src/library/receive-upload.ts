@@ -25,10 +25,18 @@ export async function receiveUpload(
   settings: DocumentsSettings,
   input: { ticketId: string; userId: string; body: Readable; declaredLength: number | null },
 ): Promise<StoredVersion> {
-  const ticket = await claimTicket(em, input.ticketId, input.userId, settings.now());
-  if (input.declaredLength !== null && input.declaredLength > ticket.size) {
-    throw new UploadRefused('TOO_LARGE', `The file is larger than the ${ticket.size} bytes announced`);
+  const claimedAt = settings.now();
+  const ticket = await claimTicket(em, input.ticketId, input.userId, claimedAt);
+  try {
+    if (input.declaredLength !== null && input.declaredLength > ticket.size) {
+      throw new UploadRefused('TOO_LARGE', `The file is larger than the ${ticket.size} bytes announced`);
+    }
+    const { documentId, newDocument, ownerId, type, appointmentId, fileName, size } = ticket;
+    return await storeVersion(em, actor, settings, { documentId, newDocument, ownerId, type, appointmentId, fileName, expectedSize: size, uploadedBy: input.userId }, input.body);
+  } catch (error) {
+    // Nothing was stored (a refused file, a connection cut off on a phone): the URL stays usable for the
+    // right file until it expires; single use means one stored upload.
+    await em.execute(`update upload_tickets set used_at = null where id = ? and used_at = ?`, [ticket.id, claimedAt]).catch(() => undefined);
+    throw error;
   }
-  const { documentId, newDocument, ownerId, type, appointmentId, fileName, size } = ticket;
-  return storeVersion(em, actor, settings, { documentId, newDocument, ownerId, type, appointmentId, fileName, expectedSize: size, uploadedBy: input.userId }, input.body);
 }

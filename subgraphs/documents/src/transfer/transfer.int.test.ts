@@ -100,6 +100,15 @@ describe('upload and download', () => {
     expect((await put(h, aliceToken, g.url, bytes)).status).toBe(201);
     expect((await put(h, aliceToken, g.url, bytes)).status).toBe(410);
   });
+
+  it('keeps an upload URL whose upload was refused or cut off, so the right file can still be sent with it', async () => {
+    const bytes = pdfBytes(2000);
+    const g = await grant(h, aliceToken, { type: 'LAB_RESULT', fileName: 'lab.pdf', size: bytes.length });
+    expect((await put(h, aliceToken, g.url, Buffer.concat([bytes, bytes]))).status).toBe(413);
+    expect((await put(h, aliceToken, g.url, bytes.subarray(0, 1000))).status).toBe(400);
+    expect((await put(h, aliceToken, g.url, bytes)).status).toBe(201);
+    expect((await put(h, aliceToken, g.url, bytes)).status).toBe(410);
+  });
 });
 
 describe('who may download', () => {

@@ -3,6 +3,7 @@
 // SMS). A dedupe key makes every message exactly-once: a second call with the same key does nothing.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { publishLive } from '@clinic/service-kit';
 import { sql } from '../db.ts';
 import type { Channel, Notification, NotificationType } from '../entities/index.ts';
 import type { NotifyDeps } from '../deps.ts';
@@ -100,7 +101,8 @@ export async function createMessage(em: EntityManager, deps: NotifyDeps, req: Me
 
 /** After the transaction committed: live in-app update, or the delivery job. */
 export async function dispatch(deps: NotifyDeps, outcome: MessageOutcome): Promise<void> {
-  if (outcome.kind === 'in-app') await deps.pubsub.publish(userTrigger(outcome.notification.userId), { notificationReceived: outcome.notification });
+  // Best effort: the notification is stored, and the inbox reads it whether or not the live event got out.
+  if (outcome.kind === 'in-app') await publishLive(deps.pubsub, userTrigger(outcome.notification.userId), { notificationReceived: outcome.notification });
   if (outcome.kind === 'queued') await deps.queues.delivery(outcome.attemptId, outcome.urgent, outcome.notBefore);
 }
 
