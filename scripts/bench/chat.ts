@@ -14,7 +14,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
-import { answerParent, ask, childProcesses, cpuMs, memory, roleOf, stopAll, tell as send } from './children.ts';
+import http from 'node:http';
+import { answerParent, ask, childProcesses, cpuMs, memory, phaseProfiler, post, roleOf, stopAll, tell as send } from './children.ts';
 
 const role = roleOf('CHAT_BENCH_ROLE');
 
@@ -27,7 +28,37 @@ async function runChat() {
   const config = testServiceConfig('chat', { jwksJson: env.JWKS_JSON! } as never, { LOG_LEVEL: 'warn', DB_SCHEMA: env.CHAT_BENCH_SCHEMA, DB_POOL_MAX: '20' });
   const subgraph = await startSubgraph(definition, config);
   send({ type: 'ready', url: subgraph.url });
-  answerParent({ stats: () => ({ type: 'stats', ...subgraph.subscriptionStats(), memory: memory() }), cpu: () => ({ type: 'cpu', ms: cpuMs() }) }, () => subgraph.stop());
+  answerParent(
+    {
+      stats: () => ({ type: 'stats', ...subgraph.subscriptionStats(), memory: memory() }),
+      cpu: async () => ({ type: 'cpu', ms: cpuMs(), postgres: await postgresCpu(subgraph.orm) }),
+      ...phaseProfiler(profileDir, `chat-${process.pid}`),
+    },
+    () => subgraph.stop(),
+  );
+}
+
+/**
+ * CPU time (ms) of each Postgres backend serving this replica's pool, by pid: found by the pool's local ports in
+ * pg_stat_activity, read from /proc (Postgres runs on this machine in the bench).
+ */
+async function postgresCpu(orm: import('@mikro-orm/core').MikroORM): Promise<Record<string, number>> {
+  const { readFileSync } = await import('node:fs');
+  type Resource = { resource?: { connection?: { stream?: { localPort?: number } } } };
+  const pool = (orm.em.getConnection() as unknown as { getKnex(): { client: { pool: { used: Resource[]; free: Resource[] } } } }).getKnex().client.pool;
+  const ports = [...pool.used, ...pool.free].map((r) => r.resource?.connection?.stream?.localPort).filter((p): p is number => !!p);
+  const rows = await orm.em.getConnection().execute<{ pid: number }[]>(`select pid from pg_stat_activity where client_port = any(?::int[])`, [`{${ports.join(',')}}`]);
+  const ticks: Record<string, number> = {};
+  for (const { pid } of rows) {
+    try {
+      // utime and stime, fields 14 and 15 (after the parenthesised command name), in clock ticks of 10 ms.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks[pid] = (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // The backend ended meanwhile.
+    }
+  }
+  return ticks;
 }
 
 async function runRouter() {
@@ -40,11 +71,15 @@ async function runRouter() {
     LOG_LEVEL: 'warn',
   });
   send({ type: 'ready', url: router.url });
-  answerParent({ stats: () => ({ type: 'stats', ...router.subscriptions.stats(), memory: memory() }), cpu: () => ({ type: 'cpu', ms: cpuMs() }) }, () => router.stop());
+  answerParent(
+    { stats: () => ({ type: 'stats', ...router.subscriptions.stats(), memory: memory() }), cpu: () => ({ type: 'cpu', ms: cpuMs() }), ...phaseProfiler(profileDir, `router-${process.pid}`) },
+    () => router.stop(),
+  );
 }
 
-// CHAT_BENCH_CPU_PROF=<dir> writes a .cpuprofile per router and replica (open in Chrome DevTools).
-const { start: startChild, killAll } = childProcesses(__filename, 'CHAT_BENCH_ROLE', { cpuProfDir: process.env.CHAT_BENCH_CPU_PROF });
+// CHAT_BENCH_CPU_PROF=<dir> writes a .cpuprofile of the sending phase per router, replica and of the bench's own clients (open in Chrome DevTools).
+const profileDir = process.env.CHAT_BENCH_CPU_PROF;
+const { start: startChild, killAll } = childProcesses(__filename, 'CHAT_BENCH_ROLE');
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -69,6 +104,9 @@ const total = async (procs: ChildProcess[]) => {
 };
 
 const cpuOf = async (procs: ChildProcess[]) => (await Promise.all(procs.map((p) => ask(p, 'cpu')))).map((m) => Number(m.ms));
+/** CPU ms by Postgres backend pid, of every replica's pool. */
+const postgresOf = async (procs: ChildProcess[]) =>
+  Object.assign({}, ...(await Promise.all(procs.map((p) => ask(p, 'cpu')))).map((m) => m.postgres as Record<string, number>)) as Record<string, number>;
 
 async function main() {
   const users = Number(process.argv[2] ?? 200);
@@ -113,6 +151,11 @@ async function main() {
   const beforeRouters = await total(routers);
   const beforeChats = await total(chats);
   const latencies: number[] = [];
+  // The same split by when the message was sent: the first 5 s of load (cold code paths, pools and sockets
+  // still growing) and the rest, so a tail that is only a start-up transient shows as one.
+  const firstSeconds: number[] = [];
+  const laterSeconds: number[] = [];
+  let loadStart = Infinity;
   let delivered = 0;
   let failed = 0;
   const clients: ReturnType<typeof connectWs>[] = [];
@@ -128,7 +171,9 @@ async function main() {
           const message = result.data?.messageAdded;
           if (!message || message.sender?.id === me) return;
           const sentAt = Number(message.body.split(' ')[1]);
-          latencies.push(performance.timeOrigin + performance.now() - sentAt);
+          const latency = performance.timeOrigin + performance.now() - sentAt;
+          latencies.push(latency);
+          (sentAt < performance.timeOrigin + loadStart + 5_000 ? firstSeconds : laterSeconds).push(latency);
           delivered += 1;
         },
         error: (error) => {
@@ -168,7 +213,14 @@ async function main() {
     errorKinds.set(what, (errorKinds.get(what) ?? 0) + 1);
   };
   const inFlight = new Set<Promise<void>>();
+  // Plain keep-alive HTTP (fetch cost the bench's own process more CPU per send than a router spends on it).
+  const agent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  const sendUrls = routerUrls.map((u) => new URL(u));
+  const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`;
   // What the processes spend with nobody writing (keep-alives, presence leases, relay polls), per second.
+  const everyone = [...routers, ...chats];
+  const ownProfile = phaseProfiler(profileDir, `clients-${process.pid}`);
+  await Promise.all([...everyone.map((p) => ask(p, 'profileStart')), ownProfile.profileStart!()]);
   const idleStart = [await cpuOf(routers), await cpuOf(chats)];
   const idleFrom = performance.now();
   await sleep(3_000);
@@ -178,7 +230,9 @@ async function main() {
   // Only meaningful once every subscription is open (otherwise the stack is still busy opening them): else none.
   const idleOrNone = (xs: number[]) => (notOpen > 0 ? xs.map(() => 0) : xs);
   const [idleRouters, idleChats] = [idleOrNone(idlePerSecond(startRouters, idleStart[0]!)), idleOrNone(idlePerSecond(startChats, idleStart[1]!))];
-  const loadStart = performance.now();
+  const postgresStart = await postgresOf(chats);
+  const clientsStart = cpuMs();
+  loadStart = performance.now();
   const count = rate * seconds;
   for (let k = 0; k < count; k++) {
     const due = loadStart + (k * 1000) / rate;
@@ -187,12 +241,11 @@ async function main() {
     const c = Math.floor(Math.random() * conversations.length);
     const sender = 2 * c + (k % 2);
     const sentAt = performance.timeOrigin + performance.now();
-    const request = gql(routerUrls[k % 2]!, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, {
-      token: tokens[sender]!,
-      variables: { i: { conversationId: conversations[c], clientMessageId: randomUUID(), body: `bench ${sentAt}` } },
-    }).then(
-      (res) => {
-        if (res.body.errors) sendFailed(`${res.status} ${String(res.body.errors[0]?.extensions?.code)}: ${res.body.errors[0]?.message.slice(0, 80)}`);
+    const body = JSON.stringify({ query: SEND, variables: { i: { conversationId: conversations[c], clientMessageId: randomUUID(), body: `bench ${sentAt}` } } });
+    const request = post(sendUrls[k % 2]!, body, agent, { headers: { authorization: `Bearer ${tokens[sender]!}` }, read: true }).then(
+      ({ status, text }) => {
+        const answer = JSON.parse(text) as { errors?: { message: string; extensions?: { code?: string } }[] };
+        if (answer.errors) sendFailed(`${status} ${String(answer.errors[0]?.extensions?.code)}: ${answer.errors[0]?.message.slice(0, 80)}`);
         else sent += 1;
       },
       (error: Error) => sendFailed(error.message.slice(0, 80)),
@@ -208,6 +261,11 @@ async function main() {
   // messages that went the whole way (delivered to the other member).
   const [endRouters, endChats] = [await cpuOf(routers), await cpuOf(chats)];
   const busySeconds = (performance.now() - loadStart) / 1000;
+  const clientsCpu = (cpuMs() - clientsStart) / Math.max(1, delivered);
+  const postgresEnd = await postgresOf(chats);
+  // Backends opened during the load count from zero; one that ended meanwhile is missed (the pool keeps them while busy).
+  const postgresCpu = Object.entries(postgresEnd).reduce((n, [pid, ms]) => n + ms - (postgresStart[pid] ?? 0), 0) / Math.max(1, delivered);
+  await Promise.all([...everyone.map((p) => ask(p, 'profileStop')), ownProfile.profileStop!()]);
   const perMessage = (end: number[], start: number[], idle: number[]) => end.map((ms, i) => (ms - start[i]! - idle[i]! * busySeconds) / Math.max(1, delivered));
   const [routerCpu, chatCpu] = [perMessage(endRouters, startRouters, idleRouters), perMessage(endChats, startChats, idleChats)];
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -227,8 +285,14 @@ async function main() {
     p50Ms: percentile(latencies, 50).toFixed(1),
     p99Ms: percentile(latencies, 99).toFixed(1),
     maxMs: (latencies[latencies.length - 1] ?? NaN).toFixed(1),
+    p99MsFirst5s: percentile(firstSeconds.sort((a, b) => a - b), 99).toFixed(1),
+    p99MsAfter5s: percentile(laterSeconds.sort((a, b) => a - b), 99).toFixed(1),
     routerCpuMsPerMessage: show(routerCpu),
     chatCpuMsPerMessage: show(chatCpu),
+    // The bench's own senders and 1 000 ws clients (one process): if this nears a core, the tail is theirs.
+    clientCpuMsPerMessage: clientsCpu.toFixed(2),
+    // The Postgres backends of both replicas' pools (idle not subtracted); Redis is shared and not counted.
+    postgresCpuMsPerMessage: postgresCpu.toFixed(2),
     idleCpuMsPerSecond: `routers ${show(idleRouters)}, chat ${show(idleChats)}`,
     // Two quiet cores give 2 000 ms of CPU a second; the stack's processes alone (Postgres, Redis and the
     // clients not counted) could then carry this many messages a second.
@@ -244,6 +308,7 @@ async function main() {
   console.table(Object.entries(result).map(([k, v]) => ({ measure: k, value: v })));
   console.log(`target: p99 under 100 ms → ${Number(result.p99Ms) < 100 ? 'met' : 'NOT met'} (p99 ${result.p99Ms} ms at ${result.achievedRate} msg/s, ${users} users)`);
 
+  agent.destroy();
   await Promise.all(clients.map((c) => c.dispose()));
   await stopAll([...routers, ...chats]);
   await dropSchema(schema);

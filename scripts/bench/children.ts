@@ -125,14 +125,23 @@ export async function stopAll(children: ChildProcess[]): Promise<void> {
   await Promise.all(exited);
 }
 
-/** POSTs a JSON body over `agent`'s kept-alive sockets; resolves when the answer is read, rejects unless it is 200. */
-export function postOk(url: URL, body: string, agent: http.Agent, headers: Record<string, string> = {}): Promise<void> {
+/** POSTs a JSON body over `agent`'s kept-alive sockets; resolves with the status and, if `read`, the answer's text. */
+export function post(url: URL, body: string, agent: http.Agent, opts: { headers?: Record<string, string>; read?: boolean } = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+    const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...opts.headers };
+    const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
+      let text = '';
+      if (opts.read) res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      else res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** POSTs a JSON body over `agent`'s kept-alive sockets; resolves when the answer is read, rejects unless it is 200. */
+export async function postOk(url: URL, body: string, agent: http.Agent, headers: Record<string, string> = {}): Promise<void> {
+  const { status } = await post(url, body, agent, { headers });
+  if (status !== 200) throw new Error(`status ${status}`);
 }

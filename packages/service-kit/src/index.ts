@@ -8,6 +8,7 @@ export * from './error-tracking.ts';
 export * from './auth.ts';
 export * from './access.ts';
 export * from './orm.ts';
+export * from './prepared.ts';
 export * from './http.ts';
 export * from './pubsub.ts';
 export * from './health.ts';

@@ -1,5 +1,5 @@
 // A subgraph request's trace without an async context, as every subgraph runs (asyncContext: false), on the
-// real Postgres and Redis: its SQL (raw statements, entity finds, a transaction's flush) and its revocation
+// real Postgres and Redis: its SQL (raw and prepared statements, entity finds, a transaction's flush) and its revocation
 // check's Redis read are spans under the subgraph's server span, found through what the request hands on (its
 // EntityManager, its trace context), not an AsyncLocalStorage; its log lines name the trace; the outbox event
 // it writes continues the trace through the relay to the job, whose handler gets the job's context; a request
@@ -12,6 +12,7 @@ import { ROUTER_SECRET_HEADER } from './router-secret.ts';
 import { enqueueEvent, outboxMigrations, OutboxEventSchema, startOutboxRelay, type OutboxRelay } from './outbox.ts';
 import { consumeQueue, type OutboxJob, type QueueConsumer } from './queue.ts';
 import { tracedFork } from './traced-em.ts';
+import { executePrepared } from './prepared.ts';
 import { inMemorySpanExporter, startTracing, type TraceContext, type Tracing } from './telemetry.ts';
 import { createTestKeys, dropSchema, signTestToken, testServiceConfig, TEST_REDIS_URL, type TestKeys } from './testing/index.ts';
 
@@ -35,6 +36,7 @@ const recorder: SubgraphDefinition = {
     Mutation: {
       recordVisit: async (_: unknown, args: { note: string }, ctx: RequestContext) => {
         await ctx.em.getConnection().execute('select ? as note', [args.note]);
+        await executePrepared(ctx.em, 'select ?::text as prepared_note', [args.note]);
         await ctx.em.find(OutboxEventSchema, { topic: 'visit.none' });
         await ctx.em.transactional(async (tx) => void enqueueEvent(tx, 'appointment.visited', { appointmentId: randomUUID() }));
         return String((ctx.logger.bindings() as { trace_id?: string }).trace_id ?? '-');
@@ -100,8 +102,8 @@ test("a request's SQL and Redis spans are children of its subgraph span, and its
   const jobSpan = spans.find((s) => s.name === `job ${queue}`)!;
   const sql = spans.filter((s) => s.attributes['db.system.name'] === 'postgresql');
   const requestSql = sql.filter((s) => s.parentSpanContext?.spanId === server.spanContext().spanId).map((s) => s.attributes['db.query.text']);
-  // The raw statement (its value masked), the find, and the transaction's insert of the outbox event.
-  expect(requestSql).toEqual(expect.arrayContaining(["select '?' as note", expect.stringMatching(/^select .* from "[^"]+"\."outbox_events"/), expect.stringMatching(/^insert into .*outbox_events/)]));
+  // The raw statement (its value masked), the prepared one (its placeholder), the find, and the transaction's insert of the outbox event.
+  expect(requestSql).toEqual(expect.arrayContaining(["select '?' as note", 'select ?::text as prepared_note', expect.stringMatching(/^select .* from "[^"]+"\."outbox_events"/), expect.stringMatching(/^insert into .*outbox_events/)]));
   for (const text of requestSql) expect(String(text)).not.toContain('Smith');
   // The revocation check read Redis for the request.
   const redis = spans.filter((s) => s.attributes['db.system.name'] === 'redis');

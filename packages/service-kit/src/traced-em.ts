@@ -44,12 +44,15 @@ function tracedConnection(driver: Driver, trace: TraceContext): Connection {
       value(this: Connection, query: string, cb: () => Promise<unknown>, context?: { query?: unknown; params?: unknown[] }) {
         // Statement text only, values never (they may be PHI), also not those the ORM inlines as literals.
         const sql = typeof context?.query === 'string' && context.params?.length ? platform.formatQuery(context.query, context.params) : query;
-        const text = maskSqlLiterals(sql);
-        const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
-        return databaseSpan(trace, `pg.query:${operation}`, 'postgresql', { 'db.operation.name': operation, 'db.query.text': text, 'db.statement': text }, () =>
-          execute.call(this, query, cb, context),
-        );
+        return statementSpan(trace, sql, () => execute.call(this, query, cb, context));
       },
     },
   }) as Connection;
+}
+
+/** A span of `trace` for one SQL statement: its text with literals masked (values may be PHI). */
+export function statementSpan<T>(trace: TraceContext, sql: string, call: () => Promise<T>): Promise<T> {
+  const text = maskSqlLiterals(sql);
+  const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
+  return databaseSpan(trace, `pg.query:${operation}`, 'postgresql', { 'db.operation.name': operation, 'db.query.text': text, 'db.statement': text }, call);
 }

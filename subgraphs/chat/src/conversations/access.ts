@@ -2,7 +2,7 @@
 // administrators) may open a conversation they are not in only by asking for it explicitly, and every such
 // opening is audited; desk conversations are the desk's to answer.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, forbidden, notFound, recordAuditNow } from '@clinic/service-kit';
+import { badUserInput, executePrepared, forbidden, notFound, recordAuditNow } from '@clinic/service-kit';
 import { auditActor, isDesk, isUuid, type Actor } from '../actor.ts';
 import { toConversation, type ConversationRow, type ConversationView, type ParticipantRow } from '../entities/rows.ts';
 
@@ -54,7 +54,9 @@ export interface SendContext {
 export async function sendContext(em: EntityManager, actor: Actor, id: string, clientMessageId: string): Promise<SendContext> {
   if (!isUuid(id)) throw badUserInput('conversation id must be a UUID');
   const me = actor.user.userId;
-  const rows = await em.execute<(ConversationRow & { role: ParticipantRow['role'] | null; archived: boolean; read_seq: string; member_ids: string[]; retried_id: string | null })[]>(
+  // Every send runs it: prepared (parsed and planned once per connection).
+  const rows = await executePrepared<ConversationRow & { role: ParticipantRow['role'] | null; archived: boolean; read_seq: string; member_ids: string[]; retried_id: string | null }>(
+    em,
     `select c.*, p.role, p.archived, p.read_seq,
        array(select user_id::text from participants m where m.conversation_id = c.id and m.left_at is null) as member_ids,
        (select id from messages r where r.conversation_id = c.id and r.sender_id = ? and r.client_message_id = ?) as retried_id

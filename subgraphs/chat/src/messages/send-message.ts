@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  ASSISTANT_PARTICIPANT_ID, badUserInput, conflict, enqueueEvent, forbidden, MESSAGE_TO_ASSISTANT_TOPIC, MESSAGE_UNREAD_TOPIC, notFound, signChatMessageProof,
+  ASSISTANT_PARTICIPANT_ID, badUserInput, conflict, enqueueEvent, executePrepared, forbidden, MESSAGE_TO_ASSISTANT_TOPIC, MESSAGE_UNREAD_TOPIC, notFound, signChatMessageProof,
   type MessageToAssistantPayload, type MessageUnreadPayload,
 } from '@clinic/service-kit';
 import { z } from 'zod';
@@ -86,6 +86,7 @@ export async function appendMessage(
  * sequence number, the encrypted message, its blind-index terms and the sender's own read cursor. A duplicate
  * client message id fails the statement as a whole (nothing of it stays: no gap in the sequence) and, inside a
  * transaction, rolls that back too. Atomic on its own, so a send with no outbox event needs no transaction.
+ * Prepared: its planning cost Postgres more than a third of the statement.
  */
 async function appendMessageRow(
   tx: EntityManager,
@@ -98,7 +99,8 @@ async function appendMessageRow(
   const createdAt = services.now();
   const attachments: StoredAttachment[] = (msg.attachments ?? []).map((a) => ({ documentId: a.documentId, nameEnc: services.keys.encrypt(conv.wrappedKey, a.name) }));
   const terms = services.index.termsOf([msg.body, ...(msg.attachments ?? []).map((a) => a.name)].join(' '));
-  const added = await tx.execute<{ seq: string }[]>(
+  const added = await executePrepared<{ seq: string }>(
+    tx,
     `with bumped as (
        update conversations set last_seq = last_seq + 1, last_activity_at = ? where id = ? returning last_seq
      ), added as (

@@ -3,7 +3,9 @@
 // subscriber of that conversation on this replica; each subscriber is then checked against it. The read starts
 // only once the event has arrived, so a member removed before the message was sent is never shown it. Reads
 // are shared only while in flight: nothing is kept afterwards (an edit or delete is never served stale).
+// The read is a prepared statement: every event runs it.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { executePrepared } from '@clinic/service-kit';
 import type { ChatKeys } from '../privacy/keys.ts';
 import type { ConversationKind, MessageRow, MessageView } from '../entities/rows.ts';
 import { toMessage } from '../messages/read-messages.ts';
@@ -23,7 +25,8 @@ export interface MessageEvents {
 export function createMessageEvents(keys: ChatKeys): MessageEvents {
   const inFlight = new Map<string, Promise<LoadedMessageEvent | null>>();
   const read = async (em: EntityManager, event: MessageEvent): Promise<LoadedMessageEvent | null> => {
-    const rows = await em.execute<(Partial<MessageRow> & { conversation_kind: ConversationKind; member_ids: string[]; wrapped_key: string })[]>(
+    const rows = await executePrepared<Partial<MessageRow> & { conversation_kind: ConversationKind; member_ids: string[]; wrapped_key: string }>(
+      em,
       `select m.*, c.wrapped_key, c.kind as conversation_kind,
          array(select user_id::text from participants p where p.conversation_id = c.id and p.left_at is null) as member_ids
        from conversations c left join messages m on m.id = ? and m.conversation_id = c.id
