@@ -65,3 +65,21 @@ test('a table changed under a prepared statement (a newer replica migrated): the
   expect(await executePrepared(em, ALL, [1])).toEqual([expect.objectContaining({ id: 1, note: null })]);
   expect(await executePrepared(em, ALL, [1])).toEqual([expect.objectContaining({ id: 1, note: null })]);
 });
+
+test('a session that already holds the statement (a new connection to the embedded PGlite, which keeps one session) runs it; one that lost it parses it again', async () => {
+  const em = orm.em.fork();
+  const pool = em.getConnection().getKnex().client as { acquireConnection(): Promise<{ connection: { parsedStatements: Record<string, string> } }>; releaseConnection(c: unknown): Promise<unknown> };
+  const forget = async () => {
+    const connection = await pool.acquireConnection();
+    for (const name of Object.keys(connection.connection.parsedStatements)) delete connection.connection.parsedStatements[name];
+    await pool.releaseConnection(connection);
+  };
+  expect(await executePrepared(em, BY_ID, [1])).toHaveLength(1);
+  // What a new client finds on PGlite: the session has the statement, the client never parsed it.
+  await forget();
+  expect(await executePrepared(em, BY_ID, [1])).toEqual(await em.execute(BY_ID, [1]));
+  // Dropped behind the client's back (another connection of the session deallocated it).
+  await em.execute(`deallocate all`);
+  expect(await executePrepared(em, BY_ID, [1])).toEqual(await em.execute(BY_ID, [1]));
+  expect(await executePrepared(em, BY_ID, [1])).toHaveLength(1);
+});

@@ -3,6 +3,7 @@
 // MikroORM and knex build the text first. A statement run here is parsed once per pooled connection and then
 // only bound and executed: same text with `?` placeholders, same rows. Inside a transaction it runs as
 // `em.execute` does, on the transaction's connection (which the pool does not hand out).
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isTraced } from './telemetry.ts';
 import { statementSpan, traceOfEntityManager } from './traced-em.ts';
@@ -20,8 +21,16 @@ interface PoolClient {
 
 /** "cached plan must not change result type" (feature_not_supported). */
 const STALE_PLAN = '0A000';
+/** "prepared statement … already exists": the session has it though this client never parsed it (below). */
+const ALREADY_PREPARED = '42P05';
+/** "prepared statement … does not exist": dropped in the session behind this client's back. */
+const NOT_PREPARED = '26000';
 
-/** Each statement text gets one name (pg refuses one name for two texts on a connection). */
+/**
+ * Each statement text gets one name, made from the text: pg refuses one name for two texts in a session, and
+ * a session may outlive the client that prepared in it (the embedded PGlite of `npm start` serves every
+ * connection of a service in one session, so a new connection finds its predecessor's statements there).
+ */
 const statements = new Map<string, { name: string; text: string }>();
 
 function statementOf(sql: string): { name: string; text: string } {
@@ -29,7 +38,8 @@ function statementOf(sql: string): { name: string; text: string } {
   if (!statement) {
     let n = 0;
     // Placeholders only: the statement must hold no other `?` (as with em.execute).
-    statement = { name: `kit_prepared_${statements.size + 1}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    statement = { name: `kit_prepared_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`, text };
     statements.set(sql, statement);
   }
   return statement;
@@ -54,11 +64,18 @@ async function run<T>(em: EntityManager, sql: string, params: unknown[]): Promis
   try {
     return (await connection.query({ ...statement, values: params })).rows as T[];
   } catch (error) {
+    const { parsedStatements } = connection.connection;
+    const code = (error as { code?: string }).code;
+    // The session already holds this text under its name (the name is the text's): run it without parsing.
+    if (code === ALREADY_PREPARED) parsedStatements[statement.name] = statement.text;
+    // Another connection of a shared session dropped it (below): parse it again.
+    else if (code === NOT_PREPARED) delete parsedStatements[statement.name];
     // A migration changed a table the statement reads (`select m.*` after a column was added, e.g. by a newer
     // replica in a rolling deploy): Postgres refuses the stored plan. Parsed afresh once, it runs as it should.
-    if ((error as { code?: string }).code !== STALE_PLAN) throw error;
-    await connection.query(`deallocate "${statement.name}"`);
-    delete connection.connection.parsedStatements[statement.name];
+    else if (code === STALE_PLAN) {
+      await connection.query(`deallocate "${statement.name}"`);
+      delete parsedStatements[statement.name];
+    } else throw error;
     return (await connection.query({ ...statement, values: params })).rows as T[];
   } finally {
     await pool.releaseConnection(connection);
