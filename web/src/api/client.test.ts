@@ -60,4 +60,24 @@ describe('api client', () => {
     expect(result.error?.graphQLErrors[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(session.get().accessToken).toBeNull();
   });
+
+  test('a sign-in the router cannot check right now (Redis away) neither refreshes nor signs the person out', async () => {
+    const seen: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_url: string, init: RequestInit) => {
+        seen.push(String(init.body));
+        return json({ errors: [{ message: 'Sign-in cannot be checked right now; try again in a moment', extensions: { code: 'UNAUTHENTICATED', reason: 'REVOCATION_UNAVAILABLE', retryable: true } }] }, 401);
+      }),
+    );
+    const session = createSessionStore(false);
+    const token = fakeAccessToken('u1', ['PATIENT']);
+    session.set({ accessToken: token, refreshToken: 'r1' });
+    const client = createApiClient({ url: 'http://clinic.test/graphql', session, refresh: refreshTokens });
+    const result = await client.query(MeDocument, {}).toPromise();
+    expect(result.error?.graphQLErrors[0]?.extensions?.reason).toBe('REVOCATION_UNAVAILABLE');
+    expect(seen.some((body) => body.includes('RefreshSession'))).toBe(false);
+    expect(session.get().accessToken).toBe(token);
+    expect(session.get().refreshToken).toBe('r1');
+  });
 });

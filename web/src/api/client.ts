@@ -29,6 +29,9 @@ function wsUrlFor(httpUrl: string): string {
   return url.toString();
 }
 
+/** The router's reason when it cannot check sign-ins for a moment (retryable, not an ended session). */
+const SIGN_IN_UNCHECKABLE = 'REVOCATION_UNAVAILABLE';
+
 export function createApiClient({ url = '/graphql', session, refresh, onLiveChange, onSubscribed }: ClientOptions): Client {
   let ws: WsClient | null = null;
   const wsClient = (): WsClient => {
@@ -97,6 +100,9 @@ export function createApiClient({ url = '/graphql', session, refresh, onLiveChan
       return Boolean(accessToken && refreshToken && expiresAt && expiresAt < Date.now() + 10_000);
     },
     didAuthError(error) {
+      // The router could not check revocations (its Redis is away): the token is fine, a new one would be
+      // refused the same way, and a refresh that fails meanwhile would sign the person out. Shown, not refreshed.
+      if (error.graphQLErrors.some((e) => e.extensions?.reason === SIGN_IN_UNCHECKABLE)) return false;
       return error.response?.status === 401 || error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
     },
     refreshAuth: refreshNow,

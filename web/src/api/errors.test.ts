@@ -35,6 +35,10 @@ describe('human errors', () => {
     expect(humanError(coded('UNAUTHENTICATED'), t, 'signIn')).toMatch(/password is wrong/);
     // Elsewhere an UNAUTHENTICATED without a reason is an ended session.
     expect(humanError(coded('UNAUTHENTICATED'), t)).toMatch(/session has ended/);
+    // A sign-in the router cannot check for a moment is not an ended session either.
+    const unchecked = coded('UNAUTHENTICATED', { reason: 'REVOCATION_UNAVAILABLE', retryable: true });
+    expect(humanError(unchecked, t)).toMatch(/cannot check your sign-in right now/);
+    expect(humanError(unchecked, ro_t)).toMatch(/Nu vă putem verifica autentificarea/);
   });
 
   test('each conflict reason gets its own sentence; a race is blamed only when one happened', () => {
