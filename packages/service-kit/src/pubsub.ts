@@ -4,6 +4,7 @@ import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
+import { redisSpan, type TraceContext } from './telemetry.ts';
 
 export interface EventBus {
   pubsub: PubSubEngine;
@@ -40,12 +41,12 @@ export const LIVE_EVENT_WAIT_MS = 1_000;
  * event re-reads it (chat's `messages(after:)`). One Redis cannot take now is dropped (false), so the caller's
  * answer is neither held up until Redis is back nor turned into an error for data already stored.
  */
-export function publishLive(pubsub: PubSubEngine, trigger: string, payload: unknown): Promise<boolean> {
-  return pubsub.publish(trigger, payload).then(
-    () => true,
-    () => false,
-  );
+export function publishLive(pubsub: PubSubEngine, trigger: string, payload: unknown, trace?: TraceContext): Promise<boolean> {
+  // `trace`: the request's (or job's) trace context; a sampled one makes the publish a span of it.
+  return redisSpan(trace, 'publish', () => pubsub.publish(trigger, payload)).then(taken, dropped);
 }
+const taken = () => true;
+const dropped = () => false;
 
 export function createEventBus(redisUrl: string | null, logger: Logger, service: string): EventBus {
   if (!redisUrl) {

@@ -5,7 +5,7 @@
 // entry, so the clock cannot make an answer stale. Searches that are not the public one (ignoring busy
 // time, a patient's own held offer, an appointment being moved) always expand afresh.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput } from '@clinic/service-kit';
+import { badUserInput, traceOfEntityManager } from '@clinic/service-kit';
 import { freeSlots, MAX_SLOT_MS, type Slot } from '../schedules/free-slots.ts';
 import { doctorConditions, loadRules, loadWindowInputs, pgArray, searchFreeSlots, type SlotPageRequest, type SlotSearch } from '../schedules/slot-search.ts';
 import type { Clinic } from '../policy.ts';
@@ -180,13 +180,13 @@ async function daysOf(
       cells.push({ doctor, day, key: cache.key(doctor.doctorId, doctor.timeZone, day, includeEmergency, doctor.version, doctor.clinicVersion), entry: null });
     }
   }
-  const entries = await cache.read(cells.map((c) => c.key), now);
+  const entries = await cache.read(cells.map((c) => c.key), now, traceOfEntityManager(em));
   cells.forEach((c, i) => (c.entry = entries[i]!));
   const missing = cells.filter((c) => !c.entry);
   if (missing.length) {
     const fresh = await expandDays(em, missing, includeEmergency, now);
     for (const c of missing) c.entry = fresh.get(`${c.doctor.doctorId}|${c.day}`)!;
-    await cache.write(missing.map((c) => [c.key, c.entry!]));
+    await cache.write(missing.map((c) => [c.key, c.entry!]), traceOfEntityManager(em));
   }
   return cells as Cell[];
 }

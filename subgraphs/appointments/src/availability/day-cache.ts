@@ -3,7 +3,7 @@
 // one replica is seen by all (the versions live in Postgres and move with the change itself). Redis is an
 // optimisation only: when it is down or slow, every read is a miss and the search expands afresh.
 import { Redis } from 'ioredis';
-import type { Logger } from '@clinic/service-kit';
+import { redisSpan, type Logger, type TraceContext } from '@clinic/service-kit';
 
 /** A doctor's free slots starting in one UTC day, as computed at `computedAt`. */
 export interface DayEntry {
@@ -43,12 +43,15 @@ export class AvailabilityCache {
     return `${this.prefix}availability2:${doctorId}:${version}:${clinicVersion}:${timeZone}:${day}:${includeEmergency ? 1 : 0}`;
   }
 
-  /** Entries for the keys; null where missing, unusable at `now`, or Redis could not answer. */
-  async read(keys: string[], now: number): Promise<(DayEntry | null)[]> {
+  /**
+   * Entries for the keys; null where missing, unusable at `now`, or Redis could not answer. `trace`: the
+   * search's trace context (traceOfEntityManager), so a sampled search shows the read as a span.
+   */
+  async read(keys: string[], now: number, trace?: TraceContext): Promise<(DayEntry | null)[]> {
     if (!keys.length) return [];
     let raw: (string | null)[];
     try {
-      raw = await this.redis.mget(...keys);
+      raw = await redisSpan(trace, 'mget', () => this.redis.mget(...keys));
     } catch (error) {
       this.failed(error);
       return keys.map(() => null);
@@ -63,12 +66,12 @@ export class AvailabilityCache {
     });
   }
 
-  async write(entries: [string, DayEntry][]): Promise<void> {
+  async write(entries: [string, DayEntry][], trace?: TraceContext): Promise<void> {
     if (!entries.length) return;
     const batch = this.redis.pipeline();
     for (const [key, entry] of entries) batch.set(key, JSON.stringify(entry), 'PX', ENTRY_TTL_MS);
     try {
-      await batch.exec();
+      await redisSpan(trace, 'set', () => batch.exec());
     } catch (error) {
       this.failed(error);
     }

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import {
-  ASSISTANT_MESSAGE_PATH, ASSISTANT_PARTICIPANT_ID, ASSISTANT_REPLY_PATH, hasRouterSecret, readBody, sendJson,
+  ASSISTANT_MESSAGE_PATH, ASSISTANT_PARTICIPANT_ID, ASSISTANT_REPLY_PATH, hasRouterSecret, readBody, sendJson, traceOfEntityManager,
   type AssistantChatMessage, type AssistantChatReply, type SubgraphDeps,
 } from '@clinic/service-kit';
 import { isUuid } from '../actor.ts';
@@ -53,7 +53,7 @@ export async function postAssistantReply(em: EntityManager, services: ChatServic
   if (existing) return existing;
   const recipients = people(await participantIds(em, conv.id));
   const offline: string[] = [];
-  for (const userId of recipients) if (!(await services.presence.online(userId))) offline.push(userId);
+  for (const userId of recipients) if (!(await services.presence.online(userId, traceOfEntityManager(em)))) offline.push(userId);
   const actions = reply.actions.map((a) => ({ kind: a.kind, appointmentId: null, doctorId: a.doctorId, startsAt: new Date(a.startsAt).toISOString(), consultationType: a.consultationType }));
   const messageId = await em
     .transactional((tx) =>
@@ -61,7 +61,7 @@ export async function postAssistantReply(em: EntityManager, services: ChatServic
     )
     // A concurrent retry stored it first.
     .catch(async (error: unknown) => (await stored()) ?? Promise.reject(error));
-  await announceMessage(services.pubsub, { conversationId: conv.id, messageId }, recipients);
+  await announceMessage(services.pubsub, { conversationId: conv.id, messageId }, recipients, traceOfEntityManager(em));
   return messageId;
 }
 

@@ -37,11 +37,11 @@ export async function applyAppointmentEvent(orm: MikroORM, services: ChatService
   const { row } = await openAppointmentConversation(em, services, appointmentId as string, null);
   const offline: string[] = [];
   const members = await participantIds(em, row.id);
-  for (const id of members) if (!(await services.presence.online(id))) offline.push(id);
+  for (const id of members) if (!(await services.presence.online(id, trace))) offline.push(id);
   const messageId = await em.transactional((tx) =>
     appendMessage(tx, services, { id: row.id, wrappedKey: row.wrapped_key }, { kind: 'SYSTEM', senderId: null, clientMessageId: `event:${job.eventId}`, body: APPOINTMENT_APPROVED_TOPIC }, offline),
   );
-  await announceMessage(services.pubsub, { conversationId: row.id, messageId }, members);
+  await announceMessage(services.pubsub, { conversationId: row.id, messageId }, members, trace);
   return true;
 }
 

@@ -57,7 +57,7 @@ export async function applyNotificationMessage(orm: MikroORM, services: ChatServ
     return { outcome: 'POSTED' as const, conversationId: conv.id, messageId };
   });
   if (!posted) return null;
-  if (posted.conversationId && posted.messageId) await announceMessage(services.pubsub, { conversationId: posted.conversationId, messageId: posted.messageId }, await participantIds(em, posted.conversationId));
+  if (posted.conversationId && posted.messageId) await announceMessage(services.pubsub, { conversationId: posted.conversationId, messageId: posted.messageId }, await participantIds(em, posted.conversationId), trace);
   return posted.outcome;
 }
 

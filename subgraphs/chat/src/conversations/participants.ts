@@ -2,7 +2,7 @@
 // participant's live subscriptions stop delivering at once (every event is checked against current
 // membership) and they lose access, to the documents attached in the conversation too (documents is told). Archive/unarchive is each participant's own.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, forbidden, recordAudit } from '@clinic/service-kit';
+import { badUserInput, forbidden, recordAudit, traceOfEntityManager } from '@clinic/service-kit';
 import { auditActor, isDesk, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
 import type { ConversationView, ParticipantRole } from '../entities/rows.ts';
@@ -31,7 +31,7 @@ export async function addParticipant(em: EntityManager, services: ChatServices, 
       action: 'conversation.participant_added', resourceType: 'Conversation', resourceId: conv.id, subjectUserId: userId, outcome: 'SUCCESS',
     });
   });
-  await announceConversation(services.pubsub, conv.id, await participantIds(em, conv.id));
+  await announceConversation(services.pubsub, conv.id, await participantIds(em, conv.id), traceOfEntityManager(em));
   return conv;
 }
 
@@ -47,7 +47,7 @@ export async function removeParticipant(em: EntityManager, services: ChatService
       action: 'conversation.participant_removed', resourceType: 'Conversation', resourceId: conv.id, subjectUserId: userId, outcome: 'SUCCESS',
     });
   });
-  await announceConversation(services.pubsub, conv.id, before);
+  await announceConversation(services.pubsub, conv.id, before, traceOfEntityManager(em));
   return conv;
 }
 
@@ -55,6 +55,6 @@ export async function archiveConversation(em: EntityManager, services: ChatServi
   const conv = await requireParticipant(em, actor, conversationId);
   if (!conv.membership) throw forbidden('You are not a participant of this conversation');
   await em.execute(`update participants set archived = ? where conversation_id = ? and user_id = ?`, [archived, conv.id, actor.user.userId]);
-  await announceConversation(services.pubsub, conv.id, [actor.user.userId]);
+  await announceConversation(services.pubsub, conv.id, [actor.user.userId], traceOfEntityManager(em));
   return { ...conv, membership: { ...conv.membership, archived } };
 }

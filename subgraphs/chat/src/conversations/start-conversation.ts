@@ -4,7 +4,7 @@
 // appointment. Both are idempotent: asking again returns the one that exists.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ASSISTANT_PARTICIPANT_ID, badUserInput, forbidden, notFound } from '@clinic/service-kit';
+import { ASSISTANT_PARTICIPANT_ID, badUserInput, forbidden, notFound, traceOfEntityManager } from '@clinic/service-kit';
 import { z } from 'zod';
 import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
@@ -101,7 +101,7 @@ export async function openAppointmentConversation(em: EntityManager, services: C
       { userId: appt.doctor_id, role: 'OWNER' },
     ],
   });
-  if (result.created) await announceConversation(services.pubsub, result.row.id, [appt.patient_id, appt.doctor_id]);
+  if (result.created) await announceConversation(services.pubsub, result.row.id, [appt.patient_id, appt.doctor_id], traceOfEntityManager(em));
   return result;
 }
 
@@ -141,6 +141,6 @@ export async function startConversation(em: EntityManager, services: ChatService
     };
   }
   const { row, created } = await createConversation(em, services, spec);
-  if (created) await announceConversation(services.pubsub, row.id, people(spec.members.map((m) => m.userId)));
+  if (created) await announceConversation(services.pubsub, row.id, people(spec.members.map((m) => m.userId)), traceOfEntityManager(em));
   return viewFor(em, row, me);
 }

@@ -3,7 +3,7 @@
 // read receipt costs one row update however many messages it covers. Typing is never stored: it goes
 // straight to pub/sub, at most once per throttle period per user and conversation.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { publishLive } from '@clinic/service-kit';
+import { publishLive, traceOfEntityManager } from '@clinic/service-kit';
 import type { Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
 import type { ConversationView, ParticipantView } from '../entities/rows.ts';
@@ -39,8 +39,8 @@ export async function markReceived(
     deliveredUpTo: await idAtSeq(em, conv.id, Number(state.delivered_seq)),
     readUpTo: await idAtSeq(em, conv.id, Number(state.read_seq)),
   };
-  await publishLive(services.pubsub, receiptTrigger(conv.id), payload);
-  if (read) await announceConversation(services.pubsub, conv.id, await participantIds(em, conv.id));
+  await publishLive(services.pubsub, receiptTrigger(conv.id), payload, traceOfEntityManager(em));
+  if (read) await announceConversation(services.pubsub, conv.id, await participantIds(em, conv.id), traceOfEntityManager(em));
   return { ...conv, membership: { ...conv.membership, readSeq: Number(state.read_seq) } };
 }
 
@@ -54,6 +54,6 @@ export async function sendTyping(em: EntityManager, services: ChatServices, acto
   if (services.typingSeen.size > 50_000) services.typingSeen.clear();
   services.typingSeen.set(key, now);
   const payload: TypingPayload = { conversationId: conv.id, userId: actor.user.userId, at: new Date(now).toISOString() };
-  await publishLive(services.pubsub, typingTrigger(conv.id), payload);
+  await publishLive(services.pubsub, typingTrigger(conv.id), payload, traceOfEntityManager(em));
   return true;
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  ASSISTANT_PARTICIPANT_ID, badUserInput, conflict, enqueueEvent, executePrepared, forbidden, MESSAGE_TO_ASSISTANT_TOPIC, MESSAGE_UNREAD_TOPIC, notFound, signChatMessageProof,
+  ASSISTANT_PARTICIPANT_ID, badUserInput, conflict, enqueueEvent, executePrepared, forbidden, MESSAGE_TO_ASSISTANT_TOPIC, MESSAGE_UNREAD_TOPIC, notFound, signChatMessageProof, traceOfEntityManager,
   type MessageToAssistantPayload, type MessageUnreadPayload,
 } from '@clinic/service-kit';
 import { z } from 'zod';
@@ -160,7 +160,7 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
   const documentIds = [...new Set((input.attachments ?? []).map((a) => a.documentId))];
   if (documentIds.length) await services.documents.share(authorization, { ...(await currentMembers(em, conv.id)), documentIds });
   const recipients = people(memberIds).filter((id) => id !== me);
-  const online = await Promise.all(recipients.map((id) => services.presence.online(id)));
+  const online = await Promise.all(recipients.map((id) => services.presence.online(id, traceOfEntityManager(em))));
   const offline = recipients.filter((_, i) => !online[i]);
   // A patient's words in a conversation the assistant takes part in go to the assistant (ids only).
   const toAssistant = memberIds.includes(ASSISTANT_PARTICIPANT_ID) && !isStaff(actor.user) && body.length > 0;
@@ -194,7 +194,7 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
     if (!stored) throw conflict('The message could not be stored; send it again');
     return stored;
   }
-  await announceMessage(services.pubsub, { conversationId: conv.id, messageId: added.id }, [me, ...recipients]);
+  await announceMessage(services.pubsub, { conversationId: conv.id, messageId: added.id }, [me, ...recipients], traceOfEntityManager(em));
   // What was just stored, as a read would return it (no second read and decryption of our own words).
   return {
     id: added.id, conversationId: conv.id, seq: added.seq, kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body,
@@ -224,7 +224,7 @@ export async function editMessage(em: EntityManager, services: ChatServices, act
     const names = (row.attachments ?? []).map((a) => services.keys.decrypt(row.wrapped_key, a.nameEnc));
     await indexTerms(tx, services, row.conversation_id, id, [text, ...names].join(' '));
   });
-  await announceConversation(services.pubsub, row.conversation_id, people(await participantIds(em, row.conversation_id)));
+  await announceConversation(services.pubsub, row.conversation_id, people(await participantIds(em, row.conversation_id)), traceOfEntityManager(em));
   return (await messagesByIds(em, services.keys, [id]))[0]!;
 }
 
@@ -234,6 +234,6 @@ export async function deleteMessage(em: EntityManager, services: ChatServices, a
     await tx.execute(`update messages set body_enc = null, attachments = '[]', actions = '[]', deleted_at = ? where id = ?`, [services.now(), id]);
     await tx.execute(`delete from message_terms where message_id = ?`, [id]);
   });
-  await announceConversation(services.pubsub, row.conversation_id, people(await participantIds(em, row.conversation_id)));
+  await announceConversation(services.pubsub, row.conversation_id, people(await participantIds(em, row.conversation_id)), traceOfEntityManager(em));
   return (await messagesByIds(em, services.keys, [id]))[0]!;
 }

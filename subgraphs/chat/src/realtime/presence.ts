@@ -2,14 +2,15 @@
 // a lease in a Redis sorted set per user (score = lease expiry), renewed while it lives and removed when it
 // ends, so a crashed replica's leases simply run out. Without Redis (embedded start) an in-process count.
 import { randomUUID } from 'node:crypto';
-import { createRedis } from '@clinic/service-kit';
+import { createRedis, redisSpan, type TraceContext } from '@clinic/service-kit';
 
 const LEASE_MS = 30_000;
 
 export interface Presence {
   /** Marks the user online until the returned release is called. */
   hold(userId: string): () => void;
-  online(userId: string): Promise<boolean>;
+  /** `trace`: the asking request's trace context; a sampled one shows the lookup as a span. */
+  online(userId: string, trace?: TraceContext): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -54,9 +55,9 @@ export function createPresence(redisUrl: string | null, prefix = ''): Presence {
         void redis.zrem(key(userId), lease).catch(() => {});
       };
     },
-    async online(userId) {
+    async online(userId, trace) {
       // Unknown counts as offline: the recipient gets a notification too many rather than none.
-      return redis.zcount(key(userId), Date.now(), '+inf').then(
+      return redisSpan(trace, 'zcount', () => redis.zcount(key(userId), Date.now(), '+inf')).then(
         (live) => live > 0,
         () => false,
       );

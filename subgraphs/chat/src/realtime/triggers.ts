@@ -1,7 +1,7 @@
 // Live events on the kit's pub/sub (Redis, so any router and any chat replica serve any subscriber).
 // Payloads carry ids only; each subscriber's resolver loads (and checks) what it may see.
 import type { PubSubEngine } from 'graphql-subscriptions';
-import { publishLive } from '@clinic/service-kit';
+import { publishLive, type TraceContext } from '@clinic/service-kit';
 
 export const messageTrigger = (conversationId: string) => `chat.messages.${conversationId}`;
 export const typingTrigger = (conversationId: string) => `chat.typing.${conversationId}`;
@@ -30,13 +30,14 @@ export interface ConversationEvent {
 /**
  * After commit: tells subscribers of the conversation and every participant's conversation list. Best effort
  * (the kit's publishLive): with Redis away the stored message is still the answer, and subscribers read what
- * they missed by cursor.
+ * they missed by cursor. `trace`: the request's or job's trace context (traceOfEntityManager), so a sampled
+ * one shows each publish as a span.
  */
-export async function announceMessage(pubsub: PubSubEngine, event: MessageEvent, participantIds: string[]): Promise<void> {
+export async function announceMessage(pubsub: PubSubEngine, event: MessageEvent, participantIds: string[], trace?: TraceContext): Promise<void> {
   // Written back to back on one connection (in this order), not one round trip after another.
-  await Promise.all([publishLive(pubsub, messageTrigger(event.conversationId), event), announceConversation(pubsub, event.conversationId, participantIds)]);
+  await Promise.all([publishLive(pubsub, messageTrigger(event.conversationId), event, trace), announceConversation(pubsub, event.conversationId, participantIds, trace)]);
 }
 
-export async function announceConversation(pubsub: PubSubEngine, conversationId: string, userIds: string[]): Promise<void> {
-  await Promise.all(userIds.map((userId) => publishLive(pubsub, userTrigger(userId), { conversationId } satisfies ConversationEvent)));
+export async function announceConversation(pubsub: PubSubEngine, conversationId: string, userIds: string[], trace?: TraceContext): Promise<void> {
+  await Promise.all(userIds.map((userId) => publishLive(pubsub, userTrigger(userId), { conversationId } satisfies ConversationEvent, trace)));
 }

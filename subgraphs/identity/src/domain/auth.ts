@@ -5,7 +5,7 @@
 // A locked account answers exactly like a wrong password, so lockout does not reveal which addresses exist;
 // wrong current passwords and MFA codes presented with a valid token count toward the same lockout.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordAudit, enqueueEvent, SECURITY_EVENT_TOPICS, ACCOUNT_MAIL_TOPICS, type AccountMailPayload, unauthenticated, forbidden, conflict, badUserInput, type AuditActor, type AuditEvent } from '@clinic/service-kit';
+import { recordAudit, enqueueEvent, SECURITY_EVENT_TOPICS, ACCOUNT_MAIL_TOPICS, type AccountMailPayload, unauthenticated, forbidden, conflict, badUserInput, traceOfEntityManager, type AuditActor, type AuditEvent } from '@clinic/service-kit';
 import { inTransaction, query, queryOne } from '../db.ts';
 import type { IdentityDeps } from './deps.ts';
 import { hashPassword, verifyPassword, randomSecret, sha256 } from './passwords.ts';
@@ -121,7 +121,7 @@ export async function signIn(em: EntityManager, deps: IdentityDeps, input: { ema
     [email],
   );
   // Always one hash (unknown and locked accounts too), so neither timing nor answer tells them apart.
-  const ok = await deps.hashes.run(clientOf(meta), () => verifyPassword(user?.hash ?? null, input.password));
+  const ok = await deps.hashes.run(clientOf(meta), () => verifyPassword(user?.hash ?? null, input.password), traceOfEntityManager(em));
   return commitThenThrow(em, async (tx) => {
     if (user && isLocked(user.lockedUntil)) {
       audit(tx, user.id, meta, { action: 'auth.sign_in', outcome: 'DENIED', detail: { reason: 'ACCOUNT_LOCKED' } });
@@ -223,7 +223,7 @@ export async function changePassword(em: EntityManager, deps: IdentityDeps, user
   );
   if (!user) throw unauthenticated();
   if (isLocked(user.lockedUntil)) throw forbiddenWith('This account is temporarily locked after repeated failures', 'ACCOUNT_LOCKED', new Date(user.lockedUntil!));
-  const ok = await deps.hashes.run(clientOf(meta), () => verifyPassword(user.hash, current));
+  const ok = await deps.hashes.run(clientOf(meta), () => verifyPassword(user.hash, current), traceOfEntityManager(em));
   // A stolen token guessing the password counts toward the same lockout as sign-in.
   if (!ok) {
     return commitThenThrow<never>(em, async (tx) => {
@@ -233,7 +233,7 @@ export async function changePassword(em: EntityManager, deps: IdentityDeps, user
     });
   }
   v.newPassword(next, user.email);
-  const hashed = await deps.hashes.run(clientOf(meta), () => hashPassword(next));
+  const hashed = await deps.hashes.run(clientOf(meta), () => hashPassword(next), traceOfEntityManager(em));
   await commitThenThrow<undefined | Error>(em, async (tx) => {
     await query(tx, `update users set password_hash = ?, updated_at = now() where id = ?`, [hashed, userId]);
     await revokeAllSessions(tx, userId, 'PASSWORD_CHANGED', sessionId, deps.revocations);
@@ -269,7 +269,7 @@ export async function requestPasswordReset(em: EntityManager, deps: IdentityDeps
 export async function resetPassword(em: EntityManager, deps: IdentityDeps, token: string, next: string, meta: RequestMeta): Promise<void> {
   if (token.length > 200) throw badUserInput('The reset link is invalid', { field: 'token' });
   v.newPassword(next);
-  const hashed = await deps.hashes.run(clientOf(meta), () => hashPassword(next));
+  const hashed = await deps.hashes.run(clientOf(meta), () => hashPassword(next), traceOfEntityManager(em));
   await commitThenThrow<undefined | Error>(em, async (tx) => {
     const claimed = await queryOne<{ userId: string; email: string }>(
       tx,

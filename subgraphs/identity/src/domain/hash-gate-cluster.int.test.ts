@@ -1,12 +1,15 @@
 // The per-client bound on password-hash work across replicas: two identity replicas' gates share the real
 // Redis, so a client that has filled its bound on one replica is refused on the other at once (another
 // client is not), its slots come back when its work ends, and with Redis unreachable each replica still
-// bounds the client on its own.
+// bounds the client on its own. A sampled request's gate calls are Redis spans of its trace.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { inMemorySpanExporter, inSpan, startTracing } from '@clinic/service-kit';
 import { TEST_REDIS_URL, startOwnRedis } from '@clinic/service-kit/testing';
 import { createClusterHashGate, type HashGate } from './hash-gate.ts';
 
+const exporter = inMemorySpanExporter();
+const tracing = startTracing({ serviceName: 'hash-gate-test', exporter, asyncContext: false })!;
 const gates: HashGate[] = [];
 const replica = (redisUrl: string, keyPrefix: string) => {
   const gate = createClusterHashGate({ redisUrl, keyPrefix, concurrency: 2, queuePerClient: 2 });
@@ -15,6 +18,7 @@ const replica = (redisUrl: string, keyPrefix: string) => {
 };
 afterAll(async () => {
   for (const gate of gates) await gate.close();
+  await tracing.shutdown();
 });
 
 /** Work that ends when the test says so. */
@@ -74,3 +78,13 @@ test('with Redis unreachable each replica still bounds the client on its own', a
   }
   await Promise.all(admitted);
 }, 30_000);
+
+test("a sampled request's slot is taken and given back in Redis spans of its trace", async () => {
+  const gate = replica(TEST_REDIS_URL, `test-${randomUUID()}:`);
+  const request = await inSpan('sign-in', {}, async (span, trace) => {
+    expect(await gate.run('ip:traced', async () => 'hash', trace)).toBe('hash');
+    return span.spanContext().spanId;
+  });
+  const spans = exporter.getFinishedSpans().filter((s) => s.parentSpanContext?.spanId === request);
+  expect(spans.map((s) => [s.name, s.attributes['db.system.name']])).toEqual([['eval', 'redis'], ['zrem', 'redis']]);
+});

@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { DomainError, type Logger } from '@clinic/service-kit';
+import { DomainError, redisSpan, type Logger, type TraceContext } from '@clinic/service-kit';
 
 export interface HashGateOptions {
   /** Hashes running at once across all clients (default: the CPU count, at least 2). */
@@ -21,7 +21,8 @@ export interface HashGateOptions {
 }
 
 export interface HashGate {
-  run<T>(client: string, work: () => Promise<T>): Promise<T>;
+  /** `trace`: the request's trace context (traceOfEntityManager): a sampled one shows the gate's Redis calls. */
+  run<T>(client: string, work: () => Promise<T>, trace?: TraceContext): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -115,10 +116,10 @@ export function createClusterHashGate(opts: ClusterHashGateOptions): HashGate {
   const keyOf = (client: string) => `${opts.keyPrefix ?? ''}hashgate:${client}`;
 
   /** true: a slot is held; false: the client is over its bound; null: Redis unreachable. */
-  async function acquire(key: string, member: string): Promise<boolean | null> {
+  async function acquire(key: string, member: string, trace: TraceContext | undefined): Promise<boolean | null> {
     try {
       await connected;
-      return (await redis.eval(ACQUIRE, 1, key, Date.now(), leaseMs, perClient, member)) === 1;
+      return (await redisSpan(trace, 'eval', () => redis.eval(ACQUIRE, 1, key, Date.now(), leaseMs, perClient, member))) === 1;
     } catch (error) {
       if (Date.now() - warnedAt > 10_000) {
         warnedAt = Date.now();
@@ -129,15 +130,15 @@ export function createClusterHashGate(opts: ClusterHashGateOptions): HashGate {
   }
 
   return {
-    async run<T>(client: string, work: () => Promise<T>): Promise<T> {
+    async run<T>(client: string, work: () => Promise<T>, trace?: TraceContext): Promise<T> {
       const key = keyOf(client);
       const member = randomUUID();
-      const held = await acquire(key, member);
+      const held = await acquire(key, member, trace);
       if (held === false) throw rateLimited();
       try {
         return await local(client, work);
       } finally {
-        if (held) await redis.zrem(key, member).catch(() => {});
+        if (held) await redisSpan(trace, 'zrem', () => redis.zrem(key, member)).catch(() => {});
       }
     },
     async close() {

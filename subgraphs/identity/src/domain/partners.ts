@@ -2,7 +2,7 @@
 // hash); the partner exchanges them for a short-lived `token_use: partner` JWT carrying read-only scopes.
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, unauthenticated, revocationCutoff, type RevocationList } from '@clinic/service-kit';
+import { badUserInput, unauthenticated, revocationCutoff, traceOfEntityManager, type RevocationList } from '@clinic/service-kit';
 import { query, queryOne, json } from '../db.ts';
 import { hashPassword, verifyPassword, randomSecret } from './passwords.ts';
 import { issuePartnerToken, type IssuedToken, type TokenIssuer } from './tokens.ts';
@@ -59,7 +59,7 @@ export async function partnerToken(
     [clientId],
   );
   const verify = () => verifyPassword(client?.hash ?? null, secret);
-  const ok = gate ? await gate.hashes.run(gate.client, verify) : await verify();
+  const ok = gate ? await gate.hashes.run(gate.client, verify, traceOfEntityManager(em)) : await verify();
   if (!client || !ok || client.revokedAt) throw unauthenticated('Client credentials are wrong');
   return { ...(await issuePartnerToken(tokens, clientId, client.scopes)), scopes: client.scopes };
 }

@@ -4,7 +4,7 @@
 // have an account" for an existing one), and both are within the address's hourly mail budget. Nobody is
 // signed in until the link is opened; verifyEmail activates the account and signs in.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { enqueueEvent, badUserInput, ACCOUNT_MAIL_TOPICS, type AccountMailPayload } from '@clinic/service-kit';
+import { enqueueEvent, badUserInput, ACCOUNT_MAIL_TOPICS, traceOfEntityManager, type AccountMailPayload } from '@clinic/service-kit';
 import { inTransaction, query, queryOne } from '../db.ts';
 import type { IdentityDeps } from './deps.ts';
 import { hashPassword, randomSecret, sha256 } from './passwords.ts';
@@ -41,7 +41,7 @@ export async function registerPatient(
   const password = v.newPassword(input.password, email);
   const displayName = v.text(input.displayName, 'displayName', 200);
   // Always one hash, before looking: neither the answer nor its timing depends on the address having an account.
-  const passwordHash = await deps.hashes.run(clientOf(meta), () => hashPassword(password));
+  const passwordHash = await deps.hashes.run(clientOf(meta), () => hashPassword(password), traceOfEntityManager(em));
   await inTransaction(em, async (tx) => {
     const existing = await queryOne<{ id: string; verified: boolean }>(
       tx,

@@ -7,7 +7,7 @@
 // same transaction as the messages), ids only are read from the payload.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { HANDOFF_ESCALATED_TOPIC, HANDOFF_REQUESTED_TOPIC, SECURITY_EVENT_TOPICS, type OutboxJob } from '@clinic/service-kit';
+import { HANDOFF_ESCALATED_TOPIC, HANDOFF_REQUESTED_TOPIC, SECURITY_EVENT_TOPICS, type OutboxJob, traceOfEntityManager } from '@clinic/service-kit';
 import { firstDelivery } from '../db.ts';
 import type { NotifyDeps } from '../deps.ts';
 import type { Channel } from '../entities/index.ts';
@@ -37,7 +37,7 @@ async function once(em: EntityManager, deps: NotifyDeps, job: OutboxJob, work: (
     if (!(await firstDelivery(tx, job.eventId))) return;
     messages = await work(tx);
   });
-  for (const m of messages) await dispatch(deps, m);
+  for (const m of messages) await dispatch(deps, m, traceOfEntityManager(em));
 }
 
 export async function handleIdentityEvent(em: EntityManager, deps: NotifyDeps, job: OutboxJob): Promise<void> {

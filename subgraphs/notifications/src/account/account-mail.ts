@@ -5,7 +5,7 @@
 // placeholder) and cleared once the attempt is settled (deliver.ts); it is never logged.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ACCOUNT_MAIL_TOPICS, AccountMailPayloadSchema, type AccountMailTopic, type OutboxJob } from '@clinic/service-kit';
+import { ACCOUNT_MAIL_TOPICS, AccountMailPayloadSchema, type AccountMailTopic, type OutboxJob, traceOfEntityManager } from '@clinic/service-kit';
 import { firstDelivery, sql } from '../db.ts';
 import type { NotifyDeps } from '../deps.ts';
 import { settingsOf } from '../preferences/preferences.ts';
@@ -64,6 +64,6 @@ export async function handleAccountMail(em: EntityManager, deps: NotifyDeps, job
     );
     if (attempt) outcome = { kind: 'queued', attemptId: attempt.id, urgent: true, notBefore: null };
   });
-  if (outcome) await dispatch(deps, outcome);
+  if (outcome) await dispatch(deps, outcome, traceOfEntityManager(em));
   return true;
 }

@@ -6,7 +6,7 @@
 // preference (type NEW_MESSAGES per channel) and quiet-hours rules apply. No message text is ever read here.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { MESSAGE_UNREAD_TOPIC, type MessageUnreadPayload, type OutboxJob } from '@clinic/service-kit';
+import { MESSAGE_UNREAD_TOPIC, type MessageUnreadPayload, type OutboxJob, traceOfEntityManager } from '@clinic/service-kit';
 import { firstDelivery, sql } from '../db.ts';
 import type { NotifyDeps } from '../deps.ts';
 import { createMessage, dispatch, renderMessage, type MessageOutcome, type MessageRequest } from '../delivery/messages.ts';
@@ -73,5 +73,5 @@ export async function handleUnreadMessage(em: EntityManager, deps: NotifyDeps, j
     }
     for (const channel of ['IN_APP', 'EMAIL', 'SMS'] as const) messages.push(await createMessage(tx, deps, req(channel)));
   });
-  for (const m of messages) await dispatch(deps, m);
+  for (const m of messages) await dispatch(deps, m, traceOfEntityManager(em));
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { CHAT_NOTIFICATION_CODES, CHAT_NOTIFICATION_RESULT_TOPIC, type OutboxJob } from '@clinic/service-kit';
+import { CHAT_NOTIFICATION_CODES, CHAT_NOTIFICATION_RESULT_TOPIC, type OutboxJob, traceOfEntityManager } from '@clinic/service-kit';
 import { firstDelivery, sql } from '../db.ts';
 import type { DeliveryAttempt } from '../entities/index.ts';
 import type { NotifyDeps } from '../deps.ts';
@@ -54,6 +54,6 @@ export async function handleChatResult(em: EntityManager, deps: NotifyDeps, job:
     );
     if (row) after = { kind: 'in-app', notification: row as never };
   });
-  if (after) await dispatch(deps, after);
+  if (after) await dispatch(deps, after, traceOfEntityManager(em));
   if (failedReminder) await failover(em.fork(), deps, failedReminder);
 }

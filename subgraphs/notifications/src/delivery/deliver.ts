@@ -3,6 +3,7 @@
 // last try becomes DEAD (an admin's dead letter); a permanent one is FAILED at once and marks the address as
 // failing. A reminder that cannot go out by e-mail fails over to SMS, then to in-app.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { traceOfEntityManager } from '@clinic/service-kit';
 import { sql } from '../db.ts';
 import type { DeliveryAttempt } from '../entities/index.ts';
 import type { NotifyDeps } from '../deps.ts';
@@ -138,6 +139,6 @@ export async function failover(em: EntityManager, deps: NotifyDeps, attempt: Pic
     if (await covered('IN_APP')) return null;
     outcome = await createMessage(em, deps, { ...base, channel: 'IN_APP', dedupeKey: `${attempt.dedupeKey}/failover-in-app`, allowed: true });
   }
-  await dispatch(deps, outcome);
+  await dispatch(deps, outcome, traceOfEntityManager(em));
   return outcome;
 }

@@ -3,7 +3,7 @@
 // SMS). A dedupe key makes every message exactly-once: a second call with the same key does nothing.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { publishLive } from '@clinic/service-kit';
+import { publishLive, traceOfEntityManager, type TraceContext } from '@clinic/service-kit';
 import { sql } from '../db.ts';
 import type { Channel, Notification, NotificationType } from '../entities/index.ts';
 import type { NotifyDeps } from '../deps.ts';
@@ -100,15 +100,16 @@ export async function createMessage(em: EntityManager, deps: NotifyDeps, req: Me
 }
 
 /** After the transaction committed: live in-app update, or the delivery job. */
-export async function dispatch(deps: NotifyDeps, outcome: MessageOutcome): Promise<void> {
+/** `trace`: the request's or job's trace context (traceOfEntityManager): a sampled one shows the live event's publish. */
+export async function dispatch(deps: NotifyDeps, outcome: MessageOutcome, trace?: TraceContext): Promise<void> {
   // Best effort: the notification is stored, and the inbox reads it whether or not the live event got out.
-  if (outcome.kind === 'in-app') await publishLive(deps.pubsub, userTrigger(outcome.notification.userId), { notificationReceived: outcome.notification });
+  if (outcome.kind === 'in-app') await publishLive(deps.pubsub, userTrigger(outcome.notification.userId), { notificationReceived: outcome.notification }, trace);
   if (outcome.kind === 'queued') await deps.queues.delivery(outcome.attemptId, outcome.urgent, outcome.notBefore);
 }
 
 /** Creates and dispatches in its own transaction (for callers without one). */
 export async function notify(em: EntityManager, deps: NotifyDeps, req: MessageRequest): Promise<MessageOutcome> {
   const outcome = await em.fork().transactional((tx) => createMessage(tx, deps, req));
-  await dispatch(deps, outcome);
+  await dispatch(deps, outcome, traceOfEntityManager(em));
   return outcome;
 }

@@ -2,7 +2,7 @@
 // is handled once (its id is recorded in the same transaction), an older event never overwrites a newer state
 // of the appointment mirror, reminders are planned/moved/cancelled, and the patient is told about changes.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { OutboxJob } from '@clinic/service-kit';
+import { traceOfEntityManager, type OutboxJob } from '@clinic/service-kit';
 import { firstDelivery, sql } from '../db.ts';
 import type { NotifyDeps } from '../deps.ts';
 import { createMessage, dispatch, type MessageOutcome } from '../delivery/messages.ts';
@@ -64,6 +64,6 @@ export async function handleAppointmentEvent(em: EntityManager, deps: NotifyDeps
       }
     }
   });
-  for (const m of messages) await dispatch(deps, m);
+  for (const m of messages) await dispatch(deps, m, traceOfEntityManager(em));
   await deps.queues.reminders(planned.map((r) => ({ id: r.id, at: r.dueAt })));
 }

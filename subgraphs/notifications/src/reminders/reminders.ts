@@ -4,6 +4,7 @@
 // must still be live at that time, the patient must still want that channel, and quiet hours are respected.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { traceOfEntityManager } from '@clinic/service-kit';
 import { sql } from '../db.ts';
 import type { Channel, Reminder } from '../entities/index.ts';
 import type { NotifyDeps } from '../deps.ts';
@@ -111,7 +112,7 @@ export async function runReminder(em: EntityManager, deps: NotifyDeps, reminderI
     after = outcome;
     return 'sent';
   });
-  if (after) await dispatch(deps, after);
+  if (after) await dispatch(deps, after, traceOfEntityManager(em));
   if (requeueAt) await deps.queues.reminder(reminderId, requeueAt);
   return result;
 }
