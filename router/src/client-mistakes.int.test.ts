@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createTestKeys } from '@clinic/service-kit/testing';
+import { createTestKeys, rawHttpRequest } from '@clinic/service-kit/testing';
 import { identitySubgraph } from '@clinic/identity';
 import { greetingsSubgraph } from './testing/greetings-subgraph.ts';
 import { startStack, type Stack } from './testing/harness.ts';
@@ -102,20 +102,7 @@ test('a client that hangs up mid-request is logged as "client closed request" at
   expect(logLines.filter((l) => (JSON.parse(l) as { level: number }).level >= 50)).toEqual([]);
 });
 
-/** Writes one raw request (fetch never sends these targets) and reads the answer until the server closes. */
-function rawRequest(lines: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(stack.router.port, '127.0.0.1', () => socket.write(`${lines}\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
-    let answer = '';
-    const timer = setTimeout(() => socket.destroy(), 5_000);
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(answer);
-    });
-  });
-}
+const rawRequest = (lines: string) => rawHttpRequest(stack.router.port, lines);
 
 // Node's parser lets these through, but no URL parser reads them: one such request once threw out of the
 // request listener and took the whole router (under `npm start`, the whole clinic) down.

@@ -4,7 +4,6 @@
 // lane cannot do the same way (another Accept, a field the caller may not read, a refused variable, an error)
 // must end as Apollo Server's answer, with each subgraph call made once. Metrics count either path alike.
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { createTestKeys, signTestToken, type TestKeys } from '@clinic/service-kit/testing';
 import { startStack, type Stack } from './testing/harness.ts';
 import { knownOperationStats } from './known-operations.ts';
@@ -144,14 +143,7 @@ test("rights are the caller's: a field one caller may read stays refused to anot
 test("the assistant's delegated token runs only its operations, whatever the lane learnt from the patient", async () => {
   const query = { query: '{ note(id: "n1") { id } }' };
   expect((await twice(query, await user())).answered).toBe(1);
-  const delegated = await new SignJWT({ roles: ['PATIENT'], permissions: [], scope: 'appointments:self', token_use: 'access', act: { sub: 'clinic-assistant' } })
-    .setProtectedHeader({ alg: 'ES256', kid: keys.kid })
-    .setSubject(randomUUID())
-    .setIssuer('clinic-identity')
-    .setAudience('clinic-api')
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(keys.privateKey);
+  const delegated = await signTestToken(keys, { sub: randomUUID(), roles: ['PATIENT'], scope: 'appointments:self', extra: { act: { sub: 'clinic-assistant' } } });
   const { first, second, answered: byLane, calls } = await twice(query, delegated);
   expect(first.status).toBe(403);
   expect(JSON.parse(first.text).errors[0].extensions.code).toBe('FORBIDDEN');

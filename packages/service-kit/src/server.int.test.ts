@@ -1,10 +1,9 @@
 // The subgraph bootstrap on the real Postgres and Redis: health, readiness, the router secret, and a
 // graceful stop that lets in-flight requests finish while refusing new ones.
-import net from 'node:net';
 import gqlTag from 'graphql-tag';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from './server.ts';
 import { ROUTER_SECRET_HEADER } from './router-secret.ts';
-import { createTestKeys, dropSchema, testServiceConfig } from './testing/index.ts';
+import { createTestKeys, dropSchema, rawHttpRequest, testServiceConfig } from './testing/index.ts';
 
 let release: () => void = () => {};
 const slowSubgraph: SubgraphDefinition = {
@@ -50,20 +49,7 @@ test('a wrong router secret is refused', async () => {
   expect(res.status).toBe(403);
 });
 
-/** One raw request (fetch never sends these targets), read until the server closes. */
-function rawRequest(lines: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(running.port, '127.0.0.1', () => socket.write(`${lines}\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
-    let answer = '';
-    const timer = setTimeout(() => socket.destroy(), 5_000);
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(answer);
-    });
-  });
-}
+const rawRequest = (lines: string) => rawHttpRequest(running.port, lines);
 
 // Node's parser lets these through but no URL parser reads them; one used to throw out of the request
 // listener and end the subgraph's process (under `npm start`, the whole clinic).

@@ -1,6 +1,7 @@
 // Test helpers shared by every workspace: real Postgres and Redis from the environment (defaulting to
 // localhost), a fresh schema per test file, and a key pair whose tokens every service under test trusts.
 import { randomBytes, randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { Client } from 'pg';
 import { loadServiceConfig, type ServiceConfig } from '../config.ts';
@@ -26,7 +27,7 @@ export async function createTestKeys(): Promise<TestKeys> {
 
 export async function signTestToken(
   keys: TestKeys,
-  claims: { sub: string; roles?: string[]; permissions?: string[]; scope?: string; tokenUse?: 'access' | 'partner'; expiresIn?: string | number },
+  claims: { sub: string; roles?: string[]; permissions?: string[]; scope?: string; tokenUse?: 'access' | 'partner'; expiresIn?: string | number; extra?: Record<string, unknown> },
   opts: { issuer?: string; audience?: string } = {},
 ): Promise<string> {
   return new SignJWT({
@@ -34,6 +35,8 @@ export async function signTestToken(
     permissions: claims.permissions ?? [],
     scope: claims.scope,
     token_use: claims.tokenUse ?? 'access',
+    // Claims only some tokens carry (a session id `sid`, the assistant's delegation `act`).
+    ...claims.extra,
   })
     .setProtectedHeader({ alg: 'ES256', kid: keys.kid })
     .setSubject(claims.sub)
@@ -162,4 +165,19 @@ export async function verificationToken(graphqlUrl: string, email: string, admin
   const link = [...messages].reverse().find((m) => m.to.toLowerCase() === email.toLowerCase() && m.link.includes('/verify-email?token='))?.link;
   if (!link) throw new Error(`no verification link was sent to ${email}`);
   return new URL(link).searchParams.get('token')!;
+}
+
+/** Writes one raw request to 127.0.0.1:`port` (fetch never sends such targets) and reads the answer until the server closes. */
+export function rawHttpRequest(port: number, lines: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(`${lines}\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
+    let answer = '';
+    const timer = setTimeout(() => socket.destroy(), 5_000);
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+  });
 }
