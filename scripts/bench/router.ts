@@ -8,19 +8,26 @@
 //   traced 100 %  OTLP tracing, every request sampled (OTEL_TRACES_SAMPLER=parentbased_always_on), 1 replica
 //   traced default  OTLP tracing with the production default sampler (OTEL_TRACES_SAMPLER unset), 1 replica
 //   off, 2 replicas  tracing off, the router balancing over two subgraph processes
+//   off (control)  tracing off, 1 replica: a second untraced stack, in the side-by-side measure only
 // Tracing uses the production path: BatchSpanProcessor and the OTLP/HTTP exporter posting to a sink in this
 // process (which only counts spans). Metrics are on in every configuration, as in production.
 // 1. The overhead: CPU time per request of the router and subgraph processes (/proc/<pid>/stat: all their
-//    threads, GC and libuv included), with the off / 100 % / default stacks loaded SIDE BY SIDE (each client
-//    sends to each in turn), so every window sees the same load from the rest of the machine; rounds, paired
-//    per round, median.
+//    threads, GC and libuv included), with the off / 100 % / default / control stacks loaded SIDE BY SIDE
+//    (each client sends to each in turn, in an order shuffled every turn, so no stack is always first after a
+//    client's pause), so every window sees the same load from the rest of the machine; rounds, paired per
+//    round, median. The baseline is the mean of the two untraced stacks (off and control), and the control's
+//    difference from off is printed as the noise floor: two identical stacks of separate processes differ
+//    by a few percent (JIT and GC luck, where the scheduler puts them), and an earlier version, with one
+//    untraced stack and a fixed order, read that noise as tracing's cost (the default sampling once +0.4 % and
+//    +13.9 % in rounds of one run).
 // 2. req/s and latency, each configuration ALONE, in rounds of rotated order (A B C D, B C D A, ...) after a
 //    short warm-up of the one about to run; medians. These follow the machine's other load.
 // Loopback only; real Postgres/Redis from DATABASE_URL / REDIS_URL.
 //   npx tsx scripts/bench/router.ts [seconds per run] [concurrency]     (ROUTER_BENCH_ROUNDS, default 5)
-// Profiling one side: ROUTER_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (node flags for every child).
+// Profiling one side: ROUTER_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (node flags for every child);
+// ROUTER_BENCH_PROFILE_DIR=<dir> writes the profiles of step 3 (one side-by-side window) there, one per process.
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import http from 'node:http';
 import { Session } from 'node:inspector';
@@ -37,6 +44,7 @@ const CONFIGS: Config[] = [
   { name: 'traced 100 %, 1 replica', tracing: 'all', replicas: 1 },
   { name: 'traced default, 1 replica', tracing: 'default', replicas: 1 },
   { name: 'off, 2 replicas', tracing: 'off', replicas: 2 },
+  { name: 'off (control), 1 replica', tracing: 'off', replicas: 1 },
 ];
 // Distinct variables per request: the plan is cached as for any repeated operation, but no two requests are
 // merged into one subgraph fetch (inflight-merge.ts), so every request pays its own subgraph call.
@@ -86,6 +94,8 @@ async function child(role: string) {
     } else if (msg === 'profile-stop' && profiler) {
       const { profile } = (await inspect(profiler, 'Profiler.stop')) as { profile: CpuProfile };
       profiler.disconnect();
+      const dir = process.env.ROUTER_BENCH_PROFILE_DIR;
+      if (dir) writeFileSync(`${dir}/${process.env.ROUTER_BENCH_STACK}-${process.env.ROUTER_BENCH_ROLE}-${process.pid}.cpuprofile`, JSON.stringify(profile));
       process.send!(attribute(profile));
     } else if (msg === 'stop') {
       await running.stop();
@@ -198,8 +208,8 @@ async function startStack(config: Config, jwks: string, sinkUrl: string): Promis
     config.tracing === 'off'
       ? { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' }
       : { OTEL_EXPORTER_OTLP_ENDPOINT: `${sinkUrl}/${encodeURIComponent(config.name)}`, ...(config.tracing === 'all' ? { OTEL_TRACES_SAMPLER: 'parentbased_always_on' } : {}) };
-  const env = { BENCH_JWKS: jwks, BENCH_SCHEMA: schema, ...tracingEnv };
-  if (config.tracing !== 'all') for (const k of ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG']) env[k as keyof typeof env] = '';
+  const env: Record<string, string> = { BENCH_JWKS: jwks, BENCH_SCHEMA: schema, ROUTER_BENCH_STACK: config.name.replace(/\W+/g, '-'), ...tracingEnv };
+  if (config.tracing !== 'all') for (const k of ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG']) env[k] = '';
   const replicas = [];
   // One after the other: they share the schema the first one migrates.
   for (let i = 0; i < config.replicas; i++) replicas.push(await start('replica', env));
@@ -257,8 +267,10 @@ async function sideBySide(stacks: Stack[], seconds: number, concurrency: number)
     const end = performance.now() + ms;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
+        const order = urls.map((_, i) => i);
         while (performance.now() < end) {
-          for (let i = 0; i < urls.length; i++) {
+          shuffle(order);
+          for (const i of order) {
             await post(urls[i]!);
             counts[i]! += 1;
           }
@@ -273,6 +285,14 @@ async function sideBySide(stacks: Stack[], seconds: number, concurrency: number)
   const counts = stacks.map(() => 0);
   await cycle(seconds * 1_000, counts);
   return stacks.map((stack, i) => ({ router: (cpuMs(stack.router.pid!) - before[i]!.router) / counts[i]!, subgraph: (subgraphCpu(stack) - before[i]!.subgraph) / counts[i]! }));
+}
+
+/** Fisher–Yates, in place. */
+function shuffle(xs: number[]): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
 }
 
 const median = (xs: number[]) => {
@@ -314,27 +334,33 @@ async function main() {
     );
     console.log(`default sampling: parent-based, ${DEFAULT_TRACE_SAMPLE_RATIO * 100} % of client requests traced (OTEL_TRACES_SAMPLER unset)`);
     for (const stack of stacks) await load(stack, 3_000, concurrency, null);
-    // 1. What tracing costs, as CPU per request of the router and subgraph processes, side by side.
-    const traced = stacks.slice(0, 3);
+    // 1. What tracing costs, as CPU per request of the router and subgraph processes, side by side:
+    //    off, 100 %, default, control (untraced again).
+    const traced = [stacks[0]!, stacks[1]!, stacks[2]!, stacks[4]!];
+    const alone = stacks.slice(0, 4);
     const cpuRuns: { router: number; subgraph: number }[][] = [];
-    const overheads = { all: [] as number[], default: [] as number[], replicas: [] as number[], rpsAll: [] as number[], rpsDefault: [] as number[] };
+    const overheads = { all: [] as number[], default: [] as number[], control: [] as number[], replicas: [] as number[], rpsAll: [] as number[], rpsDefault: [] as number[] };
     for (let round = 0; round < rounds; round++) {
       const cpu = await sideBySide(traced, seconds, concurrency);
       cpuRuns.push(cpu);
-      const total = cpu.map((c) => c.router + c.subgraph);
-      overheads.all.push(pctChange(total[1]!, total[0]!));
-      overheads.default.push(pctChange(total[2]!, total[0]!));
-      process.stderr.write(`side by side ${round + 1}/${rounds}: traced 100 % ${signed(overheads.all.at(-1)!)}, default ${signed(overheads.default.at(-1)!)} CPU/request\n`);
+      const [off, all, def, control] = cpu.map((c) => c.router + c.subgraph);
+      const untraced = (off! + control!) / 2;
+      overheads.all.push(pctChange(all!, untraced));
+      overheads.default.push(pctChange(def!, untraced));
+      overheads.control.push(pctChange(control!, off!));
+      process.stderr.write(
+        `side by side ${round + 1}/${rounds}: traced 100 % ${signed(overheads.all.at(-1)!)}, default ${signed(overheads.default.at(-1)!)} CPU/request; control vs off ${signed(overheads.control.at(-1)!)}\n`,
+      );
     }
     // 2. Throughput and latency, each configuration alone, in rotated order (A B C D, B C D A, ...).
     for (let round = 0; round < rounds; round++) {
-      const order = stacks.map((_, i) => stacks[(i + round) % stacks.length]!);
+      const order = alone.map((_, i) => alone[(i + round) % alone.length]!);
       for (const stack of order) stack.runs.push(await measure(stack, seconds, concurrency));
-      const [off, all, def, two] = stacks.map((s) => s.runs[round]!);
+      const [off, all, def, two] = alone.map((s) => s.runs[round]!);
       overheads.rpsAll.push(pctChange(all!.rps, off!.rps));
       overheads.rpsDefault.push(pctChange(def!.rps, off!.rps));
       overheads.replicas.push(pctChange(two!.rps, off!.rps));
-      process.stderr.write(`alone ${round + 1}/${rounds}: req/s ${stacks.map((s) => s.runs[round]!.rps.toFixed(0)).join(' / ')}\n`);
+      process.stderr.write(`alone ${round + 1}/${rounds}: req/s ${alone.map((s) => s.runs[round]!.rps.toFixed(0)).join(' / ')}\n`);
     }
     // 3. Where the CPU goes inside each process (V8's sampling profiler during one more side-by-side window):
     //    shares of the same process's time, so unlike 1. untouched by what else runs on the machine.
@@ -347,9 +373,10 @@ async function main() {
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     console.log(`${'configuration'.padEnd(26)} ${'req/s'.padStart(6)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}   CPU ms/request side by side: router  subgraph  total   spans/request`);
-    stacks.forEach((stack, i) => {
-      const m = (f: (r: Run) => number) => median(stack.runs.map(f));
-      const c = (f: (r: { router: number; subgraph: number }) => number) => (i < traced.length ? median(cpuRuns.map((run) => f(run[i]!))).toFixed(2) : '-');
+    stacks.forEach((stack) => {
+      const m = (f: (r: Run) => number) => (stack.runs.length ? median(stack.runs.map(f)) : NaN);
+      const side = traced.indexOf(stack);
+      const c = (f: (r: { router: number; subgraph: number }) => number) => (side >= 0 ? median(cpuRuns.map((run) => f(run[side]!))).toFixed(2) : '-');
       const spansPerRequest = (spans.get(stack.config.name) ?? 0) / stack.requests;
       console.log(
         `${stack.config.name.padEnd(26)} ${m((r) => r.rps).toFixed(0).padStart(6)}  ${m((r) => r.p50).toFixed(1).padStart(7)}  ${m((r) => r.p99).toFixed(1).padStart(7)}   ` +
@@ -362,8 +389,9 @@ async function main() {
       console.log(`  ${stack.config.name.padEnd(26)} ${shares[i]!.map((a) => `${pct(a.tracing)} / ${pct(a.metrics)} / ${pct(a.gc)}`).join('  |  ')}`),
     );
     // Per round, paired (the same seconds of machine load), then the median over the rounds.
-    console.log(`tracing overhead at 100 % sampling: ${signed(median(overheads.all))} CPU per request, router + subgraph, side by side (target < 10 %; rounds: ${overheads.all.map(signed).join(', ')}); ${signed(median(overheads.rpsAll))} req/s alone`);
+    console.log(`tracing overhead at 100 % sampling: ${signed(median(overheads.all))} CPU per request, router + subgraph, side by side, against the mean of the two untraced stacks (target < 10 %; rounds: ${overheads.all.map(signed).join(', ')}); ${signed(median(overheads.rpsAll))} req/s alone`);
     console.log(`tracing overhead at the default ${DEFAULT_TRACE_SAMPLE_RATIO * 100} % sampling: ${signed(median(overheads.default))} CPU per request (rounds: ${overheads.default.map(signed).join(', ')}); ${signed(median(overheads.rpsDefault))} req/s alone`);
+    console.log(`noise floor: the untraced control stack vs off, ${signed(median(overheads.control))} CPU per request (rounds: ${overheads.control.map(signed).join(', ')})`);
     console.log(`two subgraph replicas vs one: ${signed(median(overheads.replicas))} req/s (rounds: ${overheads.replicas.map(signed).join(', ')}; all processes share this ${availableParallelism()}-core machine, so a replica adds no cores)`);
   } finally {
     for (const stack of stacks) {
