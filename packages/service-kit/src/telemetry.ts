@@ -7,7 +7,8 @@
 // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (or a test hands in an exporter). The HTTP instrumentation
 // patches modules as they are loaded, so a service's main calls startTracing before it loads the rest.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { context, createContextKey, propagation, trace, SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { startLeanSpan, type LeanTracer } from './lean-span.ts';
+import { context, createContextKey, propagation, trace, SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, INVALID_SPAN_CONTEXT, type Attributes, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 
 const TRACER = 'clinic';
 export const TRACEPARENT_HEADER = 'traceparent';
@@ -41,6 +42,8 @@ export interface TracingOptions {
 let running: Tracing | null = null;
 /** The clinic's tracer while tracing runs; null lets the request paths skip span work entirely. */
 let clinicTracer: Tracer | null = null;
+/** The kit's own spans (server, client, SQL, Redis), made by lean-span.ts: set whenever clinicTracer is. */
+let lean: LeanTracer | null = null;
 let suppressTracing: ((ctx: Context) => Context) | null = null;
 /** Whether the sampler follows the parent's decision: then an unsampled parent's children are skipped outright. */
 let parentDecides = false;
@@ -81,11 +84,9 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
     processor = new BatchSpanProcessor(new OTLPTraceExporter());
   }
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? opts.serviceName }),
-    spanProcessors: [processor],
-    sampler: counted(clinicSampler(env, opts.exporter ? 1 : DEFAULT_TRACE_SAMPLE_RATIO), opts.onSample),
-  });
+  const resource = resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? opts.serviceName });
+  const sampler = counted(clinicSampler(env, opts.exporter ? 1 : DEFAULT_TRACE_SAMPLE_RATIO), opts.onSample);
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [processor], sampler, idGenerator: fastIds });
   // Registers the AsyncLocalStorage context manager (unless asyncContext is false) and the W3C trace-context
   // propagator (no baggage: nothing of ours reads it, and every request would pay for extracting it).
   const asyncContext = opts.asyncContext !== false;
@@ -99,6 +100,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     getTracer: (name, version, options) => (name === 'apollo/gateway-js' ? passThrough : provider.getTracer(name, version, options)),
   });
   clinicTracer = provider.getTracer(TRACER);
+  lean = { sampler, ids: fastIds, resource, scope: { name: TRACER }, processor };
   suppressTracing = opts.outgoingHttp === false || !asyncContext ? null : suppress;
   parentDecides = samplerFollowsParent(env);
   asyncContextOn = asyncContext;
@@ -121,6 +123,7 @@ export function startTracing(opts: TracingOptions): Tracing | null {
     async shutdown() {
       running = null;
       clinicTracer = null;
+      lean = null;
       suppressTracing = null;
       parentDecides = false;
       asyncContextOn = false;
@@ -130,6 +133,24 @@ export function startTracing(opts: TracingOptions): Tracing | null {
   };
   return running;
 }
+
+/**
+ * Trace and span ids as the SDK's RandomIdGenerator makes them (Math.random, never all zero), without its
+ * Buffer and hex conversion: the router draws a trace id and a span id for every request, sampled or not, and
+ * the SDK's way was about half of an unsampled request's tracing CPU (startSpan's profile).
+ */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+function hexWord(): string {
+  const x = (Math.random() * 0x1_0000_0000) >>> 0;
+  return HEX_BYTE[x >>> 24]! + HEX_BYTE[(x >>> 16) & 255]! + HEX_BYTE[(x >>> 8) & 255]! + HEX_BYTE[x & 255]!;
+}
+function hexId(words: number): string {
+  let id = '';
+  for (let i = 0; i < words; i++) id += hexWord();
+  // All zeros is the invalid id (W3C): one chance in 2^64 or more, draw again.
+  return /[^0]/.test(id) ? id : hexId(words);
+}
+export const fastIds = { generateTraceId: () => hexId(4), generateSpanId: () => hexId(2) };
 
 /** Share of client requests traced when neither OTEL_TRACES_SAMPLER nor OTEL_TRACES_SAMPLER_ARG is set (OTLP). */
 export const DEFAULT_TRACE_SAMPLE_RATIO = 0.1;
@@ -217,11 +238,7 @@ export function traceIncoming(req: IncomingMessage, res: ServerResponse, path: s
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const method = req.method ?? 'GET';
   // Named as the HTTP instrumentation names server spans (the router's own span is `POST /graphql`).
-  const span = clinicTracer.startSpan(
-    method,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path, 'server.port': req.socket.localPort ?? 0 } },
-    parent,
-  );
+  const span = startLeanSpan(lean!, method, SpanKind.SERVER, { 'http.request.method': method, 'url.path': path, 'server.port': req.socket.localPort ?? 0 }, parent);
   res.once('close', () => {
     span.setAttribute('http.response.status_code', res.statusCode);
     if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -257,8 +274,17 @@ export interface ServerSpan {
 
 export function startServerSpan(name: string, parent: Context, attributes: Attributes): ServerSpan | null {
   if (!clinicTracer) return null;
-  const span = clinicTracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
-  return new RequestServerSpan(span, trace.setSpan(parent, span));
+  const span = startLeanSpan(lean!, name, SpanKind.SERVER, attributes, parent);
+  let context = trace.setSpan(parent, span);
+  // Not sampled: its traceparent (flags 00) is written once here for every subgraph call of the request,
+  // instead of by the propagator per call.
+  if (!span.isRecording() && parentDecides) context = context.setValue(UNSAMPLED_TRACEPARENT, traceparentOf(span.spanContext()));
+  return new RequestServerSpan(span, context);
+}
+
+/** The W3C traceparent naming `spanContext` as the parent (what the propagator writes, without its checks). */
+function traceparentOf({ traceId, spanId, traceFlags }: SpanContext): string {
+  return `00-${traceId}-${spanId}-0${(traceFlags & TraceFlags.SAMPLED).toString(16)}`;
 }
 
 // A class, not an object of closures: no function objects made per request.
@@ -304,7 +330,7 @@ export async function clientSpan<T extends { status: number }>(
   const unsampled = parentDecides ? unsampledTraceparent(parentContext) : undefined;
   if (unsampled) return call({ [TRACEPARENT_HEADER]: unsampled });
   const traceHeaders: Record<string, string> = {};
-  const span = clinicTracer.startSpan('POST', { kind: SpanKind.CLIENT, attributes: clientAttributes(url) }, parentContext);
+  const span = startLeanSpan(lean!, 'POST', SpanKind.CLIENT, clientAttributes(url), parentContext);
   const active = trace.setSpan(parentContext, span);
   propagation.inject(active, traceHeaders);
   return endedAfter(span, async () => {
@@ -400,7 +426,7 @@ export function isTraced(ctx: Context | undefined): boolean {
 export function databaseSpan<T>(parent: Context | undefined, name: string, system: string, attributes: Attributes, call: () => Promise<T>): Promise<T> {
   const within = recordingParent(parent);
   if (!within) return call();
-  const span = clinicTracer!.startSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.system': system, ...attributes } }, within);
+  const span = startLeanSpan(lean!, name, SpanKind.CLIENT, { 'db.system.name': system, 'db.system': system, ...attributes }, within);
   return endedAfter(span, call);
 }
 
