@@ -202,7 +202,8 @@ export function inMemorySpanExporter(): import('@opentelemetry/sdk-trace-base').
 
 /** The parent context of an incoming request: its traceparent when the caller is trusted, else a fresh trace. */
 export function incomingTraceContext(headers: IncomingHttpHeaders, trusted: boolean): Context {
-  if (!trusted) return ROOT_CONTEXT;
+  // No traceparent (most requests, even from a trusted proxy): nothing to extract, a fresh trace.
+  if (!trusted || headers[TRACEPARENT_HEADER] === undefined) return ROOT_CONTEXT;
   return propagation.extract(ROOT_CONTEXT, headers);
 }
 
