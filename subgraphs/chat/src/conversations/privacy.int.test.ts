@@ -1,11 +1,13 @@
 // Privacy through the router and straight at the subgraph: a non-participant is refused on every path
 // (queries, mutations, subscriptions, `_entities`, someone else's conversation list); the database holds no
-// plaintext body or attachment name; search finds stemmed English and Romanian words only in the searcher's
+// plaintext body or attachment name, nor does a live event on Redis; search finds stemmed English and Romanian words only in the searcher's
 // own conversations; staff opening a conversation they are not in is explicit and audited; who may start
 // a conversation with whom.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { TEST_DATABASE_URL } from '@clinic/service-kit/testing';
+import { Redis } from 'ioredis';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@clinic/service-kit/testing';
+import { messageTrigger } from '../realtime/triggers.ts';
 import { eventually } from '@clinic/router/src/testing/ws.ts';
 import { codeOf, direct, gql, knowAppointment, MESSAGE_ADDED, send, START, startChat, startDirect, token, uploadDocument, ws, type ChatHarness } from '../testing/fixtures.ts';
 
@@ -108,6 +110,23 @@ test('the database holds no plaintext body or attachment name', async () => {
     body: 'My prescriptions ran out; rețetele sunt gata? Marker-Zebra-42',
     attachments: [{ name: 'blood-results-Quokka.pdf' }],
   });
+});
+
+test('a live message event on Redis carries ciphertext only, and the members still read it live', async () => {
+  const listener = new Redis(TEST_REDIS_URL);
+  const raw: string[] = [];
+  try {
+    await listener.subscribe(messageTrigger(conversationId));
+    listener.on('message', (_channel: string, message: string) => raw.push(message));
+    const live = ws(h, doctor).subscribe<{ messageAdded: { body: string } }>(MESSAGE_ADDED, { id: conversationId });
+    await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 1, 5_000, 'subscribed');
+    const sent = await send(h, patient, conversationId, 'Live-Marker-Okapi about my inhaler');
+    expect((await live.nth(1)).data!.messageAdded.body).toBe('Live-Marker-Okapi about my inhaler');
+    await eventually(() => raw.some((m) => m.includes(sent.id)), 5_000, 'the event on Redis');
+    expect(raw.join('\n')).not.toMatch(/okapi|inhaler/i);
+  } finally {
+    listener.disconnect();
+  }
 });
 
 test('search finds stemmed English and Romanian words, only in the searcher\'s own conversations', async () => {

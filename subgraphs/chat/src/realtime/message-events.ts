@@ -20,7 +20,8 @@ export interface LoadedMessageEvent {
 }
 
 export interface MessageEvents {
-  load(em: EntityManager, event: MessageEvent): Promise<LoadedMessageEvent | null>;
+  /** `em`: called only when the event has to be read (a fork per subscriber costs more than the event itself). */
+  load(em: () => EntityManager, event: MessageEvent): Promise<LoadedMessageEvent | null>;
   /** A conversation's wrapped key, as this replica read or wrote it (it never changes). */
   rememberKey(conversationId: string, wrappedKey: string): void;
 }
@@ -73,7 +74,7 @@ export function createMessageEvents(keys: ChatKeys): MessageEvents {
       const key = `${event.conversationId}:${event.messageId}`;
       let loading = inFlight.get(key);
       if (!loading) {
-        loading = read(em, event).finally(() => inFlight.delete(key));
+        loading = read(em(), event).finally(() => inFlight.delete(key));
         inFlight.set(key, loading);
       }
       return loading;

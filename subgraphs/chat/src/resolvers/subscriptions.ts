@@ -32,7 +32,7 @@ async function stillIn(ctx: ChatContext, who: Actor, conversationId: string): Pr
 async function newMessageFor(ctx: ChatContext, who: Actor, event: MessageEvent): Promise<MessageView | undefined> {
   ctx.loaders.participants.clearAll();
   ctx.loaders.appointmentConversation.clearAll();
-  const loaded = await ctx.chat.messageEvents.load(ctx.em.fork(), event);
+  const loaded = await ctx.chat.messageEvents.load(() => ctx.em.fork(), event);
   return loaded && mayListen(who, loaded.kind, loaded.memberIds) ? loaded.message : undefined;
 }
 
