@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@clinic/router/src/testing/ws.ts';
 import { MESSAGE_ADDED, send, startChat, startDirect, token, ws, type ChatHarness } from '../testing/fixtures.ts';
+import { announceMessage } from '../realtime/triggers.ts';
 
 let h: ChatHarness;
 const statements: string[] = [];
@@ -52,4 +53,31 @@ test('a message between two live users costs one read and one write to send, and
   // (Before: 12 statements to send, 3 per subscriber per event: 19 in all; then one read per event per replica.)
   if (sql.length > 3) console.log(sql.join('\n'));
   expect(sql.length).toBeLessThanOrEqual(3);
+});
+
+test("a message sent through another replica is delivered without a read: subscribing gave this replica the conversation's key", async () => {
+  const doctorId = randomUUID();
+  const patientId = randomUUID();
+  const doctor = await token(h, doctorId, ['DOCTOR']);
+  const patient = await token(h, patientId, ['PATIENT']);
+  const conversationId = await startDirect(h, doctor, patientId);
+  const patientLive = ws(h, patient).subscribe<{ messageAdded: { id: string; body: string } }>(MESSAGE_ADDED, { id: conversationId });
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 3, 5_000, 'subscription open');
+  const chat = await h.services();
+  const [conv] = await h.stack.subgraphs.chat!.orm.em.fork().execute<{ wrapped_key: string }[]>(`select wrapped_key from conversations where id = ?`, [conversationId]);
+  const messageId = randomUUID();
+
+  const sql = await counted(async () => {
+    // What another replica's send announces (this replica never saw the conversation written to). The message is
+    // not stored: only the event itself can deliver it.
+    await announceMessage(chat.pubsub, {
+      conversationId, messageId,
+      stored: {
+        conversationKind: 'DIRECT', memberIds: [doctorId, patientId], seq: 1, kind: 'TEXT', senderId: doctorId, clientMessageId: randomUUID(),
+        bodyEnc: chat.keys.encrypt(conv!.wrapped_key, 'From the other replica'), attachments: [], actions: [], createdAt: new Date().toISOString(),
+      },
+    }, []);
+    expect((await patientLive.nth(1)).data!.messageAdded).toMatchObject({ id: messageId, body: 'From the other replica' });
+  });
+  expect(sql).toEqual([]);
 });
