@@ -2,9 +2,9 @@
 // conversation's kind and members), shared by every subscriber of that conversation on this replica; each
 // subscriber is then checked against it. A send's event carries both (`stored`: ciphertext, and the members the
 // send read under the conversation's row lock, so a member removed before the message was sent is not in it);
-// the replica only needs the conversation's key, which never changes and is kept here once seen. An event
-// without them (other senders), or for a conversation whose key this replica has not seen yet, is read from
-// the database once it has arrived, shared only while in flight. The read is a prepared statement.
+// the replica only needs the conversation's key, which never changes and is kept here once seen (a subscribe or
+// a send). An event without them (other senders), or for a conversation whose key this replica has not seen, is
+// read from the database once it has arrived, shared only while in flight. The read is a prepared statement.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { executePrepared } from '@clinic/service-kit';
 import type { ChatKeys } from '../privacy/keys.ts';
