@@ -112,7 +112,7 @@ test('the database holds no plaintext body or attachment name', async () => {
   });
 });
 
-test('a live message event on Redis carries ciphertext only, and the members still read it live', async () => {
+test('a live message event on Redis carries ciphertext and ids only, and the members still read it live', async () => {
   const listener = new Redis(TEST_REDIS_URL);
   const raw: string[] = [];
   try {
@@ -122,8 +122,13 @@ test('a live message event on Redis carries ciphertext only, and the members sti
     await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 1, 5_000, 'subscribed');
     const sent = await send(h, patient, conversationId, 'Live-Marker-Okapi about my inhaler');
     expect((await live.nth(1)).data!.messageAdded.body).toBe('Live-Marker-Okapi about my inhaler');
-    await eventually(() => raw.some((m) => m.includes(sent.id)), 5_000, 'the event on Redis');
-    expect(raw.join('\n')).not.toMatch(/okapi|inhaler/i);
+    // Quick actions are stored in clear (ids and times): such a message's event carries ids only.
+    const offer = await send(h, doctor, conversationId, 'A slot for you', randomUUID(), {
+      actions: [{ kind: 'BOOK_SLOT', doctorId, startsAt: '2031-05-06T07:08:00.000Z', consultationType: 'VIDEO' }],
+    });
+    expect((await live.nth(2)).data!.messageAdded.body).toBe('A slot for you');
+    await eventually(() => raw.some((m) => m.includes(sent.id)) && raw.some((m) => m.includes(offer.id)), 5_000, 'the events on Redis');
+    expect(raw.join('\n')).not.toMatch(/okapi|inhaler|2031-05-06|VIDEO/i);
   } finally {
     listener.disconnect();
   }

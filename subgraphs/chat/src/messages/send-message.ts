@@ -203,7 +203,10 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
     return stored;
   }
   services.messageEvents.rememberKey(conv.id, conv.wrappedKey);
-  await announceMessage(services.pubsub, { conversationId: conv.id, messageId: added.id, stored: added.stored }, [me, ...recipients], traceOfEntityManager(em));
+  // A message with quick actions (appointment times, in clear in the database) is read by each replica instead:
+  // Redis gets ids and ciphertext only.
+  const stored = actions.length ? undefined : added.stored;
+  await announceMessage(services.pubsub, { conversationId: conv.id, messageId: added.id, ...(stored ? { stored } : {}) }, [me, ...recipients], traceOfEntityManager(em));
   // What was just stored, as a read would return it (no second read and decryption of our own words).
   return {
     id: added.id, conversationId: conv.id, seq: added.seq, kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body,
