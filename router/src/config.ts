@@ -53,6 +53,9 @@ export interface EdgeLimits {
   replicaEjectMs: number;
   /** Ping interval of graphql-ws keep-alives on both subscription hops (client↔router, router↔subgraph). */
   wsKeepAliveMs: number;
+  /** WebSocket connections and live subscriptions one client may hold on one router at once. */
+  wsConnectionsPerClient: number;
+  subscriptionsPerClient: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -138,6 +141,8 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       upstreamTimeoutMs: int(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1),
       replicaEjectMs: int(env, 'REPLICA_EJECT_MS', 10_000, 1),
       wsKeepAliveMs: int(env, 'WS_KEEPALIVE_MS', 12_000, 1_000),
+      wsConnectionsPerClient: int(env, 'WS_CONNECTIONS_PER_CLIENT', 50, 1),
+      subscriptionsPerClient: int(env, 'SUBSCRIPTIONS_PER_CLIENT', 500, 1),
     },
   };
 }

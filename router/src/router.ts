@@ -159,6 +159,7 @@ export async function startRouter(config: RouterConfig, opts: RouterOptions = {}
     persisted: { mode: config.persistedOperations.mode, operations: persisted },
     replicasFor: (name) => replicaPoolFor(config, name),
     upstreamTimeoutMs: config.limits.upstreamTimeoutMs,
+    holdingLimits: { connections: config.limits.wsConnectionsPerClient, subscriptions: config.limits.subscriptionsPerClient },
   });
 
   const access = accessDirectives((listener) => gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => listener(coreSupergraphSdl)));

@@ -79,6 +79,8 @@ async function startEmbedded(admin: { email: string; password: string }, queuePr
         RATE_LIMIT_POINTS: '100000',
         AUTH_RATE_LIMIT_POINTS: '100000',
         AUTH_TOKEN_RATE_LIMIT_POINTS: '100000',
+      WS_CONNECTIONS_PER_CLIENT: '100000',
+      SUBSCRIPTIONS_PER_CLIENT: '100000',
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
       },
       logger: createLogger('e2e-launcher', process.env.LOG_LEVEL ?? 'silent'),

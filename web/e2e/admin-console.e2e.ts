@@ -127,3 +127,33 @@ test('the admin console screens fit a phone without sideways scrolling', async (
   await stack.screenshot(page, '45-admin-phone-queues');
   await context.close();
 });
+
+test('on a phone the header keeps one line: navigation, language and sign-out open from a menu', async () => {
+  const { context, page } = await stack.newPage({ viewport: { width: 360, height: 740 }, isMobile: true });
+  await signInUi(page, stack.admin.email, stack.admin.password);
+  await page.goto('/admin/alerts');
+  await page.getByRole('heading', { level: 1, name: 'Security alerts' }).waitFor();
+  // The administrator has the most screens: unfolded, their links wrapped to five lines (330 of 740 px).
+  const header = (await page.locator('header').boundingBox())!;
+  assert.ok(header.height <= 64, `the header is ${header.height}px high`);
+  const menu = page.getByRole('button', { name: 'Menu' });
+  assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+  await menu.click();
+  const nav = page.getByRole('navigation', { name: 'Main navigation' });
+  assert.equal(await nav.getByRole('link', { name: 'Security alerts' }).getAttribute('aria-current'), 'page');
+  await stack.screenshot(page, '46-admin-phone-menu');
+  await assertAccessible(page, '46-admin-phone-menu');
+  await nav.getByRole('link', { name: 'Queue monitor' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Queue monitor' }).waitFor();
+  await nav.waitFor({ state: 'detached' });
+  await noSidewaysScroll(page, 'after the menu');
+
+  // Language and sign-out are in the menu too.
+  await menu.click();
+  await page.getByRole('combobox', { name: 'Language' }).click();
+  await page.getByRole('option', { name: 'Română' }).click();
+  await page.getByRole('button', { name: 'Deconectare' }).waitFor();
+  await page.getByRole('button', { name: 'Deconectare' }).click();
+  await page.getByRole('button', { name: 'Autentificare', exact: true }).waitFor();
+  await context.close();
+});

@@ -48,7 +48,8 @@ export async function signInUi(page: Page, email: string, password = PASSWORD): 
   await page.getByLabel(/^E-mail/).fill(email);
   await page.getByLabel(/^Password/).fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+  // On a phone the navigation is behind the header's menu button.
+  await page.getByRole('navigation', { name: 'Main navigation' }).or(page.getByRole('button', { name: 'Menu' })).first().waitFor();
 }
 
 /** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a base32 secret, as an authenticator app computes it. */

@@ -1,15 +1,14 @@
-// The shell: a skip link, a header with role-based navigation, language choice and sign-out, and the
+// The shell: a skip link, the header (components/AppHeader.tsx: role-based navigation, language, sign-out), and the
 // routes. Signed-out visitors only reach sign-in and registration; everyone lands on the first screen
 // their roles allow. The API enforces access again: hiding a link is convenience, not security.
-import { AppBar, Box, Button, Chip, Container, MenuItem, Select, Toolbar, Typography, Link as MuiLink } from '@mui/material';
+import { Container, Typography, Link as MuiLink } from '@mui/material';
 import { lazy, Suspense, type ReactNode } from 'react';
-import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useMutation } from 'urql';
 import { SignOutDocument } from './gql/graphql.ts';
 import { useSession, useSessionStore } from './api/session-react.tsx';
 import { useLive } from './api/live.ts';
-import { LANGUAGES } from './i18n/index.ts';
 import { viewerTimeZone } from './lib/dates.ts';
 import { SignInPage } from './features/auth/SignInPage.tsx';
 import { RegisterPage } from './features/auth/RegisterPage.tsx';
@@ -17,7 +16,7 @@ import { VerifyEmailPage } from './features/auth/VerifyEmailPage.tsx';
 import { SessionsPage } from './features/auth/SessionsPage.tsx';
 import { SignedInPage } from './features/auth/SignedInPage.tsx';
 import { Loading } from './components/Feedback.tsx';
-import { NotificationBell } from './features/notifications/NotificationBell.tsx';
+import { AppHeader } from './components/AppHeader.tsx';
 
 // Each area's screens load when first opened: a patient never downloads the admin screens.
 const FindDoctorPage = lazy(() => import('./features/patient/FindDoctorPage.tsx').then((m) => ({ default: m.FindDoctorPage })));
@@ -91,71 +90,26 @@ function Guard({ roles, children }: { roles: string[]; children: ReactNode }) {
 }
 
 export function App() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const session = useSession();
   const store = useSessionStore();
   const live = useLive();
   const [, signOut] = useMutation(SignOutDocument);
-  const location = useLocation();
   const signedIn = Boolean(session.accessToken);
   return (
     <>
       <MuiLink href="#main" sx={{ position: 'absolute', left: -9999, '&:focus': { left: 8, top: 8, zIndex: 2000, bgcolor: 'background.paper', p: 1 } }}>
         {t('app.skipToContent')}
       </MuiLink>
-      <AppBar position="static" component="header">
-        <Toolbar sx={{ gap: 1, flexWrap: 'wrap' }}>
-          <Typography variant="h6" component="span" sx={{ mr: 2 }}>
-            {t('app.name')}
-          </Typography>
-          {signedIn ? (
-            <Box component="nav" aria-label={t('app.nav')} sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5, flexGrow: 1 }}>
-              {NAV.filter((n) => allowed(n, session.roles)).map((n) => (
-                <Button
-                  key={n.to}
-                  component={Link}
-                  to={n.to}
-                  color="inherit"
-                  aria-current={location.pathname === n.to ? 'page' : undefined}
-                  sx={{ fontWeight: location.pathname === n.to ? 700 : 400, textDecoration: location.pathname === n.to ? 'underline' : 'none' }}
-                >
-                  {t(n.label)}
-                </Button>
-              ))}
-            </Box>
-          ) : (
-            <Box sx={{ flexGrow: 1 }} />
-          )}
-          {signedIn ? <NotificationBell /> : null}
-          {signedIn && live !== 'idle' ? (
-            <Chip size="small" role="status" label={live === 'on' ? t('common.live') : t('common.offline')} color={live === 'on' ? 'success' : 'default'} sx={live === 'on' ? undefined : { bgcolor: 'grey.200', color: 'grey.900' }} />
-          ) : null}
-          <Select
-            size="small"
-            value={i18n.language}
-            onChange={(e) => void i18n.changeLanguage(e.target.value)}
-            inputProps={{ 'aria-label': t('app.language') }}
-            sx={{ color: 'inherit', bgcolor: 'primary.dark', '& .MuiSelect-icon': { color: 'inherit' } }}
-          >
-            {LANGUAGES.map((l) => (
-              <MenuItem key={l.code} value={l.code} lang={l.code}>
-                {l.label}
-              </MenuItem>
-            ))}
-          </Select>
-          {signedIn ? (
-            <Button
-              color="inherit"
-              onClick={async () => {
-                await signOut({}).catch(() => undefined);
-                store.clear();
-              }}
-            >
-              {t('app.signOut')}
-            </Button>
-          ) : null}
-        </Toolbar>
-      </AppBar>
+      <AppHeader
+        links={signedIn ? NAV.filter((n) => allowed(n, session.roles)) : []}
+        signedIn={signedIn}
+        live={live}
+        onSignOut={async () => {
+          await signOut({}).catch(() => undefined);
+          store.clear();
+        }}
+      />
       <Container component="main" id="main" tabIndex={-1} maxWidth="lg" sx={{ py: 3 }}>
         <Typography variant="caption" color="text.secondary" component="p" sx={{ mb: 1 }}>
           {t('app.timeZoneNote', { zone: viewerTimeZone() })}

@@ -52,6 +52,7 @@ import { FederatedSubscriptions } from './federated-subscription.ts';
 import { BatchedFill } from './batched-fill.ts';
 import { subscriptionSource, type PersistedGuard } from './persisted-guard.ts';
 import { sendNext } from './client-frames.ts';
+import { ClientHoldings, type HoldingLimits } from './client-holdings.ts';
 import type { ReplicaPool } from '../replicas.ts';
 
 export const WS_CLOSE_TOO_MANY_REQUESTS = 4429;
@@ -85,6 +86,8 @@ export interface SubscriptionServerOptions {
   replicasFor?: (serviceName: string) => ReplicaPool | undefined;
   /** Timeout of the per-event fill requests (UPSTREAM_TIMEOUT_MS). */
   upstreamTimeoutMs?: number;
+  /** How many connections and live subscriptions one client may hold on this router at once. */
+  holdingLimits: HoldingLimits;
 }
 
 export interface SubscriptionServerStats {
@@ -106,6 +109,8 @@ export interface SubscriptionServer {
 
 interface Connection {
   context: RouterContext;
+  /** The rate limit's key for this caller: what its connections and subscriptions are counted under. */
+  client: string;
   live: Set<EventQueue<ExecutionResult>>;
   cancelExpiry: (() => void) | null;
 }
@@ -120,6 +125,8 @@ interface Prepared {
   document: DocumentNode;
   query: string;
   variables: Record<string, unknown>;
+  /** Gives back the subscription's place under the client's cap. */
+  release: () => void;
 }
 
 type Ctx = WsContext<Record<string, unknown>, Extra>;
@@ -138,6 +145,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
   });
 
   const connections = new Map<Ctx, Connection>();
+  const holdings = new ClientHoldings(opts.holdingLimits);
   const upstream = new UpstreamPool(opts.routerSecret, keepAliveMs, opts.logger);
   const fill = new BatchedFill(opts.routerSecret, opts.upstreamTimeoutMs ?? 10_000, opts.replicasFor);
   const federated = new FederatedSubscriptions(upstream, fill, opts.logger, opts.errors);
@@ -169,6 +177,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
     id: string,
     connection: Connection,
     payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null; extensions?: Record<string, unknown> | null },
+    release: () => void,
   ): Promise<Prepared | readonly GraphQLError[]> => {
     const viewer = connection.context.viewer;
     const expiresAt = viewerExpiresAt(viewer);
@@ -212,7 +221,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
       return [err('This subscription cannot be planned', 'BAD_REQUEST')];
     }
     // Variables as the client sent them (the subgraph coerces again); coercion above only validates.
-    return { connection, socket: ctx.extra.socket, id, view: current, plan, document, query: source, variables: payload.variables ?? {} };
+    return { connection, socket: ctx.extra.socket, id, view: current, plan, document, query: source, variables: payload.variables ?? {}, release };
   };
 
   const cleanup = useServer<Record<string, unknown>>(
@@ -233,15 +242,21 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
           ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, reason.slice(0, 120));
           return false;
         }
-        const decision = await opts.rateLimiter.consume(opts.clientKey(viewer, clientIp));
+        const client = opts.clientKey(viewer, clientIp);
+        const decision = await opts.rateLimiter.consume(client);
         if (!decision.allowed) {
           ctx.extra.socket.close(WS_CLOSE_TOO_MANY_REQUESTS, `Too many requests; retry in ${decision.retryAfterSeconds}s`);
+          return false;
+        }
+        if (!holdings.openConnection(client)) {
+          ctx.extra.socket.close(WS_CLOSE_TOO_MANY_REQUESTS, 'Too many open connections; close one and retry');
           return false;
         }
         const requestId = req.headers['x-request-id'] ? requestIdOf(req) : randomUUID();
         const context: RouterContext = { viewer, authorization, requestId, clientIp };
         const connection: Connection = {
           context,
+          client,
           live: new Set(),
           cancelExpiry: null,
         };
@@ -253,8 +268,19 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
       onSubscribe: async (ctx, id, payload) => {
         const connection = connections.get(ctx);
         if (!connection) return [err('The connection is closing', 'UNAUTHENTICATED')];
-        const prepared = await prepare(ctx, id, connection, payload);
-        if (Array.isArray(prepared)) return prepared as readonly GraphQLError[];
+        const release = holdings.reserveSubscription(connection.client);
+        if (!release) return [err(`Too many subscriptions open (at most ${opts.holdingLimits.subscriptions}); complete one and retry`, 'TOO_MANY_SUBSCRIPTIONS')];
+        let prepared: Prepared | readonly GraphQLError[];
+        try {
+          prepared = await prepare(ctx, id, connection, payload, release);
+        } catch (error) {
+          release();
+          throw error;
+        }
+        if (Array.isArray(prepared)) {
+          release();
+          return prepared as readonly GraphQLError[];
+        }
         const args: ExecutionArgs = {
           schema: (prepared as Prepared).view.apiSchema,
           document: (prepared as Prepared).document,
@@ -265,29 +291,41 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
         return args;
       },
       subscribe: (args) => {
-        const { connection, socket, id, view: current, plan, document, query, variables } = args.contextValue as Prepared;
+        const { connection, socket, id, view: current, plan, document, query, variables, release } = args.contextValue as Prepared;
         const serviceName = plan.primary.serviceName;
         const source = current.dataSources.get(serviceName) as { url?: string } | undefined;
         const subgraphUrl = source?.url ?? current.subgraphUrls.get(serviceName);
-        if (!subgraphUrl) return { errors: [err(`No URL for the ${serviceName} service`, 'SERVICE_UNAVAILABLE')] };
+        if (!subgraphUrl) {
+          release();
+          return { errors: [err(`No URL for the ${serviceName} service`, 'SERVICE_UNAVAILABLE')] };
+        }
         const { requestId } = connection.context;
-        const queue = federated.open(
-          {
-            view: current,
-            plan,
-            document,
-            query,
-            operationName: args.operationName ?? undefined,
-            variables,
-            context: connection.context,
-            subgraphUrl,
-            replicas: opts.replicasFor?.(serviceName),
-          },
-          // As graphql-ws's onNext below would: a fault of the router's is captured and masked to its stable code.
-          (result) => queue.isClosed || sendNext(socket, id, opts.errors ? trackedResult(result, opts.errors, requestId) : result),
-        );
+        let queue: ReturnType<typeof federated.open>;
+        try {
+          queue = federated.open(
+            {
+              view: current,
+              plan,
+              document,
+              query,
+              operationName: args.operationName ?? undefined,
+              variables,
+              context: connection.context,
+              subgraphUrl,
+              replicas: opts.replicasFor?.(serviceName),
+            },
+            // As graphql-ws's onNext below would: a fault of the router's is captured and masked to its stable code.
+            (result) => queue.isClosed || sendNext(socket, id, opts.errors ? trackedResult(result, opts.errors, requestId) : result),
+          );
+        } catch (error) {
+          release();
+          throw error;
+        }
         connection.live.add(queue);
-        queue.onClosed(() => connection.live.delete(queue));
+        queue.onClosed(() => {
+          connection.live.delete(queue);
+          release();
+        });
         return queue;
       },
       execute: () => ({ errors: [err('This WebSocket serves subscriptions only', 'BAD_REQUEST')] }),
@@ -300,6 +338,7 @@ export function attachSubscriptionServer(opts: SubscriptionServerOptions): Subsc
         const connection = connections.get(ctx);
         connections.delete(ctx);
         if (!connection) return;
+        holdings.closeConnection(connection.client);
         connection.cancelExpiry?.();
         for (const queue of [...connection.live]) await queue.return();
       },

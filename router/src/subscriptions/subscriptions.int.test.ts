@@ -291,6 +291,7 @@ test('rebuilds its planner when the gateway loads a new supergraph', async () =>
     maxMessageBytes: 100_000,
     dataSourceFor: (_name, url) => new SubgraphSource(url, 'test-router-secret', 5_000),
     logger: createLogger('test', 'silent'),
+    holdingLimits: { connections: 100, subscriptions: 100 },
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/graphql`;

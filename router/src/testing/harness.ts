@@ -85,6 +85,8 @@ export function startTestRouter(
       RATE_LIMIT_POINTS: '100000',
       AUTH_RATE_LIMIT_POINTS: '100000',
       AUTH_TOKEN_RATE_LIMIT_POINTS: '100000',
+      WS_CONNECTIONS_PER_CLIENT: '100000',
+      SUBSCRIPTIONS_PER_CLIENT: '100000',
       ...routerEnv,
     }),
     { ...routerOptions, supergraphSdl },

@@ -8,6 +8,7 @@ export const en = {
     signIn: 'Sign in',
     register: 'Register',
     loading: 'Loading…',
+    menu: 'Menu',
     nav: 'Main navigation',
     timeZoneNote: 'Times are shown in your time zone ({{zone}}).',
   },

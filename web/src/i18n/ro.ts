@@ -10,6 +10,7 @@ export const ro: Messages = {
     signIn: 'Autentificare',
     register: 'Înregistrare',
     loading: 'Se încarcă…',
+    menu: 'Meniu',
     nav: 'Navigare principală',
     timeZoneNote: 'Orele sunt afișate în fusul dumneavoastră orar ({{zone}}).',
   },

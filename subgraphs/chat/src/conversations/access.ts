@@ -49,7 +49,8 @@ export interface SendContext {
 
 /**
  * Everything a send needs to know before writing, in one statement: the conversation, the sender's membership
- * (checked as requireParticipant does), the current members, and whether this client message id was stored.
+ * (checked as requireParticipant does), the current members (the list kept on the conversation's row), and
+ * whether this client message id was stored.
  */
 export async function sendContext(em: EntityManager, actor: Actor, id: string, clientMessageId: string): Promise<SendContext> {
   if (!isUuid(id)) throw badUserInput('conversation id must be a UUID');
@@ -58,7 +59,7 @@ export async function sendContext(em: EntityManager, actor: Actor, id: string, c
   const rows = await executePrepared<ConversationRow & { role: ParticipantRow['role'] | null; archived: boolean; read_seq: string; member_ids: string[]; retried_id: string | null }>(
     em,
     `select c.*, p.role, p.archived, p.read_seq,
-       array(select user_id::text from participants m where m.conversation_id = c.id and m.left_at is null) as member_ids,
+       c.member_ids::text[] as member_ids,
        (select id from messages r where r.conversation_id = c.id and r.sender_id = ? and r.client_message_id = ?) as retried_id
      from conversations c left join participants p on p.conversation_id = c.id and p.user_id = ? and p.left_at is null
      where c.id = ?`,

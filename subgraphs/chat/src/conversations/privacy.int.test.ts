@@ -1,11 +1,13 @@
 // Privacy through the router and straight at the subgraph: a non-participant is refused on every path
 // (queries, mutations, subscriptions, `_entities`, someone else's conversation list); the database holds no
-// plaintext body or attachment name; search finds stemmed English and Romanian words only in the searcher's
+// plaintext body or attachment name, nor does a live event on Redis; search finds stemmed English and Romanian words only in the searcher's
 // own conversations; staff opening a conversation they are not in is explicit and audited; who may start
 // a conversation with whom.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { TEST_DATABASE_URL } from '@clinic/service-kit/testing';
+import { Redis } from 'ioredis';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@clinic/service-kit/testing';
+import { messageTrigger } from '../realtime/triggers.ts';
 import { eventually } from '@clinic/router/src/testing/ws.ts';
 import { codeOf, direct, gql, knowAppointment, MESSAGE_ADDED, send, START, startChat, startDirect, token, uploadDocument, ws, type ChatHarness } from '../testing/fixtures.ts';
 
@@ -108,6 +110,29 @@ test('the database holds no plaintext body or attachment name', async () => {
     body: 'My prescriptions ran out; rețetele sunt gata? Marker-Zebra-42',
     attachments: [{ name: 'blood-results-Quokka.pdf' }],
   });
+});
+
+test('a live message event on Redis carries ciphertext and ids only, and the members still read it live', async () => {
+  const listener = new Redis(TEST_REDIS_URL);
+  const raw: string[] = [];
+  try {
+    await listener.subscribe(messageTrigger(conversationId));
+    listener.on('message', (_channel: string, message: string) => raw.push(message));
+    const open = h.stack.subgraphs.chat!.subscriptionStats().subscriptions;
+    const live = ws(h, doctor).subscribe<{ messageAdded: { body: string } }>(MESSAGE_ADDED, { id: conversationId });
+    await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions > open, 5_000, 'subscribed');
+    const sent = await send(h, patient, conversationId, 'Live-Marker-Okapi about my inhaler');
+    expect((await live.nth(1)).data!.messageAdded.body).toBe('Live-Marker-Okapi about my inhaler');
+    // Quick actions are stored in clear (ids and times): such a message's event carries ids only.
+    const offer = await send(h, doctor, conversationId, 'A slot for you', randomUUID(), {
+      actions: [{ kind: 'BOOK_SLOT', doctorId, startsAt: '2031-05-06T07:08:00.000Z', consultationType: 'VIDEO' }],
+    });
+    expect((await live.nth(2)).data!.messageAdded.body).toBe('A slot for you');
+    await eventually(() => raw.some((m) => m.includes(sent.id)) && raw.some((m) => m.includes(offer.id)), 5_000, 'the events on Redis');
+    expect(raw.join('\n')).not.toMatch(/okapi|inhaler|2031-05-06|VIDEO/i);
+  } finally {
+    listener.disconnect();
+  }
 });
 
 test('search finds stemmed English and Romanian words, only in the searcher\'s own conversations', async () => {

@@ -1,7 +1,7 @@
 // Chat through the router's single endpoint over graphql-ws, on the real Postgres and Redis: two users talk
 // live with receipts flowing back; typing reaches the other side and is never stored; an offline user gets a
 // notification event (ids only) and fetches what they missed by cursor; a removed group member stops
-// receiving at once; a retried send stores one message.
+// receiving at once, also a message sent while the removal commits; a retried send stores one message.
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -185,6 +185,56 @@ test('a removed group member stops receiving at once and loses access', async ()
   expect(codeOf(await gql(h.url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, {
     token: nurse, variables: { i: { conversationId: group, clientMessageId: randomUUID(), body: 'still here?' } },
   }))).toBe('FORBIDDEN');
+});
+
+test('a message sent while a member is being removed never reaches them (the send waits for the removal)', async () => {
+  const staff = await token(h, randomUUID(), ['DOCTOR']);
+  const nurseId = randomUUID();
+  const nurse = await token(h, nurseId, ['DOCTOR']);
+  const res = await gql<{ startConversation: { id: string } }>(h.url, `mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }`, {
+    token: staff, variables: { input: { kind: 'GROUP', participantIds: [patientId, nurseId] } },
+  });
+  const group = res.body.data!.startConversation.id;
+  const nurseFeed = ws(h, nurse).subscribe<{ messageAdded: { body: string } }>(MESSAGE_ADDED, { id: group });
+  const patientFeed = ws(h, patient).subscribe<{ messageAdded: { body: string } }>(MESSAGE_ADDED, { id: group });
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 2, 5_000, 'subscribed');
+  // The replica has seen this conversation (its key): later events are delivered from what they carry.
+  await send(h, staff, group, 'Before');
+  await nurseFeed.nth(1);
+  await patientFeed.nth(1);
+
+  // The removal's transaction (as removeParticipant writes it) is still open when the send reaches its append,
+  // which read the members before; the send must wait for it and leave the nurse out.
+  let sending: Promise<unknown> | undefined;
+  let settled = false;
+  await h.stack.subgraphs.chat!.orm.em.fork().transactional(async (tx) => {
+    await tx.execute(`update participants set left_at = now() where conversation_id = ? and user_id = ?`, [group, nurseId]);
+    await tx.execute(`update conversations set members_version = members_version + 1 where id = ?`, [group]);
+    sending = send(h, staff, group, 'During the removal').finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(settled).toBe(false);
+  });
+  await sending;
+  expect((await patientFeed.nth(2)).data!.messageAdded.body).toBe('During the removal');
+  expect(nurseFeed.events).toHaveLength(1);
+});
+
+test("the member list kept on a conversation's row follows every change of its participants, concurrent ones too", async () => {
+  const owner = await token(h, randomUUID(), ['DOCTOR']);
+  const res = await gql<{ startConversation: { id: string } }>(h.url, `mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }`, {
+    token: owner, variables: { input: { kind: 'GROUP', participantIds: [patientId] } },
+  });
+  const group = res.body.data!.startConversation.id;
+  const ADD = `mutation($c: ID!, $u: ID!) { addParticipant(conversationId: $c, userId: $u) { id } }`;
+  const REMOVE = `mutation($c: ID!, $u: ID!) { removeParticipant(conversationId: $c, userId: $u) { id } }`;
+  const added = Array.from({ length: 6 }, () => randomUUID());
+  const adds = await Promise.all(added.map((u) => gql(h.url, ADD, { token: owner, variables: { c: group, u } })));
+  const removes = await Promise.all([patientId, added[0], added[1]].map((u) => gql(h.url, REMOVE, { token: owner, variables: { c: group, u } })));
+  expect([...adds, ...removes].map((r) => r.body.errors ?? null)).toEqual(Array(9).fill(null));
+  const [kept] = await chatSql<{ member_ids: string[] }>(`select member_ids::text[] as member_ids from conversations where id = ?`, [group]);
+  const current = await chatSql<{ user_id: string }>(`select user_id from participants where conversation_id = ? and left_at is null`, [group]);
+  expect([...kept!.member_ids].sort()).toEqual(current.map((r) => r.user_id).sort());
+  expect(kept!.member_ids).toHaveLength(5);
 });
 
 test('a retried send (sequential or concurrent) stores one message', async () => {

@@ -13,9 +13,9 @@ import {
 import { z } from 'zod';
 import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
-import type { ConversationView, MessageRow, MessageView, QuickAction, StoredAttachment } from '../entities/rows.ts';
+import type { ConversationKind, ConversationView, MessageRow, MessageView, QuickAction, StoredAttachment } from '../entities/rows.ts';
 import { participantIds, requireParticipant, sendContext } from '../conversations/access.ts';
-import { announceConversation, announceMessage } from '../realtime/triggers.ts';
+import { announceConversation, announceMessage, type StoredMessageEvent } from '../realtime/triggers.ts';
 import { messagesByIds, toMessage } from './read-messages.ts';
 import { people } from '../assistant/assistant-participant.ts';
 import { currentMembers, membersChanged } from '../attachments/members.ts';
@@ -86,7 +86,9 @@ export async function appendMessage(
  * sequence number, the encrypted message, its blind-index terms and the sender's own read cursor. A duplicate
  * client message id fails the statement as a whole (nothing of it stays: no gap in the sequence) and, inside a
  * transaction, rolls that back too. Atomic on its own, so a send with no outbox event needs no transaction.
- * Prepared: its planning cost Postgres more than a third of the statement.
+ * Prepared: its planning cost Postgres more than a third of the statement. It also returns what the live event
+ * carries: the conversation's kind and members, read from the conversation's row as this statement updates it
+ * (under its lock, the latest committed: a removal, which writes that row too, is either in it or waits).
  */
 async function appendMessageRow(
   tx: EntityManager,
@@ -94,15 +96,16 @@ async function appendMessageRow(
   conv: Pick<ConversationView, 'id' | 'wrappedKey'>,
   msg: { kind: 'TEXT' | 'SYSTEM'; senderId: string | null; clientMessageId: string | null; body: string; attachments?: { documentId: string; name: string }[]; actions?: QuickAction[] },
   offlineRecipients: string[],
-): Promise<{ id: string; seq: number; createdAt: Date }> {
+): Promise<{ id: string; seq: number; createdAt: Date; stored: StoredMessageEvent }> {
   const id = randomUUID();
   const createdAt = services.now();
   const attachments: StoredAttachment[] = (msg.attachments ?? []).map((a) => ({ documentId: a.documentId, nameEnc: services.keys.encrypt(conv.wrappedKey, a.name) }));
   const terms = services.index.termsOf([msg.body, ...(msg.attachments ?? []).map((a) => a.name)].join(' '));
-  const added = await executePrepared<{ seq: string }>(
+  const bodyEnc = services.keys.encrypt(conv.wrappedKey, msg.body);
+  const added = await executePrepared<{ seq: string; conversation_kind: ConversationKind; member_ids: string[] }>(
     tx,
     `with bumped as (
-       update conversations set last_seq = last_seq + 1, last_activity_at = ? where id = ? returning last_seq
+       update conversations set last_seq = last_seq + 1, last_activity_at = ? where id = ? returning last_seq, kind, member_ids
      ), added as (
        insert into messages (id, conversation_id, seq, kind, sender_id, client_message_id, body_enc, attachments, actions, created_at)
        select ?, ?, last_seq, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ? from bumped
@@ -112,8 +115,8 @@ async function appendMessageRow(
      ), own_cursor as (
        update participants set delivered_seq = added.seq, read_seq = added.seq from added where conversation_id = ? and user_id = ?
      )
-     select seq from added`,
-    [createdAt, conv.id, id, conv.id, msg.kind, msg.senderId, msg.clientMessageId, services.keys.encrypt(conv.wrappedKey, msg.body),
+     select added.seq, bumped.kind as conversation_kind, bumped.member_ids::text[] as member_ids from added cross join bumped`,
+    [createdAt, conv.id, id, conv.id, msg.kind, msg.senderId, msg.clientMessageId, bodyEnc,
       JSON.stringify(attachments), JSON.stringify(msg.actions ?? []), createdAt, conv.id, `{${terms.join(',')}}`, conv.id, msg.senderId],
   ).catch((error: unknown) => {
     const e = error as { code?: string; constraint?: string };
@@ -124,7 +127,12 @@ async function appendMessageRow(
   for (const recipientId of offlineRecipients) {
     enqueueEvent(tx, MESSAGE_UNREAD_TOPIC, { conversationId: conv.id, messageId: id, recipientId } satisfies MessageUnreadPayload);
   }
-  return { id, seq: Number(added[0].seq), createdAt };
+  const seq = Number(added[0].seq);
+  const stored: StoredMessageEvent = {
+    conversationKind: added[0].conversation_kind, memberIds: added[0].member_ids, seq, kind: msg.kind, senderId: msg.senderId,
+    clientMessageId: msg.clientMessageId, bodyEnc, attachments, actions: msg.actions ?? [], createdAt: createdAt.toISOString(),
+  };
+  return { id, seq, createdAt, stored };
 }
 
 async function indexTerms(tx: EntityManager, services: ChatServices, conversationId: string, messageId: string, text: string) {
@@ -194,7 +202,11 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
     if (!stored) throw conflict('The message could not be stored; send it again');
     return stored;
   }
-  await announceMessage(services.pubsub, { conversationId: conv.id, messageId: added.id }, [me, ...recipients], traceOfEntityManager(em));
+  services.messageEvents.rememberKey(conv.id, conv.wrappedKey);
+  // A message with quick actions (appointment times, in clear in the database) is read by each replica instead:
+  // Redis gets ids and ciphertext only.
+  const stored = actions.length ? undefined : added.stored;
+  await announceMessage(services.pubsub, { conversationId: conv.id, messageId: added.id, ...(stored ? { stored } : {}) }, [me, ...recipients], traceOfEntityManager(em));
   // What was just stored, as a read would return it (no second read and decryption of our own words).
   return {
     id: added.id, conversationId: conv.id, seq: added.seq, kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body,

@@ -1,7 +1,9 @@
 // Live events on the kit's pub/sub (Redis, so any router and any chat replica serve any subscriber).
-// Payloads carry ids only; each subscriber's resolver loads (and checks) what it may see.
+// Payloads carry ids, and a new message's event what the send stored (ciphertext only, never the words) with
+// who may see it; each subscriber's resolver checks what it may see.
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { publishLive, type TraceContext } from '@clinic/service-kit';
+import type { ConversationKind, QuickAction, StoredAttachment } from '../entities/rows.ts';
 
 export const messageTrigger = (conversationId: string) => `chat.messages.${conversationId}`;
 export const typingTrigger = (conversationId: string) => `chat.typing.${conversationId}`;
@@ -11,6 +13,26 @@ export const userTrigger = (userId: string) => `chat.user.${userId}`;
 export interface MessageEvent {
   conversationId: string;
   messageId: string;
+  /** The stored message and its audience, from the send (absent: each replica reads them, see message-events.ts). */
+  stored?: StoredMessageEvent;
+}
+
+/**
+ * A message as the send stored it, with the conversation's kind and members read under the conversation's row
+ * lock in the same statement (so a removal committed before the message is in this list). Encrypted fields
+ * only: Redis never sees message text or attachment names.
+ */
+export interface StoredMessageEvent {
+  conversationKind: ConversationKind;
+  memberIds: string[];
+  seq: number;
+  kind: 'TEXT' | 'SYSTEM';
+  senderId: string | null;
+  clientMessageId: string | null;
+  bodyEnc: string | null;
+  attachments: StoredAttachment[];
+  actions: QuickAction[];
+  createdAt: string;
 }
 export interface TypingPayload {
   conversationId: string;

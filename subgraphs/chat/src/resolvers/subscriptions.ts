@@ -32,7 +32,7 @@ async function stillIn(ctx: ChatContext, who: Actor, conversationId: string): Pr
 async function newMessageFor(ctx: ChatContext, who: Actor, event: MessageEvent): Promise<MessageView | undefined> {
   ctx.loaders.participants.clearAll();
   ctx.loaders.appointmentConversation.clearAll();
-  const loaded = await ctx.chat.messageEvents.load(ctx.em.fork(), event);
+  const loaded = await ctx.chat.messageEvents.load(() => ctx.em.fork(), event);
   return loaded && mayListen(who, loaded.kind, loaded.memberIds) ? loaded.message : undefined;
 }
 
@@ -48,6 +48,8 @@ async function conversationStream<TPayload extends { conversationId: string }, T
 ) {
   const who = actor(ctx);
   const conv = await requireParticipant(ctx.em, who, conversationId);
+  // The conversation's key, for the messages its live events carry (even the first one sent through another replica).
+  ctx.chat.messageEvents.rememberKey(conv.id, conv.wrappedKey);
   const queue = await subscribeTopic<TPayload, TEvent>(ctx.pubsub, trigger(conv.id), async (payload) =>
     payload.conversationId === conv.id && (selectChecksAccess || (await stillIn(ctx, who, conv.id))) ? select(payload, who) : undefined,
   );
