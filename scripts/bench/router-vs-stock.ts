@@ -16,6 +16,8 @@
 // BENCH_BASELINE=<another checkout, e.g. /work/main> adds that checkout's router as a third gateway in the same
 // run (before/after a change under the same machine load); BENCH_PROFILE=<dir> writes a CPU profile per gateway;
 // BENCH_APOLLO_PATH=1 adds phases where our router answers every request through Apollo Server's pipeline.
+// BENCH_HOP=1 adds, to the `me` p50s, a bare forwarding process in front of identity (no checks, no planning): the
+// floor of any router in its own process on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import http from 'node:http';
@@ -32,6 +34,7 @@ const SECRET = 'test-router-secret';
 
 /** Child: one gateway on a random port; prints READY <url>. */
 async function serveGateway(kind: string, sdl: string, jwksJson: string) {
+  if (kind === 'hop') return serveBareHop(process.env.BENCH_IDENTITY!);
   if (kind === 'ours' || kind === 'baseline') {
     const root = kind === 'ours' ? '../..' : path.resolve(process.env.BENCH_BASELINE!);
     const { loadRouterConfig } = (await import(`${root}/router/src/config.ts`)) as typeof import('../../router/src/config.ts');
@@ -64,15 +67,42 @@ async function serveGateway(kind: string, sdl: string, jwksJson: string) {
   return url;
 }
 
+/**
+ * Child (BENCH_HOP=1): the least any router in its own process can do, as a floor for `me` p50: read the
+ * request, send it to identity on a keep-alive socket, read the answer, send it back. No checks, no planning.
+ */
+async function serveBareHop(identityUrl: string) {
+  const target = new URL(identityUrl);
+  const agent = new http.Agent({ keepAlive: true });
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.once('end', () => {
+      const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-router-secret': SECRET, authorization: req.headers.authorization ?? '' };
+      const upstream = http.request({ hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers }, (answer) => {
+        let text = '';
+        answer.setEncoding('utf8');
+        answer.on('data', (chunk: string) => (text += chunk));
+        answer.once('end', () => res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }).end(text));
+      });
+      upstream.once('error', () => res.writeHead(502).end());
+      upstream.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/graphql`;
+}
+
 /** utime + stime of a process, in ms (clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-function startChild(kind: string, sdlPath: string, jwksJson: string): Promise<{ child: ChildProcess; url: string }> {
+function startChild(kind: string, sdlPath: string, jwksJson: string, identityUrl?: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), '--import', 'tsx', __filename], {
-    env: { ...process.env, BENCH_GATEWAY: kind, BENCH_SDL: sdlPath, BENCH_JWKS: jwksJson, LOG_LEVEL: 'silent' },
+    env: { ...process.env, BENCH_GATEWAY: kind, BENCH_SDL: sdlPath, BENCH_JWKS: jwksJson, BENCH_IDENTITY: identityUrl ?? '', LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -269,12 +299,17 @@ async function main() {
         g.client.push((cpuMs(loader.child.pid!) - clientBefore) / done);
       }
     }
-    const [stockMe, oursMe, direct, baselineMe] = await meP50s([
+    const hop = process.env.BENCH_HOP ? await startChild('hop', sdlPath, s.keys.jwksJson, identityUrl) : null;
+    if (hop) children.push(hop.child);
+    const [stockMe, oursMe, direct, ...others] = await meP50s([
       { url: gateways[0]!.url },
       { url: gateways[1]!.url },
       { url: identityUrl, headers: { 'x-router-secret': SECRET } },
+      ...(hop ? [{ url: hop.url }] : []),
       ...gateways.slice(2).map((g) => ({ url: g.url })),
     ]);
+    const hopMe = hop ? others.shift() : undefined;
+    const baselineMe = others[0];
     const median = (xs: number[]) => percentile(xs, 50);
     const results: Record<string, { rps: number; cpuPerRequest: number; meP50: number; shared: number; client: number }> = {
       stock: { rps: median(gateways[0]!.rps), cpuPerRequest: median(gateways[0]!.cpu), meP50: stockMe!, shared: median(gateways[0]!.shared), client: median(gateways[0]!.client) },
@@ -292,6 +327,10 @@ async function main() {
       console.log(`${'baseline router'.padEnd(22)} ${baseline.rps.toFixed(0).padStart(6)} req/s   CPU ${baseline.cpuPerRequest.toFixed(3)} ms/request   me p50 ${baseline.meP50.toFixed(2)} ms   (${process.env.BENCH_BASELINE})`);
     }
     console.log(`${'identity directly'.padEnd(22)} ${''.padStart(6)}                                      me p50 ${direct!.toFixed(2)} ms`);
+    if (hopMe !== undefined) console.log(`${'bare hop to identity'.padEnd(22)} ${''.padStart(6)}                                      me p50 ${hopMe.toFixed(2)} ms (${(hopMe / direct!).toFixed(2)}× direct: the floor of any router in its own process)`);
+    // On two cores the throughput of either is bounded by the CPU per request of all three processes together.
+    const whole = (r: typeof ours) => r.cpuPerRequest + r.shared + r.client;
+    console.log(`CPU per request, gateway + subgraphs + load generator: stock ${whole(stock).toFixed(3)} ms, ours ${whole(ours).toFixed(3)} ms (stock/ours ${(whole(stock) / whole(ours)).toFixed(2)}×: the throughput ratio if the machine were saturated by this bench alone)`);
     console.log(`ours/stock: throughput ${(ours.rps / stock.rps).toFixed(2)}× (target ≥ 1.5×), CPU per request ${(ours.cpuPerRequest / stock.cpuPerRequest).toFixed(2)}× (target ≤ 0.7×)`);
     console.log(`me p50: ours/direct ${(ours.meP50 / direct!).toFixed(2)}× (target ≤ 1.3×), stock/direct ${(stock.meP50 / direct!).toFixed(2)}×`);
     if (viaApollo) {
