@@ -41,6 +41,9 @@ export async function removeParticipant(em: EntityManager, services: ChatService
   if (userId === actor.user.userId && conv.membership?.role === 'OWNER') throw badUserInput('An owner cannot remove themselves');
   const before = await participantIds(em, conv.id);
   await em.transactional(async (tx) => {
+    // The conversation's row first, as a send takes it (then its sender's participant row): removing someone
+    // who is sending at that moment then waits for the send instead of deadlocking with it.
+    await tx.execute(`select 1 from conversations where id = ? for no key update`, [conv.id]);
     await tx.execute(`update participants set left_at = ? where conversation_id = ? and user_id = ? and left_at is null`, [services.now(), conv.id, userId]);
     await membersChanged(tx, conv.id);
     recordAudit(tx, auditActor(actor), {

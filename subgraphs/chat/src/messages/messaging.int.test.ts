@@ -219,6 +219,43 @@ test('a message sent while a member is being removed never reaches them (the sen
   expect(nurseFeed.events).toHaveLength(1);
 });
 
+test('a member removed while sending: both the send and the removal complete, in one order or the other, never a deadlock', async () => {
+  const owner = await token(h, randomUUID(), ['DOCTOR']);
+  const nurseId = randomUUID();
+  const nurse = await token(h, nurseId, ['DOCTOR']);
+  const res = await gql<{ startConversation: { id: string } }>(h.url, `mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }`, {
+    token: owner, variables: { input: { kind: 'GROUP', participantIds: [patientId, nurseId] } },
+  });
+  const group = res.body.data!.startConversation.id;
+  const lockWaiters = async (n: number, what: string) => {
+    for (const end = Date.now() + 5_000; ; await new Promise((r) => setTimeout(r, 20))) {
+      const [row] = await chatSql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+      if (Number(row!.n) >= n) return;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    }
+  };
+  // The conversation's row is held while the nurse's send and then the removal queue behind it, in that order.
+  // The send (which takes the row, then its sender's participant row) goes first on release; a removal that took
+  // the nurse's participant row before the conversation's would now wait for each other.
+  let sending: Promise<unknown> | undefined;
+  let removing: Promise<Awaited<ReturnType<typeof gql>>> | undefined;
+  await h.stack.subgraphs.chat!.orm.em.fork().transactional(async (tx) => {
+    await tx.execute(`select 1 from conversations where id = ? for update`, [group]);
+    sending = send(h, nurse, group, 'Leaving soon');
+    await lockWaiters(1, 'the send to wait for the row');
+    removing = gql(h.url, `mutation($c: ID!, $u: ID!) { removeParticipant(conversationId: $c, userId: $u) { id } }`, {
+      token: owner, variables: { c: group, u: nurseId },
+    });
+    await lockWaiters(2, 'the removal to wait too');
+  });
+  await sending;
+  expect((await removing!).body.errors).toBeUndefined();
+  const [row] = await chatSql<{ member_ids: string[] }>(`select member_ids::text[] as member_ids from conversations where id = ?`, [group]);
+  expect(row!.member_ids).not.toContain(nurseId);
+  const stored = await chatSql<{ n: string }>(`select count(*) as n from messages where conversation_id = ? and sender_id = ?`, [group, nurseId]);
+  expect(Number(stored[0]!.n)).toBe(1);
+});
+
 test("the member list kept on a conversation's row follows every change of its participants, concurrent ones too", async () => {
   const owner = await token(h, randomUUID(), ['DOCTOR']);
   const res = await gql<{ startConversation: { id: string } }>(h.url, `mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }`, {
