@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'graphql';
+import { post as postJson } from './children.ts';
 
 const seconds = Number(process.argv[2] ?? 6);
 const concurrency = Number(process.argv[3] ?? 16);
@@ -136,34 +137,12 @@ type LoadAsk =
 function generateLoad(plan: LoadPlan) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: plan.concurrency });
   const targets = new Map<string, URL>();
-  const post = (url: string, body: unknown, token: string, headers: Record<string, string> = {}) =>
-    new Promise<void>((resolve, reject) => {
-      let target = targets.get(url);
-      if (!target) targets.set(url, (target = new URL(url)));
-      const text = JSON.stringify(body);
-      const req = http.request(
-        {
-          hostname: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), authorization: `Bearer ${token}`, ...headers },
-        },
-        (res) => {
-          res.setEncoding('utf8');
-          let answer = '';
-          res.on('data', (chunk: string) => (answer += chunk));
-          res.once('error', reject);
-          res.once('end', () => {
-            if (res.statusCode !== 200 || answer.includes('"errors"')) reject(new Error(`${url}: ${res.statusCode} ${answer.slice(0, 300)}`));
-            else resolve();
-          });
-        },
-      );
-      req.once('error', reject);
-      req.end(text);
-    });
+  const post = async (url: string, body: unknown, token: string, headers: Record<string, string> = {}) => {
+    let target = targets.get(url);
+    if (!target) targets.set(url, (target = new URL(url)));
+    const answer = await postJson(target, JSON.stringify(body), agent, { headers: { authorization: `Bearer ${token}`, ...headers }, read: true });
+    if (answer.status !== 200 || answer.text.includes('"errors"')) throw new Error(`${url}: ${answer.status} ${answer.text.slice(0, 300)}`);
+  };
   const mix = [
     { weight: 4, body: () => ({ query: 'query Me { me { id displayName } }' }) },
     { weight: 4, body: (i: number) => ({ query: 'query Greetings($ids: [ID!]!) { greetings(userIds: $ids) { text user { id displayName } } }', variables: { ids: plan.idSets[i % plan.idSets.length] } }) },

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { renderPdf } from '@clinic/documents/src/generation/render-pdf.ts';
-import { codeOf, gql, knowAppointment, SEND, START, startChat, startDirect, token, uploadDocument, type ChatHarness } from '../testing/fixtures.ts';
+import { codeOf, gql, knowAppointment, SEND, startChat, startDirect, startGroup, token, uploadDocument, type ChatHarness } from '../testing/fixtures.ts';
 
 let h: ChatHarness;
 const patientId = randomUUID();
@@ -83,11 +83,7 @@ test('a document the sender cannot read is refused and nothing is stored; one th
 });
 
 test('in a group, every member reads what was shared; a removed member stops reading it', async () => {
-  const group = await gql<{ startConversation: { id: string } }>(h.url, START, {
-    token: doctor,
-    variables: { input: { kind: 'GROUP', participantIds: [patientId, specialistId] } },
-  });
-  const conversationId = group.body.data!.startConversation.id;
+  const conversationId = await startGroup(h, doctor, [patientId, specialistId]);
   const letter = await uploadDocument(h, patient, 'trimitere.pdf', await pdf('Trimitere'));
   const sent = await gql(h.url, SEND, {
     token: patient,

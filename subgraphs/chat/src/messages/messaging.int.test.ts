@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from '@clinic/service-kit/testing';
 import { eventually } from '@clinic/router/src/testing/ws.ts';
-import { codeOf, gql, knowAppointment, MESSAGE_ADDED, send, startChat, startDirect, token, ws, type ChatHarness } from '../testing/fixtures.ts';
+import { codeOf, gql, knowAppointment, MESSAGE_ADDED, send, startChat, startDirect, startGroup, token, ws, type ChatHarness } from '../testing/fixtures.ts';
 import { NOTIFICATIONS_QUEUE } from '../service.ts';
 
 let h: ChatHarness;
@@ -191,10 +191,7 @@ test('a message sent while a member is being removed never reaches them (the sen
   const staff = await token(h, randomUUID(), ['DOCTOR']);
   const nurseId = randomUUID();
   const nurse = await token(h, nurseId, ['DOCTOR']);
-  const res = await gql<{ startConversation: { id: string } }>(h.url, `mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }`, {
-    token: staff, variables: { input: { kind: 'GROUP', participantIds: [patientId, nurseId] } },
-  });
-  const group = res.body.data!.startConversation.id;
+  const group = await startGroup(h, staff, [patientId, nurseId]);
   const nurseFeed = ws(h, nurse).subscribe<{ messageAdded: { body: string } }>(MESSAGE_ADDED, { id: group });
   const patientFeed = ws(h, patient).subscribe<{ messageAdded: { body: string } }>(MESSAGE_ADDED, { id: group });
   await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 2, 5_000, 'subscribed');
@@ -223,10 +220,7 @@ test('a member removed while sending: both the send and the removal complete, in
   const owner = await token(h, randomUUID(), ['DOCTOR']);
   const nurseId = randomUUID();
   const nurse = await token(h, nurseId, ['DOCTOR']);
-  const res = await gql<{ startConversation: { id: string } }>(h.url, `mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }`, {
-    token: owner, variables: { input: { kind: 'GROUP', participantIds: [patientId, nurseId] } },
-  });
-  const group = res.body.data!.startConversation.id;
+  const group = await startGroup(h, owner, [patientId, nurseId]);
   const lockWaiters = async (n: number, what: string) => {
     for (const end = Date.now() + 5_000; ; await new Promise((r) => setTimeout(r, 20))) {
       const [row] = await chatSql<{ n: string }>(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
@@ -258,10 +252,7 @@ test('a member removed while sending: both the send and the removal complete, in
 
 test("the member list kept on a conversation's row follows every change of its participants, concurrent ones too", async () => {
   const owner = await token(h, randomUUID(), ['DOCTOR']);
-  const res = await gql<{ startConversation: { id: string } }>(h.url, `mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }`, {
-    token: owner, variables: { input: { kind: 'GROUP', participantIds: [patientId] } },
-  });
-  const group = res.body.data!.startConversation.id;
+  const group = await startGroup(h, owner, [patientId]);
   const ADD = `mutation($c: ID!, $u: ID!) { addParticipant(conversationId: $c, userId: $u) { id } }`;
   const REMOVE = `mutation($c: ID!, $u: ID!) { removeParticipant(conversationId: $c, userId: $u) { id } }`;
   const added = Array.from({ length: 6 }, () => randomUUID());

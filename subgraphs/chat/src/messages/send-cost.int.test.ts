@@ -28,12 +28,17 @@ async function counted(work: () => Promise<void>): Promise<string[]> {
   return statements.filter((sql) => !/outbox_events|mikro_orm_migrations/.test(sql));
 }
 
-test('a message between two live users costs one read and one write to send, and no read to deliver', async () => {
+/** A new doctor and patient in a conversation the doctor started. */
+async function doctorAndPatient() {
   const doctorId = randomUUID();
   const patientId = randomUUID();
   const doctor = await token(h, doctorId, ['DOCTOR']);
   const patient = await token(h, patientId, ['PATIENT']);
-  const conversationId = await startDirect(h, doctor, patientId);
+  return { doctorId, patientId, doctor, patient, conversationId: await startDirect(h, doctor, patientId) };
+}
+
+test('a message between two live users costs one read and one write to send, and no read to deliver', async () => {
+  const { doctor, patient, conversationId } = await doctorAndPatient();
   const doctorLive = ws(h, doctor).subscribe<{ messageAdded: { id: string; body: string } }>(MESSAGE_ADDED, { id: conversationId });
   const patientLive = ws(h, patient).subscribe<{ messageAdded: { id: string; body: string } }>(MESSAGE_ADDED, { id: conversationId });
   await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 2, 5_000, 'subscriptions open');
@@ -56,11 +61,7 @@ test('a message between two live users costs one read and one write to send, and
 });
 
 test("a message sent through another replica is delivered without a read: subscribing gave this replica the conversation's key", async () => {
-  const doctorId = randomUUID();
-  const patientId = randomUUID();
-  const doctor = await token(h, doctorId, ['DOCTOR']);
-  const patient = await token(h, patientId, ['PATIENT']);
-  const conversationId = await startDirect(h, doctor, patientId);
+  const { doctorId, patientId, patient, conversationId } = await doctorAndPatient();
   const patientLive = ws(h, patient).subscribe<{ messageAdded: { id: string; body: string } }>(MESSAGE_ADDED, { id: conversationId });
   await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 3, 5_000, 'subscription open');
   const chat = await h.services();

@@ -119,7 +119,16 @@ export async function send(h: ChatHarness, tokenValue: string, conversationId: s
 }
 
 export async function startDirect(h: ChatHarness, tokenValue: string, otherId: string): Promise<string> {
-  const res = await gql<{ startConversation: { id: string } }>(h.url, START, { token: tokenValue, variables: { input: { participantIds: [otherId] } } });
+  return startConversation(h, tokenValue, { participantIds: [otherId] });
+}
+
+/** A group conversation the token's owner starts with these participants; returns its id. */
+export async function startGroup(h: ChatHarness, tokenValue: string, participantIds: string[]): Promise<string> {
+  return startConversation(h, tokenValue, { kind: 'GROUP', participantIds });
+}
+
+async function startConversation(h: ChatHarness, tokenValue: string, input: Record<string, unknown>): Promise<string> {
+  const res = await gql<{ startConversation: { id: string } }>(h.url, START, { token: tokenValue, variables: { input } });
   if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
   return res.body.data!.startConversation.id;
 }
