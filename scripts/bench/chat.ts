@@ -16,7 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { answerParent, ask, childProcesses, cpuMs, memory, phaseProfiler, post, roleOf, stopAll, tell as send } from './children.ts';
+import { answerParent, ask, childProcesses, cpuMs, memory, phaseProfiler, post, roleOf, stallRecorder, stopAll, tell as send, type StallSecond } from './children.ts';
 
 const role = roleOf('CHAT_BENCH_ROLE');
 
@@ -28,10 +28,12 @@ async function runChat() {
   const definition = createChatSubgraph({ kek: Buffer.from(env.CHAT_BENCH_KEK!, 'base64'), queuePrefix: env.CHAT_BENCH_PREFIX, env: { NODE_ENV: 'test' } });
   const config = testServiceConfig('chat', { jwksJson: env.JWKS_JSON! } as never, { LOG_LEVEL: 'warn', DB_SCHEMA: env.CHAT_BENCH_SCHEMA, DB_POOL_MAX: '20' });
   const subgraph = await startSubgraph(definition, config);
+  const stalls = await stallRecorder();
   send({ type: 'ready', url: subgraph.url });
   answerParent(
     {
       stats: () => ({ type: 'stats', ...subgraph.subscriptionStats(), memory: memory() }),
+      stalls: () => ({ type: 'stalls', seconds: stalls.between(0, Infinity) }),
       cpu: async () => ({ type: 'cpu', ms: cpuMs(), postgres: await postgresCpu(subgraph.orm) }),
       ...phaseProfiler(profileDir, `chat-${process.pid}`),
     },
@@ -71,9 +73,15 @@ async function runRouter() {
     RATE_LIMIT_POINTS: '600',
     LOG_LEVEL: 'warn',
   });
+  const stalls = await stallRecorder();
   send({ type: 'ready', url: router.url });
   answerParent(
-    { stats: () => ({ type: 'stats', ...router.subscriptions.stats(), memory: memory() }), cpu: () => ({ type: 'cpu', ms: cpuMs() }), ...phaseProfiler(profileDir, `router-${process.pid}`) },
+    {
+      stats: () => ({ type: 'stats', ...router.subscriptions.stats(), memory: memory() }),
+      stalls: () => ({ type: 'stalls', seconds: stalls.between(0, Infinity) }),
+      cpu: () => ({ type: 'cpu', ms: cpuMs() }),
+      ...phaseProfiler(profileDir, `router-${process.pid}`),
+    },
     () => router.stop(),
   );
 }
@@ -152,6 +160,9 @@ async function main() {
   const beforeRouters = await total(routers);
   const beforeChats = await total(chats);
   const latencies: number[] = [];
+  // Each measured delivery by the unix second its message was sent in (the per-second timeline).
+  const bySecond = new Map<number, number[]>();
+  const ownStalls = await stallRecorder();
   // The same split by when the message was sent: the first 5 s of load (cold code paths, pools and sockets
   // still growing) and the rest, so a tail that is only a start-up transient shows as one.
   const firstSeconds: number[] = [];
@@ -181,6 +192,8 @@ async function main() {
             return;
           }
           latencies.push(latency);
+          const second = Math.floor(sentAt / 1000);
+          (bySecond.get(second) ?? bySecond.set(second, []).get(second)!).push(latency);
           (sentAt < performance.timeOrigin + loadStart + 5_000 ? firstSeconds : laterSeconds).push(latency);
           delivered += 1;
         },
@@ -287,6 +300,10 @@ async function main() {
   // Backends opened during the load count from zero; one that ended meanwhile is missed (the pool keeps them while busy).
   const postgresCpu = Object.entries(postgresEnd).reduce((n, [pid, ms]) => n + ms - (postgresStart[pid] ?? 0), 0) / Math.max(1, delivered);
   await Promise.all([...everyone.map((p) => ask(p, 'profileStop')), ownProfile.profileStop!()]);
+  const stallsOf = [{ name: 'clients', seconds: ownStalls.between(0, Infinity) }];
+  const named = [...routers.map((p, i) => ({ p, name: `router${'AB'[i]}` })), ...chats.map((p, i) => ({ p, name: `chat${'AB'[i]}` }))];
+  for (const { p, name } of named) stallsOf.push({ name, seconds: (await ask(p, 'stalls')).seconds as StallSecond[] });
+  ownStalls.stop();
   const perMessage = (end: number[], start: number[], idle: number[]) => end.map((ms, i) => (ms - start[i]! - idle[i]! * busySeconds) / Math.max(1, delivered));
   const [routerCpu, chatCpu] = [perMessage(endRouters, startRouters, idleRouters), perMessage(endChats, startChats, idleChats)];
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -333,12 +350,56 @@ async function main() {
       : 'no warm-up (CHAT_BENCH_WARMUP_S=0): the figures below start from cold',
   );
   console.table(Object.entries(result).map(([k, v]) => ({ measure: k, value: v })));
+  printTimeline(bySecond, stallsOf, performance.timeOrigin + loadStart);
   console.log(`target: p99 under 100 ms → ${Number(result.p99Ms) < 100 ? 'met' : 'NOT met'} (p99 ${result.p99Ms} ms at ${result.achievedRate} msg/s, ${users} users)`);
 
   agent.destroy();
   await Promise.all(clients.map((c) => c.dispose()));
   await stopAll([...routers, ...chats]);
   await dropSchema(schema);
+}
+
+/**
+ * The measured load second by second: deliveries of the messages sent in that second (count, p50, p99, max) and
+ * each process's worst event-loop delay and GC pause in it; then the five worst seconds by p99 and which
+ * process stalled longest in each.
+ */
+function printTimeline(bySecond: Map<number, number[]>, stalls: { name: string; seconds: StallSecond[] }[], loadStartMs: number) {
+  const first = Math.floor(loadStartMs / 1000);
+  const at = (name: string, second: number) => stalls.find((s) => s.name === name)!.seconds.find((s) => s.at === second);
+  const rows = [...bySecond.entries()].sort(([a], [b]) => a - b).map(([second, xs]) => {
+    xs.sort((a, b) => a - b);
+    const row: Record<string, string | number> = { s: second - first, n: xs.length, p50: Math.round(percentile(xs, 50)), p99: Math.round(percentile(xs, 99)), max: Math.round(xs[xs.length - 1]!) };
+    // Per process: "loop max/p99 ms · gc count/total/max ms (kind of the longest)".
+    for (const { name } of stalls) {
+      const s = at(name, second);
+      row[name] = s ? `${Math.round(s.loopMaxMs)}/${Math.round(s.loopP99Ms)} · ${s.gcCount}/${Math.round(s.gcMs)}/${Math.round(s.gcMaxMs)}${s.gcKind === 'Mark-compact' ? 'M' : s.gcKind.slice(0, 1)}` : '-';
+    }
+    return { second, p99: Number(row.p99), row };
+  });
+  console.log('per second of sending (p50/p99/max ms of its deliveries; per process: event-loop delay max/p99 ms · GC pauses count/total/max ms and the kind of the longest: M mark-compact, s scavenge, i incremental marking, w weak callbacks):');
+  console.table(rows.map((r) => r.row));
+  const worst = [...rows].sort((a, b) => b.p99 - a.p99).slice(0, 5);
+  for (const w of worst) {
+    // A message sent in second s may be held up by a stall in s or s+1.
+    const stalled = stalls
+      .map(({ name }) => ({ name, ms: Math.max(at(name, w.second)?.loopMaxMs ?? 0, at(name, w.second + 1)?.loopMaxMs ?? 0) }))
+      .sort((a, b) => b.ms - a.ms);
+    console.log(`worst s${w.second - first}: p99 ${w.p99} ms; longest loop stalls (s and s+1): ${stalled.map((x) => `${x.name} ${Math.round(x.ms)}`).join(', ')}`);
+  }
+  // Each process over the whole measured load: GC pauses and event-loop delay.
+  const last = first + rows.length;
+  for (const { name, seconds } of stalls) {
+    const inLoad = seconds.filter((s) => s.at >= first && s.at < last);
+    const gcMs = inLoad.reduce((n, s) => n + s.gcMs, 0);
+    const gcs = inLoad.reduce((n, s) => n + s.gcCount, 0);
+    const gcMax = Math.max(0, ...inLoad.map((s) => s.gcMaxMs));
+    const loop = inLoad.map((s) => s.loopMaxMs).sort((a, b) => a - b);
+    console.log(
+      `${name.padEnd(8)} GC ${gcs} pauses, ${Math.round(gcMs)} ms in all (${((gcMs / Math.max(1, inLoad.length * 1000)) * 100).toFixed(1)} % of wall), longest ${Math.round(gcMax)} ms; ` +
+        `loop delay max per second: median ${Math.round(percentile(loop, 50))} ms, worst ${Math.round(loop[loop.length - 1] ?? 0)} ms`,
+    );
+  }
 }
 
 const entry = role === 'chat' ? runChat : role === 'router' ? runRouter : main;

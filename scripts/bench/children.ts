@@ -96,7 +96,12 @@ export function childProcesses(file: string, variable: string, opts: { cpuProfDi
     start(name: string, env: Record<string, string>): Promise<{ child: ChildProcess; ready: Msg }> {
       const child = fork(file, [], {
         env: { ...process.env, ...env, [variable]: name },
-        execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=2048', ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [])],
+        // BENCH_CHILD_FLAGS: more node/V8 flags for the children (e.g. --trace-gc, which NODE_OPTIONS refuses).
+        execArgv: [
+          '--import', 'tsx', '--expose-gc', '--max-old-space-size=2048',
+          ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
+          ...(process.env.BENCH_CHILD_FLAGS?.split(' ').filter(Boolean) ?? []),
+        ],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.add(child);
@@ -144,4 +149,73 @@ export function post(url: URL, body: string, agent: http.Agent, opts: { headers?
 export async function postOk(url: URL, body: string, agent: http.Agent, headers: Record<string, string> = {}): Promise<void> {
   const { status } = await post(url, body, agent, { headers });
   if (status !== 200) throw new Error(`status ${status}`);
+}
+
+/** One second of a process's stalls: event-loop delay (max, p99) and GC pauses (count, total, max), in ms. */
+export interface StallSecond {
+  /** Unix second (wall clock, so the parent's and the children's seconds line up). */
+  at: number;
+  loopMaxMs: number;
+  loopP99Ms: number;
+  gcCount: number;
+  gcMs: number;
+  gcMaxMs: number;
+  /** The longest GC pause's kind (Mark-compact, scavenge, incremental marking, weak callbacks), when there was one. */
+  gcKind: string;
+}
+
+/**
+ * Records this process's stalls second by second from now on: event-loop delay (perf_hooks'
+ * monitorEventLoopDelay, 10 ms resolution, read and reset four times a second; p99 is the worst reading's) and GC pauses (a 'gc'
+ * PerformanceObserver, each pause counted in the second it started). `between(from, to)` returns the seconds in
+ * [from, to) (unix seconds). Keeps the last 10 minutes.
+ */
+export async function stallRecorder(): Promise<{ between(from: number, to: number): StallSecond[]; stop(): void }> {
+  const { monitorEventLoopDelay, PerformanceObserver, constants } = await import('node:perf_hooks');
+  const kinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'Mark-compact',
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+  };
+  const seconds = new Map<number, StallSecond>();
+  const secondOf = (at: number) => {
+    let s = seconds.get(at);
+    if (!s) {
+      s = { at, loopMaxMs: 0, loopP99Ms: 0, gcCount: 0, gcMs: 0, gcMaxMs: 0, gcKind: '' };
+      seconds.set(at, s);
+      if (seconds.size > 600) seconds.delete(seconds.keys().next().value!);
+    }
+    return s;
+  };
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const s = secondOf(Math.floor((performance.timeOrigin + entry.startTime) / 1000));
+      s.gcCount += 1;
+      s.gcMs += entry.duration;
+      if (entry.duration > s.gcMaxMs) {
+        s.gcMaxMs = entry.duration;
+        s.gcKind = kinds[((entry as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind ?? -1] ?? '?';
+      }
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  // Read four times a second, each reading counted in the second it ends in (a reading late by a stall reports that stall).
+  const tick = setInterval(() => {
+    const s = secondOf(Math.floor(Date.now() / 1000));
+    s.loopMaxMs = Math.max(s.loopMaxMs, histogram.max / 1e6);
+    s.loopP99Ms = Math.max(s.loopP99Ms, histogram.percentile(99) / 1e6);
+    histogram.reset();
+  }, 250);
+  tick.unref();
+  return {
+    between: (from, to) => [...seconds.values()].filter((s) => s.at >= from && s.at < to).sort((a, b) => a.at - b.at),
+    stop: () => {
+      clearInterval(tick);
+      histogram.disable();
+      gc.disconnect();
+    },
+  };
 }
