@@ -187,6 +187,38 @@ test('a removed group member stops receiving at once and loses access', async ()
   }))).toBe('FORBIDDEN');
 });
 
+test('a replica that knows a conversation from earlier sends refuses a member removed or made observer since, and reaches a member added since', async () => {
+  const ownerId = randomUUID();
+  const owner = await token(h, ownerId, ['DOCTOR']);
+  const nurseId = randomUUID();
+  const nurse = await token(h, nurseId, ['DOCTOR']);
+  const group = await startGroup(h, owner, [patientId, nurseId]);
+  // Every member has sent: the replica keeps the group's key and members, and its next sends skip the context read.
+  await send(h, owner, group, 'Owner here');
+  await send(h, nurse, group, 'Nurse here');
+  await send(h, patient, group, 'Patient here');
+  const SEND_ONE = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`;
+  const sendAs = (tokenValue: string, body: string) => gql(h.url, SEND_ONE, { token: tokenValue, variables: { i: { conversationId: group, clientMessageId: randomUUID(), body } } });
+
+  const REMOVE = `mutation($c: ID!, $u: ID!) { removeParticipant(conversationId: $c, userId: $u) { id } }`;
+  expect((await gql(h.url, REMOVE, { token: owner, variables: { c: group, u: nurseId } })).body.errors).toBeUndefined();
+  expect(codeOf(await sendAs(nurse, 'Removed but still sending'))).toBe('FORBIDDEN');
+  // A change of role leaves the member list as it was: the append's own check refuses it.
+  await chatSql(`update participants set role = 'OBSERVER' where conversation_id = ? and user_id = ?`, [group, patientId]);
+  expect(codeOf(await sendAs(patient, 'Observing but sending'))).toBe('FORBIDDEN');
+  const refused = await chatSql<{ n: string }>(`select count(*) as n from messages where conversation_id = ? and sender_id in (?, ?)`, [group, nurseId, patientId]);
+  expect(Number(refused[0]!.n)).toBe(2);
+
+  // Someone added since: the owner's next message reaches them live.
+  const newcomerId = randomUUID();
+  const newcomer = await token(h, newcomerId, ['DOCTOR']);
+  expect((await gql(h.url, `mutation($c: ID!, $u: ID!) { addParticipant(conversationId: $c, userId: $u) { id } }`, { token: owner, variables: { c: group, u: newcomerId } })).body.errors).toBeUndefined();
+  const newcomerFeed = ws(h, newcomer).subscribe<{ messageAdded: { body: string } }>(MESSAGE_ADDED, { id: group });
+  await eventually(() => h.stack.subgraphs.chat!.subscriptionStats().subscriptions >= 1, 5_000, 'subscribed');
+  await send(h, owner, group, 'Welcome');
+  expect((await newcomerFeed.nth(1)).data!.messageAdded.body).toBe('Welcome');
+});
+
 test('a message sent while a member is being removed never reaches them (the send waits for the removal)', async () => {
   const staff = await token(h, randomUUID(), ['DOCTOR']);
   const nurseId = randomUUID();

@@ -70,6 +70,34 @@ async function existingByClientId(em: EntityManager, services: ChatServices, con
   return rows[0] ? toMessage(services.keys, rows[0]) : null;
 }
 
+/** The members a guarded append expects (as the conversation's row lists them, in its order). */
+interface AppendGuard {
+  memberIds: string[];
+}
+
+/**
+ * What a replica last knew of a conversation it wrote to: its key (never changes) and its members (may have
+ * changed since: a guarded append then writes nothing and the send reads them afresh). Per services (a replica),
+ * bounded; the oldest is forgotten first.
+ */
+interface KnownConversation {
+  wrappedKey: string;
+  memberIds: string[];
+}
+const KNOWN_KEPT = 20_000;
+const knownByServices = new WeakMap<ChatServices, Map<string, KnownConversation>>();
+function knownConversations(services: ChatServices): Map<string, KnownConversation> {
+  let known = knownByServices.get(services);
+  if (!known) knownByServices.set(services, (known = new Map()));
+  return known;
+}
+function remember(services: ChatServices, conversationId: string, conversation: KnownConversation) {
+  const known = knownConversations(services);
+  known.delete(conversationId);
+  if (known.size >= KNOWN_KEPT) known.delete(known.keys().next().value!);
+  known.set(conversationId, conversation);
+}
+
 /** Appends a message (TEXT from a participant, or SYSTEM from the service) inside the caller's transaction. */
 export async function appendMessage(
   tx: EntityManager,
@@ -78,7 +106,7 @@ export async function appendMessage(
   msg: { kind: 'TEXT' | 'SYSTEM'; senderId: string | null; clientMessageId: string | null; body: string; attachments?: { documentId: string; name: string }[]; actions?: QuickAction[] },
   offlineRecipients: string[],
 ): Promise<string> {
-  return (await appendMessageRow(tx, services, conv, msg, offlineRecipients)).id;
+  return (await appendMessageRow(tx, services, conv, msg, offlineRecipients))!.id;
 }
 
 /**
@@ -96,16 +124,23 @@ async function appendMessageRow(
   conv: Pick<ConversationView, 'id' | 'wrappedKey'>,
   msg: { kind: 'TEXT' | 'SYSTEM'; senderId: string | null; clientMessageId: string | null; body: string; attachments?: { documentId: string; name: string }[]; actions?: QuickAction[] },
   offlineRecipients: string[],
-): Promise<{ id: string; seq: number; createdAt: Date; stored: StoredMessageEvent }> {
+  guard?: AppendGuard,
+): Promise<{ id: string; seq: number; createdAt: Date; stored: StoredMessageEvent } | null> {
   const id = randomUUID();
   const createdAt = services.now();
   const attachments: StoredAttachment[] = (msg.attachments ?? []).map((a) => ({ documentId: a.documentId, nameEnc: services.keys.encrypt(conv.wrappedKey, a.name) }));
   const terms = services.index.termsOf([msg.body, ...(msg.attachments ?? []).map((a) => a.name)].join(' '));
   const bodyEnc = services.keys.encrypt(conv.wrappedKey, msg.body);
+  // The guarded form (a send's context merged into its write, see sendMessage) appends only while the members are
+  // those the sender's presence lookup was made for and the sender is one of them who may write.
+  const guarded = guard
+    ? ` and member_ids = ?::uuid[]
+         and exists (select 1 from participants p where p.conversation_id = conversations.id and p.user_id = ? and p.left_at is null and p.role <> 'OBSERVER')`
+    : '';
   const added = await executePrepared<{ seq: string; conversation_kind: ConversationKind; member_ids: string[] }>(
     tx,
     `with bumped as (
-       update conversations set last_seq = last_seq + 1, last_activity_at = ? where id = ? returning last_seq, kind, member_ids
+       update conversations set last_seq = last_seq + 1, last_activity_at = ? where id = ?${guarded} returning last_seq, kind, member_ids
      ), added as (
        insert into messages (id, conversation_id, seq, kind, sender_id, client_message_id, body_enc, attachments, actions, created_at)
        select ?, ?, last_seq, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ? from bumped
@@ -116,14 +151,18 @@ async function appendMessageRow(
        update participants set delivered_seq = added.seq, read_seq = added.seq from added where conversation_id = ? and user_id = ?
      )
      select added.seq, bumped.kind as conversation_kind, bumped.member_ids::text[] as member_ids from added cross join bumped`,
-    [createdAt, conv.id, id, conv.id, msg.kind, msg.senderId, msg.clientMessageId, bodyEnc,
+    [createdAt, conv.id, ...(guard ? [`{${guard.memberIds.join(',')}}`, msg.senderId] : []), id, conv.id, msg.kind, msg.senderId, msg.clientMessageId, bodyEnc,
       JSON.stringify(attachments), JSON.stringify(msg.actions ?? []), createdAt, conv.id, `{${terms.join(',')}}`, conv.id, msg.senderId],
   ).catch((error: unknown) => {
     const e = error as { code?: string; constraint?: string };
     if (e.code === '23505' && e.constraint === 'messages_client_id_idx') throw new DuplicateSend();
     throw error;
   });
-  if (!added[0]) throw new Error(`conversation ${conv.id} is gone`);
+  if (!added[0]) {
+    // Guarded: the members changed or the sender may not write (nothing was written); the caller reads afresh.
+    if (guard) return null;
+    throw new Error(`conversation ${conv.id} is gone`);
+  }
   for (const recipientId of offlineRecipients) {
     enqueueEvent(tx, MESSAGE_UNREAD_TOPIC, { conversationId: conv.id, messageId: id, recipientId } satisfies MessageUnreadPayload);
   }
@@ -145,10 +184,15 @@ async function indexTerms(tx: EntityManager, services: ChatServices, conversatio
   );
 }
 
+type Input = z.infer<typeof sendInput>;
+type StoredSend = NonNullable<Awaited<ReturnType<typeof appendMessageRow>>>;
+
 export async function sendMessage(em: EntityManager, services: ChatServices, actor: Actor, raw: SendInput, authorization?: string): Promise<MessageView> {
   const parsed = sendInput.safeParse(raw);
   if (!parsed.success) throw badUserInput(parsed.error.issues[0]!.message);
   const input = parsed.data;
+  const known = await sendToKnown(em, services, actor, input);
+  if (known) return known;
   const me = actor.user.userId;
   const { conversation: conv, memberIds, retriedId } = await sendContext(em, actor, input.conversationId, input.clientMessageId);
   if (conv.membership?.role === 'OBSERVER') throw forbidden('Observers do not write in this conversation');
@@ -168,8 +212,7 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
   const documentIds = [...new Set((input.attachments ?? []).map((a) => a.documentId))];
   if (documentIds.length) await services.documents.share(authorization, { ...(await currentMembers(em, conv.id)), documentIds });
   const recipients = people(memberIds).filter((id) => id !== me);
-  const online = await Promise.all(recipients.map((id) => services.presence.online(id, traceOfEntityManager(em))));
-  const offline = recipients.filter((_, i) => !online[i]);
+  const offline = await offlineOf(em, services, recipients);
   // A patient's words in a conversation the assistant takes part in go to the assistant (ids only).
   const toAssistant = memberIds.includes(ASSISTANT_PARTICIPANT_ID) && !isStaff(actor.user) && body.length > 0;
 
@@ -179,7 +222,7 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
   // transaction; without any, the append alone is atomic.
   const added = await (offline.length || toAssistant
     ? em.transactional(async (tx) => {
-        const row = await appendMessageRow(tx, services, conv, message, offline);
+        const row = (await appendMessageRow(tx, services, conv, message, offline))!;
         if (toAssistant) {
           // With the delegation key, the event carries chat's proof that this patient just wrote to the assistant.
           const proof = services.delegationSecret
@@ -196,21 +239,84 @@ export async function sendMessage(em: EntityManager, services: ChatServices, act
       if (error instanceof DuplicateSend) return null;
       throw error;
     });
-  if (!added) {
-    // A concurrent retry won the insert.
-    const stored = await existingByClientId(em, services, conv.id, me, input.clientMessageId);
-    if (!stored) throw conflict('The message could not be stored; send it again');
-    return stored;
+  if (!added) return retried(em, services, conv.id, me, input.clientMessageId);
+  return sent(em, services, conv, input, message, added, recipients);
+}
+
+/**
+ * A send to a conversation this replica has written to before (the usual case: a conversation goes on): its
+ * context read is merged into the append, one statement instead of two. Presence is asked for the members the
+ * replica knows, and the append is guarded by them (appendMessageRow): it writes only while those are still the
+ * members and the sender is one who may write, checked under the conversation's row lock, so a removal or a
+ * change of role committed before it is never missed. Null when it does not apply (an unknown conversation,
+ * attachments, the assistant among the members, a body or actions the checks refuse) or when the guard refused:
+ * the ordinary path then reads the context and answers as it always did.
+ */
+async function sendToKnown(em: EntityManager, services: ChatServices, actor: Actor, input: Input): Promise<MessageView | null> {
+  const me = actor.user.userId;
+  const known = knownConversations(services).get(input.conversationId);
+  if (!known || input.attachments?.length || !known.memberIds.includes(me) || known.memberIds.includes(ASSISTANT_PARTICIPANT_ID)) return null;
+  let message: { kind: 'TEXT'; senderId: string; clientMessageId: string; body: string; attachments: []; actions: QuickAction[] };
+  try {
+    message = { kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body: checkBody(services, input.body, false), attachments: [], actions: checkActions(actor, input.actions ?? []) };
+  } catch {
+    // Refused: the ordinary path refuses it too, after the membership check (a non-member learns nothing).
+    return null;
   }
+  const conv = { id: input.conversationId, wrappedKey: known.wrappedKey };
+  const recipients = people(known.memberIds).filter((id) => id !== me);
+  const offline = await offlineOf(em, services, recipients);
+  const guard = { memberIds: known.memberIds };
+  const added = await (offline.length
+    ? em.transactional((tx) => appendMessageRow(tx, services, conv, message, offline, guard))
+    : appendMessageRow(em, services, conv, message, [], guard)
+  ).catch((error: unknown) => {
+    if (error instanceof DuplicateSend) return 'retried' as const;
+    throw error;
+  });
+  if (added === 'retried') return retried(em, services, conv.id, me, input.clientMessageId);
+  if (!added) {
+    knownConversations(services).delete(conv.id);
+    return null;
+  }
+  return sent(em, services, conv, input, message, added, recipients);
+}
+
+/** The recipients presence does not know online (unknown counts as offline: a notification too many rather than none). */
+async function offlineOf(em: EntityManager, services: ChatServices, recipients: string[]): Promise<string[]> {
+  const online = await Promise.all(recipients.map((id) => services.presence.online(id, traceOfEntityManager(em))));
+  return recipients.filter((_, i) => !online[i]);
+}
+
+/** A concurrent or earlier send with this client message id won the insert: its message is the answer. */
+async function retried(em: EntityManager, services: ChatServices, conversationId: string, me: string, clientMessageId: string): Promise<MessageView> {
+  const stored = await existingByClientId(em, services, conversationId, me, clientMessageId);
+  if (!stored) throw conflict('The message could not be stored; send it again');
+  return stored;
+}
+
+/** After the append: remembers the conversation, announces the message and answers with it. */
+async function sent(
+  em: EntityManager,
+  services: ChatServices,
+  conv: Pick<ConversationView, 'id' | 'wrappedKey'>,
+  input: Input,
+  message: { body: string; attachments: { documentId: string; name: string }[]; actions: QuickAction[] },
+  added: StoredSend,
+  recipients: string[],
+): Promise<MessageView> {
+  const me = added.stored.senderId!;
+  // The members as the append read them under the row lock: what the next send through this replica expects.
+  remember(services, conv.id, { wrappedKey: conv.wrappedKey, memberIds: added.stored.memberIds });
   services.messageEvents.rememberKey(conv.id, conv.wrappedKey);
   // A message with quick actions (appointment times, in clear in the database) is read by each replica instead:
   // Redis gets ids and ciphertext only.
-  const stored = actions.length ? undefined : added.stored;
+  const stored = message.actions.length ? undefined : added.stored;
   await announceMessage(services.pubsub, { conversationId: conv.id, messageId: added.id, ...(stored ? { stored } : {}) }, [me, ...recipients], traceOfEntityManager(em));
   // What was just stored, as a read would return it (no second read and decryption of our own words).
   return {
-    id: added.id, conversationId: conv.id, seq: added.seq, kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body,
-    attachments: attachments.map((a) => ({ documentId: a.documentId, name: a.name })), actions, createdAt: added.createdAt, editedAt: null, deleted: false,
+    id: added.id, conversationId: conv.id, seq: added.seq, kind: 'TEXT', senderId: me, clientMessageId: input.clientMessageId, body: message.body,
+    attachments: message.attachments.map((a) => ({ documentId: a.documentId, name: a.name })), actions: message.actions, createdAt: added.createdAt, editedAt: null, deleted: false,
   };
 }
 
