@@ -1,10 +1,15 @@
 // Who is connected: a user with a live chat subscription (on any replica) is online. Each subscription holds
 // a lease in a Redis sorted set per user (score = lease expiry), renewed while it lives and removed when it
 // ends, so a crashed replica's leases simply run out. Without Redis (embedded start) an in-process count.
+// Renewal is spread out: the leases are dealt into SLOTS slots and each tick (a SLOTS-th of the renewal period)
+// renews one slot, so a replica with thousands of subscribers never writes and reads back all their leases in one
+// go (a burst that held up live messages: the chat bench's tail).
 import { randomUUID } from 'node:crypto';
 import { createRedis, redisSpan, type TraceContext } from '@clinic/service-kit';
 
 const LEASE_MS = 30_000;
+/** Each lease is renewed once per a third of its life; one slot of them per tick. */
+const SLOTS = 10;
 
 export interface Presence {
   /** Marks the user online until the returned release is called. */
@@ -14,7 +19,8 @@ export interface Presence {
   close(): Promise<void>;
 }
 
-export function createPresence(redisUrl: string | null, prefix = ''): Presence {
+/** `leaseMs`: tests only (shorter leases, to see renewal happen). */
+export function createPresence(redisUrl: string | null, prefix = '', leaseMs = LEASE_MS): Presence {
   if (!redisUrl) {
     const counts = new Map<string, number>();
     return {
@@ -35,23 +41,33 @@ export function createPresence(redisUrl: string | null, prefix = ''): Presence {
   const redis = createRedis(redisUrl, 'chat-presence', { waitMs: 500 });
   redis.on('error', () => {});
   const key = (userId: string) => `${prefix}chat:presence:${userId}`;
-  const leases = new Map<string, string>();
+  // Lease id → user id, one map per slot.
+  const slots = Array.from({ length: SLOTS }, () => new Map<string, string>());
+  const slotOf = new Map<string, Map<string, string>>();
+  let dealt = 0;
+  let tick = 0;
   const renew = setInterval(() => {
-    if (!leases.size) return;
-    // Every lease of this replica in one pipeline: one write and one reply batch, not two round trips each.
-    const until = Date.now() + LEASE_MS;
+    const slot = slots[tick++ % SLOTS]!;
+    if (!slot.size) return;
+    // This slot's leases in one pipeline: one write and one reply batch, not two round trips each.
+    const until = Date.now() + leaseMs;
     const batch = redis.pipeline();
-    for (const [lease, userId] of leases) batch.zadd(key(userId), until, lease).pexpire(key(userId), LEASE_MS * 2);
+    for (const [lease, userId] of slot) batch.zadd(key(userId), until, lease).pexpire(key(userId), leaseMs * 2);
     void batch.exec().catch(() => {});
-  }, LEASE_MS / 3);
+  }, leaseMs / 3 / SLOTS);
   renew.unref();
   return {
     hold(userId) {
       const lease = randomUUID();
-      leases.set(lease, userId);
-      void redis.zadd(key(userId), Date.now() + LEASE_MS, lease).then(() => redis.pexpire(key(userId), LEASE_MS * 2)).catch(() => {});
+      const slot = slots[dealt++ % SLOTS]!;
+      slot.set(lease, userId);
+      slotOf.set(lease, slot);
+      void redis.zadd(key(userId), Date.now() + leaseMs, lease).then(() => redis.pexpire(key(userId), leaseMs * 2)).catch(() => {});
       return () => {
-        if (!leases.delete(lease)) return;
+        const held = slotOf.get(lease);
+        if (!held) return;
+        slotOf.delete(lease);
+        held.delete(lease);
         void redis.zrem(key(userId), lease).catch(() => {});
       };
     },
@@ -64,8 +80,11 @@ export function createPresence(redisUrl: string | null, prefix = ''): Presence {
     },
     async close() {
       clearInterval(renew);
-      for (const [lease, userId] of leases) await redis.zrem(key(userId), lease).catch(() => {});
-      leases.clear();
+      for (const slot of slots) {
+        for (const [lease, userId] of slot) await redis.zrem(key(userId), lease).catch(() => {});
+        slot.clear();
+      }
+      slotOf.clear();
       redis.disconnect();
     },
   };
