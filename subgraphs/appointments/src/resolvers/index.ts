@@ -5,6 +5,7 @@ import {
   DateTimeScalar,
   forbidden,
   outboxAdminResolvers,
+  pageSize,
   recordAudit,
   requireUser,
   requireUserOrScope,
@@ -31,7 +32,7 @@ import { ScheduleExceptionSchema, ScheduleRuleSchema } from '../entities/schedul
 import { WaitlistEntrySchema } from '../entities/waitlist.ts';
 import { AppointmentSchema, type Appointment } from '../entities/appointment.ts';
 import { acceptWaitlistOffer, joinWaitlist, leaveWaitlist } from '../waitlist/waitlist.ts';
-import { pageSize, type AppointmentOrder, type AppointmentPage } from '../booking/appointment-lists.ts';
+import type { AppointmentOrder, AppointmentPage } from '../booking/appointment-lists.ts';
 import { checkedZone, localIso, slotCursor, slotView } from './views.ts';
 import { slotSearchRequest } from './slot-search-args.ts';
 import { subscriptionResolvers } from './subscriptions.ts';

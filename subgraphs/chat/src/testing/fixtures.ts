@@ -38,7 +38,10 @@ export async function startChat(
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
   // Known once the stack runs; chat asks for it on each send.
   const documentsAt: { url?: string } = {};
-  const chat = createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, documentsUrl: () => documentsAt.url, ...opts.chat });
+  // The greetings fixture stands in for identity's User (any id resolves), so here every id is an account;
+  // identity's own answer is tested with identity in conversations/accounts.int.test.ts.
+  const accounts = { activeAmong: async (ids: string[]) => new Set(ids) };
+  const chat = createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, documentsUrl: () => documentsAt.url, accounts, ...opts.chat });
   const dataDir = opts.withDocuments ? await mkdtemp(path.join(os.tmpdir(), 'chat-documents-')) : null;
   const documents = dataDir
     ? createDocumentsSubgraph({
