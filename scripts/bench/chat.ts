@@ -6,7 +6,10 @@
 // a random conversation, after a warm-up of the same load (CHAT_BENCH_WARMUP_S, default 5 s; 0 for none) whose
 // deliveries are printed apart. Reports end-to-end delivery (send → the other member's socket) p50/p99/max,
 // what was delivered, memory per connected socket in the routers and in the chat replicas, and CPU time per
-// message in each router and replica (what a shared machine's load does not distort much).
+// message in each router and replica (what a shared machine's load does not distort much). Then the measured load
+// second by second (deliveries by send second: count, p50, p99; per process: event-loop delay and GC pauses),
+// the worst seconds with the process that stalled longest, and each process's GC and loop-delay totals: what a
+// tail is made of. BENCH_CHILD_FLAGS adds node/V8 flags to the routers and replicas (e.g. --trace-gc).
 // Routers and replicas each run in their own child process (this file, forked with a role), so their
 // memory is their own; clients and senders run here. Real Postgres (a throwaway schema both replicas
 // share) and Redis from DATABASE_URL / REDIS_URL; loopback only.
@@ -35,6 +38,7 @@ async function runChat() {
   answerParent(
     {
       stats: () => ({ type: 'stats', ...subgraph.subscriptionStats(), memory: memory() }),
+      open: () => ({ type: 'open', ...subgraph.subscriptionStats() }),
       stalls: () => ({ type: 'stalls', seconds: stalls.between(0, Infinity) }),
       cpu: async () => ({ type: 'cpu', ms: cpuMs(), postgres: await postgresCpu(subgraph.orm) }),
       ...phaseProfiler(profileDir, `chat-${process.pid}`),
@@ -80,6 +84,7 @@ async function runRouter() {
   answerParent(
     {
       stats: () => ({ type: 'stats', ...router.subscriptions.stats(), memory: memory() }),
+      open: () => ({ type: 'open', ...router.subscriptions.stats() }),
       stalls: () => ({ type: 'stalls', seconds: stalls.between(0, Infinity) }),
       cpu: () => ({ type: 'cpu', ms: cpuMs() }),
       ...phaseProfiler(profileDir, `router-${process.pid}`),
@@ -114,6 +119,11 @@ const total = async (procs: ChildProcess[]) => {
   };
 };
 
+/**
+ * Subscriptions open in these processes, without the full GC `stats` runs to weigh the heap (polled every 100 ms
+ * while 1 000 clients connect, that GC ran in every child ten times a second).
+ */
+const openIn = async (procs: ChildProcess[]) => (await Promise.all(procs.map((p) => ask(p, 'open')))).reduce((n, s) => n + Number(s.subscriptions), 0);
 const cpuOf = async (procs: ChildProcess[]) => (await Promise.all(procs.map((p) => ask(p, 'cpu')))).map((m) => Number(m.ms));
 /** CPU ms by Postgres backend pid, of every replica's pool. */
 const postgresOf = async (procs: ChildProcess[]) =>
@@ -213,7 +223,7 @@ async function main() {
   let open = { routers: 0, chats: 0 };
   await waitFor(
     async () => {
-      open = { routers: (await total(routers)).subscriptions, chats: (await total(chats)).subscriptions };
+      open = { routers: await openIn(routers), chats: await openIn(chats) };
       return open.routers + failed >= users && open.chats >= open.routers;
     },
     90_000,
