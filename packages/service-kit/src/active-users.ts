@@ -29,9 +29,11 @@ export function createActiveUsersLookup(opts: { identityUrl: () => string | unde
         const url = new URL(ACTIVE_USERS_PATH, new URL(base).origin);
         url.searchParams.set('ids', ids.slice(i, i + ACTIVE_USERS_MAX).join(','));
         if (role) url.searchParams.set('role', role);
-        const res = await fetch(url, { headers: { [ROUTER_SECRET_HEADER]: opts.routerSecret }, signal: AbortSignal.timeout(opts.timeoutMs ?? 3_000) });
-        if (!res.ok) throw new DomainError('SERVICE_UNAVAILABLE', 'Accounts cannot be checked right now; try again');
-        for (const id of ((await res.json()) as { ids: string[] }).ids) found.add(id);
+        const answer = await fetch(url, { headers: { [ROUTER_SECRET_HEADER]: opts.routerSecret }, signal: AbortSignal.timeout(opts.timeoutMs ?? 3_000) })
+          .then(async (res) => (res.ok ? ((await res.json()) as { ids?: unknown }) : null))
+          .catch(() => null); // unreachable, timed out, not JSON: the same answer to the caller
+        if (!answer || !Array.isArray(answer.ids)) throw new DomainError('SERVICE_UNAVAILABLE', 'Accounts cannot be checked right now; try again');
+        for (const id of answer.ids) if (typeof id === 'string') found.add(id);
       }
       return found;
     },
