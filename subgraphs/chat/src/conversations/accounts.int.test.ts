@@ -66,13 +66,17 @@ test('real accounts still work, an owner cannot add a made-up member, and the do
 
 test('identity answers which ids are active only with the router secret, never through the router', async () => {
   const origin = new URL(s.stack.subgraphs.identity!.url).origin;
-  const ask = (ids: string[], secret?: string) => fetch(`${origin}${ACTIVE_USERS_PATH}?ids=${ids.join(',')}`, { headers: secret ? { [ROUTER_SECRET_HEADER]: secret } : {} });
+  const ask = (ids: string[], secret?: string, role?: string) =>
+    fetch(`${origin}${ACTIVE_USERS_PATH}?ids=${ids.join(',')}${role ? `&role=${role}` : ''}`, { headers: secret ? { [ROUTER_SECRET_HEADER]: secret } : {} });
   expect((await ask([patientId])).status).toBe(403);
   expect((await ask([patientId], 'wrong-secret')).status).toBe(403);
   expect((await fetch(`${new URL(s.url).origin}${ACTIVE_USERS_PATH}?ids=${patientId}`)).status).toBe(404);
   const answer = await ask([patientId, ghost, retiredId, doctor.userId], 'test-router-secret');
   expect(answer.status).toBe(200);
   expect(((await answer.json()) as { ids: string[] }).ids.sort()).toEqual([patientId, doctor.userId].sort());
+  const patients = await ask([patientId, ghost, retiredId, doctor.userId], 'test-router-secret', 'PATIENT');
+  expect(((await patients.json()) as { ids: string[] }).ids).toEqual([patientId]);
+  expect((await ask([patientId], 'test-router-secret', "PATIENT' or 1=1")).status).toBe(400);
   expect((await ask(['not-a-uuid'], 'test-router-secret')).status).toBe(400);
   expect((await ask(Array.from({ length: 51 }, () => randomUUID()), 'test-router-secret')).status).toBe(400);
 });

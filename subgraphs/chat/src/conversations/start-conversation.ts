@@ -4,7 +4,7 @@
 // appointment. Both are idempotent: asking again returns the one that exists.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ASSISTANT_PARTICIPANT_ID, badUserInput, DomainError, forbidden, notFound, traceOfEntityManager } from '@clinic/service-kit';
+import { ASSISTANT_PARTICIPANT_ID, badUserInput, forbidden, notFound, requireActiveUsers, traceOfEntityManager } from '@clinic/service-kit';
 import { z } from 'zod';
 import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
@@ -43,10 +43,8 @@ async function hasCareRelation(em: EntityManager, patientId: string, doctorId: s
  * id would otherwise become a member no one can resolve, and every list showing that member would fail.
  */
 export async function requireAccounts(services: ChatServices, ids: string[]): Promise<void> {
-  const accounts = people(ids);
-  const active = await services.accounts.activeAmong(accounts);
-  const unknown = accounts.filter((id) => !active.has(id));
-  if (unknown.length) throw new DomainError('NOT_FOUND', unknown.length === 1 ? 'No active account has this id' : 'No active account has these ids', { userIds: unknown });
+  // The assistant takes part without an account.
+  await requireActiveUsers(services.accounts, people(ids));
 }
 
 interface NewConversation {

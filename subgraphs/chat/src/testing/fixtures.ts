@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestKeys, signTestToken, type TestKeys } from '@clinic/service-kit/testing';
-import { ANONYMOUS } from '@clinic/service-kit';
+import { ANONYMOUS, everyIdIsAnAccount } from '@clinic/service-kit';
 import { gql, startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
 import { connectWs, type TestWsClient } from '@clinic/router/src/testing/ws.ts';
 import { greetingsSubgraph } from '@clinic/router/src/testing/greetings-subgraph.ts';
@@ -40,8 +40,9 @@ export async function startChat(
   const documentsAt: { url?: string } = {};
   // The greetings fixture stands in for identity's User (any id resolves), so here every id is an account;
   // identity's own answer is tested with identity in conversations/accounts.int.test.ts.
-  const accounts = { activeAmong: async (ids: string[]) => new Set(ids) };
-  const chat = createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, documentsUrl: () => documentsAt.url, accounts, ...opts.chat });
+  const chat = createChatSubgraph({
+    kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, documentsUrl: () => documentsAt.url, accounts: everyIdIsAnAccount, ...opts.chat,
+  });
   const dataDir = opts.withDocuments ? await mkdtemp(path.join(os.tmpdir(), 'chat-documents-')) : null;
   const documents = dataDir
     ? createDocumentsSubgraph({
@@ -53,7 +54,7 @@ export async function startChat(
   const defs = [
     greetingsSubgraph,
     chat,
-    ...(opts.withAppointments ? [createAppointmentsSubgraph({ clinic: testClinic(), queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 })] : []),
+    ...(opts.withAppointments ? [createAppointmentsSubgraph({ clinic: testClinic(), queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000, accounts: everyIdIsAnAccount })] : []),
     ...(documents ? [documents] : []),
   ];
   const redis = opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {};

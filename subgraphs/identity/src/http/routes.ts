@@ -57,9 +57,15 @@ export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<Ident
     },
     [ACTIVE_USERS_PATH]: async (req, res) => {
       if (!hasRouterSecret(req, deps.config.routerSecret)) return sendJson(res, 403, { error: 'forbidden' });
-      const ids = [...new Set((new URL(req.url ?? '/', 'http://localhost').searchParams.get('ids') ?? '').split(',').filter(Boolean))];
+      const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      const ids = [...new Set((params.get('ids') ?? '').split(',').filter(Boolean))];
+      const role = params.get('role');
       if (!ids.length || ids.length > ACTIVE_USERS_MAX || !ids.every(isUuid)) return sendJson(res, 400, { error: `ids must be 1 to ${ACTIVE_USERS_MAX} UUIDs, comma-separated` });
-      const rows = (await orm().em.fork().getConnection().execute(`select id from users where id in (?) and status = 'ACTIVE'`, [ids])) as { id: string }[];
+      if (role !== null && !/^[A-Z_]{2,40}$/.test(role)) return sendJson(res, 400, { error: 'role must be a role name such as PATIENT' });
+      const rows = (await orm().em.fork().getConnection().execute(
+        `select id from users u where id in (?) and status = 'ACTIVE'${role ? ' and exists (select 1 from user_roles r where r.user_id = u.id and r.role = ?)' : ''}`,
+        role ? [ids, role] : [ids],
+      )) as { id: string }[];
       sendJson(res, 200, { ids: rows.map((r) => r.id) }, { 'cache-control': 'no-store' });
     },
     [STAFF_IDS_PATH]: async (req, res) => {
