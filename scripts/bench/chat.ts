@@ -21,11 +21,12 @@ import { answerParent, ask, childProcesses, cpuMs, memory, phaseProfiler, post, 
 const role = roleOf('CHAT_BENCH_ROLE');
 
 async function runChat() {
-  const { startSubgraph } = await import('@clinic/service-kit');
+  const { everyIdIsAnAccount, startSubgraph } = await import('@clinic/service-kit');
   const { testServiceConfig } = await import('@clinic/service-kit/testing');
   const { createChatSubgraph } = await import('@clinic/chat');
   const env = process.env;
-  const definition = createChatSubgraph({ kek: Buffer.from(env.CHAT_BENCH_KEK!, 'base64'), queuePrefix: env.CHAT_BENCH_PREFIX, env: { NODE_ENV: 'test' } });
+  // No identity in the bench: its users are tokens only, each one an account.
+  const definition = createChatSubgraph({ kek: Buffer.from(env.CHAT_BENCH_KEK!, 'base64'), queuePrefix: env.CHAT_BENCH_PREFIX, env: { NODE_ENV: 'test' }, accounts: everyIdIsAnAccount });
   const config = testServiceConfig('chat', { jwksJson: env.JWKS_JSON! } as never, { LOG_LEVEL: 'warn', DB_SCHEMA: env.CHAT_BENCH_SCHEMA, DB_POOL_MAX: '20' });
   const subgraph = await startSubgraph(definition, config);
   send({ type: 'ready', url: subgraph.url });

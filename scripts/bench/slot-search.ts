@@ -21,6 +21,7 @@ import { Session } from 'node:inspector/promises';
 import pg from 'pg';
 import { Pipeline, Redis } from 'ioredis';
 import { DateTime } from 'luxon';
+import { everyIdIsAnAccount } from '@clinic/service-kit';
 import { createTestKeys, signTestToken } from '@clinic/service-kit/testing';
 import { gql, startStack } from '@clinic/router/src/testing/harness.ts';
 import { createAppointmentsSubgraph } from '@clinic/appointments';
@@ -79,7 +80,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 async function main() {
   const keys = await createTestKeys();
   const clinic = { policy: DEFAULT_POLICY, now: () => new Date() };
-  const definition = createAppointmentsSubgraph({ clinic, relayPollMs: 3_600_000, sweepIntervalMs: 3_600_000 });
+  const definition = createAppointmentsSubgraph({ clinic, relayPollMs: 3_600_000, sweepIntervalMs: 3_600_000, accounts: everyIdIsAnAccount });
   const stack = await startStack(keys, [definition], { RATE_LIMIT_POINTS: '100000000', LOG_LEVEL: 'warn' });
   try {
     const orm = stack.subgraphs.appointments!.orm;

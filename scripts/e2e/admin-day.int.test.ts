@@ -4,7 +4,7 @@
 // appointments. On a pool of one, a code path that opens a second connection inside a transaction
 // hangs (60 s, then a 500) and blocks every other request: each action here must answer at once,
 // without errors, while others (a patient signing in) are served meanwhile.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { registerVerifiedPatient } from '@clinic/service-kit/testing';
 import { gql } from '../../router/src/testing/harness.ts';
@@ -118,6 +118,24 @@ describe("the administrator's day on the embedded start", () => {
     expect(cancelled.cancelAppointment.status).toBe('CANCELLED');
     const mine = await act<{ myWaitlistEntries: { status: string }[] }>(`{ myWaitlistEntries { status } }`, {}, s.patient.token);
     expect(mine.myWaitlistEntries.map((e) => e.status)).toEqual(['OFFERED']);
+  });
+
+  test('cannot book or wait-list for someone who is no active patient (a made-up id, the doctor); the lists still load', async () => {
+    // Found from outside: such a booking was stored, and every list showing its patient came back null.
+    const madeUp = randomUUID();
+    for (const patientId of [madeUp, s.doctorId]) {
+      const booking = await gql(clinic.url, `mutation($input: RequestAppointmentInput!) { requestAppointment(input: $input) { id } }`, {
+        variables: { input: { doctorId: s.doctorId, startsAt: at(14), patientId } }, token: s.admin,
+      });
+      expect(booking.body.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', userIds: [patientId] });
+      const waiting = await gql(clinic.url, `mutation($input: JoinWaitlistInput!) { joinWaitlist(input: $input) { id } }`, {
+        variables: { input: { doctorId: s.doctorId, from: at(9), to: at(17), patientId } }, token: s.admin,
+      });
+      expect(waiting.body.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', userIds: [patientId] });
+    }
+    expect(await clinic.sql('appointments', `select id from appointments where patient_id in (?, ?)`, [madeUp, s.doctorId])).toEqual([]);
+    // The doctor's requests, with every patient's name (a made-up patient made this whole list null).
+    await act(`query($id: ID!) { pendingRequests(doctorId: $id) { id patient { displayName } } }`, { id: s.doctorId });
   });
 
   test("resets a user's password: the link request, then the new password signs in", async () => {

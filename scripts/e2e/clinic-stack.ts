@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createTestKeys, TEST_REDIS_URL } from '@clinic/service-kit/testing';
-import { AUDIT_QUEUE, CARE_EVENTS_QUEUE, createLogger, type RunningSubgraph } from '@clinic/service-kit';
+import { AUDIT_QUEUE, CARE_EVENTS_QUEUE, createActiveUsersLookup, createLogger, type RunningSubgraph } from '@clinic/service-kit';
 import { startStack } from '../../router/src/testing/harness.ts';
 import { createIdentitySubgraph } from '../../subgraphs/identity/src/service.ts';
 import { createAppointmentsSubgraph } from '../../subgraphs/appointments/src/service.ts';
@@ -58,8 +58,12 @@ async function startOnPostgres(admin: { email: string; password: string }, queue
     },
     env: { ...process.env, IDENTITY_ADMIN_EMAIL: admin.email, IDENTITY_ADMIN_PASSWORD: admin.password },
   });
-  const appointments = createAppointmentsSubgraph({ queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });
+  // As the launcher does: appointments asks identity (known once it runs) whether a patient staff book for exists.
+  const running: { identityUrl?: string } = {};
+  const accounts = createActiveUsersLookup({ identityUrl: () => running.identityUrl, routerSecret: 'test-router-secret' });
+  const appointments = createAppointmentsSubgraph({ queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000, accounts });
   const stack = await startStack(keys, [identity, appointments]);
+  running.identityUrl = stack.subgraphs.identity!.url;
   return { url: stack.router.url, subgraphs: stack.subgraphs, stop: () => stack.stop() };
 }
 

@@ -25,6 +25,8 @@ export * from './event-queue.ts';
 export * from './subscriptions.ts';
 export * from './batched-events.ts';
 export * from './azure-users.ts';
+export * from './active-users.ts';
+export * from './paging.ts';
 export * from './scalars.ts';
 export * from './revocation.ts';
 export * from './care-events.ts';

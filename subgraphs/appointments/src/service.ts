@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import { AUDIT_QUEUE, CARE_EVENTS_QUEUE, schedulePeriodic, startOutboxRelay, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps } from '@clinic/service-kit';
+import {
+  AUDIT_QUEUE, CARE_EVENTS_QUEUE, createActiveUsersLookup, schedulePeriodic, startOutboxRelay, type ActiveUsers, type OutboxRoute, type SubgraphDefinition, type SubgraphDeps,
+} from '@clinic/service-kit';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -60,6 +62,8 @@ export interface AppointmentsOptions {
   env?: Record<string, string | undefined>;
   /** Keep expanded availability in Redis (default: on unless AVAILABILITY_CACHE=off; needs REDIS_URL). */
   availabilityCache?: boolean;
+  /** Whether a patient staff book for is an active patient account; identity's internal route at IDENTITY_URL otherwise. */
+  accounts?: ActiveUsers;
 }
 
 export interface AppointmentsSubgraph extends SubgraphDefinition<AppointmentsContext> {
@@ -76,6 +80,9 @@ export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): A
   // Made when the service starts (it needs the service's Redis); searches expand afresh until then.
   let availability: AvailabilityCache | null = null;
   const answers = new AnswerCache();
+  let accounts: ActiveUsers | null = options.accounts ?? null;
+  const accountsFor = (deps: SubgraphDeps) =>
+    (accounts ??= createActiveUsersLookup({ identityUrl: () => (options.env ?? process.env).IDENTITY_URL, routerSecret: deps.config.routerSecret }));
   return {
     name: 'appointments',
     availabilityCache: () => availability,
@@ -87,9 +94,10 @@ export function createAppointmentsSubgraph(options: AppointmentsOptions = {}): A
     migrations,
     // Added onto the kit's context rather than spread from it, so its EntityManager and logger stay unmade
     // until a resolver uses them (a slot search answered from the answer cache uses neither).
-    context: (base) =>
+    context: (base, deps) =>
       Object.assign(base, {
         clinic,
+        accounts: accountsFor(deps),
         availability,
         actor: { viewer: base.viewer, requestId: base.requestId, ip: base.ip },
         loaders: createLoaders(() => base.em, () => clinic.now()),

@@ -12,11 +12,13 @@ import {
   CHAT_NOTIFICATIONS_QUEUE,
   CHAT_NOTIFICATION_RESULT_TOPIC,
   CONVERSATION_MEMBERS_TOPIC,
+  createActiveUsersLookup,
   DOCUMENTS_CHAT_QUEUE,
   MESSAGE_TO_ASSISTANT_TOPIC,
   NOTIFICATIONS_CHAT_RESULTS_QUEUE,
   OutboxEventSchema,
   startOutboxRelay,
+  type ActiveUsers,
   type OutboxRoute,
   type SubgraphDefinition,
   type SubgraphDeps,
@@ -64,6 +66,8 @@ export interface ChatOptions {
   now?: () => Date;
   /** The documents subgraph's URL (attachments are checked and shared there); DOCUMENTS_URL otherwise. */
   documentsUrl?: () => string | undefined;
+  /** Which ids are active accounts; identity's internal route at IDENTITY_URL otherwise. */
+  accounts?: ActiveUsers;
   /** The key chat signs the assistant's delegation proofs with; ASSISTANT_DELEGATION_SECRET otherwise (none: no proofs). */
   delegationSecret?: string | null;
 }
@@ -80,6 +84,7 @@ export function createChatSubgraph(options: ChatOptions = {}): SubgraphDefinitio
       index: createBlindIndex(keys.indexKey),
       settings,
       presence: createPresence(deps.config.redisUrl, queuePrefix),
+      accounts: options.accounts ?? createActiveUsersLookup({ identityUrl: () => env.IDENTITY_URL, routerSecret: deps.config.routerSecret }),
       documents: createDocumentsClient({ documentsUrl: options.documentsUrl ?? (() => env.DOCUMENTS_URL), routerSecret: deps.config.routerSecret }),
       pubsub: deps.pubsub,
       messageEvents: createMessageEvents(keys),

@@ -1,6 +1,7 @@
 // What the chat domain needs besides the database: keys and blind index, settings, presence, the pub/sub
 // and a clock. Built once per subgraph and shared by requests, subscriptions and the event consumer.
 import type { PubSubEngine } from 'graphql-subscriptions';
+import type { ActiveUsers } from '@clinic/service-kit';
 import type { ChatKeys } from './privacy/keys.ts';
 import type { BlindIndex } from './privacy/blind-index.ts';
 import type { ChatSettings } from './settings.ts';
@@ -13,6 +14,8 @@ export interface ChatServices {
   index: BlindIndex;
   settings: ChatSettings;
   presence: Presence;
+  /** Asks identity which ids are active accounts before anyone is made a participant. */
+  accounts: ActiveUsers;
   /** Checks and shares attachments with the documents service. */
   documents: DocumentsClient;
   pubsub: PubSubEngine;

@@ -2,6 +2,7 @@
 // follow what happens in appointments — planned on approval, moved on reschedule, cancelled on cancel — and
 // the patient reads them on `appointment { reminders }` through the router.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { everyIdIsAnAccount } from '@clinic/service-kit';
 import { createTestKeys } from '@clinic/service-kit/testing';
 import { startStack } from '@clinic/router/src/testing/harness.ts';
 import { createAppointmentsSubgraph } from '@clinic/appointments';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   const clinic = testClinic();
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
   const notifications = createNotificationsSubgraph({ env: {}, queuePrefix, contacts: staticContacts(new Map<string, Contact>()), policy: testPolicy(), sweepIntervalMs: 3_600_000 });
-  const appointments = createAppointmentsSubgraph({ clinic, queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });
+  const appointments = createAppointmentsSubgraph({ clinic, queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000, accounts: everyIdIsAnAccount });
   const stack = await startStack(keys, [appointments, notifications]);
   h = { keys, stack, clinic, queuePrefix, url: stack.router.url, answers: appointments.answerCache, stop: () => stack.stop() };
 });

@@ -42,12 +42,6 @@ export function parseAppointmentCursor(cursor: string): { startsAt: Date; id: st
   return { startsAt: new Date(Number(ms)), id };
 }
 
-/** `first` within 1..max (default when absent). */
-export function pageSize(first: number | null | undefined, fallback: number, max: number): number {
-  const n = first ?? fallback;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw badUserInput(`first must be 1–${max}`, { field: 'first' });
-  return n;
-}
 
 const COLUMNS = ['id', 'doctor_id', 'patient_id', 'starts_at', 'ends_at', 'status', 'consultation_type', 'category', 'priority', 'emergency',
   'reason', 'requested_at', 'expires_at', 'decided_at', 'decided_by', 'updated_at'].map((c) => `x.${c}`).join(', ');

@@ -3,7 +3,7 @@
 // appointment of the same doctor or patient, so concurrent requests cannot both win.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, conflict, forbidden, notFound, pgErrorCode, requireUser } from '@clinic/service-kit';
+import { badUserInput, conflict, forbidden, notFound, pgErrorCode, requireActiveUsers, requireUser, type ActiveUsers } from '@clinic/service-kit';
 import { AppointmentSchema, type Appointment, type AppointmentCategory } from '../entities/appointment.ts';
 import { DoctorSettingsSchema } from '../entities/doctor.ts';
 import { isStaff, isUuid, type Actor } from '../actor.ts';
@@ -78,7 +78,8 @@ export async function autoApproves(em: EntityManager, doctorId: string, consulta
   return !!settings && (settings.autoApproveAll || settings.autoApproveTypes.includes(consultationType));
 }
 
-export async function requestAppointment(em: EntityManager, actor: Actor, clinic: Clinic, input: AppointmentRequest): Promise<Appointment> {
+/** `accounts`: identity's answer to whether the patient staff book for is an active patient account. */
+export async function requestAppointment(em: EntityManager, actor: Actor, clinic: Clinic, input: AppointmentRequest, accounts: ActiveUsers): Promise<Appointment> {
   const viewer = requireUser(actor.viewer);
   const staff = isStaff(viewer);
   const patientId = input.patientId ?? viewer.userId;
@@ -91,6 +92,8 @@ export async function requestAppointment(em: EntityManager, actor: Actor, clinic
   const documentIds = [...new Set(input.documentIds ?? [])];
   if (documentIds.length > 20 || !documentIds.every(isUuid)) throw badUserInput('documentIds: at most 20 document ids');
   const urgent = input.category === 'URGENT';
+  // Before anything is held or stored: a made-up patient would null every list that shows the appointment.
+  if (patientId !== viewer.userId) await requireActiveUsers(accounts, [patientId], 'PATIENT');
 
   const slot = await findBookableSlot(em, clinic, {
     doctorId: input.doctorId,

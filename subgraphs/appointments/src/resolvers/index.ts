@@ -5,6 +5,7 @@ import {
   DateTimeScalar,
   forbidden,
   outboxAdminResolvers,
+  pageSize,
   recordAudit,
   requireUser,
   requireUserOrScope,
@@ -31,7 +32,7 @@ import { ScheduleExceptionSchema, ScheduleRuleSchema } from '../entities/schedul
 import { WaitlistEntrySchema } from '../entities/waitlist.ts';
 import { AppointmentSchema, type Appointment } from '../entities/appointment.ts';
 import { acceptWaitlistOffer, joinWaitlist, leaveWaitlist } from '../waitlist/waitlist.ts';
-import { pageSize, type AppointmentOrder, type AppointmentPage } from '../booking/appointment-lists.ts';
+import type { AppointmentOrder, AppointmentPage } from '../booking/appointment-lists.ts';
 import { checkedZone, localIso, slotCursor, slotView } from './views.ts';
 import { slotSearchRequest } from './slot-search-args.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
@@ -153,7 +154,7 @@ export const resolvers: Resolvers = {
   Mutation: {
     ...outboxAdmin.Mutation,
     requestAppointment: (_p, { input }, ctx) =>
-      requestAppointment(ctx.em, ctx.actor, ctx.clinic, { ...input, category: input.category ?? 'ROUTINE' }),
+      requestAppointment(ctx.em, ctx.actor, ctx.clinic, { ...input, category: input.category ?? 'ROUTINE' }, ctx.accounts),
     approveAppointment: (_p, { id, reason }, ctx) => decideRequest(ctx.em, ctx.actor, ctx.clinic, { id, decision: 'APPROVED', reason }),
     declineAppointment: (_p, { id, reason }, ctx) => decideRequest(ctx.em, ctx.actor, ctx.clinic, { id, decision: 'DECLINED', reason }),
     decideAppointments: (_p, { decisions }, ctx) =>
@@ -180,7 +181,7 @@ export const resolvers: Resolvers = {
     addScheduleException: (_p, { input, affected }, ctx) =>
       addScheduleException(ctx.em, ctx.actor, ctx.clinic, { ...input, doctorId: input.doctorId ?? null, label: short(input.label, 'label', 200) }, affected ?? 'REFUSE'),
     setAutoApproval: (_p, args, ctx) => setAutoApproval(ctx.em, ctx.actor, ctx.clinic, { doctorId: args.doctorId, all: args.all, consultationTypes: args.consultationTypes }),
-    joinWaitlist: (_p, { input }, ctx) => joinWaitlist(ctx.em, ctx.actor, ctx.clinic, input),
+    joinWaitlist: (_p, { input }, ctx) => joinWaitlist(ctx.em, ctx.actor, ctx.clinic, input, ctx.accounts),
     leaveWaitlist: (_p, { id }, ctx) => leaveWaitlist(ctx.em, ctx.actor, ctx.clinic, id),
     acceptWaitlistOffer: (_p, { id, category, reason }, ctx) =>
       acceptWaitlistOffer(ctx.em, ctx.actor, ctx.clinic, { entryId: id, category: category ?? 'ROUTINE', reason }),

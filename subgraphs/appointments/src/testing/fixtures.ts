@@ -2,7 +2,7 @@
 // tests can move, doctors in the directory, and tokens for each kind of caller.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createTestKeys, signTestToken, type TestKeys } from '@clinic/service-kit/testing';
-import type { SubgraphDefinition } from '@clinic/service-kit';
+import { everyIdIsAnAccount, type SubgraphDefinition } from '@clinic/service-kit';
 import { gql, startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
 import { DateTime } from 'luxon';
 import { createAppointmentsSubgraph } from '../service.ts';
@@ -43,7 +43,8 @@ export async function startAppointments(
   const keys = await createTestKeys();
   const clinic = testClinic(opts.policy);
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
-  const def = createAppointmentsSubgraph({ clinic, queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });
+  // No identity here: patients are tokens only, each id an account (identity's answer: scripts/e2e/admin-day).
+  const def = createAppointmentsSubgraph({ clinic, queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000, accounts: everyIdIsAnAccount });
   const stack = await startStack(keys, [...(opts.extra ?? []), def]);
   return { keys, stack, clinic, queuePrefix, url: stack.router.url, answers: def.answerCache, stop: () => stack.stop() };
 }

@@ -3,7 +3,7 @@
 // then the next. An offer holds the slot against other patients (slot search and booking skip it).
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityManager } from '@mikro-orm/postgresql';
-import { badUserInput, conflict, enqueueEvent, notFound, pgErrorCode, recordAudit, requireUser } from '@clinic/service-kit';
+import { badUserInput, conflict, enqueueEvent, notFound, pgErrorCode, recordAudit, requireActiveUsers, requireUser, type ActiveUsers } from '@clinic/service-kit';
 import { WaitlistEntrySchema, type WaitlistEntry } from '../entities/waitlist.ts';
 import type { Appointment } from '../entities/appointment.ts';
 import { auditActor, isStaff, isUuid, type Actor } from '../actor.ts';
@@ -24,6 +24,7 @@ export async function joinWaitlist(
   actor: Actor,
   clinic: Clinic,
   input: { doctorId: string; from: Date; to: Date; consultationType?: string | null; patientId?: string | null },
+  accounts: ActiveUsers,
 ): Promise<WaitlistEntry> {
   const viewer = requireUser(actor.viewer);
   const patientId = input.patientId ?? viewer.userId;
@@ -33,6 +34,7 @@ export async function joinWaitlist(
   if (!(input.to > input.from) || input.to <= now) throw badUserInput('The window must end after it starts, in the future');
   if (input.to.getTime() - now.getTime() > clinic.policy.horizonDays * 86_400_000) throw badUserInput('The window is beyond the booking horizon');
   if (!(await loadDoctors(em, { doctorIds: [input.doctorId] })).length) throw notFound('Doctor');
+  if (patientId !== viewer.userId) await requireActiveUsers(accounts, [patientId], 'PATIENT');
   const live = { patientId, doctorId: input.doctorId, status: { $in: ['WAITING', 'OFFERED'] }, windowStart: { $lt: input.to }, windowEnd: { $gt: input.from } } as const;
   if (await em.count(WaitlistEntrySchema, live)) throw alreadyWaiting();
   const entry = em.create(WaitlistEntrySchema, {

@@ -1,6 +1,6 @@
 // Thin resolvers: check who is asking, call the domain, map the result. Access is declared in the SDL (the
 // router enforces it) and checked again here: a patient reads only their own turns; operators the queue.
-import { badUserInput, checkTimeZone, DateTimeScalar, forbidden, notFound, outboxAdminResolvers, requireRole, requireUser, unauthenticated } from '@clinic/service-kit';
+import { badUserInput, checkTimeZone, DateTimeScalar, forbidden, notFound, outboxAdminResolvers, pageSize, requireRole, requireUser, unauthenticated } from '@clinic/service-kit';
 import { z } from 'zod';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import { AssistantTurnSchema, HandoffSchema } from '../entities/conversation.ts';
@@ -30,7 +30,7 @@ export const resolvers: Resolvers = {
     ...outboxAdmin.Query,
     assistantTurns: async (_p, { sessionId, userId, first }, ctx) => {
       const viewer = requireUser(ctx.viewer);
-      const limit = Math.min(Math.max(first ?? 50, 1), 200);
+      const limit = pageSize(first, 50, 200);
       if (sessionId) {
         await checkSession(ctx.em, viewer, parse(Uuid, sessionId, 'sessionId'));
         return ctx.em.find(AssistantTurnSchema, { sessionId }, { orderBy: { createdAt: 'asc' }, limit });
@@ -47,7 +47,7 @@ export const resolvers: Resolvers = {
     knowledgeSearch: async (_p, { text, language, first }, ctx) => {
       requireUser(ctx.viewer);
       const lang = parse(z.enum(['en', 'ro']), language ?? 'en', 'language');
-      const found = await searchArticles(ctx.em, parse(Message, text, 'text'), lang, Math.min(Math.max(first ?? 5, 1), 50));
+      const found = await searchArticles(ctx.em, parse(Message, text, 'text'), lang, pageSize(first, 5, 50));
       return found.map((f) => f.article);
     },
     knowledgeArticleVersions: async (_p, { id }, ctx) => {
@@ -64,7 +64,7 @@ export const resolvers: Resolvers = {
       requireRole(ctx.viewer, ...STAFF_ROLES);
       if (to <= from) throw badUserInput('to must be after from');
       const lang = language ? parse(z.enum(['en', 'ro']), language, 'language') : null;
-      return unrecognisedMessages(ctx.em, from, to, { language: lang, first: Math.min(Math.max(first ?? 20, 1), 200) });
+      return unrecognisedMessages(ctx.em, from, to, { language: lang, first: pageSize(first, 20, 200) });
     },
   },
   Mutation: {
@@ -103,6 +103,6 @@ export const resolvers: Resolvers = {
     transcript: (h, _a, ctx) => ctx.transcripts.load(h.sessionId),
   },
   AssistantKpis: {
-    topUnrecognised: (k, { first }, ctx) => unrecognisedMessages(ctx.em, k.from, k.to, { first: Math.min(Math.max(first ?? 10, 1), 50) }),
+    topUnrecognised: (k, { first }, ctx) => unrecognisedMessages(ctx.em, k.from, k.to, { first: pageSize(first, 10, 50) }),
   },
 };

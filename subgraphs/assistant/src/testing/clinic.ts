@@ -4,7 +4,7 @@
 // assistant's read-only availability client.
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { AUDIT_QUEUE, type SubgraphDefinition } from '@clinic/service-kit';
+import { AUDIT_QUEUE, createActiveUsersLookup, type SubgraphDefinition } from '@clinic/service-kit';
 import { createTestKeys, eventually, graphqlCaller, registerVerifiedPatient, signIn, type GraphQLCall, type SignedIn } from '@clinic/service-kit/testing';
 import { startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
 import { createIdentitySubgraph } from '@clinic/identity/src/service.ts';
@@ -64,7 +64,8 @@ export async function startAssistantClinic(opts: ClinicOptions = {}): Promise<As
       ASSISTANT_DELEGATION_SECRET: delegationSecret ?? '',
     },
   });
-  const appointments = createAppointmentsSubgraph({ queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 });
+  const accounts = createActiveUsersLookup({ identityUrl: () => identityUrl, routerSecret: 'test-router-secret' });
+  const appointments = createAppointmentsSubgraph({ queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000, accounts });
   // The router starts after the subgraphs: the assistant reads its URL (and chat's) per call.
   const assistant = createAssistantSubgraph({
     queuePrefix, relayPollMs: 50, routerUrl: () => url, chatUrl: () => chatUrl, identityUrl: () => identityUrl, partner: () => partner, ...opts.assistant,

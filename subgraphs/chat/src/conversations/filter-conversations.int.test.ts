@@ -73,3 +73,23 @@ test('the tag and category filters are indexed', async () => {
     expect(plan.map((p) => p['QUERY PLAN']).join('\n')).toContain('conversations_tags_idx');
   });
 });
+
+test('a page size out of range is BAD_USER_INPUT on every list (it was quietly clamped: first: 0 gave one item)', async () => {
+  const conversationId = await open([randomUUID()], null, []);
+  const lists = [
+    [`query($n: Int) { me: greetings(userIds: ["${doctorId}"]) { user { conversations(first: $n) { hasNextPage } } } }`, 100],
+    [`query($n: Int) { messages(conversationId: "${conversationId}", first: $n) { hasMore } }`, 200],
+    [`query($n: Int) { conversation(id: "${conversationId}") { messages(first: $n) { hasMore } } }`, 200],
+    [`query($n: Int) { searchMessages(query: "hello", first: $n) { id } }`, 100],
+    [`query($n: Int) { deskConversations(first: $n) { id } }`, 100],
+  ] as const;
+  const desk = await token(h, randomUUID(), ['OPERATOR']);
+  for (const [query, max] of lists) {
+    const who = query.includes('deskConversations') ? desk : doctor;
+    for (const n of [0, -1, max + 1]) {
+      const res = await gql(h.url, query, { token: who, variables: { n } });
+      expect([query, n, codeOf(res), res.body.errors?.[0]?.extensions?.field]).toEqual([query, n, 'BAD_USER_INPUT', 'first']);
+    }
+    expect([query, (await gql(h.url, query, { token: who, variables: { n: max } })).body.errors]).toEqual([query, undefined]);
+  }
+});

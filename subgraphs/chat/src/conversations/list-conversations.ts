@@ -27,7 +27,7 @@ export async function listConversations(
   userId: string,
   opts: { first: number; after?: string | null; archived: boolean; tags?: readonly string[] | null; category?: string | null },
 ): Promise<ConversationPage> {
-  const first = Math.min(Math.max(opts.first, 1), 100);
+  const first = opts.first;
   const wanted = opts.tags?.length ? [...new Set(opts.tags)] : null;
   if (wanted && (wanted.length > 10 || wanted.some((t) => !t || t.length > 40))) throw badUserInput('tags: at most 10, each 1 to 40 characters');
   // A Postgres array literal (as conversations are written): a JS array would be expanded by the driver.
@@ -54,7 +54,7 @@ export async function listConversations(
 export async function deskConversations(em: EntityManager, first: number): Promise<ConversationView[]> {
   const rows = await em.execute<ConversationRow[]>(
     `select * from conversations where kind = 'DESK' order by last_activity_at desc limit ?`,
-    [Math.min(Math.max(first, 1), 100)],
+    [first],
   );
   return rows.map((r) => toConversation(r, null));
 }

@@ -9,6 +9,7 @@ import type { ConversationView, ParticipantRole } from '../entities/rows.ts';
 import { participantIds, requireParticipant } from './access.ts';
 import { announceConversation } from '../realtime/triggers.ts';
 import { membersChanged } from '../attachments/members.ts';
+import { requireAccounts } from './start-conversation.ts';
 
 async function requireManager(em: EntityManager, actor: Actor, conversationId: string): Promise<ConversationView> {
   const conv = await requireParticipant(em, actor, conversationId);
@@ -20,6 +21,7 @@ async function requireManager(em: EntityManager, actor: Actor, conversationId: s
 export async function addParticipant(em: EntityManager, services: ChatServices, actor: Actor, conversationId: string, userId: string, role: ParticipantRole) {
   if (!isUuid(userId)) throw badUserInput('userId must be a UUID');
   const conv = await requireManager(em, actor, conversationId);
+  await requireAccounts(services, [userId]);
   await em.transactional(async (tx) => {
     await tx.execute(
       `insert into participants (conversation_id, user_id, role, joined_at) values (?, ?, ?, ?)

@@ -4,7 +4,7 @@
 // appointment. Both are idempotent: asking again returns the one that exists.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ASSISTANT_PARTICIPANT_ID, badUserInput, forbidden, notFound, traceOfEntityManager } from '@clinic/service-kit';
+import { ASSISTANT_PARTICIPANT_ID, badUserInput, forbidden, notFound, requireActiveUsers, traceOfEntityManager } from '@clinic/service-kit';
 import { z } from 'zod';
 import { isDesk, isStaff, isUuid, type Actor } from '../actor.ts';
 import type { ChatServices } from '../services.ts';
@@ -36,6 +36,15 @@ export async function knownAppointment(em: EntityManager, appointmentId: string)
 async function hasCareRelation(em: EntityManager, patientId: string, doctorId: string): Promise<boolean> {
   const rows = await em.execute(`select 1 from known_appointments where patient_id = ? and doctor_id = ? limit 1`, [patientId, doctorId]);
   return rows.length > 0;
+}
+
+/**
+ * Refuses ids that are not active accounts (identity's answer), before anything is stored: a made-up or mistyped
+ * id would otherwise become a member no one can resolve, and every list showing that member would fail.
+ */
+export async function requireAccounts(services: ChatServices, ids: string[]): Promise<void> {
+  // The assistant takes part without an account.
+  await requireActiveUsers(services.accounts, people(ids));
 }
 
 interface NewConversation {
@@ -124,6 +133,7 @@ export async function startConversation(em: EntityManager, services: ChatService
   } else if (input.kind === 'GROUP') {
     if (!isStaff(actor.user)) throw forbidden('Only staff open group conversations');
     if (!others.length) throw badUserInput('A group needs at least one other participant');
+    await requireAccounts(services, others);
     spec = {
       kind: 'GROUP', category: input.category, tags: input.tags, createdBy: me,
       members: [{ userId: me, role: 'OWNER' }, ...others.map((userId) => ({ userId, role: 'MEMBER' as const }))],
@@ -135,6 +145,7 @@ export async function startConversation(em: EntityManager, services: ChatService
       if (!services.settings.freeStanding) throw forbidden('The clinic allows conversations only about an appointment');
       if (!(await hasCareRelation(em, me, other))) throw forbidden('Patients may write to doctors they have or had an appointment with, or to the desk');
     }
+    await requireAccounts(services, [other]);
     spec = {
       kind: 'DIRECT', pairKey: [me, other].sort().join(':'), category: input.category, tags: input.tags, createdBy: me,
       members: [{ userId: me, role: 'MEMBER' }, { userId: other, role: 'MEMBER' }],

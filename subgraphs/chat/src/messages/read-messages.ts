@@ -52,7 +52,7 @@ export async function pageMessages(
   conv: ConversationView,
   opts: { after?: string | null; before?: string | null; first: number },
 ) {
-  const first = Math.min(Math.max(opts.first, 1), 200);
+  const first = opts.first;
   if (opts.after) {
     const from = await seqOf(em, conv.id, opts.after);
     const rows = await em.execute<MessageRow[]>(`${SELECT} where m.conversation_id = ? and m.seq > ? order by m.seq asc limit ?`, [conv.id, from, first + 1]);

@@ -19,7 +19,7 @@ export async function searchMessages(em: EntityManager, services: ChatServices, 
        join messages m on m.conversation_id = p.conversation_id
      where p.user_id = ? and p.left_at is null and m.deleted_at is null and ${conditions.join(' and ')}
      order by m.created_at desc limit ?`,
-    [actor.user.userId, ...groups.map((g) => `{${g.join(',')}}`), Math.min(Math.max(first, 1), 100)],
+    [actor.user.userId, ...groups.map((g) => `{${g.join(',')}}`), first],
   );
   return rows.map((r) => toMessage(services.keys, r));
 }

@@ -1,6 +1,6 @@
 // Thin resolvers: check who is asking (every path goes through the participant check, `_entities` too),
 // call the domain, map. Access is also declared in the SDL (@authenticated), enforced by the router.
-import { badUserInput, DateTimeScalar, forbidden, outboxAdminResolvers, requireUser } from '@clinic/service-kit';
+import { badUserInput, DateTimeScalar, forbidden, outboxAdminResolvers, pageSize, requireUser } from '@clinic/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { ChatContext } from '../context.ts';
 import { actorFrom, isDesk, isUuid } from '../actor.ts';
@@ -26,12 +26,12 @@ export const resolvers: Resolvers = {
       args.staffAccess ? openAsStaff(ctx.em, actor(ctx), args.id) : requireParticipant(ctx.em, actor(ctx), args.id),
     messages: async (_p, args, ctx) => {
       const conv = await requireParticipant(ctx.em, actor(ctx), args.conversationId);
-      return pageMessages(ctx.em, ctx.chat.keys, conv, { after: args.after, before: args.before, first: args.first ?? 50 });
+      return pageMessages(ctx.em, ctx.chat.keys, conv, { after: args.after, before: args.before, first: pageSize(args.first, 50, 200) });
     },
-    searchMessages: (_p, args, ctx) => searchMessages(ctx.em, ctx.chat, actor(ctx), args.query, args.first ?? 20),
+    searchMessages: (_p, args, ctx) => searchMessages(ctx.em, ctx.chat, actor(ctx), args.query, pageSize(args.first, 20, 100)),
     deskConversations: (_p, args, ctx) => {
       if (!isDesk(requireUser(ctx.viewer))) throw forbidden('Only the desk (operators, administrators) sees desk conversations');
-      return deskConversations(ctx.em, args.first ?? 20);
+      return deskConversations(ctx.em, pageSize(args.first, 20, 100));
     },
   },
   Mutation: {
@@ -57,7 +57,7 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref, ctx) => requireParticipant(ctx.em, actor(ctx), ref.id),
     appointment: (c) => (c.appointmentId ? { id: c.appointmentId } : null),
     participants: (c, _a, ctx) => ctx.loaders.participants.load(c.id),
-    messages: (c, args, ctx) => pageMessages(ctx.em, ctx.chat.keys, c, { after: args.after, before: args.before, first: args.first ?? 50 }),
+    messages: (c, args, ctx) => pageMessages(ctx.em, ctx.chat.keys, c, { after: args.after, before: args.before, first: pageSize(args.first, 50, 200) }),
     lastMessage: (c, _a, ctx) => lastMessage(ctx.em, ctx.chat.keys, c),
     active: (c, _a, ctx) => ctx.chat.now().getTime() - c.lastActivityAt.getTime() < ctx.chat.settings.inactiveAfterMs,
     unreadCount: async (c, _a, ctx) => {
@@ -93,7 +93,7 @@ export const resolvers: Resolvers = {
     conversations: (user, args, ctx) => {
       const me = requireUser(ctx.viewer);
       if (me.userId !== user.id) throw forbidden('You see only your own conversations');
-      return listConversations(ctx.em, me.userId, { first: args.first ?? 20, after: args.after, archived: args.archived ?? false, tags: args.tags, category: args.category });
+      return listConversations(ctx.em, me.userId, { first: pageSize(args.first, 20, 100), after: args.after, archived: args.archived ?? false, tags: args.tags, category: args.category });
     },
   },
   Appointment: {

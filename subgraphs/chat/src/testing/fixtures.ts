@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestKeys, signTestToken, type TestKeys } from '@clinic/service-kit/testing';
-import { ANONYMOUS } from '@clinic/service-kit';
+import { ANONYMOUS, everyIdIsAnAccount } from '@clinic/service-kit';
 import { gql, startStack, type Stack } from '@clinic/router/src/testing/harness.ts';
 import { connectWs, type TestWsClient } from '@clinic/router/src/testing/ws.ts';
 import { greetingsSubgraph } from '@clinic/router/src/testing/greetings-subgraph.ts';
@@ -38,7 +38,11 @@ export async function startChat(
   const queuePrefix = `t${randomBytes(4).toString('hex')}-`;
   // Known once the stack runs; chat asks for it on each send.
   const documentsAt: { url?: string } = {};
-  const chat = createChatSubgraph({ kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, documentsUrl: () => documentsAt.url, ...opts.chat });
+  // The greetings fixture stands in for identity's User (any id resolves), so here every id is an account;
+  // identity's own answer is tested with identity in conversations/accounts.int.test.ts.
+  const chat = createChatSubgraph({
+    kek: randomBytes(32), queuePrefix, relayPollMs: 50, env: { NODE_ENV: 'test' }, documentsUrl: () => documentsAt.url, accounts: everyIdIsAnAccount, ...opts.chat,
+  });
   const dataDir = opts.withDocuments ? await mkdtemp(path.join(os.tmpdir(), 'chat-documents-')) : null;
   const documents = dataDir
     ? createDocumentsSubgraph({
@@ -50,7 +54,7 @@ export async function startChat(
   const defs = [
     greetingsSubgraph,
     chat,
-    ...(opts.withAppointments ? [createAppointmentsSubgraph({ clinic: testClinic(), queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000 })] : []),
+    ...(opts.withAppointments ? [createAppointmentsSubgraph({ clinic: testClinic(), queuePrefix, relayPollMs: 50, sweepIntervalMs: 3_600_000, accounts: everyIdIsAnAccount })] : []),
     ...(documents ? [documents] : []),
   ];
   const redis = opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {};

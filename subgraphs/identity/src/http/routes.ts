@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
-  AZURE_USER_PATH, CHAT_PROOF_TOKEN_TYPE, DELEGATED_TOKEN_PATH, TOKEN_EXCHANGE_GRANT, hasRole, hasRouterSecret, sendJson, type SubgraphDeps,
+  ACTIVE_USERS_MAX, ACTIVE_USERS_PATH, AZURE_USER_PATH, CHAT_PROOF_TOKEN_TYPE, DELEGATED_TOKEN_PATH, TOKEN_EXCHANGE_GRANT, hasRole, hasRouterSecret, sendJson, type SubgraphDeps,
 } from '@clinic/service-kit';
 import type { IdentityDeps } from '../domain/deps.ts';
 import type { KeyRing } from '../domain/key-store.ts';
@@ -12,6 +12,7 @@ import { resolveAzureUserFromTables } from '../domain/azure.ts';
 import { microsoftRoutes } from './microsoft.ts';
 import { partnerToken } from '../domain/partners.ts';
 import { readBody } from '@clinic/service-kit';
+import { isUuid } from '../users.ts';
 import { delegationSettings, exchangeChatProof } from '../domain/delegation.ts';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -53,6 +54,19 @@ export function identityRoutes(deps: SubgraphDeps, identity: () => Promise<Ident
         [id],
       )) as { email: string; displayName: string; phone: string | null }[];
       sendJson(res, row ? 200 : 404, row ?? { error: 'no such user' }, { 'cache-control': 'no-store' });
+    },
+    [ACTIVE_USERS_PATH]: async (req, res) => {
+      if (!hasRouterSecret(req, deps.config.routerSecret)) return sendJson(res, 403, { error: 'forbidden' });
+      const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+      const ids = [...new Set((params.get('ids') ?? '').split(',').filter(Boolean))];
+      const role = params.get('role');
+      if (!ids.length || ids.length > ACTIVE_USERS_MAX || !ids.every(isUuid)) return sendJson(res, 400, { error: `ids must be 1 to ${ACTIVE_USERS_MAX} UUIDs, comma-separated` });
+      if (role !== null && !/^[A-Z_]{2,40}$/.test(role)) return sendJson(res, 400, { error: 'role must be a role name such as PATIENT' });
+      const rows = (await orm().em.fork().getConnection().execute(
+        `select id from users u where id in (?) and status = 'ACTIVE'${role ? ' and exists (select 1 from user_roles r where r.user_id = u.id and r.role = ?)' : ''}`,
+        role ? [ids, role] : [ids],
+      )) as { id: string }[];
+      sendJson(res, 200, { ids: rows.map((r) => r.id) }, { 'cache-control': 'no-store' });
     },
     [STAFF_IDS_PATH]: async (req, res) => {
       if (!hasRouterSecret(req, deps.config.routerSecret)) return sendJson(res, 403, { error: 'forbidden' });

@@ -1,6 +1,6 @@
 // Thin resolvers: check who is asking, call the domain, map the result. Access is declared in the SDL
 // (the router enforces it) and checked again here.
-import { badUserInput, DateTimeScalar, forbidden, hasRole, notFound, requireRole, requireUser } from '@clinic/service-kit';
+import { badUserInput, DateTimeScalar, forbidden, hasRole, notFound, pageSize, requireRole, requireUser } from '@clinic/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import type { NotificationsContext } from '../context.ts';
 import { DeliveryAttemptSchema, DevMessageSchema, NotificationSchema } from '../entities/index.ts';
@@ -22,11 +22,7 @@ import { devicesOf, registerDevice, unregisterDevice } from '../push/devices.ts'
 import { checkedId, notificationOwner, preferenceOwner } from './access.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 
-const limitOf = (n: number | null | undefined, max = 200) => {
-  const v = n ?? 50;
-  if (!Number.isInteger(v) || v < 1 || v > max) throw badUserInput(`limit must be 1–${max}`);
-  return v;
-};
+const limitOf = (n: number | null | undefined, max = 200) => pageSize(n, 50, max, 'limit');
 
 async function preferencesView(ctx: NotificationsContext, userId: string) {
   const settings = await settingsOf(ctx.em, ctx.notify.policy, userId);
