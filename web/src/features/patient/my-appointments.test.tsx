@@ -1,6 +1,6 @@
 // My appointments on the component level: the doctor's decision arrives over the subscription and the
 // status changes on screen without a reload; an empty list says what to do next.
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { screen, waitFor } from '@testing-library/react';
 import { MyAppointmentsPage } from './MyAppointmentsPage.tsx';
 import { fixedClient, renderWith } from '../../test/fixed-client.tsx';
@@ -18,6 +18,16 @@ const appointment = (status: string) => ({
   doctor: { __typename: 'User', id: 'd1', displayName: 'Dr Ana Pop' },
   patient: { __typename: 'User', id: 'p1', displayName: 'Ion Popescu' },
   history: [],
+});
+
+// The fixtures' times are fixed (an appointment on 2026-12-01 08:00 UTC): the clock is too, or the appointment
+// turns "past" once the real day passes it (these tests failed from that morning on).
+beforeAll(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date('2026-11-29T12:00:00.000Z'));
+});
+afterAll(() => {
+  vi.useRealTimers();
 });
 
 describe('my appointments', () => {

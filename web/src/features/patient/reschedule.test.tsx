@@ -1,6 +1,6 @@
 // Rescheduling on the component level: the dialog offers the same doctor's free week and moves the
 // appointment to the chosen time only after a confirmation that states what happens to its status.
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MyAppointmentsPage } from './MyAppointmentsPage.tsx';
@@ -8,6 +8,15 @@ import { fixedClient, renderWith } from '../../test/fixed-client.tsx';
 import { addDays, startOfWeek } from '../../lib/dates.ts';
 
 const doctor = { __typename: 'User', id: 'd1', displayName: 'Dr Ana Pop' };
+// The fixtures' times are fixed (an appointment on 2026-12-01 08:00 UTC): the clock is too, from before the new
+// time below is chosen in its week, or the appointment turns "past" once the real day passes it (these tests failed
+// from that morning on).
+vi.useFakeTimers({ toFake: ['Date'] });
+vi.setSystemTime(new Date('2026-11-29T12:00:00.000Z'));
+afterAll(() => {
+  vi.useRealTimers();
+});
+
 const newTime = (() => {
   const d = addDays(startOfWeek(new Date()), 3);
   d.setHours(11, 0, 0, 0);
